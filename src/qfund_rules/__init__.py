@@ -1,0 +1,51 @@
+"""qfund_rules: the Hami City quality fund measures as versioned YAML rules.
+
+Load the rules, load a batch of claims, evaluate, read the decisions::
+
+    import qfund_rules as q
+
+    rules = q.load_rules()                       # the shipped rule files
+    batch = q.load_batch("examples/claims-2027.yaml", industry_codes=rules.industry_codes)
+    result = q.evaluate(rules, batch)
+    print(result.to_json())
+
+Everything here is immutable and free of global state: one :class:`RuleSet` may be shared
+by any number of threads.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .claims import Applicant, Batch, batch_from_data, batch_to_data, load_batch
+from .decision import Decision, Evaluation, TraceStep
+from .engine import evaluate
+from .errors import BatchError, LedgerError, Problem, QfundError, RuleFileError
+from .history import NO_HISTORY, History, StaticHistory
+from .rules import RuleSet, load_rules
+
+try:
+    __version__ = version("qfund-rules")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "NO_HISTORY",
+    "Applicant",
+    "Batch",
+    "BatchError",
+    "Decision",
+    "Evaluation",
+    "History",
+    "LedgerError",
+    "Problem",
+    "QfundError",
+    "RuleFileError",
+    "RuleSet",
+    "StaticHistory",
+    "TraceStep",
+    "__version__",
+    "batch_from_data",
+    "batch_to_data",
+    "evaluate",
+    "load_batch",
+    "load_rules",
+]

@@ -1,0 +1,114 @@
+"""Turn pydantic validation errors into located, helpful problems.
+
+pydantic's ``loc`` has no line numbers; the document read by :mod:`._yaml` knows where
+every value stood, so each error is placed at its line and column. An unknown key lists
+the keys allowed at that place and suggests the closest one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._yaml import Document
+from .errors import Problem
+
+__all__ = ["allowed_keys", "did_you_mean", "problems_from_validation"]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def allowed_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a mapping for ``model`` may hold, as written in the file (aliases)."""
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The candidate types inside Optional/Union/Annotated/tuple/dict annotations."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for a in typing.get_args(annotation) for t in _unwrap(a)]
+    return [annotation]
+
+
+def _model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model class whose mapping sits at ``loc`` below ``root``, when it can be found."""
+    current: Any = root
+    for part in loc:
+        models = [t for t in _unwrap(current) if isinstance(t, type) and issubclass(t, BaseModel)]
+        if models:
+            model = models[0]
+            field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
+            if field is None:
+                return None
+            current = field.annotation
+            continue
+        origin = typing.get_origin(current)
+        args = typing.get_args(current)
+        if origin is tuple and args:
+            current = args[0]
+        elif origin is dict and len(args) == 2:
+            current = args[1]
+        elif origin is None and current is None:
+            return None
+        else:
+            candidates = [t for t in _unwrap(current) if typing.get_origin(t) in (tuple, dict)]
+            if not candidates:
+                return None
+            current = candidates[0]
+            args = typing.get_args(current)
+            current = args[0] if typing.get_origin(current) is tuple else args[1]
+    models = [t for t in _unwrap(current) if isinstance(t, type) and issubclass(t, BaseModel)]
+    return models[0] if models else None
+
+
+def problems_from_validation(
+    exc: ValidationError,
+    doc: Document,
+    root: type[BaseModel],
+    skip: Iterable[tuple[str | int, ...]] = (),
+) -> list[Problem]:
+    """One located :class:`Problem` per pydantic error, skipping paths already reported."""
+    skipped = set(skip)
+    out: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if loc in skipped:
+            continue
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent = _model_at(root, loc[:-1])
+            key = str(loc[-1])
+            if parent is not None:
+                allowed = allowed_keys(parent)
+                msg = (
+                    f"unknown key {key!r}{did_you_mean(key, allowed)}"
+                    f" (allowed: {', '.join(allowed)})"
+                )
+            else:
+                msg = f"unknown key {key!r}"
+        elif kind == "missing":
+            msg = f"required key {str(loc[-1])!r} is missing"
+        else:
+            msg = str(err["msg"])
+            if kind.startswith("value_error"):
+                msg = msg.removeprefix("Value error, ")
+            if (
+                kind not in ("missing",)
+                and "input" in err
+                and not isinstance(err["input"], dict | list)
+            ):
+                msg = f"{msg} (got {err['input']!r})"
+        out.append(doc.problem(loc, msg))
+    return out

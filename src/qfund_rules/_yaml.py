@@ -1,0 +1,336 @@
+"""Strict, bounded, located YAML reading for rule files and claim batches.
+
+Rule files and batches may come from untrusted hands, so documents are built from the
+parser's event stream rather than PyYAML's recursive constructor:
+
+* only the safe core tags (str, int, float, bool, null, date/timestamp) are accepted:
+  a ``!!python/object`` or any other explicit tag is a located error, never code;
+* duplicate mapping keys are errors (PyYAML silently keeps the last one);
+* floats become :class:`decimal.Decimal`, so an amount in 万元 never passes through a
+  binary float on its way to integer yuan (rulings R1);
+* size, nesting depth, alias count and the size of the expanded document are capped
+  (:class:`Limits`), which defeats alias bombs and stack exhaustion;
+* every value's position is recorded by its field path, so a later validation error
+  on ``claims[2].standard_no`` can be reported at its line and column.
+
+The libyaml parser (``CSafeLoader``) is used when PyYAML was built with it. Nothing here
+touches PyYAML's global state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+try:  # libyaml's parser is an order of magnitude faster when PyYAML has it.
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "StrictLoader", "read_yaml"]
+
+Path_t = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps applied to every document read (documented in docs/integrators.md)."""
+
+    max_bytes: int = 16 * 1024 * 1024
+    max_depth: int = 64
+    max_aliases: int = 1_000
+    max_nodes: int = 2_000_000  # values in the document with every alias expanded
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class StrictLoader(_BaseLoader):
+    """Safe loader subclass used only for its parser and resolver; never registered globally."""
+
+
+_SAFE_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed YAML or JSON document with the position of every value."""
+
+    file: str
+    data: Any
+    positions: dict[Path_t, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: Path_t) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the value at ``path``, or of its nearest ancestor."""
+        probe = tuple(path)
+        while True:
+            pos = self.positions.get(probe)
+            if pos is not None:
+                return pos
+            if not probe:
+                return None, None
+            probe = probe[:-1]
+
+    def problem(self, path: Path_t, message: str, severity: str = "error") -> Problem:
+        """A :class:`Problem` located at ``path`` in this document."""
+        line, col = self.locate(path)
+        return Problem(self.file, line, col, tuple(path), message, severity)
+
+
+class _RefusedError(Exception):
+    """Internal: the document breaks a rule; carries the located problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def read_yaml(
+    source: str | Path | bytes, *, name: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Document | None, list[Problem]]:
+    """Read one YAML (or JSON) document, returning it (or ``None``) and the problems found.
+
+    ``source`` is a path, or the raw bytes of a document whose display name is ``name``.
+    When the document is ``None`` it could not be read at all. Otherwise the problems are
+    values that could not be constructed (an impossible date): the document holds their
+    text, and the caller reports them beside its own validation errors.
+    """
+    if isinstance(source, bytes):
+        file = name or "<input>"
+        raw = source
+    else:
+        file = name or str(source)
+        try:
+            size = Path(source).stat().st_size
+            if size > limits.max_bytes:
+                return None, [_too_big(file, size, limits)]
+            raw = Path(source).read_bytes()
+        except OSError as exc:
+            return None, [Problem(file, None, None, (), f"cannot read file: {exc.strerror}")]
+    if len(raw) > limits.max_bytes:
+        return None, [_too_big(file, len(raw), limits)]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [
+            Problem(file, line, None, (), f"not UTF-8 text (bad byte at offset {exc.start})")
+        ]
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [Problem(file, line, None, (), "binary data: the file holds a NUL byte")]
+    if not text.strip():
+        return None, [Problem(file, 1, 1, (), "the file is empty")]
+    builder = _Builder(file, limits)
+    try:
+        data = builder.build(text)
+    except _RefusedError as exc:
+        return None, [exc.problem]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at_line = mark.line + 1 if mark else None
+        at_col = mark.column + 1 if mark else None
+        msg = f"not valid YAML: {exc.problem or exc.context}"
+        return None, [Problem(file, at_line, at_col, (), msg)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(file, None, None, (), f"not valid YAML: {exc}")]
+    return Document(file, data, builder.positions), builder.problems
+
+
+def _too_big(file: str, size: int, limits: Limits) -> Problem:
+    return Problem(
+        file, None, None, (), f"file is {size} bytes; the limit is {limits.max_bytes} bytes"
+    )
+
+
+class _Builder:
+    """Builds plain Python data from parser events, iteratively and within limits."""
+
+    def __init__(self, file: str, limits: Limits) -> None:
+        self.file = file
+        self.limits = limits
+        self.positions: dict[Path_t, tuple[int, int]] = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.aliases = 0
+        self.nodes = 0
+        self.problems: list[Problem] = []
+
+    def _refuse(self, event: Any, path: Path_t, message: str) -> _RefusedError:
+        mark = event.start_mark
+        return _RefusedError(Problem(self.file, mark.line + 1, mark.column + 1, path, message))
+
+    def _count(self, event: Any, path: Path_t, weight: int) -> None:
+        self.nodes += weight
+        if self.nodes > self.limits.max_nodes:
+            raise self._refuse(
+                event,
+                path,
+                f"document expands to more than {self.limits.max_nodes} values "
+                "(alias bomb or oversized file)",
+            )
+
+    def build(self, text: str) -> Any:
+        loader = StrictLoader(text)
+        try:
+            events: Iterator[Any] = iter(loader.get_event, None)
+            return self._build_stream(loader, events)
+        finally:
+            loader.dispose()
+
+    def _build_stream(self, loader: Any, events: Iterator[Any]) -> Any:
+        # A container under construction: [path, container, pending key or marker, weight]
+        stack: list[list[Any]] = []
+        result: Any = None
+        documents = 0
+        for event in events:
+            if isinstance(event, yaml.StreamStartEvent | yaml.StreamEndEvent):
+                continue
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self._refuse(event, (), "only one YAML document per file is allowed")
+                continue
+            if isinstance(event, yaml.DocumentEndEvent):
+                continue
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                path, container, _key, weight, anchor = stack.pop()
+                value, done = container, True
+                if anchor is not None:
+                    self.anchors[anchor] = (container, weight)
+                result_weight = weight
+            else:
+                path = self._child_path(stack)
+                done = False
+                if isinstance(event, yaml.AliasEvent):
+                    self.aliases += 1
+                    if self.aliases > self.limits.max_aliases:
+                        raise self._refuse(
+                            event, path, f"more than {self.limits.max_aliases} aliases"
+                        )
+                    if event.anchor not in self.anchors:
+                        raise self._refuse(event, path, f"unknown alias *{event.anchor}")
+                    value, result_weight = self.anchors[event.anchor]
+                    self._count(event, path, result_weight)
+                    done = True
+                elif isinstance(event, yaml.ScalarEvent):
+                    value = self._scalar(loader, event, path)
+                    self._record(path, event)
+                    result_weight = 1
+                    self._count(event, path, 1)
+                    if event.anchor is not None:
+                        self.anchors[event.anchor] = (value, 1)
+                    done = True
+                elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                    is_map = isinstance(event, yaml.MappingStartEvent)
+                    expected = _MAP_TAG if is_map else _SEQ_TAG
+                    if event.tag not in (None, "!", expected):
+                        raise self._refuse(event, path, f"tag {event.tag} is not allowed")
+                    if len(stack) >= self.limits.max_depth:
+                        raise self._refuse(
+                            event, path, f"nesting deeper than {self.limits.max_depth} levels"
+                        )
+                    self._count(event, path, 1)
+                    self._record(path, event)
+                    stack.append([path, {} if is_map else [], _NO_KEY, 1, event.anchor])
+                    continue
+                else:  # pragma: no cover - PyYAML emits no other event kinds
+                    raise self._refuse(event, path, "unexpected YAML construct")
+            if not stack:
+                result = value
+                continue
+            self._attach(stack[-1], value, result_weight, event, done)
+        return result
+
+    @staticmethod
+    def _child_path(stack: list[list[Any]]) -> Path_t:
+        if not stack:
+            return ()
+        path, container, key, _weight, _anchor = stack[-1]
+        if isinstance(container, list):
+            return (*path, len(container))
+        if key is _NO_KEY:
+            return (*path, "<key>")
+        return (*path, key)
+
+    def _attach(self, frame: list[Any], value: Any, weight: int, event: Any, done: bool) -> None:
+        path, container, key, total, _anchor = frame
+        frame[3] = total + weight
+        if isinstance(container, list):
+            container.append(value)
+            return
+        if key is _NO_KEY:
+            if not isinstance(value, str | int | bool | dt.date) or value is None:
+                raise self._refuse(event, path, "mapping keys must be plain scalars")
+            if isinstance(value, bool):
+                value = str(value).lower()
+            key_text = value if isinstance(value, str) else str(value)
+            if key_text in container:
+                first = self.positions.get((*path, key_text))
+                where = f" (first at line {first[0]})" if first else ""
+                raise self._refuse(event, (*path, key_text), f"duplicate key {key_text!r}{where}")
+            frame[2] = key_text
+            self._record((*path, key_text), event)
+            return
+        container[key] = value
+        frame[2] = _NO_KEY
+
+    def _record(self, path: Path_t, event: Any) -> None:
+        mark = event.start_mark
+        self.positions.setdefault(path, (mark.line + 1, mark.column + 1))
+
+    def _scalar(self, loader: Any, event: Any, path: Path_t) -> Any:
+        if event.tag in (None, "!"):
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        else:
+            tag = event.tag
+        if tag not in _SAFE_TAGS:
+            raise self._refuse(event, path, f"tag {tag} is not allowed")
+        value: str = event.value
+        if tag == "tag:yaml.org,2002:str":
+            return value
+        if tag == "tag:yaml.org,2002:float":
+            return _decimal(value, self, event, path)
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        try:
+            return loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            # An impossible date is one problem among others, not the end of the read:
+            # keep the text so validation can go on, and remember where it was.
+            mark = event.start_mark
+            reason = "impossible date" if tag.endswith("timestamp") else "invalid value"
+            self.problems.append(
+                Problem(
+                    self.file, mark.line + 1, mark.column + 1, path, f"{reason} {value!r}: {exc}"
+                )
+            )
+            return value
+
+
+def _decimal(text: str, builder: _Builder, event: Any, path: Path_t) -> Decimal:
+    cleaned = text.replace("_", "")
+    if cleaned.lower() in {".nan", ".inf", "+.inf", "-.inf"}:
+        raise builder._refuse(event, path, f"{text!r} is not a finite number")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        raise builder._refuse(event, path, f"invalid number {text!r}") from None
+
+
+_NO_KEY: Any = object()

@@ -1,0 +1,607 @@
+"""The claims batch: applicants, their award claims, and the loader that checks them.
+
+A batch (interchange.md, "A claims batch") arrives as YAML or JSON. :func:`load_batch`
+refuses it with every problem located (``FILE:LINE:COL: claims[2].standard_no: ...``) or
+returns it *resolved*: every applicant has its ``region`` (read from the USCC when left
+out, rulings R3), every claim its ``submitted_on`` (the batch default) and its ``subject``
+(the applicant, or the canonical standard number), and every standard claim its canonical
+``standard_no`` and the ``level`` that number implies (rulings R7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import uscc as stdnum_uscc
+
+from ._validation import did_you_mean
+from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
+from .errors import BatchError, Problem, StandardNumberError
+from .standards import Level, parse_standard_number
+
+__all__ = [
+    "CLAIM_TYPES", "Applicant", "Batch", "CccLabClaim", "Claim", "ClaimBase",
+    "CnasAccreditationClaim", "CqoCaseClaim", "CreditListing", "DraftingUnit",
+    "LeadingEnterpriseClaim", "QcGroupClaim", "QualityAwardClaim", "QualityChainClaim",
+    "QualityCountyClaim", "Review", "StandardClaim", "StandardizationPilotClaim",
+    "TechnicalCommitteeClaim", "TestingPlatformClaim", "XinjiangBrandClaim", "batch_from_data",
+    "batch_to_data", "load_batch",
+]  # fmt: skip
+
+_Path = tuple[str | int, ...]
+FactSpec = tuple[object, ...] | type
+M = TypeVar("M", bound=BaseModel)
+
+OrgType = Literal[
+    "government_agency", "public_institution", "social_organization", "research_institute",
+    "enterprise",
+]  # fmt: skip
+Scope = Literal["national", "regional"]
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DIVISION = re.compile(r"[0-9]{6}")
+
+
+def _invalid(message: str) -> PydanticCustomError:
+    # No context: the message is final text, never a template (values may hold braces).
+    return PydanticCustomError("qfund", message)
+
+
+def _date(value: object) -> object:
+    """YAML dates pass; JSON's ISO strings are parsed; datetimes and numbers are refused."""
+    if isinstance(value, dt.datetime):
+        raise _invalid(f"expected a date (YYYY-MM-DD), not a date and time: {value}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise _invalid(f"impossible date {value!r}: {exc}") from None
+    raise _invalid(f"expected a date (YYYY-MM-DD), got {value!r}")
+
+
+def _division(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise _invalid(f'write the division code as a quoted string: "{value}"')
+    if isinstance(value, str) and not _DIVISION.fullmatch(value):
+        raise _invalid(f"{value!r} is not a 6-digit division code (e.g. '650502')")
+    return value
+
+
+def _uscc(value: object) -> object:
+    """A valid USCC (GB 32100-2015, rulings R3), compacted to its 18 characters."""
+    if not isinstance(value, str):
+        raise _invalid(f"expected the USCC as a string, got {value!r}")
+    try:
+        return str(stdnum_uscc.validate(value))
+    except stdnum_errors.InvalidLength:
+        size = len(stdnum_uscc.compact(value))
+        why = f"it has {size} characters, not 18"
+    except stdnum_errors.InvalidFormat:
+        why = "characters 1-8 must be digits, 9-18 digits or capital letters but I, O, S, V, Z"
+    except stdnum_errors.InvalidChecksum:
+        # Deliberately no "expected X": the typo is more often elsewhere than in the check.
+        why = "bad check character: the 18th character does not match the other 17"
+    except stdnum_errors.ValidationError as exc:  # pragma: no cover - future stdnum checks
+        why = str(exc)
+    raise _invalid(f"invalid USCC {value!r}: {why}")
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise _invalid("must not be empty")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date)]
+Division = Annotated[StrictStr, BeforeValidator(_division)]
+Uscc = Annotated[StrictStr, BeforeValidator(_uscc)]
+Text = Annotated[StrictStr, AfterValidator(_not_blank)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CreditListing(_Model):
+    """A listing on the dishonest-entity list or a negative list (第十七条(二))."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    list: Literal["dishonest", "negative"]
+    from_: IsoDate = Field(alias="from")
+    until: IsoDate | None = None  # None: still listed
+
+
+class Applicant(_Model):
+    """An organisation applying for awards; ``region`` is set once the batch is resolved."""
+
+    id: Text
+    name: Text
+    org_type: OrgType
+    region: Division | None = None
+    uscc: Uscc | None = None
+    licensed: StrictBool = True
+    credit_listings: tuple[CreditListing, ...] = ()
+
+
+class Review(_Model):
+    """Reviewer findings on a claim; each defaults to "no problem" (第十七条)."""
+
+    industrial_policy: Literal["ok", "violates"] = "ok"
+    related_to_quality: StrictBool = True
+    other_violation: Text | None = None
+
+
+class DraftingUnit(_Model):
+    """A unit named in a standard's 前言, in the order printed there (rulings R7)."""
+
+    name: Text
+    region: Division | None = None
+    uscc: Uscc | None = None
+    hami: StrictBool | None = None
+
+
+def _values(literal: Any) -> tuple[object, ...]:
+    return typing.get_args(literal)
+
+
+def _facts(**specific: FactSpec) -> Mapping[str, FactSpec]:
+    return MappingProxyType({**specific, "achieved_on": dt.date, "submitted_on": dt.date})
+
+
+class ClaimBase(_Model):
+    """What every claim holds; one subclass per kind adds the kind's facts."""
+
+    #: The facts rule conditions may name, each with its allowed values or its type.
+    FACTS: ClassVar[Mapping[str, FactSpec]] = _facts()
+    #: What ``subject`` names: "applicant" when it defaults to the applicant itself.
+    SUBJECT: ClassVar[str] = "applicant"
+
+    id: Text
+    applicant: Text
+    kind: str
+    achieved_on: IsoDate  # the reference date (rulings R2)
+    submitted_on: IsoDate | None = None
+    subject: Text | None = None
+    other_support: tuple[Text, ...] = ()
+    review: Review = Review()
+    objection: StrictBool = False  # raised during publicity (第二十二条)
+
+    def facts(self) -> dict[str, object]:
+        """The kind's facts by name, as rule conditions read them."""
+        return {name: getattr(self, name) for name in self.FACTS}
+
+    def subject_is_applicant(self) -> bool:
+        """Whether ``subject`` may be left out, meaning the applicant itself."""
+        return self.SUBJECT == "applicant"
+
+
+class QualityCountyClaim(ClaimBase):
+    """第九条: a quality county pilot approved, or passing its acceptance."""
+
+    FACTS = _facts(stage=("approved", "accepted"))
+    kind: Literal["quality_county"] = "quality_county"
+    stage: Literal["approved", "accepted"]
+
+
+class QualityChainClaim(ClaimBase):
+    """第十条: a quality chain key project or typical case."""
+
+    FACTS = _facts(recognition=("key_project", "typical_case"), level=_values(Scope))
+    SUBJECT = "the project or case"
+    kind: Literal["quality_chain"] = "quality_chain"
+    recognition: Literal["key_project", "typical_case"]
+    level: Scope
+
+
+class QualityAwardClaim(ClaimBase):
+    """第十一条(一)(二)(三): a government quality award, won or nominated."""
+
+    FACTS = _facts(award=("china", "xinjiang", "hami"), tier=("winner", "nominee"), first_time=bool)
+    kind: Literal["quality_award"] = "quality_award"
+    award: Literal["china", "xinjiang", "hami"]
+    tier: Literal["winner", "nominee"]
+    first_time: StrictBool  # 首次 (rulings R4): required, never assumed
+
+
+class LeadingEnterpriseClaim(ClaimBase):
+    """第十一条(四): recognised as a quality leading enterprise."""
+
+    kind: Literal["leading_enterprise"] = "leading_enterprise"
+
+
+class QcGroupClaim(ClaimBase):
+    """第十一条(五): an excellent QC group."""
+
+    FACTS = _facts(level=_values(Scope))
+    SUBJECT = "the group name"
+    kind: Literal["qc_group"] = "qc_group"
+    level: Scope
+
+
+class CqoCaseClaim(ClaimBase):
+    """第十一条(六): a chief quality officer case."""
+
+    SUBJECT = "the case title"
+    kind: Literal["cqo_case"] = "cqo_case"
+
+
+class CnasAccreditationClaim(ClaimBase):
+    """第十二条(一): CNAS accreditation."""
+
+    FACTS = _facts(first_time=bool)
+    kind: Literal["cnas_accreditation"] = "cnas_accreditation"
+    first_time: StrictBool
+
+
+class CccLabClaim(ClaimBase):
+    """第十二条(二): designated as a CCC testing laboratory."""
+
+    FACTS = _facts(first_time=bool)
+    kind: Literal["ccc_lab"] = "ccc_lab"
+    first_time: StrictBool
+
+
+class TestingPlatformClaim(ClaimBase):
+    """第十二条(三)(四): a national or regional testing platform."""
+
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    FACTS = _facts(level=_values(Scope))
+    SUBJECT = "the platform name"
+    kind: Literal["testing_platform"] = "testing_platform"
+    level: Scope
+
+
+class StandardClaim(ClaimBase):
+    """第十三条: formulating or revising a standard; ``level`` is read from the number."""
+
+    FACTS = _facts(
+        action=("formulate", "revise"), level=_values(Level), standard_no=str, lead_proof=bool
+    )
+    SUBJECT = "the standard number"
+    kind: Literal["standard"] = "standard"
+    action: Literal["formulate", "revise"]
+    standard_no: Text
+    level: Level | None = None
+    drafting_units: tuple[DraftingUnit, ...] | None = None  # None or (): 前言 names none
+    lead_proof: StrictBool = False
+
+
+class StandardizationPilotClaim(ClaimBase):
+    """第十四条: a national or regional standardization pilot."""
+
+    FACTS = _facts(level=_values(Scope))
+    SUBJECT = "the pilot name"
+    kind: Literal["standardization_pilot"] = "standardization_pilot"
+    level: Scope
+
+
+class TechnicalCommitteeClaim(ClaimBase):
+    """第十五条: newly undertaking a technical committee's secretariat."""
+
+    FACTS = _facts(level=_values(Scope), body=("tc", "sc", "wg"))
+    SUBJECT = "the committee code, e.g. SAC/TC 123/SC 4"
+    kind: Literal["technical_committee"] = "technical_committee"
+    level: Scope
+    body: Literal["tc", "sc", "wg"]
+
+
+class XinjiangBrandClaim(ClaimBase):
+    """第十六条: the 新疆品质 brand, first certified, for a new product or recertified."""
+
+    FACTS = _facts(event=("first_certification", "new_product", "recertification"))
+    SUBJECT = "the product or certificate number"
+    kind: Literal["xinjiang_brand"] = "xinjiang_brand"
+    event: Literal["first_certification", "new_product", "recertification"]
+
+    def subject_is_applicant(self) -> bool:
+        """16(一) is once per enterprise; (二)(三) name a product or certificate."""
+        return self.event == "first_certification"
+
+
+Claim = Annotated[
+    QualityCountyClaim
+    | QualityChainClaim
+    | QualityAwardClaim
+    | LeadingEnterpriseClaim
+    | QcGroupClaim
+    | CqoCaseClaim
+    | CnasAccreditationClaim
+    | CccLabClaim
+    | TestingPlatformClaim
+    | StandardClaim
+    | StandardizationPilotClaim
+    | TechnicalCommitteeClaim
+    | XinjiangBrandClaim,
+    Field(discriminator="kind"),
+]
+
+#: Claim kind -> claim class, in the order of interchange.md's table of kinds.
+CLAIM_TYPES: Mapping[str, type[ClaimBase]] = MappingProxyType(
+    {cls.model_fields["kind"].default: cls for cls in typing.get_args(typing.get_args(Claim)[0])}
+)
+
+
+class Batch(_Model):
+    """One application round's applicants and claims; resolved when the loader returns it."""
+
+    round: StrictInt
+    submitted_on: IsoDate  # the default for every claim's submitted_on
+    applicants: tuple[Applicant, ...]
+    claims: tuple[Claim, ...]
+
+
+class _Head(_Model):
+    """The batch's top level, checked before its items are checked one by one."""
+
+    round: StrictInt
+    submitted_on: IsoDate
+    applicants: list[Any]
+    claims: list[Any]
+
+
+def load_batch(
+    source: str | Path | bytes,
+    *,
+    industry_codes: frozenset[str],
+    name: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Batch:
+    """Read, check and resolve a YAML or JSON batch file (or its bytes, shown as ``name``).
+
+    Raises:
+        BatchError: listing every problem found; no partial batch is ever returned.
+    """
+    doc, read_problems = read_yaml(source, name=name, limits=limits)
+    if doc is None:
+        raise BatchError(read_problems)
+    return _Checker(doc, industry_codes).run(read_problems)
+
+
+def batch_from_data(data: object, *, industry_codes: frozenset[str], name: str = "<data>") -> Batch:
+    """Check and resolve a batch given as plain data (dates as ``date`` or ISO strings).
+
+    Raises:
+        BatchError: listing every problem found, located by field path only.
+    """
+    return _Checker(Document(name, data), industry_codes).run(())
+
+
+def batch_to_data(batch: Batch) -> dict[str, object]:
+    """The batch as JSON-able data in the interchange format, dates as ISO strings."""
+    return batch.model_dump(mode="json", by_alias=True)
+
+
+class _Checker:
+    """Checks one document item by item, so that every problem in it is found."""
+
+    def __init__(self, doc: Document, industry_codes: frozenset[str]) -> None:
+        self.doc = doc
+        self.industry_codes = industry_codes
+        self.problems: list[Problem] = []
+
+    def run(self, earlier: Sequence[Problem]) -> Batch:
+        batch = self._check()
+        # The reader already reported an impossible date, keeping its text: say it once.
+        reported = [p.path for p in earlier]
+        fresh = [p for p in self.problems if not any(p.path[: len(r)] == r for r in reported)]
+        if earlier or fresh or batch is None:
+            raise BatchError([*earlier, *fresh])
+        return batch
+
+    def _report(self, path: _Path, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    def _check(self) -> Batch | None:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            keys = ", ".join(_Head.model_fields)
+            self._report((), f"a claims batch must be a mapping with the keys {keys}")
+            return None
+        head = self._validate(_Head, data, ())
+        raw_applicants = data.get("applicants")
+        raw_applicants = raw_applicants if isinstance(raw_applicants, list) else []
+        raw_claims = data.get("claims")
+        raw_claims = raw_claims if isinstance(raw_claims, list) else []
+        self._duplicates("applicants", raw_applicants, "applicant")
+        self._duplicates("claims", raw_claims, "claim")
+        applicant_ids = [a["id"] for a in raw_applicants if isinstance(a, dict) and "id" in a]
+        applicants = [self._applicant(("applicants", i), a) for i, a in enumerate(raw_applicants)]
+        default = head.submitted_on if head is not None else None
+        claims = [
+            self._claim(("claims", i), c, applicant_ids, default) for i, c in enumerate(raw_claims)
+        ]
+        if head is None or self.problems:
+            return None
+        return Batch(
+            round=head.round,
+            submitted_on=head.submitted_on,
+            applicants=tuple(a for a in applicants if a is not None),
+            claims=tuple(c for c in claims if c is not None),
+        )
+
+    def _validate(self, model: type[M], data: object, path: _Path) -> M | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                self._report((*path, *err["loc"]), _message(err, model))
+            return None
+
+    def _duplicates(self, section: str, items: list[Any], what: str) -> None:
+        first: dict[object, int] = {}
+        for i, raw in enumerate(items):
+            ident = raw.get("id") if isinstance(raw, dict) else None
+            if not isinstance(ident, str):
+                continue
+            if ident in first:
+                line = self.doc.locate((section, first[ident], "id"))[0]
+                where = f"{section}[{first[ident]}]" + (f", line {line}" if line else "")
+                self._report(
+                    (section, i, "id"), f"duplicate {what} id {ident!r} (first at {where})"
+                )
+            else:
+                first[ident] = i
+
+    def _region(self, path: _Path, region: str | None, uscc: str | None) -> str | None:
+        """The division code, read from the USCC's digits 3-8 when one is given (R3)."""
+        if uscc is None:
+            return region
+        code = uscc[2:8]
+        if region is not None and region != code:
+            self._report(
+                (*path, "region"),
+                f"region {region!r} disagrees with the USCC's division code {code!r}",
+            )
+        return code
+
+    def _applicant(self, path: _Path, raw: object) -> Applicant | None:
+        applicant = self._validate(Applicant, raw, path)
+        if applicant is None:
+            return None
+        region = self._region(path, applicant.region, applicant.uscc)
+        if region is None:
+            self._report((*path, "region"), "region is required when no uscc is given (第四条)")
+            return None
+        return applicant.model_copy(update={"region": region})
+
+    def _claim(
+        self, path: _Path, raw: object, applicant_ids: list[Any], default: dt.date | None
+    ) -> ClaimBase | None:
+        if not isinstance(raw, dict):
+            self._report(path, f"a claim must be a mapping, got {raw!r}")
+            return None
+        ref = raw.get("applicant")
+        if isinstance(ref, str) and ref not in applicant_ids:
+            hint = did_you_mean(ref, [a for a in applicant_ids if isinstance(a, str)])
+            self._report((*path, "applicant"), f"no applicant has the id {ref!r}{hint}")
+        kind = raw.get("kind")
+        model = CLAIM_TYPES.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            kinds = ", ".join(CLAIM_TYPES)
+            if "kind" not in raw:
+                self._report(path, f"missing required field 'kind'; kinds: {kinds}")
+            else:
+                hint = did_you_mean(str(kind), CLAIM_TYPES) if isinstance(kind, str) else ""
+                self._report((*path, "kind"), f"unknown kind {kind!r}{hint or ';'} kinds: {kinds}")
+            return None
+        claim = self._validate(model, raw, path)
+        if claim is None:
+            return None
+        update: dict[str, object] = {"submitted_on": claim.submitted_on or default}
+        if isinstance(claim, StandardClaim):
+            update.update(self._standard(path, claim))
+        elif claim.subject is None and claim.subject_is_applicant():
+            update["subject"] = claim.applicant
+        elif claim.subject is None:
+            self._report(
+                (*path, "subject"), f"subject is required for kind {claim.kind!r}: {claim.SUBJECT}"
+            )
+        return claim.model_copy(update=update)
+
+    def _standard(self, path: _Path, claim: StandardClaim) -> dict[str, object]:
+        """The canonical number, its level, and drafting units with their regions (R7)."""
+        units = []
+        for j, unit in enumerate(claim.drafting_units or ()):
+            region = self._region((*path, "drafting_units", j), unit.region, unit.uscc)
+            units.append(unit.model_copy(update={"region": region}))
+        update: dict[str, object] = {}
+        if claim.drafting_units is not None:
+            update["drafting_units"] = tuple(units)
+        try:
+            number = parse_standard_number(claim.standard_no, self.industry_codes)
+        except StandardNumberError as exc:
+            self._report((*path, "standard_no"), str(exc))
+            return update
+        canonical = str(number)
+        if claim.level is not None and claim.level != number.level:
+            self._report(
+                (*path, "level"),
+                f"level {claim.level!r} disagrees with the standard number {canonical!r}, "
+                f"which is a {number.level} standard",
+            )
+        if claim.subject is not None and not self._same_standard(claim.subject, canonical):
+            self._report(
+                (*path, "subject"),
+                f"subject {claim.subject!r} is not the standard number {canonical!r}",
+            )
+        return update | {"standard_no": canonical, "level": number.level, "subject": canonical}
+
+    def _same_standard(self, text: str, canonical: str) -> bool:
+        try:
+            return str(parse_standard_number(text, self.industry_codes)) == canonical
+        except StandardNumberError:
+            return False
+
+
+def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
+    """A pydantic error in the words of this project, naming what is allowed there."""
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = sorted(_keys(_model_at(root, loc[:-1])))
+        hint = did_you_mean(key, allowed)
+        return f"unknown field {key!r}{hint or ';'} allowed: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"missing required field {loc[-1]!r}"
+    if kind == "literal_error":
+        given = err["input"]
+        allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+        hint = did_you_mean(given, allowed) if isinstance(given, str) else ""
+        return f"invalid value {given!r}{hint or ';'} allowed: {', '.join(allowed)}"
+    if kind == "qfund" or isinstance(err["input"], dict | list):
+        return err["msg"]
+    return f"{err['msg']}, got {err['input']!r}"
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _inner(annotation: Any) -> list[Any]:
+    """The types an annotation may hold: Optional, unions and tuple items unwrapped."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _inner(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, tuple):
+        return [t for arg in typing.get_args(annotation) for t in _inner(arg)]
+    return [annotation]
+
+
+def _model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel]:
+    """The model whose mapping sits at ``loc`` below ``root`` (list indexes skipped)."""
+    model = root
+    for part in loc:
+        for name, field in model.model_fields.items():
+            if part in (name, field.alias):
+                found = [t for t in _inner(field.annotation) if _is_model(t)]
+                model = found[0] if found else model
+    return model
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)

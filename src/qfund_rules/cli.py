@@ -1,0 +1,304 @@
+"""The ``qfund`` command line: input/output only; every decision is made by the library.
+
+Exit codes: 0 ok, 1 a check failed (invalid rules for ``validate``, a failing case for
+``test``), 2 bad input or usage (every problem printed, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .casebook import run_cases
+from .claims import Batch, load_batch
+from .decision import JSONValue, dumps
+from .engine import evaluate
+from .errors import InputError, QfundError, RuleFileError
+from .explain import explain, table
+from .money import format_wan
+from .rules import RuleSet, load_rules
+from .schema import schemas
+
+__all__ = ["main", "run"]
+
+_EPILOG = """\
+exit codes: 0 ok; 1 a check failed; 2 bad input (every problem is listed as
+FILE:LINE:COL: field: message).
+docs: README.md and docs/ (integrators, policy staff, auditors, interpretation)."""
+
+
+class _UsageError(Exception):
+    """Raised by the parser instead of exiting, so ``run`` can return 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="qfund",
+        description="Hami City quality fund (质量提升发展专项资金) award rules: validate the rule "
+        "files and evaluate claims into auditable decisions.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"qfund {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+
+    def rules_opt(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--rules",
+            metavar="DIR",
+            type=Path,
+            help="rule-file directory (default: the rules shipped with qfund)",
+        )
+
+    v = sub.add_parser(
+        "validate",
+        help="check the rule files; exit 1 when invalid",
+        description="Check awards.yaml, exclusions.yaml and allocation.yaml and "
+        "list every problem with file, line and field.",
+    )
+    v.add_argument(
+        "rules_dir",
+        nargs="?",
+        type=Path,
+        metavar="RULES_DIR",
+        help="directory of the rule files (default: the shipped rules)",
+    )
+    v.add_argument("--format", choices=("text", "json"), default="text")
+
+    c = sub.add_parser(
+        "catalogue",
+        help="list the 42 award items with their amounts",
+        description="List every award item with its id, citation, family and "
+        "the amount in force on a date.",
+    )
+    rules_opt(c)
+    c.add_argument(
+        "--on",
+        type=_date,
+        metavar="DATE",
+        help="date whose amounts to show (default: the day the rules come into force)",
+    )
+    c.add_argument("--format", choices=("json", "text"), default="text")
+
+    s = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of a rule file or a claims batch",
+        description="JSON Schema generated from the models, for editors.",
+    )
+    s.add_argument("which", choices=("awards", "exclusions", "allocation", "batch"))
+
+    e = sub.add_parser(
+        "evaluate",
+        help="decide every claim of a batch",
+        description="Evaluate a claims batch (YAML or JSON) into decisions; "
+        "JSON as interchange.md by default.",
+    )
+    e.add_argument("batch", type=Path, metavar="BATCH")
+    rules_opt(e)
+    e.add_argument("--format", choices=("json", "text"), default="json")
+    e.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    x = sub.add_parser(
+        "explain",
+        help="show one decision's trace as an auditor reads it",
+        description="Print every step of one claim's decision: the facts read, "
+        "the article applied with its clause, and the result.",
+    )
+    x.add_argument("batch", type=Path, metavar="BATCH")
+    x.add_argument("--claim", required=True, metavar="ID")
+    rules_opt(x)
+    x.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    t = sub.add_parser(
+        "test",
+        help="run the YAML domain tests (rules/tests/)",
+        description="Run example claims with expected decisions; print a line "
+        "per case and a diff on failure; exit 1 on any failure.",
+    )
+    t.add_argument(
+        "cases_dir",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="directory of case files (default: tests/ beside the rule files)",
+    )
+    rules_opt(t)
+    return p
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def run(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run ``qfund`` with ``argv``; return the exit code. Never raises for bad input."""
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        parser.print_usage(err)
+        err.write(f"{exc}\n")
+        return 2
+    except SystemExit as exc:  # --help and --version exit 0 through argparse
+        return int(exc.code or 0)
+    handler: Callable[[argparse.Namespace, TextIO, TextIO], int] = _COMMANDS[args.command]
+    try:
+        return handler(args, out, err)
+    except InputError as exc:
+        err.write(exc.render() + "\n")
+        count = len([p for p in exc.problems if p.severity == "error"])
+        err.write(f"qfund: {count} problem{'s' if count != 1 else ''}; nothing was decided\n")
+        return 1 if isinstance(exc, RuleFileError) and args.command == "validate" else 2
+    except QfundError as exc:
+        err.write(f"qfund: {exc}\n")
+        return 2
+
+
+def _rules(args: argparse.Namespace) -> RuleSet:
+    return load_rules(args.rules)
+
+
+def _batch(args: argparse.Namespace, rules: RuleSet) -> Batch:
+    return load_batch(args.batch, industry_codes=rules.industry_codes)
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    directory: Path | None = args.rules_dir
+    if directory is not None and not directory.is_dir():
+        err.write(f"qfund: {directory}: not a directory of rule files\n")
+        return 2
+    try:
+        rules = load_rules(directory)
+    except RuleFileError as exc:
+        if args.format == "json":
+            out.write(dumps({"valid": False, "problems": [str(p) for p in exc.problems]}))
+        else:
+            err.write(exc.render() + "\n")
+            n = len([p for p in exc.problems if p.severity == "error"])
+            err.write(f"qfund: invalid rule files: {n} problem{'s' if n != 1 else ''}\n")
+        unreadable = all(p.line is None for p in exc.problems)
+        return 2 if unreadable else 1
+    for w in rules.warnings:
+        err.write(f"{w}\n")
+    if args.format == "json":
+        out.write(
+            dumps(
+                {
+                    "valid": True,
+                    "rules": dict(rules.identity()),
+                    "warnings": [str(w) for w in rules.warnings],
+                }
+            )
+        )
+    else:
+        out.write(
+            f"ok: {len(rules.items)} award items, rules {rules.version} ({rules.status}), "
+            f"in force {rules.effective_from} .. {rules.effective_until}\n"
+            f"sha256 {rules.sha256}\n"
+        )
+    return 0
+
+
+def _cmd_catalogue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rules = _rules(args)
+    on: dt.date = args.on or rules.effective_from
+    items: list[dict[str, JSONValue]] = []
+    for c in rules.items:
+        amount = c.amount_on(on)
+        items.append(
+            {
+                "id": c.id,
+                "citation": c.item.citation,
+                "family": c.item.family,
+                "kind": c.item.kind,
+                "first_time": c.item.first_time,
+                "amount_yuan": amount,
+                "amount_wan": None if amount is None else format_wan(amount),
+                "title_zh": c.item.title_zh,
+                "title_en": c.item.title_en,
+            }
+        )
+    if args.format == "json":
+        listing: list[JSONValue] = list(items)
+        out.write(dumps({"rules": dict(rules.identity()), "on": on.isoformat(), "items": listing}))
+        return 0
+    out.write(f"rules {rules.version} ({rules.status}), amounts in force on {on}\n")
+    for it in items:
+        wan = "-" if it["amount_wan"] is None else f"{it['amount_wan']} 万元"
+        out.write(f"{it['id']:<16} {it['citation']:<12} {wan:>8}  {it['title_zh']}\n")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    out.write(json.dumps(schemas()[args.which], ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rules = _rules(args)
+    evaluation = evaluate(rules, _batch(args, rules))
+    out.write(evaluation.to_json() if args.format == "json" else table(evaluation, args.lang))
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rules = _rules(args)
+    evaluation = evaluate(rules, _batch(args, rules))
+    try:
+        decision = evaluation.decision(args.claim)
+    except KeyError:
+        known = ", ".join(d.claim_id for d in evaluation.decisions)
+        err.write(f"qfund: no claim {args.claim!r} in {args.batch}; claims: {known}\n")
+        return 2
+    out.write(explain(decision, rules, args.lang))
+    return 0
+
+
+def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rules = _rules(args)
+    directory: Path = args.cases_dir or Path(rules.directory) / "tests"
+    passed = failed = 0
+    for result in run_cases(rules, directory):
+        if result.passed:
+            passed += 1
+            out.write(f"PASS {Path(result.file).name}: {result.name}\n")
+        else:
+            failed += 1
+            out.write(f"FAIL {Path(result.file).name}: {result.name}\n")
+            for line in result.differences:
+                out.write(f"     {line}\n")
+    out.write(f"{passed} passed, {failed} failed\n")
+    return 1 if failed else 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "validate": _cmd_validate,
+    "catalogue": _cmd_catalogue,
+    "schema": _cmd_schema,
+    "evaluate": _cmd_evaluate,
+    "explain": _cmd_explain,
+    "test": _cmd_test,
+}
+
+
+def main() -> None:
+    """Console entry point: ``qfund``."""
+    raise SystemExit(run())

@@ -1,0 +1,181 @@
+"""Decisions and their traces: the data auditors read, and its stable JSON form.
+
+The trace is data on each decision (interchange.md, "A decision"); rendering it as text
+for people lives in :mod:`qfund_rules.explain`. JSON output is deterministic: fields in a
+fixed order, no set iteration, no floats, ``ensure_ascii=False`` so Chinese stays legible.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "REASON_CODES",
+    "Allocation",
+    "Decision",
+    "Evaluation",
+    "Outcome",
+    "TraceStep",
+    "dumps",
+]
+
+Outcome = Literal["awarded", "rejected", "superseded"]
+
+#: The reason codes of interchange.md and rulings R8: the public contract.
+REASON_CODES: tuple[str, ...] = (
+    "no_matching_item",
+    "not_eligible_applicant",
+    "outside_validity",
+    "not_first_time",
+    "already_awarded",
+    "top_up",
+    "superseded_by_higher",
+    "duplicate_claim",
+    "banned",
+    "not_drafting_unit",
+    "lead_proof_missing",
+    "not_foremost_hami_participant",
+    "excluded_industrial_policy",
+    "excluded_unlicensed",
+    "excluded_credit",
+    "excluded_other_support",
+    "excluded_unrelated",
+    "excluded_other_violation",
+)
+
+JSONValue = str | int | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One step of a decision: the rule applied, the article, the facts read, the result."""
+
+    step: str
+    rule: str
+    citation: str
+    result: str
+    facts: Mapping[str, JSONValue]
+    message_zh: str
+    message_en: str
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The step as interchange.md writes it."""
+        return {
+            "step": self.step,
+            "rule": self.rule,
+            "citation": self.citation,
+            "result": self.result,
+            "facts": dict(self.facts),
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TraceStep:
+        """Rebuild a step from :meth:`to_dict` output."""
+        return cls(
+            step=data["step"],
+            rule=data["rule"],
+            citation=data["citation"],
+            result=data["result"],
+            facts=dict(data["facts"]),
+            message_zh=data["message_zh"],
+            message_en=data["message_en"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """What a round did with an award: paid, deferred to next year, or held (rulings R10/R11)."""
+
+    status: Literal["paid", "deferred", "held"] | None
+    amount_yuan: int
+    year: int
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The allocation as interchange.md writes it."""
+        return {"status": self.status, "amount_yuan": self.amount_yuan, "year": self.year}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The decision on one claim."""
+
+    claim_id: str
+    applicant_id: str
+    outcome: Outcome
+    item: str | None
+    amount_yuan: int
+    reasons: tuple[str, ...]
+    citations: tuple[str, ...]
+    trace: tuple[TraceStep, ...]
+    rules_sha256: str
+    draft: bool
+    allocation: Allocation | None = field(default=None)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The decision as interchange.md writes it, plus the rule-set hash and draft flag."""
+        out: dict[str, JSONValue] = {
+            "claim_id": self.claim_id,
+            "applicant_id": self.applicant_id,
+            "outcome": self.outcome,
+            "item": self.item,
+            "amount_yuan": self.amount_yuan,
+            "reasons": list(self.reasons),
+            "citations": list(self.citations),
+            "rules_sha256": self.rules_sha256,
+            "draft": self.draft,
+        }
+        if self.allocation is not None:
+            out["allocation"] = self.allocation.to_dict()
+        out["trace"] = [s.to_dict() for s in self.trace]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        """Rebuild a decision from :meth:`to_dict` output (JSON round trip)."""
+        alloc = data.get("allocation")
+        return cls(
+            claim_id=data["claim_id"],
+            applicant_id=data["applicant_id"],
+            outcome=data["outcome"],
+            item=data["item"],
+            amount_yuan=int(data["amount_yuan"]),
+            reasons=tuple(data["reasons"]),
+            citations=tuple(data["citations"]),
+            trace=tuple(TraceStep.from_dict(s) for s in data["trace"]),
+            rules_sha256=data["rules_sha256"],
+            draft=bool(data["draft"]),
+            allocation=None if alloc is None else Allocation(**alloc),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The decisions on one batch, with the identity of the rule set that made them."""
+
+    rules: Mapping[str, str]
+    decisions: tuple[Decision, ...]
+
+    def decision(self, claim_id: str) -> Decision:
+        """The decision on ``claim_id`` (``KeyError`` when the batch had no such claim)."""
+        for d in self.decisions:
+            if d.claim_id == claim_id:
+                return d
+        raise KeyError(claim_id)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"rules": {...}, "decisions": [...]}`` as ``qfund evaluate`` prints it."""
+        return {"rules": dict(self.rules), "decisions": [d.to_dict() for d in self.decisions]}
+
+    def to_json(self) -> str:
+        """Deterministic JSON text (same input and rules: byte-identical output)."""
+        return dumps(self.to_dict())
+
+
+def dumps(data: JSONValue) -> str:
+    """The project's one JSON style: indented, UTF-8 as is, keys in insertion order."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

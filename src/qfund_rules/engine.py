@@ -1,0 +1,623 @@
+"""The engine: claims in, decisions out, every step recorded in the decision's trace.
+
+Per claim, in order (interchange.md, rulings R2-R5, R7-R9): validity (第二十八条),
+eligibility (第四条), authorship of standards (第十三条), item matching (each candidate
+item of the claim's kind, matched or not and why), 首次 / 新承担, every exclusion of
+第十七条, the ban of 第二十四条, and earlier awards for the same qualification
+(第二十条第(二)项). Then, across the batch, 就高不就低: one award per qualification.
+
+Every step runs and is recorded even after a failure, so a rejection lists every reason
+that applies, not only the first. Nothing here reads a clock, a global or an environment
+variable: the same batch and rules give the same decisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .claims import Applicant, Batch, ClaimBase, DraftingUnit, StandardClaim
+from .conditions import facts_read, failures
+from .decision import Decision, Evaluation, JSONValue, Outcome, TraceStep
+from .history import NO_HISTORY, History, applicant_key
+from .money import format_wan
+from .rules import CompiledItem, Exclusion, RuleSet
+
+__all__ = ["evaluate"]
+
+_SAME_QUALIFICATION = "第二十条第(二)项"
+
+
+def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Evaluation:
+    """Decide every claim of ``batch`` under ``rules``, given earlier rounds' ``history``."""
+    applicants = {a.id: a for a in batch.applicants}
+    drafts = [_Draft(claim, applicants[claim.applicant]) for claim in batch.claims]
+    for draft in drafts:
+        _derive(rules, draft)
+    _mark_duplicates(drafts)
+    for draft in drafts:
+        _decide(rules, draft, history)
+    _highest_wins(rules, drafts)
+    _one_participant_per_standard(rules, drafts)
+    sha, is_draft = rules.sha256, rules.status == "draft"
+    return Evaluation(
+        rules=rules.identity(),
+        decisions=tuple(d.finish(sha, is_draft) for d in drafts),
+    )
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A decision under construction."""
+
+    claim: ClaimBase
+    applicant: Applicant
+    facts: dict[str, object] = field(default_factory=dict)
+    item: CompiledItem | None = None
+    amount: int = 0
+    reasons: list[str] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+    trace: list[TraceStep] = field(default_factory=list)
+    match_steps: list[TraceStep] = field(default_factory=list)
+    authorship: TraceStep | None = None
+    authorship_reason: str | None = None
+    duplicate_of: str | None = None
+    superseded: bool = False
+
+    @property
+    def key(self) -> str:
+        return applicant_key(self.applicant.id, self.applicant.uscc)
+
+    @property
+    def order(self) -> tuple[dt.date, str]:
+        # Ties are broken by submitted_on, then claim id (rulings R5, R10).
+        submitted = self.claim.submitted_on
+        assert submitted is not None  # resolved by the loader
+        return (submitted, self.claim.id)
+
+    def step(
+        self,
+        step: str,
+        rule: str,
+        citation: str,
+        ok: bool | str,
+        facts: Mapping[str, JSONValue],
+        zh: str,
+        en: str,
+        reason: str | None = None,
+    ) -> None:
+        result = ok if isinstance(ok, str) else ("pass" if ok else "fail")
+        self.trace.append(TraceStep(step, rule, citation, result, facts, zh, en))
+        if reason is not None:
+            self.reject(reason, citation)
+
+    def reject(self, reason: str, citation: str) -> None:
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+        self.cite(citation)
+
+    def cite(self, citation: str) -> None:
+        if citation not in self.citations:
+            self.citations.append(citation)
+
+    def finish(self, sha256: str, draft: bool) -> Decision:
+        hard = [r for r in self.reasons if r != "top_up"]
+        outcome: Outcome
+        if hard:
+            outcome = "rejected"
+        elif self.superseded:
+            outcome = "superseded"
+        else:
+            outcome = "awarded"
+        return Decision(
+            claim_id=self.claim.id,
+            applicant_id=self.applicant.id,
+            outcome=outcome,
+            item=self.item.id if self.item else None,
+            amount_yuan=self.amount if outcome == "awarded" else 0,
+            reasons=tuple(self.reasons),
+            citations=tuple(self.citations),
+            trace=tuple(self.trace),
+            rules_sha256=sha256,
+            draft=draft,
+        )
+
+
+def _json(value: object) -> JSONValue:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_json(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+# --- phase 1: facts and the matched item, needed before duplicates can be seen -------
+
+
+def _derive(rules: RuleSet, d: _Draft) -> None:
+    """Read the claim's facts, settle authorship of a standard, and match the items."""
+    d.facts = dict(d.claim.facts())
+    if isinstance(d.claim, StandardClaim):
+        _authorship(rules, d, d.claim)
+    candidates = rules.by_kind.get(d.claim.kind, ())
+    matched: list[CompiledItem] = []
+    for item in candidates:
+        ok = item.predicate(d.facts)
+        read = {f: _json(d.facts.get(f)) for f in facts_read(item.condition)}
+        if ok:
+            matched.append(item)
+            zh = f"符合“{item.item.title_zh}”的条件"
+            en = f"meets the conditions of '{item.item.title_en}'"
+        else:
+            missing = "; ".join(failures(item.condition, d.facts))
+            zh = f"不符合“{item.item.title_zh}”:需 {missing}"
+            en = f"not '{item.item.title_en}': requires {missing}"
+        d.match_steps.append(
+            TraceStep(
+                "match", item.id, item.item.citation, "match" if ok else "no_match", read, zh, en
+            )
+        )
+    if matched:
+        # Overlapping conditions would be a rule-file slip; 就高不就低 still picks one.
+        on = d.claim.achieved_on
+        d.item = max(matched, key=lambda i: (i.amount_on(on) or 0, i.id))
+
+
+def _norm_name(name: str) -> str:
+    # rulings R7: NFKC folds （ into (, full-width letters into ASCII; whitespace is ignored.
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def _unit_region(unit: DraftingUnit) -> str | None:
+    if unit.region:
+        return unit.region
+    return unit.uscc[2:8] if unit.uscc else None
+
+
+def _authorship(rules: RuleSet, d: _Draft, claim: StandardClaim) -> None:
+    """第十三条 and rulings R7: who led, who took part, and which participant is paid."""
+    citation = "第十三条"
+    units = claim.drafting_units or ()
+    prefixes = tuple(rules.exclusions.eligibility.hami_unit_prefixes)
+    policy = rules.allocation.participation.policy
+    facts: dict[str, JSONValue] = {
+        "drafting_units": [u.name for u in units],
+        "lead_proof": claim.lead_proof,
+        "participation_policy": policy,
+    }
+    if not units:
+        if claim.lead_proof:
+            role, ok, reason = "lead", True, None
+            zh = "前言未列起草单位,已提供发布或归口单位出具的主导证明,认定为主导单位"
+            en = "the foreword names no drafting unit; a lead proof from the publisher is on file"
+        else:
+            role, ok, reason = "unproven", False, "lead_proof_missing"
+            zh = "前言未列起草单位,且未提供发布或归口单位出具的主导证明"
+            en = "the foreword names no drafting unit and no lead proof was provided"
+        d.facts["role"] = role
+        facts["role"] = role
+        d.authorship = TraceStep(
+            "authorship", "standard.authorship", citation, "pass" if ok else "fail", facts, zh, en
+        )
+        d.authorship_reason = reason
+        return
+    index = _find_applicant(d.applicant, units)
+    facts["position"] = None if index is None else index + 1
+    reason = None
+    if index is None:
+        role = "none"
+        zh = "申报单位不在标准前言的起草单位之列"
+        en = "the applicant is not among the drafting units in the foreword"
+        reason = "not_drafting_unit"
+    elif index == 0:
+        role = "lead"
+        zh = "申报单位为前言排序首位的起草单位,认定为主导单位"
+        en = "the applicant is the first drafting unit in the foreword: the lead"
+    else:
+        role = "participant"
+        hami = [
+            i
+            for i, u in enumerate(units)
+            if _is_hami(u, d.applicant if i == index else None, prefixes)
+        ]
+        start = 1 if policy == "foremost_after_lead" else 0
+        eligible = [i for i in hami if i >= start]
+        foremost = eligible[0] if eligible else None
+        facts["foremost_hami_position"] = None if foremost is None else foremost + 1
+        if foremost == index:
+            zh = f"申报单位排序第{index + 1}位,为排序最靠前的哈密市参与起草单位"
+            en = f"the applicant ranks {index + 1}: the foremost Hami participant"
+        else:
+            reason = "not_foremost_hami_participant"
+            shown = "无" if foremost is None else f"第{foremost + 1}位"
+            zh = f"申报单位排序第{index + 1}位,排序最靠前的哈密市起草单位为{shown}"
+            en = (
+                f"the applicant ranks {index + 1}; the foremost Hami unit ranks "
+                f"{'nowhere' if foremost is None else foremost + 1}"
+            )
+    d.facts["role"] = role
+    facts["role"] = role
+    d.authorship = TraceStep(
+        "authorship", "standard.authorship", citation, "fail" if reason else "pass", facts, zh, en
+    )
+    d.authorship_reason = reason
+
+
+def _find_applicant(applicant: Applicant, units: Sequence[DraftingUnit]) -> int | None:
+    # By USCC when both sides have one, else by normalised name; never fuzzy (rulings R7).
+    name = _norm_name(applicant.name)
+    for i, unit in enumerate(units):
+        if applicant.uscc and unit.uscc:
+            if unit.uscc == applicant.uscc:
+                return i
+        elif _norm_name(unit.name) == name:
+            return i
+    return None
+
+
+def _is_hami(unit: DraftingUnit, applicant: Applicant | None, prefixes: tuple[str, ...]) -> bool:
+    if unit.hami:
+        return True
+    region = _unit_region(unit) or (applicant.region if applicant else None)
+    return bool(region) and region.startswith(prefixes)  # type: ignore[union-attr]
+
+
+def _mark_duplicates(drafts: Sequence[_Draft]) -> None:
+    """第十七条第(三)项: the same item and subject claimed twice by one applicant."""
+    first: dict[tuple[str, str, str], _Draft] = {}
+    for d in sorted((d for d in drafts if d.item is not None), key=lambda d: d.order):
+        assert d.item is not None
+        key = (d.key, d.item.id, d.claim.subject or "")
+        if key in first:
+            d.duplicate_of = first[key].claim.id
+        else:
+            first[key] = d
+
+
+# --- phase 2: the per-claim steps, in order -------------------------------------------
+
+
+def _decide(rules: RuleSet, d: _Draft, history: History) -> None:
+    _validity(rules, d)
+    _eligibility(rules, d)
+    if d.authorship is not None:
+        d.trace.append(d.authorship)
+        if d.authorship_reason:
+            d.reject(d.authorship_reason, d.authorship.citation)
+    _matching(rules, d)
+    if d.item is not None and d.item.item.first_time:
+        _first_time(rules, d, history)
+    for ex in rules.exclusions.exclusions:
+        _exclusion(ex, d)
+    _ban(rules, d, history)
+    if d.item is not None:
+        _earlier_awards(rules, d, history)
+
+
+def _validity(rules: RuleSet, d: _Draft) -> None:
+    """第二十八条 and rulings R2: the reference date must fall in the period in force."""
+    start, end = rules.effective_from, rules.effective_until
+    on = d.claim.achieved_on
+    ok = start <= on <= end
+    facts: dict[str, JSONValue] = {
+        "achieved_on": on.isoformat(),
+        "effective_from": start.isoformat(),
+        "effective_until": end.isoformat(),
+    }
+    if ok:
+        zh, en = (
+            f"取得日期{on}在本办法有效期内",
+            f"achieved on {on}, while the measures are in force",
+        )
+    else:
+        zh = f"取得日期{on}不在本办法有效期({start}至{end})内"
+        en = f"achieved on {on}, outside the period in force ({start} to {end})"
+    cite = rules.exclusions.validity.citation
+    d.step(
+        "validity", "measures.in_force", cite, ok, facts, zh, en, None if ok else "outside_validity"
+    )
+
+
+def _eligibility(rules: RuleSet, d: _Draft) -> None:
+    """第四条 and rulings R3: a Hami-registered unit of an allowed type."""
+    elig = rules.exclusions.eligibility
+    a = d.applicant
+    type_ok = a.org_type in elig.org_types
+    region_ok = a.region in elig.regions
+    facts: dict[str, JSONValue] = {"org_type": a.org_type, "region": a.region}
+    if type_ok and region_ok:
+        place = elig.regions[a.region or ""]
+        zh = f"{elig.org_types[a.org_type]},注册地{place}({a.region}),属支持对象"
+        en = f"{a.org_type} registered in {a.region}: within Hami, may apply"
+        d.step("eligibility", "applicant.eligible", elig.citation, True, facts, zh, en)
+        return
+    why_zh, why_en = [], []
+    if not type_ok:
+        why_zh.append(f"单位类型{a.org_type}不在支持范围")
+        why_en.append(f"organisation type {a.org_type} is not supported")
+    if not region_ok:
+        why_zh.append(f"注册地区划代码{a.region}不属哈密市")
+        why_en.append(f"division code {a.region} is not in Hami")
+    d.step(
+        "eligibility",
+        "applicant.eligible",
+        elig.citation,
+        False,
+        facts,
+        ";".join(why_zh),
+        "; ".join(why_en),
+        "not_eligible_applicant",
+    )
+
+
+def _matching(rules: RuleSet, d: _Draft) -> None:
+    """Each candidate item of the claim's kind, matched or not and why."""
+    d.trace.extend(d.match_steps)
+    if d.item is None:
+        articles = sorted({s.citation.split("条")[0] + "条" for s in d.match_steps})
+        citation = articles[0] if len(articles) == 1 else "第八条"
+        if d.authorship_reason is None:
+            d.step(
+                "match",
+                "item.none",
+                citation,
+                False,
+                {"kind": d.claim.kind},
+                "没有与本申报相符的奖励事项",
+                "no award item matches this claim",
+                "no_matching_item",
+            )
+        else:
+            d.step(
+                "match",
+                "item.none",
+                citation,
+                False,
+                {"kind": d.claim.kind},
+                "起草单位认定未通过,没有可适用的奖励事项",
+                "authorship not established, so no award item applies",
+            )
+        return
+    item = d.item
+    amount = item.amount_on(d.claim.achieved_on)
+    d.amount = amount or 0
+    d.cite(item.item.citation)
+    facts: dict[str, JSONValue] = {
+        "item": item.id,
+        "achieved_on": d.claim.achieved_on.isoformat(),
+        "amount_yuan": d.amount,
+    }
+    d.step(
+        "amount",
+        item.id,
+        item.item.citation,
+        "pass",
+        facts,
+        f"适用“{item.item.clause}”,取得日适用金额{format_wan(d.amount)}万元",
+        f"'{item.item.title_en}' applies: {d.amount} yuan in force on the reference date",
+    )
+
+
+def _first_time(rules: RuleSet, d: _Draft, history: History) -> None:
+    """Rulings R4: 首次 / 新承担 needs the declaration and no earlier award in the ledger."""
+    item = d.item
+    assert item is not None
+    declared = d.facts.get("first_time", True)
+    scope = rules.allocation.first_time.scope
+    earlier = [
+        p
+        for p in history.prior_awards(d.key, item.item.family, d.claim.subject or "")
+        if scope == "qualification" or p.item == item.id
+    ]
+    facts: dict[str, JSONValue] = {
+        "first_time": _json(d.facts.get("first_time")),
+        "scope": scope,
+        "earlier_awards": [p.claim_id for p in earlier],
+    }
+    if declared is True and not earlier:
+        d.step(
+            "first_time",
+            item.id,
+            item.item.citation,
+            True,
+            facts,
+            "首次获得(新承担),账本中无同一资格的既往奖励",
+            "first time: declared, and no earlier award in the ledger",
+        )
+        return
+    if declared is not True:
+        zh, en = "申报未声明为首次获得", "the claim does not declare a first time"
+    else:
+        ids = ", ".join(p.claim_id for p in earlier)
+        zh, en = f"账本中已有同一资格的奖励({ids})", f"the ledger already holds an award ({ids})"
+    d.step("first_time", item.id, item.item.citation, False, facts, zh, en, "not_first_time")
+
+
+def _exclusion(ex: Exclusion, d: _Draft) -> None:
+    """One case of 第十七条 (rulings R8); every case is checked and reported."""
+    claim, a = d.claim, d.applicant
+    facts: dict[str, JSONValue]
+    hit: bool
+    if ex.check == "industrial_policy":
+        facts = {"review.industrial_policy": claim.review.industrial_policy}
+        hit = claim.review.industrial_policy == "violates"
+    elif ex.check == "unlicensed":
+        facts = {"licensed": a.licensed}
+        hit = not a.licensed
+    elif ex.check == "credit_listing":
+        on = claim.submitted_on
+        assert on is not None
+        listed = [
+            c.list
+            for c in a.credit_listings
+            if c.list in (ex.lists or ()) and c.from_ <= on and (c.until is None or on <= c.until)
+        ]
+        listed_on: list[JSONValue] = [str(x) for x in sorted(set(listed))]
+        facts = {"submitted_on": on.isoformat(), "listed_on": listed_on}
+        hit = bool(listed)
+    elif ex.check == "duplicate_claim":
+        facts = {"duplicate_of": d.duplicate_of, "subject": claim.subject}
+        hit = d.duplicate_of is not None
+    elif ex.check == "other_support":
+        facts = {"other_support": list(claim.other_support)}
+        hit = bool(claim.other_support)
+    elif ex.check == "unrelated":
+        facts = {"review.related_to_quality": claim.review.related_to_quality}
+        hit = not claim.review.related_to_quality
+    else:
+        facts = {"review.other_violation": claim.review.other_violation}
+        hit = claim.review.other_violation is not None
+    clause = ex.clause.rstrip(";。")
+    if hit:
+        zh, en = f"属于“{clause}”情形,不予奖励", f"excluded: {ex.code}"
+    else:
+        zh, en = f"不属于“{clause}”情形", f"not excluded under {ex.code}"
+    d.step("exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None)
+
+
+def _ban(rules: RuleSet, d: _Draft, history: History) -> None:
+    """第二十四条 and rulings R9: no application within 3 years of a fraud finding."""
+    on = d.claim.submitted_on
+    assert on is not None
+    bans = [b for b in history.bans(d.key) if b.found_on <= on < b.until]
+    facts: dict[str, JSONValue] = {
+        "submitted_on": on.isoformat(),
+        "bans": [f"{b.found_on}..{b.until}" for b in bans],
+    }
+    cite = rules.exclusions.ban.citation
+    if not bans:
+        d.step(
+            "ban",
+            "applicant.not_banned",
+            cite,
+            True,
+            facts,
+            "申报单位不在取消申报资格期内",
+            "the applicant is not banned",
+        )
+        return
+    b = bans[0]
+    d.step(
+        "ban",
+        "applicant.not_banned",
+        cite,
+        False,
+        facts,
+        f"因弄虚作假被取消申报资格至{b.until}",
+        f"banned for fraud until {b.until}",
+        "banned",
+    )
+
+
+def _earlier_awards(rules: RuleSet, d: _Draft, history: History) -> None:
+    """第二十条第(二)项 and rulings R5 across rounds: pay only up to the highest tier."""
+    item = d.item
+    assert item is not None
+    prior = history.prior_awards(d.key, item.item.family, d.claim.subject or "")
+    if not prior:
+        return
+    paid = sum(p.amount_yuan for p in prior)
+    policy = rules.allocation.same_qualification.policy
+    cite = rules.allocation.same_qualification.citation
+    facts: dict[str, JSONValue] = {
+        "earlier_awards": [p.claim_id for p in prior],
+        "earlier_yuan": paid,
+        "amount_yuan": d.amount,
+        "policy": policy,
+    }
+    if policy == "top_up" and d.amount > paid:
+        d.amount -= paid
+        d.step(
+            "same_qualification",
+            item.id,
+            cite,
+            "top_up",
+            facts,
+            f"同一资格已获奖励{format_wan(paid)}万元,就高补差{format_wan(d.amount)}万元",
+            f"already paid {paid} yuan for this qualification: top-up of {d.amount} yuan",
+            "top_up",
+        )
+        return
+    d.step(
+        "same_qualification",
+        item.id,
+        cite,
+        False,
+        facts,
+        f"同一资格已获奖励{format_wan(paid)}万元,不重复奖励",
+        f"already paid {paid} yuan for this qualification",
+        "already_awarded",
+    )
+
+
+# --- phase 3: across the batch --------------------------------------------------------
+
+
+def _highest_wins(rules: RuleSet, drafts: Sequence[_Draft]) -> None:
+    """第二十条第(二)项: one qualification, one award, the highest (就高不就低)."""
+    groups: dict[tuple[str, str, str], list[_Draft]] = {}
+    for d in drafts:
+        if d.item is None or any(r != "top_up" for r in d.reasons):
+            continue
+        groups.setdefault((d.key, d.item.item.family, d.claim.subject or ""), []).append(d)
+    cite = rules.allocation.same_qualification.citation
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        # Highest amount first; ties: earliest submitted_on, then claim id (rulings R5).
+        group.sort(key=lambda d: (-d.amount, d.order))
+        winner = group[0]
+        for d in group[1:]:
+            assert d.item is not None
+            assert winner.item is not None
+            d.superseded = True
+            facts: dict[str, JSONValue] = {
+                "winner": winner.claim.id,
+                "winner_item": winner.item.id,
+                "winner_amount_yuan": winner.amount,
+                "amount_yuan": d.amount,
+            }
+            d.step(
+                "same_qualification",
+                d.item.id,
+                cite,
+                "superseded",
+                facts,
+                f"同一资格按就高不就低原则核拨申报{winner.claim.id}({winner.item.id})",
+                f"same qualification: the higher claim {winner.claim.id} "
+                f"({winner.item.id}) is paid instead",
+                "superseded_by_higher",
+            )
+
+
+def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> None:
+    """第十三条: participation pays one Hami unit per standard, even across claims."""
+    seen: dict[str, _Draft] = {}
+    participants = [
+        d
+        for d in drafts
+        if d.item is not None
+        and d.facts.get("role") == "participant"
+        and not d.superseded
+        and not any(r != "top_up" for r in d.reasons)
+    ]
+    for d in sorted(participants, key=lambda d: d.order):
+        subject = d.claim.subject or ""
+        if subject not in seen:
+            seen[subject] = d
+            continue
+        facts: dict[str, JSONValue] = {"standard_no": subject, "paid_to": seen[subject].claim.id}
+        d.step(
+            "authorship",
+            "standard.one_participant",
+            "第十三条",
+            False,
+            facts,
+            f"该标准的参与制定奖励已核给申报{seen[subject].claim.id}",
+            f"the participation award for this standard goes to {seen[subject].claim.id}",
+            "not_foremost_hami_participant",
+        )

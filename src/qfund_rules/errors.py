@@ -1,0 +1,93 @@
+"""The exceptions qfund_rules raises, and the located problems they carry.
+
+Every error a caller can see derives from :class:`QfundError`. Bad input (rule files or
+claim batches) is never reported one problem at a time: the loaders collect every
+:class:`Problem` they find and raise them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "BatchError",
+    "InputError",
+    "LedgerError",
+    "Problem",
+    "QfundError",
+    "RuleFileError",
+    "StandardNumberError",
+    "format_path",
+]
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """Render a field path the way messages show it: ``claims[2].standard_no``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input file, located by file, line, column and field path."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: tuple[str | int, ...]
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = format_path(self.path)
+        prefix = "warning: " if self.severity == "warning" else ""
+        if field:
+            return f"{where}: {field}: {prefix}{self.message}"
+        return f"{where}: {prefix}{self.message}"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Order problems by file, then position, then message."""
+        return (self.file, self.line or 0, self.column or 0, self.message)
+
+
+class QfundError(Exception):
+    """Root of every error raised by qfund_rules."""
+
+
+class InputError(QfundError):
+    """Raised when an input file cannot be used; carries every problem found in it."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=Problem.sort_key))
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """All problems, one per line, in file and line order."""
+        return "\n".join(str(p) for p in self.problems)
+
+
+class RuleFileError(InputError):
+    """Raised when the rule files are unreadable or invalid (``qfund validate`` exits 1)."""
+
+
+class BatchError(InputError):
+    """Raised when a claims batch is unreadable or invalid; no decision is made."""
+
+
+class StandardNumberError(QfundError, ValueError):
+    """Raised when a standard number cannot be parsed (rulings R7)."""
+
+
+class LedgerError(QfundError):
+    """Raised when the ledger file is unusable or an operation on it is refused."""

@@ -1,0 +1,41 @@
+"""Money: amounts are written in 万元 in the rule files and held as integer yuan (rulings R1).
+
+No binary float ever holds an amount: the YAML reader turns decimal literals into
+:class:`~decimal.Decimal`, and the conversion below is exact or refused.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+__all__ = ["YUAN_PER_WAN", "format_wan", "wan_to_yuan"]
+
+YUAN_PER_WAN = 10_000
+
+
+def wan_to_yuan(wan: int | Decimal) -> int:
+    """Convert an amount in 万元 (at most two decimals) to integer yuan, exactly.
+
+    Raises ``ValueError`` for booleans, non-finite values or more than two decimals.
+    """
+    if isinstance(wan, bool) or not isinstance(wan, int | Decimal):
+        raise ValueError(f"expected a number of 万元, got {type(wan).__name__}")
+    if isinstance(wan, int):
+        return wan * YUAN_PER_WAN
+    if not wan.is_finite():
+        raise ValueError(f"{wan} is not a finite number of 万元")
+    exponent = wan.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError(
+            f"{wan} 万元 has more than two decimals (the smallest step is 0.01 万元 = 100 yuan)"
+        )
+    return int(wan * YUAN_PER_WAN)
+
+
+def format_wan(yuan: int) -> str:
+    """Render integer yuan as 万元 for people: 200000 -> '20', 25000 -> '2.5'."""
+    sign = "-" if yuan < 0 else ""
+    whole, rest = divmod(abs(yuan), YUAN_PER_WAN)
+    if not rest:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{rest:04d}".rstrip("0")

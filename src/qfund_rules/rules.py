@@ -1,0 +1,597 @@
+"""The rule files: their models, strict loading, validation, and the compiled rule set.
+
+``load_rules()`` reads ``awards.yaml``, ``exclusions.yaml`` and ``allocation.yaml``,
+checks them against the models and against the measures' structure, and returns a
+:class:`RuleSet`: immutable, with every condition compiled and every amount in integer
+yuan. All problems of all three files are reported together (:class:`RuleFileError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from ._validation import did_you_mean, problems_from_validation
+from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
+from .claims import CLAIM_TYPES
+from .conditions import Condition, FactSpec, Predicate, compile_condition, parse_condition
+from .errors import Problem, RuleFileError
+from .money import wan_to_yuan
+
+__all__ = [
+    "ITEM_IDS",
+    "RULE_FILES",
+    "AwardItem",
+    "CompiledItem",
+    "RuleSet",
+    "default_rules_dir",
+    "load_rules",
+]
+
+#: The rule files of a rule set, in the order their bytes are hashed.
+RULE_FILES = ("awards.yaml", "exclusions.yaml", "allocation.yaml")
+
+#: The 42 award item ids of interchange.md: the public contract, not policy data.
+ITEM_IDS: tuple[str, ...] = (
+    "a9.1",
+    "a9.2",
+    "a10.1.national",
+    "a10.1.regional",
+    "a10.2.national",
+    "a10.2.regional",
+    "a11.1.winner",
+    "a11.1.nominee",
+    "a11.2.winner",
+    "a11.2.nominee",
+    "a11.3.winner",
+    "a11.3.nominee",
+    "a11.4",
+    "a11.5.national",
+    "a11.5.regional",
+    "a11.6",
+    "a12.1",
+    "a12.2",
+    "a12.3",
+    "a12.4",
+    *(f"a13.{n}.{lv}" for n in (1, 2, 3) for lv in ("national", "industry", "local", "group")),
+    "a14.national",
+    "a14.regional",
+    "a15.1.tc",
+    "a15.1.sc",
+    "a15.1.wg",
+    "a15.2.tc",
+    "a15.2.sc",
+    "a16.1",
+    "a16.2",
+    "a16.3",
+)
+
+#: The exclusion check behind each reason code of rulings R8 (the contract's pairing).
+EXCLUSION_CHECKS: Mapping[str, str] = {
+    "industrial_policy": "excluded_industrial_policy",
+    "unlicensed": "excluded_unlicensed",
+    "credit_listing": "excluded_credit",
+    "duplicate_claim": "duplicate_claim",
+    "other_support": "excluded_other_support",
+    "unrelated": "excluded_unrelated",
+    "other_violation": "excluded_other_violation",
+}
+
+#: Facts derived by the engine rather than declared by the claim (rulings R7).
+DERIVED_FACTS: Mapping[str, Mapping[str, FactSpec]] = {
+    "standard": {"role": ("lead", "participant", "none", "unproven")},
+}
+
+_CITATION = re.compile(r"^第[一二三四五六七八九十]+条(第\([一二三四五六七八九十]+\)项)?$")
+
+
+def _citation(value: object) -> object:
+    if isinstance(value, str) and not _CITATION.match(value):
+        raise ValueError("a citation reads like 第十三条第(一)项 or 第十四条")
+    return value
+
+
+def _wan(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise ValueError("must be a number of 万元 (e.g. 20 or 2.5)")
+    if value <= 0:
+        raise ValueError("must be a positive number of 万元")
+    wan_to_yuan(value)  # refuses more than two decimals
+    return value
+
+
+Citation = Annotated[str, BeforeValidator(_citation)]
+Wan = Annotated[Decimal, BeforeValidator(_wan)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class DatedAmount(_Model):
+    """An amount in 万元 in force from a date (a later change is a new dated value)."""
+
+    from_: dt.date = Field(alias="from")
+    wan: Wan
+
+
+class AwardItem(_Model):
+    """One award of 第九条..第十六条 as written in ``awards.yaml``."""
+
+    id: str
+    citation: Citation
+    clause: Text
+    title_zh: Text
+    title_en: Text
+    kind: str
+    family: Text
+    first_time: bool = False
+    when: Any = None
+    amounts: tuple[DatedAmount, ...] = Field(min_length=1)
+
+
+class StandardCodes(_Model):
+    """Which two-letter prefixes are industry standards (rulings R7)."""
+
+    citation: Citation
+    industry: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...]
+
+
+class AwardsFile(_Model):
+    """``awards.yaml``."""
+
+    version: Text
+    status: Literal["draft", "final"]
+    measures: Text
+    standard_codes: StandardCodes
+    items: tuple[AwardItem, ...]
+
+
+class Validity(_Model):
+    """第二十八条: in force from publication + N days, for Y years (rulings R2)."""
+
+    citation: Citation
+    clause: Text
+    published_on: dt.date
+    starts_after_days: int = Field(ge=0)
+    years: int = Field(ge=1)
+
+
+class Eligibility(_Model):
+    """第四条: who may apply (rulings R3)."""
+
+    citation: Citation
+    clause: Text
+    org_types: dict[str, Text]
+    regions: dict[Annotated[str, Field(pattern=r"^\d{6}$")], Text]
+    hami_unit_prefixes: tuple[Annotated[str, Field(pattern=r"^\d{2,6}$")], ...]
+
+
+class Exclusion(_Model):
+    """One case of 第十七条 (rulings R8)."""
+
+    code: str
+    check: Literal[
+        "industrial_policy",
+        "unlicensed",
+        "credit_listing",
+        "duplicate_claim",
+        "other_support",
+        "unrelated",
+        "other_violation",
+    ]
+    citation: Citation
+    clause: Text
+    lists: tuple[Literal["dishonest", "negative"], ...] | None = None
+
+
+class Ban(_Model):
+    """第二十四条: the ban after a fraud finding (rulings R9)."""
+
+    citation: Citation
+    clause: Text
+    years: int = Field(ge=1)
+
+
+class ExclusionsFile(_Model):
+    """``exclusions.yaml``."""
+
+    validity: Validity
+    eligibility: Eligibility
+    exclusions: tuple[Exclusion, ...]
+    ban: Ban
+
+
+class Budgets(_Model):
+    """第二条: the yearly budget in 万元."""
+
+    citation: Citation
+    clause: str | None = None
+    minimum_wan: Wan
+    by_year: dict[int, Wan]
+
+
+class AllocationPolicy(_Model):
+    """第二十条第(一)项: 用完即止 and carry-over (rulings R10)."""
+
+    citation: Citation
+    clause: str | None = None
+    on_shortfall: Literal["stop", "skip"]
+    carry_over: bool = True
+
+
+class Publicity(_Model):
+    """第二十二条第(四)项: publicity days (rulings R11)."""
+
+    citation: Citation
+    clause: str | None = None
+    days: int = Field(ge=1)
+
+
+class SameQualification(_Model):
+    """第二十条第(二)项: 就高不就低 across rounds (rulings R5)."""
+
+    citation: Citation
+    clause: str | None = None
+    policy: Literal["top_up", "reject"]
+
+
+class Participation(_Model):
+    """第十三条: which Hami participant is paid (rulings R7)."""
+
+    citation: Citation
+    clause: str | None = None
+    policy: Literal["foremost_after_lead", "foremost_overall"]
+
+
+class FirstTime(_Model):
+    """How far back 首次 looks in the ledger (rulings R4 with R5)."""
+
+    citation: Citation
+    clause: str | None = None
+    scope: Literal["item", "qualification"]
+
+
+class AllocationFile(_Model):
+    """``allocation.yaml``."""
+
+    budgets: Budgets
+    allocation: AllocationPolicy
+    publicity: Publicity
+    same_qualification: SameQualification
+    participation: Participation
+    first_time: FirstTime
+
+
+_FILE_MODELS: Mapping[str, type[_Model]] = {
+    "awards.yaml": AwardsFile,
+    "exclusions.yaml": ExclusionsFile,
+    "allocation.yaml": AllocationFile,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledItem:
+    """An award item ready for evaluation: its condition compiled, its amounts in yuan."""
+
+    item: AwardItem
+    condition: Condition | None
+    predicate: Predicate
+    amount_dates: tuple[dt.date, ...]
+    amounts_yuan: tuple[int, ...]
+
+    @property
+    def id(self) -> str:
+        """The item id (``a13.1.national``)."""
+        return self.item.id
+
+    def amount_on(self, day: dt.date) -> int | None:
+        """The amount in yuan in force on ``day``, or ``None`` before the first value."""
+        i = bisect_right(self.amount_dates, day)
+        return self.amounts_yuan[i - 1] if i else None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """A loaded, validated and compiled rule set; immutable and safe to share."""
+
+    directory: str
+    sha256: str
+    awards: AwardsFile
+    exclusions: ExclusionsFile
+    allocation: AllocationFile
+    items: tuple[CompiledItem, ...]
+    warnings: tuple[Problem, ...] = ()
+    by_kind: Mapping[str, tuple[CompiledItem, ...]] = field(default_factory=dict)
+    by_id: Mapping[str, CompiledItem] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """The rule set's version string."""
+        return self.awards.version
+
+    @property
+    def status(self) -> str:
+        """``draft`` or ``final``."""
+        return self.awards.status
+
+    @property
+    def published_on(self) -> dt.date:
+        """The publication date (第二十八条)."""
+        return self.exclusions.validity.published_on
+
+    @property
+    def effective_from(self) -> dt.date:
+        """First day in force: publication + 30 days (rulings R2)."""
+        v = self.exclusions.validity
+        return v.published_on + dt.timedelta(days=v.starts_after_days)
+
+    @property
+    def effective_until(self) -> dt.date:
+        """Last day in force, included: start + 3 years - 1 day (rulings R2)."""
+        years = self.exclusions.validity.years
+        return self.effective_from + relativedelta(years=years) - dt.timedelta(days=1)
+
+    @property
+    def industry_codes(self) -> frozenset[str]:
+        """Two-letter industry-standard codes (rulings R7)."""
+        return frozenset(self.awards.standard_codes.industry)
+
+    def identity(self) -> dict[str, str]:
+        """``{"version", "status", "sha256"}`` as every result carries it."""
+        return {"version": self.version, "status": self.status, "sha256": self.sha256}
+
+    def budget_yuan(self, year: int) -> int | None:
+        """The budget of a round year in yuan, or ``None`` when the files set none."""
+        wan = self.allocation.budgets.by_year.get(year)
+        return None if wan is None else wan_to_yuan(wan)
+
+
+def default_rules_dir() -> Path:
+    """The rule files shipped with the package (or, in a source checkout, ``rules/``)."""
+    packaged = Path(str(resources.files("qfund_rules"))) / "rules"
+    if (packaged / "awards.yaml").is_file():
+        return packaged
+    # An editable install runs from src/; the rules sit at the top of the checkout.
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    return checkout if (checkout / "awards.yaml").is_file() else packaged
+
+
+def rules_digest(contents: Mapping[str, bytes]) -> str:
+    """sha256 over each file's name, length and exact bytes, in :data:`RULE_FILES` order."""
+    digest = hashlib.sha256()
+    for name in RULE_FILES:
+        data = contents[name]
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_LIMITS) -> RuleSet:
+    """Load, validate and compile the rule files in ``directory`` (default: the shipped ones).
+
+    Raises :class:`RuleFileError` listing every problem of every file.
+    """
+    root = Path(directory) if directory is not None else default_rules_dir()
+    problems: list[Problem] = []
+    raw: dict[str, bytes] = {}
+    docs: dict[str, Document] = {}
+    models: dict[str, Any] = {}
+    for name in RULE_FILES:
+        path = root / name
+        shown = str(path)
+        try:
+            raw[name] = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(shown, None, None, (), f"cannot read: {exc.strerror}"))
+            continue
+        doc, found = read_yaml(raw[name], name=shown, limits=limits)
+        problems.extend(found)
+        if doc is None:
+            continue
+        docs[name] = doc
+        if not isinstance(doc.data, dict):
+            got = type(doc.data).__name__
+            problems.append(doc.problem((), f"expected a mapping at the top, found {got}"))
+            continue
+        try:
+            models[name] = _FILE_MODELS[name].model_validate(doc.data)
+        except ValidationError as exc:
+            skip = [p.path for p in found]
+            problems.extend(problems_from_validation(exc, doc, _FILE_MODELS[name], skip))
+    if problems or len(models) != len(RULE_FILES):
+        raise RuleFileError(problems)
+    awards: AwardsFile = models["awards.yaml"]
+    exclusions: ExclusionsFile = models["exclusions.yaml"]
+    allocation: AllocationFile = models["allocation.yaml"]
+    checker = _Checker(docs, awards, exclusions, allocation)
+    items = checker.run()
+    errors = [p for p in checker.problems if p.severity == "error"]
+    if errors:
+        raise RuleFileError(checker.problems)
+    by_kind: dict[str, list[CompiledItem]] = {}
+    for item in items:
+        by_kind.setdefault(item.item.kind, []).append(item)
+    return RuleSet(
+        directory=str(root),
+        sha256=rules_digest(raw),
+        awards=awards,
+        exclusions=exclusions,
+        allocation=allocation,
+        items=tuple(items),
+        warnings=tuple(checker.problems),
+        by_kind={k: tuple(v) for k, v in by_kind.items()},
+        by_id={i.id: i for i in items},
+    )
+
+
+class _Checker:
+    """The checks a model alone cannot express; collects every problem."""
+
+    def __init__(
+        self,
+        docs: Mapping[str, Document],
+        awards: AwardsFile,
+        exclusions: ExclusionsFile,
+        allocation: AllocationFile,
+    ) -> None:
+        self.awards_doc = docs["awards.yaml"]
+        self.excl_doc = docs["exclusions.yaml"]
+        self.alloc_doc = docs["allocation.yaml"]
+        self.awards = awards
+        self.exclusions = exclusions
+        self.allocation = allocation
+        self.problems: list[Problem] = []
+        v = exclusions.validity
+        self.effective_from = v.published_on + dt.timedelta(days=v.starts_after_days)
+
+    def run(self) -> list[CompiledItem]:
+        items = self._items()
+        self._families()
+        self._exclusions()
+        self._budgets()
+        return items
+
+    def _items(self) -> list[CompiledItem]:
+        doc = self.awards_doc
+        seen: dict[str, int] = {}
+        compiled: list[CompiledItem] = []
+        for i, item in enumerate(self.awards.items):
+            path: tuple[str | int, ...] = ("items", i)
+            if item.id not in ITEM_IDS:
+                hint = did_you_mean(item.id, ITEM_IDS)
+                self.problems.append(
+                    doc.problem((*path, "id"), f"{item.id!r} is not an item of the measures{hint}")
+                )
+            elif item.id in seen:
+                first = doc.locate(("items", seen[item.id], "id"))[0]
+                self.problems.append(
+                    doc.problem(
+                        (*path, "id"), f"item {item.id!r} appears twice (first at line {first})"
+                    )
+                )
+            seen.setdefault(item.id, i)
+            claim_type = CLAIM_TYPES.get(item.kind)
+            if claim_type is None:
+                hint = did_you_mean(item.kind, CLAIM_TYPES)
+                self.problems.append(
+                    doc.problem(
+                        (*path, "kind"),
+                        f"unknown claim kind {item.kind!r}{hint}; kinds: {', '.join(CLAIM_TYPES)}",
+                    )
+                )
+                continue
+            facts: dict[str, FactSpec] = dict(claim_type.FACTS)
+            facts.update(DERIVED_FACTS.get(item.kind, {}))
+            cond: Condition | None = None
+            if item.when is not None:
+                cond, found = parse_condition(item.when, (*path, "when"), facts)
+                self.problems.extend(doc.problem(p, m) for p, m in found)
+            dates = tuple(a.from_ for a in item.amounts)
+            for j in range(1, len(dates)):
+                if dates[j] <= dates[j - 1]:
+                    what = "repeats" if dates[j] == dates[j - 1] else "is earlier than"
+                    self.problems.append(
+                        doc.problem(
+                            (*path, "amounts", j, "from"),
+                            f"dated value {dates[j]} {what} the one before ({dates[j - 1]}); "
+                            "add changes in date order",
+                        )
+                    )
+            if dates and dates[0] > self.effective_from:
+                self.problems.append(
+                    doc.problem(
+                        (*path, "amounts", 0, "from"),
+                        f"the first amount must be in force when the rules are "
+                        f"({self.effective_from}), not from {dates[0]}",
+                    )
+                )
+            compiled.append(
+                CompiledItem(
+                    item=item,
+                    condition=cond,
+                    predicate=compile_condition(cond),
+                    amount_dates=dates,
+                    amounts_yuan=tuple(wan_to_yuan(a.wan) for a in item.amounts),
+                )
+            )
+        missing = [i for i in ITEM_IDS if i not in seen]
+        if missing:
+            self.problems.append(
+                doc.problem(("items",), f"items missing from the measures: {', '.join(missing)}")
+            )
+        return compiled
+
+    def _families(self) -> None:
+        # A family groups tiers or levels of one qualification (rulings R5): its items must
+        # pay the same kind of claim under the same article.
+        first: dict[str, tuple[int, AwardItem]] = {}
+        for i, item in enumerate(self.awards.items):
+            if item.family not in first:
+                first[item.family] = (i, item)
+                continue
+            _, head = first[item.family]
+            article = item.citation.split("条")[0]
+            if head.kind != item.kind or head.citation.split("条")[0] != article:
+                self.problems.append(
+                    self.awards_doc.problem(
+                        ("items", i, "family"),
+                        f"family {item.family!r} mixes {item.id} ({item.kind}, {item.citation}) "
+                        f"with {head.id} ({head.kind}, {head.citation})",
+                    )
+                )
+
+    def _exclusions(self) -> None:
+        doc = self.excl_doc
+        seen: set[str] = set()
+        for i, ex in enumerate(self.exclusions.exclusions):
+            path: tuple[str | int, ...] = ("exclusions", i)
+            expected = EXCLUSION_CHECKS[ex.check]
+            if ex.code != expected:
+                self.problems.append(
+                    doc.problem(
+                        (*path, "code"),
+                        f"check {ex.check!r} reports reason {expected!r}, not {ex.code!r}",
+                    )
+                )
+            if ex.check in seen:
+                self.problems.append(doc.problem((*path, "check"), f"check {ex.check!r} twice"))
+            seen.add(ex.check)
+            if (ex.lists is None) != (ex.check != "credit_listing"):
+                msg = (
+                    "credit_listing needs 'lists'"
+                    if ex.check == "credit_listing"
+                    else "'lists' belongs to credit_listing only"
+                )
+                self.problems.append(doc.problem(path, msg))
+        for check in EXCLUSION_CHECKS:
+            if check not in seen:
+                self.problems.append(
+                    doc.problem(("exclusions",), f"第十七条 check {check!r} is missing")
+                )
+
+    def _budgets(self) -> None:
+        budgets = self.allocation.budgets
+        for year, wan in sorted(budgets.by_year.items()):
+            if wan < budgets.minimum_wan:
+                # 第二条 says 原则上: a lower budget is allowed, but worth a second look.
+                self.problems.append(
+                    self.alloc_doc.problem(
+                        ("budgets", "by_year", str(year)),
+                        f"budget {wan} 万元 for {year} is below {budgets.minimum_wan} 万元; "
+                        f"{budgets.citation} sets that floor 原则上 (as a rule), so this loads",
+                        severity="warning",
+                    )
+                )

@@ -1,0 +1,28 @@
+"""Shared test configuration: hypothesis profiles and the paths of the shipped files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import qfund_rules as q
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES_DIR = ROOT / "rules"
+EXAMPLES_DIR = ROOT / "examples"
+
+# A small default profile keeps the suite quick; CI (.ci/run) sets HYPOTHESIS_PROFILE=ci.
+settings.register_profile("default", max_examples=40, deadline=None)
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(scope="session")
+def rules() -> q.RuleSet:
+    """The shipped rule set, loaded once (it is immutable)."""
+    return q.load_rules(RULES_DIR)

@@ -1,0 +1,395 @@
+"""Tests for the claims batch: its models, resolution, and every input check of the loader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from stdnum.cn import uscc
+
+from qfund_rules.claims import (
+    CLAIM_TYPES,
+    Batch,
+    ClaimBase,
+    StandardClaim,
+    batch_from_data,
+    batch_to_data,
+    load_batch,
+)
+from qfund_rules.errors import BatchError
+
+BATCHES = Path(__file__).parent / "fixtures" / "batches"
+INDUSTRY = frozenset({"HG", "JB", "NB"})
+KINDS = (
+    "quality_county", "quality_chain", "quality_award", "leading_enterprise", "qc_group",
+    "cqo_case", "cnas_accreditation", "ccc_lab", "testing_platform", "standard",
+    "standardization_pilot", "technical_committee", "xinjiang_brand",
+)  # fmt: skip
+
+
+def with_check(first17: str) -> str:
+    """A valid USCC: the 17 characters given and their GB 32100-2015 check character."""
+    return first17 + str(uscc.calc_check_digit(first17))
+
+
+USCC_YIZHOU = with_check("91650502MA78K2Q58")
+USCC_HAIDIAN = with_check("91110108MA01ABCD1")
+
+
+@pytest.fixture(scope="module")
+def valid() -> Batch:
+    """The batch of tests/fixtures/batches/valid.yaml, one claim of every kind."""
+    return load_batch(BATCHES / "valid.yaml", industry_codes=INDUSTRY)
+
+
+def claim(batch: Batch, claim_id: str) -> ClaimBase:
+    return next(c for c in batch.claims if c.id == claim_id)
+
+
+def problems(source: bytes, name: str = "batch.yaml") -> list[str]:
+    with pytest.raises(BatchError) as caught:
+        load_batch(source, industry_codes=INDUSTRY, name=name)
+    return [str(p) for p in caught.value.problems]
+
+
+def data_problems(data: object) -> list[str]:
+    with pytest.raises(BatchError) as caught:
+        batch_from_data(data, industry_codes=INDUSTRY)
+    return [str(p) for p in caught.value.problems]
+
+
+def minimal(**claim_fields: object) -> dict[str, object]:
+    """A batch as plain data: one applicant and one claim with the fields given."""
+    return {
+        "round": 2027,
+        "submitted_on": "2027-03-20",
+        "applicants": [
+            {"id": "A1", "name": "某公司", "org_type": "enterprise", "region": "650502"}
+        ],
+        "claims": [{"id": "C1", "applicant": "A1", "kind": "leading_enterprise", **claim_fields}],
+    }
+
+
+# --- the models ---------------------------------------------------------------------------
+
+
+def test_claim_types_are_the_13_kinds_in_table_order() -> None:
+    """CLAIM_TYPES maps the 13 kinds of interchange.md, in its order, to their classes."""
+    expected = KINDS
+    assert expected == tuple(CLAIM_TYPES)
+    assert all(cls.model_fields["kind"].default == k for k, cls in CLAIM_TYPES.items())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_facts_declares_every_fact_and_the_dates(kind: str) -> None:
+    """Every kind declares achieved_on and submitted_on as date facts."""
+    facts = CLAIM_TYPES[kind].FACTS
+    assert (dt.date, dt.date) == (facts["achieved_on"], facts["submitted_on"])
+
+
+def test_facts_of_a_standard_claim() -> None:
+    """A standard claim declares action, level, standard_no and lead_proof with their values."""
+    assert {
+        "action": ("formulate", "revise"),
+        "level": ("national", "industry", "local", "group", "enterprise"),
+        "standard_no": str,
+        "lead_proof": bool,
+        "achieved_on": dt.date,
+        "submitted_on": dt.date,
+    } == dict(StandardClaim.FACTS)
+
+
+def test_facts_keys_match_declaration(valid: Batch) -> None:
+    """facts() returns exactly the facts its class declares, for every kind."""
+    for c in valid.claims:
+        assert set(type(c).FACTS) == set(c.facts()), c.kind
+
+
+def test_facts_values_lie_in_their_declared_values(valid: Batch) -> None:
+    """Every fact value of the resolved valid batch is allowed by its declaration."""
+    for c in valid.claims:
+        for name, value in c.facts().items():
+            spec = type(c).FACTS[name]
+            assert value in spec if isinstance(spec, tuple) else isinstance(value, spec), name
+
+
+# --- a valid batch, resolved --------------------------------------------------------------
+
+
+def test_valid_batch_holds_every_kind(valid: Batch) -> None:
+    """The valid fixture loads, with one claim of each of the 13 kinds."""
+    assert list(KINDS) == [c.kind for c in valid.claims]
+
+
+def test_region_is_read_from_the_uscc(valid: Batch) -> None:
+    """An applicant without region gets the USCC's digits 3-8 (rulings R3)."""
+    expected = "650502"
+    assert expected == valid.applicants[0].region
+
+
+def test_region_given_is_kept(valid: Batch) -> None:
+    """An applicant's declared region, agreeing with its USCC or without one, is kept."""
+    expected = ["650502", "650521", "650522"]
+    assert expected == [a.region for a in valid.applicants]
+
+
+def test_submitted_on_defaults_to_the_batch(valid: Batch) -> None:
+    """A claim without submitted_on takes the batch's submitted_on."""
+    assert dt.date(2027, 3, 20) == claim(valid, "C01").submitted_on
+
+
+def test_submitted_on_given_is_kept(valid: Batch) -> None:
+    """A claim's own submitted_on overrides the batch default."""
+    assert dt.date(2027, 3, 21) == claim(valid, "C10").submitted_on
+
+
+def test_subject_defaults_to_the_applicant(valid: Batch) -> None:
+    """Kinds whose subject is the applicant get the applicant id as subject."""
+    subjects = {c.id: c.subject for c in valid.claims}
+    expected = {"C01": "A1", "C03": "A1", "C04": "A1", "C07": "A2", "C08": "A2", "C13": "A1"}
+    assert expected == {i: subjects[i] for i in expected}
+
+
+def test_subject_given_is_kept(valid: Batch) -> None:
+    """A required subject is kept as written."""
+    expected = "SAC/TC 123/SC 4"
+    assert expected == claim(valid, "C12").subject
+
+
+def test_standard_number_is_canonical(valid: Batch) -> None:
+    """The printed GB／T 45678—2026 becomes GB/T 45678-2026, also as the claim's subject."""
+    c = claim(valid, "C10")
+    assert isinstance(c, StandardClaim)
+    expected = ("GB/T 45678-2026", "GB/T 45678-2026")
+    assert expected == (c.standard_no, c.subject)
+
+
+def test_standard_level_is_read_from_the_number(valid: Batch) -> None:
+    """A standard claim without level gets the level its number implies (rulings R7)."""
+    c = claim(valid, "C10")
+    assert isinstance(c, StandardClaim)
+    expected = "national"
+    assert expected == c.level
+
+
+def test_drafting_unit_region_is_read_from_its_uscc(valid: Batch) -> None:
+    """A drafting unit with a USCC and no region gets the USCC's division code."""
+    c = claim(valid, "C10")
+    assert isinstance(c, StandardClaim)
+    assert c.drafting_units is not None
+    expected = ["110108", "650502"]
+    assert expected == [u.region for u in c.drafting_units]
+
+
+def test_credit_listing_reads_from_and_until(valid: Batch) -> None:
+    """A credit listing's YAML keys from/until load as dates."""
+    listing = valid.applicants[0].credit_listings[0]
+    assert ("negative", dt.date(2026, 1, 10), dt.date(2026, 6, 30)) == (
+        listing.list,
+        listing.from_,
+        listing.until,
+    )
+
+
+def test_defaults_of_review_and_flags(valid: Batch) -> None:
+    """Unset review findings, objection and other_support take their no-problem defaults."""
+    c = claim(valid, "C01")
+    assert ("ok", True, None, False, ()) == (
+        c.review.industrial_policy,
+        c.review.related_to_quality,
+        c.review.other_violation,
+        c.objection,
+        c.other_support,
+    )
+
+
+def test_models_are_frozen(valid: Batch) -> None:
+    """A loaded batch cannot be changed in place."""
+    with pytest.raises(ValueError, match="frozen"):
+        valid.applicants[0].region = "650521"  # type: ignore[misc]
+
+
+# --- round trips and other inputs ---------------------------------------------------------
+
+
+def test_round_trip_through_data(valid: Batch) -> None:
+    """batch_from_data(batch_to_data(b)) gives b back."""
+    assert valid == batch_from_data(batch_to_data(valid), industry_codes=INDUSTRY)
+
+
+def test_to_data_is_json_with_iso_dates(valid: Batch) -> None:
+    """batch_to_data writes dates as ISO strings and the credit listing key as 'from'."""
+    data = json.loads(json.dumps(batch_to_data(valid)))
+    listing = data["applicants"][0]["credit_listings"][0]
+    expected = ("2027-03-20", "2026-01-10")
+    assert expected == (data["submitted_on"], listing["from"])
+
+
+def test_json_input_loads(valid: Batch) -> None:
+    """The same batch written as JSON loads to the same resolved batch."""
+    text = json.dumps(batch_to_data(valid), ensure_ascii=False, indent=2).encode()
+    assert valid == load_batch(text, industry_codes=INDUSTRY, name="batch.json")
+
+
+def test_json_input_is_located() -> None:
+    """A problem in a JSON batch is reported at its line."""
+    text = json.dumps(minimal(achieved_on="2026-11-02", stage="approved"), indent=2).encode()
+    assert [
+        "batch.json:18:7: claims[0].stage: unknown field 'stage'; allowed: achieved_on, "
+        "applicant, id, kind, objection, other_support, review, subject, submitted_on"
+    ] == problems(text, name="batch.json")
+
+
+def test_data_accepts_date_objects() -> None:
+    """Plain data may hold datetime.date objects where JSON holds ISO strings."""
+    batch = batch_from_data(minimal(achieved_on=dt.date(2026, 11, 2)), industry_codes=INDUSTRY)
+    assert dt.date(2026, 11, 2) == batch.claims[0].achieved_on
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        pytest.param(dt.datetime(2026, 11, 2, 9, 0), "not a date and time", id="datetime"),
+        pytest.param(20261102, "expected a date (YYYY-MM-DD), got 20261102", id="int"),
+        pytest.param("2026-W44-1", "got '2026-W44-1'", id="iso-week"),
+        pytest.param("2026-02-30", "impossible date '2026-02-30'", id="impossible"),
+    ],
+)
+def test_data_refuses_non_dates(value: object, fragment: str) -> None:
+    """Only dates and YYYY-MM-DD strings of real dates are dates."""
+    [message] = data_problems(minimal(achieved_on=value))
+    assert message.startswith("<data>: claims[0].achieved_on: ")
+    assert fragment in message
+
+
+def test_data_refuses_a_non_mapping() -> None:
+    """Data that is not a mapping is refused as a whole."""
+    assert ["<data>: a claims batch must be a mapping with the keys round, submitted_on, "
+            "applicants, claims"] == data_problems([1, 2])  # fmt: skip
+
+
+def test_uscc_is_compacted() -> None:
+    """A USCC written in lower case with spaces is stored in its compact form."""
+    data = minimal(achieved_on="2026-11-02")
+    data["applicants"] = [
+        {"id": "A1", "name": "某公司", "org_type": "enterprise", "uscc": " 9165 0502ma78k2q582"}
+    ]
+    batch = batch_from_data(data, industry_codes=INDUSTRY)
+    expected = (USCC_YIZHOU, "650502")
+    assert expected == (batch.applicants[0].uscc, batch.applicants[0].region)
+
+
+def test_unreadable_yaml_is_a_batch_error() -> None:
+    """A file that is not YAML is refused with a BatchError, not a parser exception."""
+    [message] = problems(b"round: [2027\n")
+    assert message.startswith("batch.yaml:2:")
+    assert "not valid YAML" in message
+
+
+# --- every input check, one tiny file each ------------------------------------------------
+
+INVALID = [
+    ("unknown_kind", "9:5: claims[0].kind: unknown kind 'standrad'; did you mean 'standard'? "
+     "kinds: quality_county, quality_chain,"),
+    ("missing_kind", "7:5: claims[0]: missing required field 'kind'; kinds: quality_county,"),
+    ("unknown_field", "13:5: claims[0].lead_prof: unknown field 'lead_prof'; did you mean "
+     "'lead_proof'? allowed: achieved_on, action, applicant, drafting_units,"),
+    ("unknown_review_field", "12:7: claims[0].review.industrial_polcy: unknown field "
+     "'industrial_polcy'; did you mean 'industrial_policy'? allowed: industrial_policy, "
+     "other_violation, related_to_quality"),
+    ("unknown_top_field", "4:1: applicant: unknown field 'applicant'; did you mean "
+     "'applicants'? allowed: applicants, claims, round, submitted_on"),
+    ("missing_first_time", "7:5: claims[0].first_time: missing required field 'first_time'"),
+    ("bad_enum", "12:5: claims[0].tier: invalid value 'silver'; allowed: winner, nominee"),
+    ("misspelt_enum", "11:5: claims[0].stage: invalid value 'aproved'; did you mean "
+     "'approved'? allowed: approved, accepted"),
+    ("credit_listing_enum", "10:10: applicants[0].credit_listings[0].list: invalid value "
+     "'blacklist'; allowed: dishonest, negative"),
+    ("impossible_date", "10:18: claims[0].achieved_on: impossible date '2026-02-30'"),
+    ("datetime", "10:5: claims[0].achieved_on: expected a date (YYYY-MM-DD), not a date and time"),
+    ("bool_string", "11:5: claims[0].first_time: Input should be a valid boolean, got 'yes'"),
+    ("round_string", "2:1: round: Input should be a valid integer, got '2027'"),
+    ("uscc_check", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2Q583': bad check "
+     "character"),
+    ("uscc_length", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2Q58': it has 17 "
+     "characters, not 18"),
+    ("region_disagrees", "8:5: applicants[0].region: region '650521' disagrees with the USCC's "
+     "division code '650502'"),
+    ("region_missing", "5:5: applicants[0].region: region is required when no uscc is given"),
+    ("region_format", "8:5: applicants[0].region: '65050' is not a 6-digit division code"),
+    ("region_unquoted", "8:5: applicants[0].region: write the division code as a quoted "
+     'string: "650502"'),
+    ("duplicate_applicant", "6:6: applicants[1].id: duplicate applicant id 'A1' (first at "
+     "applicants[0], line 5)"),
+    ("standard_no_year", "12:5: claims[0].standard_no: 'GB/T 45678': the year is missing"),
+    ("standard_no_code", "12:5: claims[0].standard_no: 'XX/T 123-2020': unknown industry "
+     "code 'XX'"),
+    ("level_disagrees", "13:5: claims[0].level: level 'national' disagrees with the standard "
+     "number 'DB65/T 1234-2025', which is a local standard"),
+    ("standard_subject", "11:5: claims[0].subject: subject 'GB/T 45678-2025' is not the "
+     "standard number 'GB/T 45678-2026'"),
+    ("drafting_unit_uscc", "14:26: claims[0].drafting_units[0].uscc: invalid USCC "
+     "'91110108MA01ABCD1F': bad check character"),
+    ("drafting_unit_region", "14:26: claims[0].drafting_units[0].region: region '650502' "
+     "disagrees with the USCC's division code '110108'"),
+    ("unknown_applicant", "8:5: claims[0].applicant: no applicant has the id 'A11'; did you "
+     "mean 'A1'?"),
+    ("duplicate_claim", "8:6: claims[1].id: duplicate claim id 'C1' (first at claims[0], "
+     "line 7)"),
+    ("subject_missing", "7:5: claims[0].subject: subject is required for kind 'qc_group': the "
+     "group name"),
+    ("brand_subject_missing", "7:5: claims[0].subject: subject is required for kind "
+     "'xinjiang_brand'"),
+    ("empty_name", "11:5: claims[0].subject: must not be empty"),
+    ("claim_not_mapping", "7:5: claims[0]: a claim must be a mapping, got 'C1'"),
+    ("not_mapping", "2:1: a claims batch must be a mapping with the keys round, submitted_on,"),
+    ("claims_not_list", "5:1: claims: Input should be a valid list"),
+    ("applicants_not_list", "4:1: applicants: Input should be a valid list, got 'A1'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("stem", "expected"), INVALID, ids=[stem for stem, _ in INVALID])
+def test_invalid_batch_reports_one_located_problem(stem: str, expected: str) -> None:
+    """Each invalid fixture yields exactly one problem, at its line, saying what is wrong."""
+    path = BATCHES / "invalid" / f"{stem}.yaml"
+    with pytest.raises(BatchError) as caught:
+        load_batch(path, industry_codes=INDUSTRY, name=path.name)
+    [message] = [str(p) for p in caught.value.problems]
+    assert message.startswith(f"{stem}.yaml:{expected}")
+
+
+def test_every_invalid_fixture_is_checked() -> None:
+    """No invalid fixture file is left without its expected message."""
+    on_disk = sorted(p.stem for p in (BATCHES / "invalid").glob("*.yaml"))
+    assert on_disk == sorted(stem for stem, _ in INVALID)
+
+
+def test_every_problem_in_a_file_is_reported_in_line_order() -> None:
+    """One BatchError lists every problem of the file, sorted by line."""
+    source = f"""round: 2027
+submitted_on: 2027-03-20
+applicants:
+  - {{id: A1, name: 某公司, org_type: enterprise, region: "650521", uscc: {USCC_YIZHOU}}}
+claims:
+  - id: C1
+    applicant: A2
+    kind: standard
+    achieved_on: 2026-11-32
+    action: formulate
+    standrad_no: GB/T 45678-2026
+  - {{id: C1, applicant: A1, kind: qc_grop, achieved_on: 2026-11-02}}
+""".encode()
+    expected = [
+        "batch.yaml:4:47: applicants[0].region: region '650521' disagrees",
+        "batch.yaml:6:5: claims[0].standard_no: missing required field 'standard_no'",
+        "batch.yaml:7:5: claims[0].applicant: no applicant has the id 'A2'",
+        "batch.yaml:9:18: claims[0].achieved_on: impossible date '2026-11-32'",
+        "batch.yaml:11:5: claims[0].standrad_no: unknown field 'standrad_no'; did you mean "
+        "'standard_no'?",
+        "batch.yaml:12:6: claims[1].id: duplicate claim id 'C1'",
+        "batch.yaml:12:29: claims[1].kind: unknown kind 'qc_grop'; did you mean 'qc_group'?",
+    ]
+    found = problems(source)
+    assert expected == [m[: len(e)] for e, m in zip(expected, found, strict=True)]
