@@ -82,10 +82,15 @@ def problems_from_validation(
     """One located :class:`Problem` per pydantic error, skipping paths already reported."""
     skipped = set(skip)
     out: list[Problem] = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
+    errors = exc.errors(include_url=False)
+    locs = [tuple(e["loc"]) for e in errors]
+    for err, loc in zip(errors, locs, strict=True):
         if loc in skipped:
             continue
+        if err["type"] == "too_short" and any(
+            len(other) > len(loc) and other[: len(loc)] == loc for other in locs
+        ):
+            continue  # a sequence emptied by its own failing entries: those are the news
         kind = err["type"]
         if kind == "extra_forbidden":
             parent = _model_at(root, loc[:-1])

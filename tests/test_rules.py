@@ -1,0 +1,158 @@
+"""Loading and validating the rule files: the shipped set, and one fault per fixture."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import qfund_rules as q
+from qfund_rules.rules import ITEM_IDS, RULE_FILES, default_rules_dir
+
+from .conftest import RULES_DIR
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+VALID = FIXTURES / "valid"
+INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+
+
+def _patched(tmp_path: Path, fixture: dict[str, Any]) -> Path:
+    """A copy of the valid snapshot with the fixture's one edit applied."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    target = tmp_path / fixture["file"]
+    text = target.read_text(encoding="utf-8")
+    assert fixture["find"] in text, "the fixture's text must occur in the valid snapshot"
+    target.write_text(text.replace(fixture["find"], fixture["replace"], 1), encoding="utf-8")
+    return tmp_path
+
+
+def test_shipped_rules_load(rules: q.RuleSet) -> None:
+    """The shipped rule files load with all 42 items and no warnings."""
+    assert [i.id for i in rules.items] == list(ITEM_IDS)
+    assert rules.warnings == ()
+
+
+def test_valid_snapshot_loads() -> None:
+    """The snapshot the invalid fixtures are cut from is itself valid."""
+    assert len(q.load_rules(VALID).items) == 42
+
+
+def test_rule_set_identity(rules: q.RuleSet) -> None:
+    """The rule set carries version, status and the validity period of rulings R2."""
+    assert rules.status == "draft"
+    assert rules.published_on == dt.date(2026, 2, 12)
+    assert rules.effective_from == dt.date(2026, 3, 14)
+    assert rules.effective_until == dt.date(2029, 3, 13)
+    assert len(rules.sha256) == 64
+
+
+def test_sha256_follows_the_bytes(tmp_path: Path, rules: q.RuleSet) -> None:
+    """A one-byte change in any rule file (even a comment) changes the sha256."""
+    for name in RULE_FILES:
+        shutil.copy(RULES_DIR / name, tmp_path / name)
+    assert q.load_rules(tmp_path).sha256 == rules.sha256
+    with (tmp_path / "allocation.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("# a comment\n")
+    assert q.load_rules(tmp_path).sha256 != rules.sha256
+
+
+def test_amounts_are_integer_yuan(rules: q.RuleSet) -> None:
+    """Every amount is converted from 万元 to integer yuan (rulings R1)."""
+    item = rules.by_id["a13.1.national"]
+    assert item.amount_on(rules.effective_from) == 200_000
+    assert all(type(y) is int for i in rules.items for y in i.amounts_yuan)
+
+
+def test_dated_amount_in_force(tmp_path: Path) -> None:
+    """A later dated value applies from its date; the earlier one stays before it."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    awards = tmp_path / "awards.yaml"
+    text = awards.read_text(encoding="utf-8")
+    old = "      - {from: 2026-03-14, wan: 20}\n"
+    awards.write_text(
+        text.replace(old, old + "      - {from: 2027-01-01, wan: 25.5}\n", 1), encoding="utf-8"
+    )
+    item = q.load_rules(tmp_path).by_id["a9.1"]
+    assert item.amount_on(dt.date(2026, 12, 31)) == 200_000
+    assert item.amount_on(dt.date(2027, 1, 1)) == 255_000
+
+
+def test_budget_below_minimum_warns(tmp_path: Path) -> None:
+    """A budget under 300 万元 loads with a located warning (第二条: 原则上)."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    alloc = tmp_path / "allocation.yaml"
+    alloc.write_text(
+        alloc.read_text(encoding="utf-8").replace("    2027: 300", "    2027: 250", 1),
+        encoding="utf-8",
+    )
+    rules = q.load_rules(tmp_path)
+    assert len(rules.warnings) == 1
+    assert "allocation.yaml:15:" in str(rules.warnings[0])
+    assert "below 300 万元" in str(rules.warnings[0])
+    assert rules.budget_yuan(2027) == 2_500_000
+
+
+@pytest.mark.parametrize("fixture_path", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_fixture_is_reported(tmp_path: Path, fixture_path: Path) -> None:
+    """Each injected fault is refused with its file, line, field and message."""
+    fixture = yaml.safe_load(fixture_path.read_text(encoding="utf-8"))
+    directory = _patched(tmp_path, fixture)
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(directory)
+    report = info.value.render()
+    for fragment in fixture["expect"]:
+        assert fragment in report
+
+
+def test_all_errors_reported_together(tmp_path: Path) -> None:
+    """Faults in two files are reported in one error, in file order."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    for name, old, new in (
+        ("awards.yaml", "wan: 50}", "wan: 0}"),
+        ("allocation.yaml", "policy: top_up", "policy: topup"),
+    ):
+        path = tmp_path / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(tmp_path)
+    files = [Path(p.file).name for p in info.value.problems]
+    assert files == ["allocation.yaml", "awards.yaml"]
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    """A directory without the rule files names each missing file."""
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(tmp_path)
+    report = info.value.render()
+    assert all(name in report for name in RULE_FILES)
+
+
+def test_default_rules_dir_is_shipped() -> None:
+    """The default rules are found without naming a directory."""
+    assert (default_rules_dir() / "awards.yaml").is_file()
+
+
+def test_shipped_rules_declare_their_schema() -> None:
+    """Each rule file names its JSON Schema on its first line, for editors."""
+    for name in RULE_FILES:
+        first = (RULES_DIR / name).read_text(encoding="utf-8").splitlines()[0]
+        stem = name.removesuffix(".yaml")
+        assert first == f"# yaml-language-server: $schema=../schema/{stem}.schema.json"
+
+
+@pytest.mark.parametrize("name", ["awards", "exclusions", "allocation", "batch"])
+def test_committed_schema_is_current(name: str) -> None:
+    """schema/NAME.schema.json equals what the models generate (run `qfund schema NAME`)."""
+    from qfund_rules.schema import schemas
+
+    committed = (RULES_DIR.parent / "schema" / f"{name}.schema.json").read_text(encoding="utf-8")
+    assert json.loads(committed) == schemas()[name]
