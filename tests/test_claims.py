@@ -91,14 +91,15 @@ def test_facts_declares_every_fact_and_the_dates(kind: str) -> None:
 
 def test_facts_of_a_standard_claim() -> None:
     """A standard claim declares action, level, standard_no and lead_proof with their values."""
-    assert {
+    expected = {
         "action": ("formulate", "revise"),
         "level": ("national", "industry", "local", "group", "enterprise"),
         "standard_no": str,
         "lead_proof": bool,
         "achieved_on": dt.date,
         "submitted_on": dt.date,
-    } == dict(StandardClaim.FACTS)
+    }
+    assert expected == dict(StandardClaim.FACTS)
 
 
 def test_facts_keys_match_declaration(valid: Batch) -> None:
@@ -166,6 +167,21 @@ def test_standard_number_is_canonical(valid: Batch) -> None:
     assert expected == (c.standard_no, c.subject)
 
 
+def test_standard_subject_is_compared_after_normalisation() -> None:
+    """A standard's subject written another way but naming the same number is accepted."""
+    data = minimal(
+        kind="standard",
+        achieved_on="2026-11-02",
+        subject="gb/t45678 – 2026",
+        action="revise",
+        standard_no="GB／T 45678—2026",
+    )
+    [c] = batch_from_data(data, industry_codes=INDUSTRY).claims
+    expected = ("GB/T 45678-2026", "GB/T 45678-2026")
+    assert isinstance(c, StandardClaim)
+    assert expected == (c.subject, c.standard_no)
+
+
 def test_standard_level_is_read_from_the_number(valid: Batch) -> None:
     """A standard claim without level gets the level its number implies (rulings R7)."""
     c = claim(valid, "C10")
@@ -196,7 +212,8 @@ def test_credit_listing_reads_from_and_until(valid: Batch) -> None:
 def test_defaults_of_review_and_flags(valid: Batch) -> None:
     """Unset review findings, objection and other_support take their no-problem defaults."""
     c = claim(valid, "C01")
-    assert ("ok", True, None, False, ()) == (
+    expected = ("ok", True, None, False, ())
+    assert expected == (
         c.review.industrial_policy,
         c.review.related_to_quality,
         c.review.other_violation,
@@ -236,10 +253,11 @@ def test_json_input_loads(valid: Batch) -> None:
 def test_json_input_is_located() -> None:
     """A problem in a JSON batch is reported at its line."""
     text = json.dumps(minimal(achieved_on="2026-11-02", stage="approved"), indent=2).encode()
-    assert [
+    expected = [
         "batch.json:18:7: claims[0].stage: unknown field 'stage'; allowed: achieved_on, "
         "applicant, id, kind, objection, other_support, review, subject, submitted_on"
-    ] == problems(text, name="batch.json")
+    ]
+    assert expected == problems(text, name="batch.json")
 
 
 def test_data_accepts_date_objects() -> None:
@@ -266,8 +284,11 @@ def test_data_refuses_non_dates(value: object, fragment: str) -> None:
 
 def test_data_refuses_a_non_mapping() -> None:
     """Data that is not a mapping is refused as a whole."""
-    assert ["<data>: a claims batch must be a mapping with the keys round, submitted_on, "
-            "applicants, claims"] == data_problems([1, 2])  # fmt: skip
+    expected = [
+        "<data>: a claims batch must be a mapping with the keys round, submitted_on, "
+        "applicants, claims"
+    ]
+    assert expected == data_problems([1, 2])
 
 
 def test_uscc_is_compacted() -> None:
@@ -293,7 +314,8 @@ def test_unreadable_yaml_is_a_batch_error() -> None:
 INVALID = [
     ("unknown_kind", "9:5: claims[0].kind: unknown kind 'standrad'; did you mean 'standard'? "
      "kinds: quality_county, quality_chain,"),
-    ("missing_kind", "7:5: claims[0]: missing required field 'kind'; kinds: quality_county,"),
+    ("missing_kind", "7:5: claims[0].kind: missing required field 'kind'; kinds: "
+     "quality_county,"),
     ("unknown_field", "13:5: claims[0].lead_prof: unknown field 'lead_prof'; did you mean "
      "'lead_proof'? allowed: achieved_on, action, applicant, drafting_units,"),
     ("unknown_review_field", "12:7: claims[0].review.industrial_polcy: unknown field "
@@ -313,6 +335,8 @@ INVALID = [
     ("round_string", "2:1: round: Input should be a valid integer, got '2027'"),
     ("uscc_check", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2Q583': bad check "
      "character"),
+    ("uscc_format", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2QO82': characters "
+     "1-8 must be digits, 9-18 digits or capital letters other than I O S V Z"),
     ("uscc_length", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2Q58': it has 17 "
      "characters, not 18"),
     ("region_disagrees", "8:5: applicants[0].region: region '650521' disagrees with the USCC's "

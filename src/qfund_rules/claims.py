@@ -99,7 +99,7 @@ def _uscc(value: object) -> object:
         size = len(stdnum_uscc.compact(value))
         why = f"it has {size} characters, not 18"
     except stdnum_errors.InvalidFormat:
-        why = "characters 1-8 must be digits, 9-18 digits or capital letters but I, O, S, V, Z"
+        why = "characters 1-8 must be digits, 9-18 digits or capital letters other than I O S V Z"
     except stdnum_errors.InvalidChecksum:
         # Deliberately no "expected X": the typo is more often elsewhere than in the check.
         why = "bad check character: the 18th character does not match the other 17"
@@ -323,21 +323,11 @@ class XinjiangBrandClaim(ClaimBase):
 
 
 Claim = Annotated[
-    QualityCountyClaim
-    | QualityChainClaim
-    | QualityAwardClaim
-    | LeadingEnterpriseClaim
-    | QcGroupClaim
-    | CqoCaseClaim
-    | CnasAccreditationClaim
-    | CccLabClaim
-    | TestingPlatformClaim
-    | StandardClaim
-    | StandardizationPilotClaim
-    | TechnicalCommitteeClaim
-    | XinjiangBrandClaim,
+    QualityCountyClaim | QualityChainClaim | QualityAwardClaim | LeadingEnterpriseClaim
+    | QcGroupClaim | CqoCaseClaim | CnasAccreditationClaim | CccLabClaim | TestingPlatformClaim
+    | StandardClaim | StandardizationPilotClaim | TechnicalCommitteeClaim | XinjiangBrandClaim,
     Field(discriminator="kind"),
-]
+]  # fmt: skip
 
 #: Claim kind -> claim class, in the order of interchange.md's table of kinds.
 CLAIM_TYPES: Mapping[str, type[ClaimBase]] = MappingProxyType(
@@ -503,7 +493,7 @@ class _Checker:
         if model is None:
             kinds = ", ".join(CLAIM_TYPES)
             if "kind" not in raw:
-                self._report(path, f"missing required field 'kind'; kinds: {kinds}")
+                self._report((*path, "kind"), f"missing required field 'kind'; kinds: {kinds}")
             else:
                 hint = did_you_mean(str(kind), CLAIM_TYPES) if isinstance(kind, str) else ""
                 self._report((*path, "kind"), f"unknown kind {kind!r}{hint or ';'} kinds: {kinds}")

@@ -42,6 +42,19 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: error: {message}")
 
 
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+def rules_opt(sp: argparse.ArgumentParser) -> None:
+    """Add the ``--rules DIR`` option every rule-reading command takes."""
+    sp.add_argument(
+        "--rules",
+        metavar="DIR",
+        type=Path,
+        help="rule-file directory (default: the rules shipped with qfund)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="qfund",
@@ -52,14 +65,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"qfund {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
-
-    def rules_opt(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--rules",
-            metavar="DIR",
-            type=Path,
-            help="rule-file directory (default: the rules shipped with qfund)",
-        )
 
     v = sub.add_parser(
         "validate",
@@ -159,7 +164,7 @@ def run(
         return 2
     except SystemExit as exc:  # --help and --version exit 0 through argparse
         return int(exc.code or 0)
-    handler: Callable[[argparse.Namespace, TextIO, TextIO], int] = _COMMANDS[args.command]
+    handler: Handler = _COMMANDS[args.command]
     try:
         return handler(args, out, err)
     except InputError as exc:
@@ -289,7 +294,7 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 1 if failed else 0
 
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+_COMMANDS: dict[str, Handler] = {
     "validate": _cmd_validate,
     "catalogue": _cmd_catalogue,
     "schema": _cmd_schema,
