@@ -84,6 +84,10 @@ def problems_from_validation(
     out: list[Problem] = []
     errors = exc.errors(include_url=False)
     locs = [tuple(e["loc"]) for e in errors]
+    misspelt: dict[tuple[str | int, ...], list[str]] = {}
+    for e, loc in zip(errors, locs, strict=True):
+        if e["type"] == "extra_forbidden":
+            misspelt.setdefault(loc[:-1], []).append(str(loc[-1]))
     for err, loc in zip(errors, locs, strict=True):
         if loc in skipped:
             continue
@@ -104,7 +108,10 @@ def problems_from_validation(
             else:
                 msg = f"unknown key {key!r}"
         elif kind == "missing":
-            msg = f"required key {str(loc[-1])!r} is missing"
+            wanted = str(loc[-1])
+            if any(difflib.get_close_matches(wanted, misspelt.get(loc[:-1], []), n=1)):
+                continue  # reported once, as the misspelt key beside it
+            msg = f"required key {wanted!r} is missing"
         else:
             msg = str(err["msg"])
             if kind.startswith("value_error"):

@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 a check failed (invalid rules for ``validate``, a failing ca
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -157,7 +158,9 @@ def run(
     err = stderr if stderr is not None else sys.stderr
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        # argparse prints --help and --version to sys.stdout; send them to ``out``.
+        with contextlib.redirect_stdout(out):
+            args = parser.parse_args(argv)
     except _UsageError as exc:
         parser.print_usage(err)
         err.write(f"{exc}\n")

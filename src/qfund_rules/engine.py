@@ -27,7 +27,8 @@ from .rules import CompiledItem, Exclusion, RuleSet
 
 __all__ = ["evaluate"]
 
-_SAME_QUALIFICATION = "第二十条第(二)项"
+# Reasons that explain an award or a supersession rather than refuse the claim.
+_SOFT_REASONS = frozenset({"top_up", "superseded_by_higher"})
 
 
 def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Evaluation:
@@ -103,7 +104,7 @@ class _Draft:
             self.citations.append(citation)
 
     def finish(self, sha256: str, draft: bool) -> Decision:
-        hard = [r for r in self.reasons if r != "top_up"]
+        hard = [r for r in self.reasons if r not in _SOFT_REASONS]
         outcome: Outcome
         if hard:
             outcome = "rejected"

@@ -1,0 +1,178 @@
+"""The ``qfund`` command line, called in process through ``run`` and once as a subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import qfund_rules as q
+from qfund_rules.cli import run
+from qfund_rules.rules import RULE_FILES
+
+from .conftest import EXAMPLES_DIR, RULES_DIR
+
+BATCH = """\
+round: 2027
+submitted_on: 2027-03-20
+applicants:
+  - {id: A1, name: 哈密某新能源有限公司, org_type: enterprise, region: "650502"}
+claims:
+  - {id: C1, applicant: A1, kind: quality_county, stage: approved, achieved_on: 2026-11-02}
+  - id: C2
+    applicant: A1
+    kind: standard
+    achieved_on: 2026-11-02
+    action: formulate
+    standard_no: GB/T 45678—2026
+    drafting_units: [{name: 哈密某新能源有限公司}]
+"""
+
+
+def call(*argv: str) -> tuple[int, str, str]:
+    """Run qfund in process; return exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def batch_file(tmp_path: Path) -> Path:
+    """A small valid batch on disk."""
+    path = tmp_path / "batch.yaml"
+    path.write_text(BATCH, encoding="utf-8")
+    return path
+
+
+def test_validate_shipped_rules() -> None:
+    """`qfund validate` passes on the shipped rules and names their sha256."""
+    code, out, _ = call("validate")
+    assert code == 0
+    assert q.load_rules(RULES_DIR).sha256 in out
+
+
+def test_validate_reports_a_located_fault(tmp_path: Path) -> None:
+    """An injected fault is reported with file and line, exit 1."""
+    for name in RULE_FILES:
+        shutil.copy(RULES_DIR / name, tmp_path / name)
+    awards = tmp_path / "awards.yaml"
+    lines = awards.read_text(encoding="utf-8").splitlines(keepends=True)
+    line_no = next(i for i, line in enumerate(lines, 1) if "wan: 50}" in line)
+    lines[line_no - 1] = lines[line_no - 1].replace("wan: 50}", "wan: 50.001}")
+    awards.write_text("".join(lines), encoding="utf-8")
+    code, _, err = call("validate", str(tmp_path))
+    assert code == 1
+    assert f"awards.yaml:{line_no}:" in err
+    assert "more than two decimals" in err
+
+
+def test_validate_missing_directory() -> None:
+    """A directory that does not exist is unreadable input: exit 2."""
+    code, _, err = call("validate", "/nonexistent/rules")
+    assert code == 2
+    assert "not a directory" in err
+
+
+def test_catalogue_lists_all_items() -> None:
+    """`qfund catalogue --format json` lists the 42 items with their amounts in yuan."""
+    code, out, _ = call("catalogue", "--format", "json")
+    assert code == 0
+    items = {i["id"]: i for i in json.loads(out)["items"]}
+    assert len(items) == 42
+    assert items["a11.1.winner"]["amount_yuan"] == 600_000
+    assert items["a16.3"]["amount_yuan"] == 30_000
+    assert items["a13.2.local"]["citation"] == "第十三条第(二)项"
+
+
+def test_catalogue_before_rules_are_in_force() -> None:
+    """On a date before any amount is in force, amounts are null."""
+    code, out, _ = call("catalogue", "--format", "json", "--on", "2026-01-01")
+    assert code == 0
+    assert {i["amount_yuan"] for i in json.loads(out)["items"]} == {None}
+
+
+def test_evaluate_json(batch_file: Path) -> None:
+    """`qfund evaluate` prints the rules' identity and one decision per claim."""
+    code, out, err = call("evaluate", str(batch_file))
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["rules"]["status"] == "draft"
+    assert [d["item"] for d in data["decisions"]] == ["a9.1", "a13.1.national"]
+
+
+def test_evaluate_text_table(batch_file: Path) -> None:
+    """`--format text --lang en` prints a table with the total."""
+    code, out, _ = call("evaluate", str(batch_file), "--format", "text", "--lang", "en")
+    assert code == 0
+    assert "2 claims, 2 awarded, 400000 yuan" in out
+
+
+def test_bad_batch_exit_2_nothing_on_stdout(tmp_path: Path) -> None:
+    """A bad batch lists every problem located, prints nothing on stdout, exits 2."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BATCH.replace("stage: approved", "stag: approved"), encoding="utf-8")
+    code, out, err = call("evaluate", str(bad))
+    assert (code, out) == (2, "")
+    assert "bad.yaml:6:" in err
+    assert "did you mean 'stage'" in err
+    assert "Traceback" not in err
+
+
+def test_unreadable_batch(tmp_path: Path) -> None:
+    """A missing batch file is refused with exit 2 and one line."""
+    code, out, err = call("evaluate", str(tmp_path / "missing.yaml"))
+    assert (code, out) == (2, "")
+    assert "cannot read file" in err
+
+
+def test_explain_quotes_the_clause(batch_file: Path) -> None:
+    """`qfund explain` shows each step and quotes the applied clause."""
+    code, out, _ = call("explain", str(batch_file), "--claim", "C1")
+    assert code == 0
+    assert "获批国家市场监管总局质量强县(区、镇)培育建设创新试点的,给予20万元奖励" in out
+    assert "[validity]" in out
+
+
+def test_explain_unknown_claim(batch_file: Path) -> None:
+    """Asking for a claim the batch does not hold is exit 2 with the known ids."""
+    code, _, err = call("explain", str(batch_file), "--claim", "C9")
+    assert code == 2
+    assert "claims: C1, C2" in err
+
+
+def test_usage_error_exit_2() -> None:
+    """An unknown option is a usage error: exit 2, usage on stderr."""
+    code, _, err = call("evaluate")
+    assert code == 2
+    assert "usage:" in err
+
+
+def test_help_exit_0() -> None:
+    """`--help` helps and exits 0."""
+    code, out, _ = call("--help")
+    assert code == 0
+    assert "evaluate" in out
+
+
+def test_domain_cases_pass() -> None:
+    """`qfund test` runs the shipped rules/tests cases, all passing."""
+    code, out, _ = call("test")
+    assert code == 0, out
+    assert out.rstrip().endswith(" 0 failed")
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "12345"])
+def test_output_independent_of_hash_seed(seed: str) -> None:
+    """The example's JSON is byte-identical whatever PYTHONHASHSEED is."""
+    example = EXAMPLES_DIR / "claims-2027.yaml"
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    cmd = [sys.executable, "-m", "qfund_rules", "evaluate", str(example)]
+    got = subprocess.run(cmd, env=env, capture_output=True, check=True).stdout
+    env["PYTHONHASHSEED"] = "999"
+    assert got == subprocess.run(cmd, env=env, capture_output=True, check=True).stdout

@@ -1,0 +1,420 @@
+"""The engine on cases built by hand from the measures and rulings.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qfund_rules as q
+from qfund_rules.decision import REASON_CODES, Decision
+from qfund_rules.history import BanRecord, PriorAward, applicant_key
+from qfund_rules.rules import RULE_FILES
+
+from .conftest import RULES_DIR
+
+HAMI = {"id": "A1", "name": "哈密某新能源有限公司", "org_type": "enterprise", "region": "650502"}
+OTHER = {"id": "A2", "name": "哈密某检测有限公司", "org_type": "enterprise", "region": "650521"}
+
+
+def batch(claims: list[dict[str, Any]], applicants: list[dict[str, Any]] | None = None,
+          rules: q.RuleSet | None = None) -> q.Batch:  # fmt: skip
+    """A batch for round 2027 with the given claims (applicant A1 unless told)."""
+    data = {
+        "round": 2027,
+        "submitted_on": "2027-03-20",
+        "applicants": applicants or [HAMI, OTHER],
+        "claims": claims,
+    }
+    codes = (rules or q.load_rules(RULES_DIR)).industry_codes
+    return q.batch_from_data(data, industry_codes=codes)
+
+
+def claim(cid: str, kind: str, **facts: Any) -> dict[str, Any]:
+    """A claim of A1 achieved on 2026-11-02, with the given facts."""
+    return {"id": cid, "applicant": "A1", "kind": kind, "achieved_on": "2026-11-02", **facts}
+
+
+def decide(rules: q.RuleSet, *claims: dict[str, Any], history: q.History = q.NO_HISTORY,
+           applicants: list[dict[str, Any]] | None = None) -> dict[str, Decision]:  # fmt: skip
+    """Decisions by claim id."""
+    result = q.evaluate(rules, batch(list(claims), applicants, rules), history)
+    return {d.claim_id: d for d in result.decisions}
+
+
+def std(cid: str, units: list[dict[str, Any]] | None, action: str = "formulate",
+        number: str = "GB/T 45678-2026", **more: Any) -> dict[str, Any]:  # fmt: skip
+    """A standard claim with the given drafting units in 前言 order."""
+    out = claim(cid, "standard", action=action, standard_no=number, **more)
+    if units is not None:
+        out["drafting_units"] = units
+    return out
+
+
+NATIONAL_LEAD = {"name": "中国标准化研究院", "region": "110108"}
+
+
+def test_award_pays_the_measures_amount(rules: q.RuleSet) -> None:
+    """A county pilot approval pays 20 万元 = 200000 yuan and cites 第九条第(一)项."""
+    d = decide(rules, claim("C1", "quality_county", stage="approved"))["C1"]
+    assert (d.outcome, d.item, d.amount_yuan) == ("awarded", "a9.1", 200_000)
+    assert d.citations == ("第九条第(一)项",)
+    assert d.reasons == ()
+
+
+def test_trace_order(rules: q.RuleSet) -> None:
+    """Steps run in the order of the issue: validity, eligibility, matching, exclusions, ban."""
+    d = decide(rules, claim("C1", "quality_award", award="china", tier="winner", first_time=True))
+    steps = [s.step for s in d["C1"].trace]
+    expected = ["validity", "eligibility"] + ["match"] * 6 + ["amount", "first_time"]
+    assert steps[: len(expected)] == expected
+    assert steps[len(expected) :] == ["exclusion"] * 7 + ["ban"]
+
+
+def test_every_decision_names_the_rules(rules: q.RuleSet) -> None:
+    """Each decision carries the rule-set sha256 and says it was made under a draft."""
+    d = decide(rules, claim("C1", "leading_enterprise"))["C1"]
+    assert d.rules_sha256 == rules.sha256
+    assert d.draft is True
+
+
+@pytest.mark.parametrize(
+    ("achieved_on", "outcome"),
+    [
+        ("2026-03-13", "rejected"),
+        ("2026-03-14", "awarded"),
+        ("2029-03-13", "awarded"),
+        ("2029-03-14", "rejected"),
+    ],
+)
+def test_validity_period(rules: q.RuleSet, achieved_on: str, outcome: str) -> None:
+    """The reference date must fall in 2026-03-14..2029-03-13 (第二十八条, rulings R2)."""
+    c = claim("C1", "leading_enterprise")
+    c["achieved_on"] = achieved_on
+    d = decide(rules, c)["C1"]
+    assert outcome == d.outcome
+    if outcome == "rejected":
+        assert d.reasons == ("outside_validity",)
+        assert "第二十八条" in d.citations
+
+
+def test_pre_2016_division_code_is_eligible(rules: q.RuleSet) -> None:
+    """A unit registered under the old 652201 code may apply (rulings R3)."""
+    old = {**HAMI, "region": "652201"}
+    d = decide(rules, claim("C1", "leading_enterprise"), applicants=[old])["C1"]
+    assert d.outcome == "awarded"
+
+
+def test_non_hami_applicant_is_not_eligible(rules: q.RuleSet) -> None:
+    """A unit registered in Urumqi is not supported (第四条)."""
+    urumqi = {**HAMI, "region": "650102"}
+    d = decide(rules, claim("C1", "leading_enterprise"), applicants=[urumqi])["C1"]
+    assert d.reasons == ("not_eligible_applicant",)
+    assert d.amount_yuan == 0
+    assert "第四条" in d.citations
+
+
+def test_highest_tier_wins_within_a_round(rules: q.RuleSet) -> None:
+    """Winner and nominee of 中国质量奖 in one round: the winner is paid (第二十条第(二)项)."""
+    ds = decide(
+        rules,
+        claim("C1", "quality_award", award="china", tier="nominee", first_time=True),
+        claim("C2", "quality_award", award="china", tier="winner", first_time=True),
+    )
+    assert (ds["C2"].outcome, ds["C2"].amount_yuan) == ("awarded", 600_000)
+    assert (ds["C1"].outcome, ds["C1"].amount_yuan) == ("superseded", 0)
+    assert ds["C1"].reasons == ("superseded_by_higher",)
+    assert ds["C1"].trace[-1].facts["winner"] == "C2"
+
+
+def test_levels_of_one_platform_are_one_qualification(rules: q.RuleSet) -> None:
+    """National and regional recognition of the same platform pay once, the higher."""
+    ds = decide(
+        rules,
+        claim("C1", "testing_platform", level="regional", subject="哈密能源检测平台"),
+        claim("C2", "testing_platform", level="national", subject="哈密能源检测平台"),
+    )
+    assert ds["C2"].amount_yuan == 500_000
+    assert ds["C1"].outcome == "superseded"
+
+
+def test_two_subjects_are_two_qualifications(rules: q.RuleSet) -> None:
+    """Two different QC groups of one applicant are both paid."""
+    ds = decide(
+        rules,
+        claim("C1", "qc_group", level="national", subject="一号QC小组"),
+        claim("C2", "qc_group", level="national", subject="二号QC小组"),
+    )
+    assert [ds["C1"].amount_yuan, ds["C2"].amount_yuan] == [50_000, 50_000]
+
+
+def test_pilot_approval_and_acceptance_both_pay(rules: q.RuleSet) -> None:
+    """第九条: approval and acceptance are two milestones, each paid (rulings R5)."""
+    ds = decide(
+        rules,
+        claim("C1", "quality_county", stage="approved"),
+        claim("C2", "quality_county", stage="accepted"),
+    )
+    assert [ds["C1"].amount_yuan, ds["C2"].amount_yuan] == [200_000, 500_000]
+
+
+def test_duplicate_claim_rejects_the_later(rules: q.RuleSet) -> None:
+    """The same item and subject twice: the later submission is rejected (第十七条第(三)项)."""
+    first = claim("C1", "cqo_case", subject="首席质量官案例")
+    later = {**claim("C0", "cqo_case", subject="首席质量官案例"), "submitted_on": "2027-03-25"}
+    ds = decide(rules, first, later)
+    assert ds["C1"].outcome == "awarded"
+    assert ds["C0"].reasons == ("duplicate_claim",)
+    assert "第十七条第(三)项" in ds["C0"].citations
+
+
+def test_every_exclusion_is_reported(rules: q.RuleSet) -> None:
+    """A claim hit by several exclusions lists each with its citation (rulings R8)."""
+    review = {"industrial_policy": "violates", "related_to_quality": False,
+              "other_violation": "虚报产值"}  # fmt: skip
+    c = claim("C1", "leading_enterprise", review=review, other_support=["2026年自治区奖励"])
+    d = decide(rules, c)["C1"]
+    assert set(d.reasons) == {
+        "excluded_industrial_policy",
+        "excluded_other_support",
+        "excluded_unrelated",
+        "excluded_other_violation",
+    }
+    assert {"第十七条第(一)项", "第十七条第(三)项", "第十七条第(四)项", "第十七条第(五)项"} <= set(
+        d.citations
+    )
+
+
+@pytest.mark.parametrize(
+    ("listing", "excluded"),
+    [
+        ({"list": "dishonest", "from": "2026-01-10", "until": None}, True),
+        ({"list": "negative", "from": "2027-01-01", "until": "2027-03-20"}, True),
+        ({"list": "dishonest", "from": "2025-01-01", "until": "2026-12-31"}, False),
+        ({"list": "dishonest", "from": "2027-03-21", "until": None}, False),
+    ],
+)
+def test_credit_listing_on_submission_day(
+    rules: q.RuleSet, listing: dict[str, Any], excluded: bool
+) -> None:
+    """A listing excludes only when it covers the claim's submitted_on (第十七条第(二)项)."""
+    listed = {**HAMI, "credit_listings": [listing]}
+    d = decide(rules, claim("C1", "leading_enterprise"), applicants=[listed])["C1"]
+    assert excluded == ("excluded_credit" in d.reasons)
+
+
+def test_unlicensed_is_excluded(rules: q.RuleSet) -> None:
+    """An applicant without its legal licence is excluded (第十七条第(二)项)."""
+    unlicensed = {**HAMI, "licensed": False}
+    d = decide(rules, claim("C1", "leading_enterprise"), applicants=[unlicensed])["C1"]
+    assert d.reasons == ("excluded_unlicensed",)
+
+
+def test_first_time_declared_false(rules: q.RuleSet) -> None:
+    """An item worded 首次 does not pay a claim that is not a first time (rulings R4)."""
+    d = decide(rules, claim("C1", "cnas_accreditation", first_time=False))["C1"]
+    assert (d.outcome, d.reasons) == ("rejected", ("not_first_time",))
+    assert "第十二条第(一)项" in d.citations
+
+
+# --- 第十三条: standards ------------------------------------------------------------
+
+
+def test_first_drafting_unit_leads(rules: q.RuleSet) -> None:
+    """The unit ranked first in the 前言 is the lead (主导制定国家标准: 20 万元)."""
+    d = decide(rules, std("C1", [{"name": HAMI["name"]}, NATIONAL_LEAD]))["C1"]
+    assert (d.item, d.amount_yuan) == ("a13.1.national", 200_000)
+
+
+def test_name_matching_is_nfkc_and_whitespace_blind(rules: q.RuleSet) -> None:
+    """Full-width letters, brackets and spaces do not hide the applicant (rulings R7)."""
+    applicant = {**HAMI, "name": "哈密某新能源(集团)有限公司 ABC"}
+    units = [{"name": "哈密某新能源（集团）有限公司ＡＢＣ"}]
+    d = decide(rules, std("C1", units), applicants=[applicant])["C1"]
+    assert d.item == "a13.1.national"
+
+
+def test_foremost_hami_participant_is_paid(rules: q.RuleSet) -> None:
+    """Participation pays the first Hami unit after the lead (参与制定国家标准: 5 万元)."""
+    units = [NATIONAL_LEAD, {"name": HAMI["name"], "region": "650502"}]
+    d = decide(rules, std("C1", units))["C1"]
+    assert (d.item, d.amount_yuan) == ("a13.2.national", 50_000)
+
+
+def test_later_hami_participant_is_not_paid(rules: q.RuleSet) -> None:
+    """A Hami participant ranked behind another Hami unit is not paid (第十三条)."""
+    units = [NATIONAL_LEAD, {"name": "哈密另一公司", "region": "650522"}, {"name": HAMI["name"]}]
+    d = decide(rules, std("C1", units))["C1"]
+    assert d.reasons == ("not_foremost_hami_participant",)
+    assert d.outcome == "rejected"
+
+
+def test_applicant_not_among_units(rules: q.RuleSet) -> None:
+    """An applicant missing from the 前言 is not a drafting unit."""
+    d = decide(rules, std("C1", [NATIONAL_LEAD]))["C1"]
+    assert d.reasons == ("not_drafting_unit",)
+    assert d.item is None
+
+
+def test_no_units_needs_lead_proof(rules: q.RuleSet) -> None:
+    """With no drafting unit named, only a lead proof makes the applicant the lead."""
+    assert decide(rules, std("C1", None))["C1"].reasons == ("lead_proof_missing",)
+    d = decide(rules, std("C1", [], lead_proof=True))["C1"]
+    assert (d.item, d.amount_yuan) == ("a13.1.national", 200_000)
+
+
+def test_participation_in_revision_pays_nothing(rules: q.RuleSet) -> None:
+    """第十三条 sets no award for taking part in a revision."""
+    units = [NATIONAL_LEAD, {"name": HAMI["name"]}]
+    d = decide(rules, std("C1", units, action="revise"))["C1"]
+    assert d.reasons == ("no_matching_item",)
+
+
+def test_enterprise_standard_matches_no_item(rules: q.RuleSet) -> None:
+    """An enterprise standard (Q/) is not covered by 第十三条."""
+    d = decide(rules, std("C1", [{"name": HAMI["name"]}], number="Q/HMXNY 001-2026"))["C1"]
+    assert d.reasons == ("no_matching_item",)
+
+
+@pytest.mark.parametrize(
+    ("number", "item", "amount"),
+    [
+        ("NB/T 12345-2026", "a13.3.industry", 50_000),
+        ("DB65/T 4567-2026", "a13.3.local", 10_000),
+        ("T/XJAS 12-2026", "a13.3.group", 10_000),
+    ],
+)
+def test_lead_revision_by_level(rules: q.RuleSet, number: str, item: str, amount: int) -> None:
+    """Lead revision pays by the level the number implies (第十三条第(三)项)."""
+    d = decide(rules, std("C1", [{"name": HAMI["name"]}], action="revise", number=number))["C1"]
+    assert (item, amount) == (d.item, d.amount_yuan)
+
+
+def test_lead_and_participation_on_one_standard(rules: q.RuleSet) -> None:
+    """One applicant, one standard: one qualification, the higher claim is paid."""
+    lead = std("C1", [{"name": HAMI["name"]}])
+    part = std("C2", [NATIONAL_LEAD, {"name": HAMI["name"]}])
+    ds = decide(rules, lead, part)
+    assert ds["C1"].outcome == "awarded"
+    assert ds["C2"].outcome == "superseded"
+
+
+def test_one_participation_award_per_standard(rules: q.RuleSet) -> None:
+    """Two applicants each claiming to be the foremost Hami participant: only one is paid."""
+    a2_units = [NATIONAL_LEAD, {"name": OTHER["name"]}]
+    a1_units = [NATIONAL_LEAD, {"name": HAMI["name"]}]
+    c2 = {**std("C2", a2_units), "applicant": "A2", "submitted_on": "2027-03-19"}
+    ds = decide(rules, std("C1", a1_units), c2)
+    assert ds["C2"].outcome == "awarded"
+    assert ds["C1"].reasons == ("not_foremost_hami_participant",)
+
+
+@contextmanager
+def edited_rules(tmp_path: Path, name: str, old: str, new: str) -> Iterator[q.RuleSet]:
+    """The shipped rules with one edit in one file."""
+    for f in RULE_FILES:
+        shutil.copy(RULES_DIR / f, tmp_path / f)
+    path = tmp_path / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    yield q.load_rules(tmp_path)
+
+
+def test_participation_policy_foremost_overall(tmp_path: Path) -> None:
+    """With foremost_overall, a Hami lead leaves no participation award (rulings R7)."""
+    units = [{"name": OTHER["name"], "region": "650521"}, {"name": HAMI["name"]}]
+    with edited_rules(
+        tmp_path, "allocation.yaml", "policy: foremost_after_lead", "policy: foremost_overall"
+    ) as rules:
+        d = decide(rules, std("C1", units))["C1"]
+    assert d.reasons == ("not_foremost_hami_participant",)
+
+
+# --- history: 首次, top-ups, bans ---------------------------------------------------
+
+
+def history(item: str, family: str, subject: str, amount: int) -> q.StaticHistory:
+    """A ledger holding one earlier award to A1."""
+    key = (applicant_key("A1", None), family, subject)
+    return q.StaticHistory({key: [PriorAward("OLD1", item, amount, 2026)]})
+
+
+def test_earlier_award_of_same_item_is_not_first_time(rules: q.RuleSet) -> None:
+    """An earlier CNAS award in the ledger makes a new claim not a first time (rulings R4)."""
+    h = history("a12.1", "a12.cnas", "A1", 100_000)
+    d = decide(rules, claim("C1", "cnas_accreditation", first_time=True), history=h)["C1"]
+    assert "not_first_time" in d.reasons
+
+
+def test_higher_tier_later_is_topped_up(rules: q.RuleSet) -> None:
+    """Nominee (40 万) earlier, winner (60 万) now: the difference is paid (rulings R5)."""
+    h = history("a11.1.nominee", "a11.china_quality_award", "A1", 400_000)
+    c = claim("C1", "quality_award", award="china", tier="winner", first_time=True)
+    d = decide(rules, c, history=h)["C1"]
+    assert (d.outcome, d.amount_yuan, d.reasons) == ("awarded", 200_000, ("top_up",))
+
+
+def test_lower_tier_later_is_already_awarded(rules: q.RuleSet) -> None:
+    """A regional QC group after a national one for the same group pays nothing."""
+    h = history("a11.5.national", "a11.qc_group", "一号QC小组", 50_000)
+    c = claim("C1", "qc_group", level="regional", subject="一号QC小组")
+    d = decide(rules, c, history=h)["C1"]
+    assert d.reasons == ("already_awarded",)
+
+
+def test_reject_policy_never_pays_twice(tmp_path: Path) -> None:
+    """With same_qualification: reject, a higher tier later is not topped up."""
+    h = history("a11.1.nominee", "a11.china_quality_award", "A1", 400_000)
+    c = claim("C1", "quality_award", award="china", tier="winner", first_time=True)
+    with edited_rules(tmp_path, "allocation.yaml", "policy: top_up", "policy: reject") as rules:
+        d = decide(rules, c, history=h)["C1"]
+    assert d.reasons == ("already_awarded",)
+
+
+def test_banned_applicant(rules: q.RuleSet) -> None:
+    """A claim submitted within 3 years of a fraud finding is refused (第二十四条)."""
+    ban = BanRecord("OLD9", dt.date(2026, 6, 1), dt.date(2029, 6, 1))
+    h = q.StaticHistory(bans={applicant_key("A1", None): [ban]})
+    d = decide(rules, claim("C1", "leading_enterprise"), history=h)["C1"]
+    assert d.reasons == ("banned",)
+    assert "第二十四条" in d.citations
+
+
+# --- contract properties ----------------------------------------------------------
+
+
+def test_reasons_come_from_the_contract(rules: q.RuleSet) -> None:
+    """Every reason the engine gives is one of the contract's codes."""
+    units = [NATIONAL_LEAD, {"name": "哈密另一公司", "region": "650522"}, {"name": HAMI["name"]}]
+    ds = decide(rules, std("C1", units), claim("C2", "cnas_accreditation", first_time=False))
+    assert all(r in REASON_CODES for d in ds.values() for r in d.reasons)
+
+
+def test_json_round_trip(rules: q.RuleSet) -> None:
+    """A decision's JSON loads back into an equal decision."""
+    d = decide(rules, std("C1", [{"name": HAMI["name"]}]))["C1"]
+    again = Decision.from_dict(json.loads(json.dumps(d.to_dict(), ensure_ascii=False)))
+    assert again == d
+
+
+def test_same_input_same_bytes(rules: q.RuleSet) -> None:
+    """Evaluating the same batch twice gives byte-identical JSON."""
+    b = batch([claim("C1", "leading_enterprise"), std("C2", [{"name": HAMI["name"]}])])
+    assert q.evaluate(rules, b).to_json() == q.evaluate(rules, b).to_json()
+
+
+def test_threads_share_one_rule_set(rules: q.RuleSet) -> None:
+    """Eight threads evaluating with one RuleSet get the same result as one thread."""
+    b = batch([claim(f"C{i}", "qc_group", level="national", subject=f"G{i}") for i in range(50)])
+    expected = q.evaluate(rules, b).to_json()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: q.evaluate(rules, b).to_json(), range(32)))
+    assert results == [expected] * 32
