@@ -20,6 +20,7 @@ __all__ = [
     "Outcome",
     "TraceStep",
     "dumps",
+    "render",
 ]
 
 Outcome = Literal["awarded", "rejected", "superseded"]
@@ -116,8 +117,12 @@ class Decision:
     draft: bool
     allocation: Allocation | None = field(default=None)
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        """The decision as interchange.md writes it, plus the rule-set hash and draft flag."""
+    def to_dict(self, steps: dict[int, JSONValue] | None = None) -> dict[str, JSONValue]:
+        """The decision as interchange.md writes it, plus the rule-set hash and draft flag.
+
+        ``steps`` memoises step dicts by identity: the engine shares identical steps
+        between decisions, and a batch's JSON then shares their dicts too.
+        """
         out: dict[str, JSONValue] = {
             "claim_id": self.claim_id,
             "applicant_id": self.applicant_id,
@@ -131,7 +136,16 @@ class Decision:
         }
         if self.allocation is not None:
             out["allocation"] = self.allocation.to_dict()
-        out["trace"] = [s.to_dict() for s in self.trace]
+        if steps is None:
+            out["trace"] = [s.to_dict() for s in self.trace]
+            return out
+        trace: list[JSONValue] = []
+        for step in self.trace:
+            done = steps.get(id(step))
+            if done is None:
+                done = steps[id(step)] = step.to_dict()
+            trace.append(done)
+        out["trace"] = trace
         return out
 
     @classmethod
@@ -169,13 +183,40 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, JSONValue]:
         """``{"rules": {...}, "decisions": [...]}`` as ``qfund evaluate`` prints it."""
-        return {"rules": dict(self.rules), "decisions": [d.to_dict() for d in self.decisions]}
+        steps: dict[int, JSONValue] = {}
+        decisions: list[JSONValue] = [d.to_dict(steps) for d in self.decisions]
+        return {"rules": dict(self.rules), "decisions": decisions}
 
     def to_json(self) -> str:
-        """Deterministic JSON text (same input and rules: byte-identical output)."""
-        return dumps(self.to_dict())
+        """Deterministic JSON text (same input and rules: byte-identical output).
+
+        One decision per line: readable, diffable, and written by the C encoder (an
+        indented dump of a large batch would go through the pure-Python one).
+        """
+        return render(self.to_dict(), "decisions")
 
 
 def dumps(data: JSONValue) -> str:
-    """The project's one JSON style: indented, UTF-8 as is, keys in insertion order."""
+    """The project's JSON style for small documents: indented, UTF-8 as is, keys in order."""
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def render(data: Mapping[str, JSONValue], listed: str) -> str:
+    """JSON of ``data`` with the list under key ``listed`` written one entry per line."""
+    lines = ["{"]
+    keys = list(data)
+    for n, key in enumerate(keys):
+        comma = "," if n < len(keys) - 1 else ""
+        value = data[key]
+        if key == listed and isinstance(value, list) and value:
+            lines.append(f"  {_compact(key)}: [")
+            lines.extend(f"    {_compact(v)}," for v in value[:-1])
+            lines.append(f"    {_compact(value[-1])}")
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {_compact(key)}: {_compact(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

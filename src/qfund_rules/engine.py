@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .claims import Applicant, Batch, ClaimBase, DraftingUnit, StandardClaim
-from .conditions import facts_read, failures
+from .conditions import failures
 from .decision import Decision, Evaluation, JSONValue, Outcome, TraceStep
 from .history import NO_HISTORY, History, applicant_key
 from .money import format_wan
@@ -35,11 +35,12 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
     """Decide every claim of ``batch`` under ``rules``, given earlier rounds' ``history``."""
     applicants = {a.id: a for a in batch.applicants}
     drafts = [_Draft(claim, applicants[claim.applicant]) for claim in batch.claims]
+    ctx = _Context(rules, history)
     for draft in drafts:
-        _derive(rules, draft)
+        _derive(ctx, draft)
     _mark_duplicates(drafts)
     for draft in drafts:
-        _decide(rules, draft, history)
+        _decide(ctx, draft)
     _highest_wins(rules, drafts)
     _one_participant_per_standard(rules, drafts)
     sha, is_draft = rules.sha256, rules.status == "draft"
@@ -47,6 +48,25 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
         rules=rules.identity(),
         decisions=tuple(d.finish(sha, is_draft) for d in drafts),
     )
+
+
+class _Context:
+    """One evaluation's view of the rules, and its memo of trace steps.
+
+    Most steps depend on a handful of fact values (a claim kind's enums, a date), so the
+    same step recurs across a batch; each distinct one is built once and shared. Steps are
+    immutable, the memo lives and dies with one ``evaluate`` call: no global state.
+    """
+
+    __slots__ = ("effective_from", "effective_until", "history", "memo", "prefixes", "rules")
+
+    def __init__(self, rules: RuleSet, history: History) -> None:
+        self.rules = rules
+        self.history = history
+        self.effective_from = rules.effective_from
+        self.effective_until = rules.effective_until
+        self.prefixes = tuple(rules.exclusions.eligibility.hami_unit_prefixes)
+        self.memo: dict[Hashable, TraceStep] = {}
 
 
 @dataclass(slots=True)
@@ -94,6 +114,11 @@ class _Draft:
         if reason is not None:
             self.reject(reason, citation)
 
+    @property
+    def refused(self) -> bool:
+        """Whether a reason so far refuses the claim (not merely explains its award)."""
+        return any(r not in _SOFT_REASONS for r in self.reasons)
+
     def reject(self, reason: str, citation: str) -> None:
         if reason not in self.reasons:
             self.reasons.append(reason)
@@ -104,9 +129,8 @@ class _Draft:
             self.citations.append(citation)
 
     def finish(self, sha256: str, draft: bool) -> Decision:
-        hard = [r for r in self.reasons if r not in _SOFT_REASONS]
         outcome: Outcome
-        if hard:
+        if self.refused:
             outcome = "rejected"
         elif self.superseded:
             outcome = "superseded"
@@ -139,33 +163,39 @@ def _json(value: object) -> JSONValue:
 # --- phase 1: facts and the matched item, needed before duplicates can be seen -------
 
 
-def _derive(rules: RuleSet, d: _Draft) -> None:
+def _derive(ctx: _Context, d: _Draft) -> None:
     """Read the claim's facts, settle authorship of a standard, and match the items."""
-    d.facts = dict(d.claim.facts())
+    d.facts = facts = d.claim.facts()
     if isinstance(d.claim, StandardClaim):
-        _authorship(rules, d, d.claim)
-    candidates = rules.by_kind.get(d.claim.kind, ())
+        _authorship(ctx, d, d.claim)
     matched: list[CompiledItem] = []
-    for item in candidates:
-        ok = item.predicate(d.facts)
-        read = {f: _json(d.facts.get(f)) for f in facts_read(item.condition)}
+    memo = ctx.memo
+    for item in ctx.rules.by_kind.get(d.claim.kind, ()):
+        ok = item.predicate(facts)
         if ok:
             matched.append(item)
-            zh = f"符合“{item.item.title_zh}”的条件"
-            en = f"meets the conditions of '{item.item.title_en}'"
-        else:
-            missing = "; ".join(failures(item.condition, d.facts))
-            zh = f"不符合“{item.item.title_zh}”:需 {missing}"
-            en = f"not '{item.item.title_en}': requires {missing}"
-        d.match_steps.append(
-            TraceStep(
-                "match", item.id, item.item.citation, "match" if ok else "no_match", read, zh, en
-            )
-        )
+        key = (item.id, *[facts.get(f) for f in item.reads])
+        step = memo.get(key)
+        if step is None:
+            step = memo[key] = _match_step(item, facts, ok)
+        d.match_steps.append(step)
     if matched:
         # Overlapping conditions would be a rule-file slip; 就高不就低 still picks one.
         on = d.claim.achieved_on
         d.item = max(matched, key=lambda i: (i.amount_on(on) or 0, i.id))
+
+
+def _match_step(item: CompiledItem, facts: Mapping[str, object], ok: bool) -> TraceStep:
+    read = {f: _json(facts.get(f)) for f in item.reads}
+    if ok:
+        zh = f"符合“{item.item.title_zh}”的条件"
+        en = f"meets the conditions of '{item.item.title_en}'"
+    else:
+        missing = "; ".join(failures(item.condition, facts))
+        zh = f"不符合“{item.item.title_zh}”:需 {missing}"
+        en = f"not '{item.item.title_en}': requires {missing}"
+    result = "match" if ok else "no_match"
+    return TraceStep("match", item.id, item.item.citation, result, read, zh, en)
 
 
 def _norm_name(name: str) -> str:
@@ -179,12 +209,12 @@ def _unit_region(unit: DraftingUnit) -> str | None:
     return unit.uscc[2:8] if unit.uscc else None
 
 
-def _authorship(rules: RuleSet, d: _Draft, claim: StandardClaim) -> None:
+def _authorship(ctx: _Context, d: _Draft, claim: StandardClaim) -> None:
     """第十三条 and rulings R7: who led, who took part, and which participant is paid."""
-    citation = "第十三条"
+    citation = ctx.rules.allocation.participation.citation
     units = claim.drafting_units or ()
-    prefixes = tuple(rules.exclusions.eligibility.hami_unit_prefixes)
-    policy = rules.allocation.participation.policy
+    prefixes = ctx.prefixes
+    policy = ctx.rules.allocation.participation.policy
     facts: dict[str, JSONValue] = {
         "drafting_units": [u.name for u in units],
         "lead_proof": claim.lead_proof,
@@ -282,28 +312,32 @@ def _mark_duplicates(drafts: Sequence[_Draft]) -> None:
 # --- phase 2: the per-claim steps, in order -------------------------------------------
 
 
-def _decide(rules: RuleSet, d: _Draft, history: History) -> None:
-    _validity(rules, d)
-    _eligibility(rules, d)
+def _decide(ctx: _Context, d: _Draft) -> None:
+    _validity(ctx, d)
+    _eligibility(ctx, d)
     if d.authorship is not None:
         d.trace.append(d.authorship)
         if d.authorship_reason:
             d.reject(d.authorship_reason, d.authorship.citation)
-    _matching(rules, d)
+    _matching(ctx, d)
     if d.item is not None and d.item.item.first_time:
-        _first_time(rules, d, history)
-    for ex in rules.exclusions.exclusions:
-        _exclusion(ex, d)
-    _ban(rules, d, history)
+        _first_time(ctx, d)
+    for ex in ctx.rules.exclusions.exclusions:
+        _exclusion(ctx, ex, d)
+    _ban(ctx, d)
     if d.item is not None:
-        _earlier_awards(rules, d, history)
+        _earlier_awards(ctx, d)
 
 
-def _validity(rules: RuleSet, d: _Draft) -> None:
+def _validity(ctx: _Context, d: _Draft) -> None:
     """第二十八条 and rulings R2: the reference date must fall in the period in force."""
-    start, end = rules.effective_from, rules.effective_until
+    start, end = ctx.effective_from, ctx.effective_until
     on = d.claim.achieved_on
     ok = start <= on <= end
+    key = ("validity", on)
+    if ok and key in ctx.memo:
+        d.trace.append(ctx.memo[key])
+        return
     facts: dict[str, JSONValue] = {
         "achieved_on": on.isoformat(),
         "effective_from": start.isoformat(),
@@ -317,24 +351,33 @@ def _validity(rules: RuleSet, d: _Draft) -> None:
     else:
         zh = f"取得日期{on}不在本办法有效期({start}至{end})内"
         en = f"achieved on {on}, outside the period in force ({start} to {end})"
-    cite = rules.exclusions.validity.citation
+    cite = ctx.rules.exclusions.validity.citation
     d.step(
         "validity", "measures.in_force", cite, ok, facts, zh, en, None if ok else "outside_validity"
     )
+    if ok:
+        ctx.memo[key] = d.trace[-1]
 
 
-def _eligibility(rules: RuleSet, d: _Draft) -> None:
+def _eligibility(ctx: _Context, d: _Draft) -> None:
     """第四条 and rulings R3: a Hami-registered unit of an allowed type."""
-    elig = rules.exclusions.eligibility
+    elig = ctx.rules.exclusions.eligibility
     a = d.applicant
     type_ok = a.org_type in elig.org_types
     region_ok = a.region in elig.regions
     facts: dict[str, JSONValue] = {"org_type": a.org_type, "region": a.region}
     if type_ok and region_ok:
-        place = elig.regions[a.region or ""]
-        zh = f"{elig.org_types[a.org_type]},注册地{place}({a.region}),属支持对象"
-        en = f"{a.org_type} registered in {a.region}: within Hami, may apply"
-        d.step("eligibility", "applicant.eligible", elig.citation, True, facts, zh, en)
+        key = ("eligible", a.org_type, a.region)
+        step = ctx.memo.get(key)
+        if step is None:
+            place = elig.regions[a.region or ""]
+            zh = f"{elig.org_types[a.org_type]},注册地{place}({a.region}),属支持对象"
+            en = f"{a.org_type} registered in {a.region}: within Hami, may apply"
+            citation = elig.citation
+            step = ctx.memo[key] = TraceStep(
+                "eligibility", "applicant.eligible", citation, "pass", facts, zh, en
+            )
+        d.trace.append(step)
         return
     why_zh, why_en = [], []
     if not type_ok:
@@ -355,7 +398,7 @@ def _eligibility(rules: RuleSet, d: _Draft) -> None:
     )
 
 
-def _matching(rules: RuleSet, d: _Draft) -> None:
+def _matching(ctx: _Context, d: _Draft) -> None:
     """Each candidate item of the claim's kind, matched or not and why."""
     d.trace.extend(d.match_steps)
     if d.item is None:
@@ -384,34 +427,38 @@ def _matching(rules: RuleSet, d: _Draft) -> None:
             )
         return
     item = d.item
-    amount = item.amount_on(d.claim.achieved_on)
-    d.amount = amount or 0
+    on = d.claim.achieved_on
+    d.amount = item.amount_on(on) or 0
     d.cite(item.item.citation)
-    facts: dict[str, JSONValue] = {
-        "item": item.id,
-        "achieved_on": d.claim.achieved_on.isoformat(),
-        "amount_yuan": d.amount,
-    }
-    d.step(
-        "amount",
-        item.id,
-        item.item.citation,
-        "pass",
-        facts,
-        f"适用“{item.item.clause}”,取得日适用金额{format_wan(d.amount)}万元",
-        f"'{item.item.title_en}' applies: {d.amount} yuan in force on the reference date",
-    )
+    key = ("amount", item.id, on)
+    step = ctx.memo.get(key)
+    if step is None:
+        facts: dict[str, JSONValue] = {
+            "item": item.id,
+            "achieved_on": on.isoformat(),
+            "amount_yuan": d.amount,
+        }
+        step = ctx.memo[key] = TraceStep(
+            "amount",
+            item.id,
+            item.item.citation,
+            "pass",
+            facts,
+            f"适用“{item.item.clause}”,取得日适用金额{format_wan(d.amount)}万元",
+            f"'{item.item.title_en}' applies: {d.amount} yuan in force on the reference date",
+        )
+    d.trace.append(step)
 
 
-def _first_time(rules: RuleSet, d: _Draft, history: History) -> None:
+def _first_time(ctx: _Context, d: _Draft) -> None:
     """Rulings R4: 首次 / 新承担 needs the declaration and no earlier award in the ledger."""
     item = d.item
     assert item is not None
     declared = d.facts.get("first_time", True)
-    scope = rules.allocation.first_time.scope
+    scope = ctx.rules.allocation.first_time.scope
     earlier = [
         p
-        for p in history.prior_awards(d.key, item.item.family, d.claim.subject or "")
+        for p in ctx.history.prior_awards(d.key, item.item.family, d.claim.subject or "")
         if scope == "qualification" or p.item == item.id
     ]
     facts: dict[str, JSONValue] = {
@@ -438,9 +485,14 @@ def _first_time(rules: RuleSet, d: _Draft, history: History) -> None:
     d.step("first_time", item.id, item.item.citation, False, facts, zh, en, "not_first_time")
 
 
-def _exclusion(ex: Exclusion, d: _Draft) -> None:
+def _exclusion(ctx: _Context, ex: Exclusion, d: _Draft) -> None:
     """One case of 第十七条 (rulings R8); every case is checked and reported."""
     claim, a = d.claim, d.applicant
+    # The usual case: nothing to exclude, with the same facts as many other claims.
+    quick = _clean_key(ex.check, d)
+    if quick is not None and quick in ctx.memo:
+        d.trace.append(ctx.memo[quick])
+        return
     facts: dict[str, JSONValue]
     hit: bool
     if ex.check == "industrial_policy":
@@ -478,18 +530,42 @@ def _exclusion(ex: Exclusion, d: _Draft) -> None:
     else:
         zh, en = f"不属于“{clause}”情形", f"not excluded under {ex.code}"
     d.step("exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None)
+    if quick is not None and not hit:
+        ctx.memo[quick] = d.trace[-1]
 
 
-def _ban(rules: RuleSet, d: _Draft, history: History) -> None:
+def _clean_key(check: str, d: _Draft) -> Hashable | None:
+    """A memo key for an exclusion step whose facts recur across claims, else ``None``."""
+    claim, a = d.claim, d.applicant
+    if check == "industrial_policy":
+        return ("excl", check, claim.review.industrial_policy)
+    if check == "unlicensed":
+        return ("excl", check, a.licensed)
+    if check == "credit_listing":
+        return None if a.credit_listings else ("excl", check, claim.submitted_on)
+    if check == "other_support":
+        return None if claim.other_support else ("excl", check)
+    if check == "unrelated":
+        return ("excl", check, claim.review.related_to_quality)
+    if check == "other_violation":
+        return None if claim.review.other_violation else ("excl", check)
+    return None
+
+
+def _ban(ctx: _Context, d: _Draft) -> None:
     """第二十四条 and rulings R9: no application within 3 years of a fraud finding."""
     on = d.claim.submitted_on
     assert on is not None
-    bans = [b for b in history.bans(d.key) if b.found_on <= on < b.until]
+    bans = [b for b in ctx.history.bans(d.key) if b.found_on <= on < b.until]
+    key = ("ban", on)
+    if not bans and key in ctx.memo:
+        d.trace.append(ctx.memo[key])
+        return
     facts: dict[str, JSONValue] = {
         "submitted_on": on.isoformat(),
         "bans": [f"{b.found_on}..{b.until}" for b in bans],
     }
-    cite = rules.exclusions.ban.citation
+    cite = ctx.rules.exclusions.ban.citation
     if not bans:
         d.step(
             "ban",
@@ -500,6 +576,7 @@ def _ban(rules: RuleSet, d: _Draft, history: History) -> None:
             "申报单位不在取消申报资格期内",
             "the applicant is not banned",
         )
+        ctx.memo[key] = d.trace[-1]
         return
     b = bans[0]
     d.step(
@@ -514,11 +591,12 @@ def _ban(rules: RuleSet, d: _Draft, history: History) -> None:
     )
 
 
-def _earlier_awards(rules: RuleSet, d: _Draft, history: History) -> None:
+def _earlier_awards(ctx: _Context, d: _Draft) -> None:
     """第二十条第(二)项 and rulings R5 across rounds: pay only up to the highest tier."""
     item = d.item
     assert item is not None
-    prior = history.prior_awards(d.key, item.item.family, d.claim.subject or "")
+    rules = ctx.rules
+    prior = ctx.history.prior_awards(d.key, item.item.family, d.claim.subject or "")
     if not prior:
         return
     paid = sum(p.amount_yuan for p in prior)
@@ -531,6 +609,19 @@ def _earlier_awards(rules: RuleSet, d: _Draft, history: History) -> None:
         "policy": policy,
     }
     if policy == "top_up" and d.amount > paid:
+        if d.refused:
+            # A top-up is a way of paying (rulings R5); a refused claim is paid nothing.
+            d.step(
+                "same_qualification",
+                item.id,
+                cite,
+                "skip",
+                facts,
+                f"同一资格已获奖励{format_wan(paid)}万元;本申报已不予奖励,不补差",
+                f"already paid {paid} yuan for this qualification; the claim is refused, "
+                "so there is no top-up",
+            )
+            return
         d.amount -= paid
         d.step(
             "same_qualification",
@@ -562,7 +653,7 @@ def _highest_wins(rules: RuleSet, drafts: Sequence[_Draft]) -> None:
     """第二十条第(二)项: one qualification, one award, the highest (就高不就低)."""
     groups: dict[tuple[str, str, str], list[_Draft]] = {}
     for d in drafts:
-        if d.item is None or any(r != "top_up" for r in d.reasons):
+        if d.item is None or d.refused:
             continue
         groups.setdefault((d.key, d.item.item.family, d.claim.subject or ""), []).append(d)
     cite = rules.allocation.same_qualification.citation
@@ -604,7 +695,7 @@ def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> N
         if d.item is not None
         and d.facts.get("role") == "participant"
         and not d.superseded
-        and not any(r != "top_up" for r in d.reasons)
+        and not d.refused
     ]
     for d in sorted(participants, key=lambda d: d.order):
         subject = d.claim.subject or ""
@@ -615,7 +706,7 @@ def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> N
         d.step(
             "authorship",
             "standard.one_participant",
-            "第十三条",
+            rules.allocation.participation.citation,
             False,
             facts,
             f"该标准的参与制定奖励已核给申报{seen[subject].claim.id}",

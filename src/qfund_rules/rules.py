@@ -25,7 +25,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .claims import CLAIM_TYPES
-from .conditions import Condition, FactSpec, Predicate, compile_condition, parse_condition
+from .conditions import (
+    Condition,
+    FactSpec,
+    Predicate,
+    compile_condition,
+    facts_read,
+    parse_condition,
+)
 from .errors import Problem, RuleFileError
 from .money import wan_to_yuan
 
@@ -289,6 +296,7 @@ class CompiledItem:
     item: AwardItem
     condition: Condition | None
     predicate: Predicate
+    reads: tuple[str, ...]  # the facts the condition reads, for traces
     amount_dates: tuple[dt.date, ...]
     amounts_yuan: tuple[int, ...]
 
@@ -523,6 +531,7 @@ class _Checker:
                     item=item,
                     condition=cond,
                     predicate=compile_condition(cond),
+                    reads=facts_read(cond),
                     amount_dates=dates,
                     amounts_yuan=tuple(wan_to_yuan(a.wan) for a in item.amounts),
                 )
