@@ -16,56 +16,15 @@ from typing import Any
 import pytest
 import yaml
 
+from qfund_rules.rules import ITEM_IDS
+
 ROOT = Path(__file__).parents[1]
 RULES = ROOT / "rules"
 MEASURES = (ROOT / "docs" / "source" / "measures-2026-draft.txt").read_text(encoding="utf-8")
 RULE_FILES = ("awards.yaml", "exclusions.yaml", "allocation.yaml")
 
-# The 42 award item ids of interchange.md, in article order.
-EXPECTED_IDS = [
-    "a9.1",
-    "a9.2",
-    "a10.1.national",
-    "a10.1.regional",
-    "a10.2.national",
-    "a10.2.regional",
-    "a11.1.winner",
-    "a11.1.nominee",
-    "a11.2.winner",
-    "a11.2.nominee",
-    "a11.3.winner",
-    "a11.3.nominee",
-    "a11.4",
-    "a11.5.national",
-    "a11.5.regional",
-    "a11.6",
-    "a12.1",
-    "a12.2",
-    "a12.3",
-    "a12.4",
-    "a13.1.national",
-    "a13.1.industry",
-    "a13.1.local",
-    "a13.1.group",
-    "a13.2.national",
-    "a13.2.industry",
-    "a13.2.local",
-    "a13.2.group",
-    "a13.3.national",
-    "a13.3.industry",
-    "a13.3.local",
-    "a13.3.group",
-    "a14.national",
-    "a14.regional",
-    "a15.1.tc",
-    "a15.1.sc",
-    "a15.1.wg",
-    "a15.2.tc",
-    "a15.2.sc",
-    "a16.1",
-    "a16.2",
-    "a16.3",
-]
+# The 42 award item ids of interchange.md, in article order (the contract's constant).
+EXPECTED_IDS = list(ITEM_IDS)
 
 NUM = "一二三四五六七八九十"
 CITATION_RE = re.compile(rf"^第[{NUM}]+条(第\([{NUM}]+\)项)?$")

@@ -405,26 +405,13 @@ def _matching(ctx: _Context, d: _Draft) -> None:
         articles = sorted({s.citation.split("条")[0] + "条" for s in d.match_steps})
         citation = articles[0] if len(articles) == 1 else "第八条"
         if d.authorship_reason is None:
-            d.step(
-                "match",
-                "item.none",
-                citation,
-                False,
-                {"kind": d.claim.kind},
-                "没有与本申报相符的奖励事项",
-                "no award item matches this claim",
-                "no_matching_item",
-            )
+            zh, en = "没有与本申报相符的奖励事项", "no award item matches this claim"
         else:
-            d.step(
-                "match",
-                "item.none",
-                citation,
-                False,
-                {"kind": d.claim.kind},
-                "起草单位认定未通过,没有可适用的奖励事项",
-                "authorship not established, so no award item applies",
-            )
+            # Authorship already failed and says why; "no item" would only repeat it.
+            zh = "起草单位认定未通过,没有可适用的奖励事项"
+            en = "authorship not established, so no award item applies"
+        reason = None if d.authorship_reason else "no_matching_item"
+        d.step("match", "item.none", citation, False, {"kind": d.claim.kind}, zh, en, reason)
         return
     item = d.item
     on = d.claim.achieved_on
