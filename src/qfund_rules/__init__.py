@@ -5,7 +5,7 @@ Load the rules, load a batch of claims, evaluate, read the decisions::
     import qfund_rules as q
 
     rules = q.load_rules()                       # the shipped rule files
-    batch = q.load_batch("examples/claims-2027.yaml", industry_codes=rules.industry_codes)
+    batch = rules.load_batch("examples/claims-2027.yaml")
     result = q.evaluate(rules, batch)
     print(result.to_json())
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
-from .claims import CLAIM_TYPES
+from .claims import CLAIM_TYPES, Batch, batch_from_data, load_batch
 from .conditions import (
     Condition,
     FactSpec,
@@ -365,6 +365,17 @@ class RuleSet:
         """The budget of a round year in yuan, or ``None`` when the files set none."""
         wan = self.allocation.budgets.by_year.get(year)
         return None if wan is None else wan_to_yuan(wan)
+
+    def load_batch(self, source: str | Path | bytes, *, name: str | None = None) -> Batch:
+        """Read a claims batch file (YAML or JSON) checked against these rules' lists.
+
+        Raises :class:`~qfund_rules.errors.BatchError` listing every problem.
+        """
+        return load_batch(source, industry_codes=self.industry_codes, name=name)
+
+    def batch_from_data(self, data: object, *, name: str = "<data>") -> Batch:
+        """Build a claims batch from already-parsed data (a dict as in interchange.md)."""
+        return batch_from_data(data, industry_codes=self.industry_codes, name=name)
 
 
 def default_rules_dir() -> Path:
