@@ -1,0 +1,372 @@
+"""The ``qfund round`` and ``qfund ledger ...`` commands: input and output only.
+
+``register(sub)`` adds the commands to ``qfund``'s sub-parsers and returns their handlers
+for ``cli._COMMANDS``. The work is done by :mod:`qfund_rules.allocation` and
+:mod:`qfund_rules.ledger`; errors they raise (``QfundError``) become exit 2 in ``cli.run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TextIO
+
+from .allocation import RoundResult, run_round
+from .claims import load_batch
+from .decision import JSONValue, dumps
+from .ledger import MemoryLedger, Record, SqliteLedger
+from .money import format_wan, wan_to_yuan
+from .rules import load_rules
+
+__all__ = ["register"]
+
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+_ROUND_EPILOG = """\
+Order of payment (rulings R10): awards deferred by earlier rounds first (oldest round
+first), then this round's awards by submitted_on, then claim id; awards are paid whole
+while they fit. Claims with `objection: true` are held (rulings R11).
+Without --commit nothing is written; committing the same round again records nothing.
+exit codes: 0 ok; 2 bad input, no budget for the year, or a ledger that refuses the round."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _wan(text: str) -> int:
+    """A budget in 万元, read exactly (Decimal, never float), as integer yuan."""
+    try:
+        wan = Decimal(text.strip())
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number of 万元: {text!r}") from None
+    if not wan.is_finite() or wan < 0:
+        raise argparse.ArgumentTypeError(f"not a budget in 万元: {text!r}")
+    try:
+        return wan_to_yuan(wan)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _rules_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rules",
+        metavar="DIR",
+        type=Path,
+        help="rule-file directory (default: the rules shipped with qfund)",
+    )
+
+
+def _ledger_opt(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--ledger", required=True, type=Path, metavar="FILE", help=help_text)
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
+    """Add ``round`` and ``ledger`` to ``qfund``'s sub-commands; return their handlers."""
+    r = sub.add_parser(
+        "round",
+        help="evaluate a batch against the ledger and allocate the year's budget",
+        description="Evaluate a claims batch against the ledger (earlier awards, deferred\n"
+        "awards, bans), then allocate the round year's budget: each award paid, deferred\n"
+        'or held. JSON as interchange.md ("A round") by default.',
+        epilog=_ROUND_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON)")
+    _ledger_opt(
+        r,
+        "ledger file (SQLite); created only with --commit, else a missing file is read as "
+        "an empty ledger",
+    )
+    r.add_argument(
+        "--budget",
+        type=_wan,
+        metavar="万元",
+        help="the year's budget in 万元, e.g. 300 or 287.5 (default: allocation.yaml "
+        "budgets.by_year for the batch's round)",
+    )
+    r.add_argument(
+        "--publicity-start",
+        type=_date,
+        metavar="DATE",
+        help="first day of publicity (第二十二条): it lasts allocation.yaml publicity.days "
+        "(7) counting the first, and disbursement starts the day after it ends",
+    )
+    r.add_argument(
+        "--commit",
+        action="store_true",
+        help="record the round in the ledger, in one transaction (else nothing is written)",
+    )
+    r.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="json (default, interchange.md) or a table for people",
+    )
+    _rules_opt(r)
+
+    lg = sub.add_parser(
+        "ledger",
+        help="verify, show or amend the ledger (fraud findings, objections)",
+        description="The ledger of committed rounds: an append-only SQLite file whose "
+        "records are chained by sha256.",
+    )
+    actions = lg.add_subparsers(
+        dest="ledger_command", metavar="ACTION", required=True, parser_class=type(lg)
+    )
+    v = actions.add_parser(
+        "verify",
+        help="check the hash chain; exit 1 naming the first bad record",
+        description="Walk the hash chain and report the first record that was edited, "
+        "deleted or reordered (exit 1); exit 0 when the ledger is intact.",
+    )
+    _ledger_opt(v, "ledger file (must exist)")
+    v.add_argument("--format", choices=("text", "json"), default="text")
+
+    s = actions.add_parser(
+        "show",
+        help="list the ledger's records",
+        description="List the records in chain order: rounds, decisions, allocations, "
+        "releases, fraud findings, clawbacks and bans.",
+    )
+    _ledger_opt(s, "ledger file (must exist)")
+    s.add_argument(
+        "--year",
+        type=int,
+        metavar="Y",
+        help="only the records of round year Y (its decisions, and allocations in or for Y)",
+    )
+    s.add_argument("--format", choices=("text", "json"), default="text")
+
+    f = actions.add_parser(
+        "fraud",
+        help="record a fraud finding: revoke, claw back, ban for 3 years",
+        description="第二十四条: revoke the claim's award, record the clawback of what was "
+        "paid for it, and ban the applicant for the years of exclusions.yaml (claims "
+        "submitted in [found-on, found-on + 3 years) are rejected with `banned`).",
+    )
+    _ledger_opt(f, "ledger file (must exist)")
+    f.add_argument("--claim", required=True, metavar="ID", help="the committed claim's id")
+    f.add_argument("--found-on", required=True, type=_date, metavar="DATE")
+    f.add_argument(
+        "--round", type=int, metavar="Y", help="the claim's round year, when its id is reused"
+    )
+    f.add_argument("--format", choices=("text", "json"), default="text")
+    _rules_opt(f)
+
+    rl = actions.add_parser(
+        "release",
+        help="resolve an objection to a held award",
+        description="第二十二条: resolve the objection that holds an award. dismissed: the "
+        "award joins the next round's allocation as a deferred award; upheld: it is revoked.",
+    )
+    _ledger_opt(rl, "ledger file (must exist)")
+    rl.add_argument("--claim", required=True, metavar="ID", help="the held claim's id")
+    rl.add_argument("--found-on", required=True, type=_date, metavar="DATE")
+    rl.add_argument("--outcome", required=True, choices=("upheld", "dismissed"))
+    rl.add_argument(
+        "--round", type=int, metavar="Y", help="the claim's round year, when its id is reused"
+    )
+    rl.add_argument("--format", choices=("text", "json"), default="text")
+    return {"round": _cmd_round, "ledger": _cmd_ledger}
+
+
+# --- round ------------------------------------------------------------------------------
+
+
+def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rules = load_rules(args.rules)
+    batch = load_batch(args.batch, industry_codes=rules.industry_codes)
+    path: Path = args.ledger
+    budget, start = args.budget, args.publicity_start
+    ledger: SqliteLedger
+    if path.exists():
+        ledger = SqliteLedger(path, create=False)
+    elif args.commit:
+        # A round the empty ledger refuses (no budget for the year...) creates no file.
+        with MemoryLedger() as empty:
+            run_round(rules, batch, empty, budget_yuan=budget, publicity_start=start)
+        ledger = SqliteLedger(path)
+    else:
+        err.write(f"qfund: {path} does not exist: the round sees an empty ledger\n")
+        ledger = MemoryLedger()
+    with ledger:
+        if args.commit:
+            # One transaction from reading the ledger to writing the round: a concurrent
+            # `qfund round --commit` waits, then finds the round recorded.
+            with ledger.transaction():
+                result = run_round(rules, batch, ledger, budget_yuan=budget, publicity_start=start)
+                written = result.commit(ledger)
+            seq, head = ledger.head()
+            if written:
+                err.write(f"qfund: round {result.year} committed to {path}: head {seq} {head}\n")
+            else:
+                err.write(f"qfund: round {result.year} was already in {path}; nothing recorded\n")
+        else:
+            result = run_round(rules, batch, ledger, budget_yuan=budget, publicity_start=start)
+            if result.recorded:
+                err.write(f"qfund: round {result.year} is in {path}; showing it as recorded\n")
+    out.write(result.to_json() if args.format == "json" else _round_text(result))
+    return 0
+
+
+def _round_text(result: RoundResult) -> str:
+    ident = result.rules
+    lines = [
+        f"round {result.year}, rules {ident.get('version')} ({ident.get('status')}) "
+        f"sha256 {ident.get('sha256', '')[:16]}",
+        f"{'claim':<10} {'applicant':<10} {'outcome':<11} {'item':<16} {'万元':>8}  allocation",
+    ]
+    for d in result.decisions:
+        status = d.allocation.status if d.allocation else None
+        lines.append(
+            f"{d.claim_id:<10} {d.applicant_id:<10} {d.outcome:<11} {d.item or '-':<16} "
+            f"{format_wan(d.amount_yuan):>8}  {status or '-'}"
+            + (f"  ({', '.join(d.reasons)})" if d.reasons else "")
+        )
+    if result.carried_in:
+        lines.append("carried in from earlier rounds:")
+        lines.extend(
+            f"{c.claim_id:<10} {c.applicant_id:<10} {'round ' + str(c.round):<11} "
+            f"{c.item or '-':<16} {format_wan(c.amount_yuan):>8}  {c.allocation.status}"
+            for c in result.carried_in
+        )
+    s = result.summary
+    lines.append(
+        f"budget {format_wan(s.budget_yuan)} 万元; carried in {format_wan(s.carried_in_yuan)}; "
+        f"awarded {format_wan(s.awarded_yuan)}; paid {format_wan(s.paid_yuan)}; "
+        f"deferred {format_wan(s.deferred_yuan)}; held {format_wan(s.held_yuan)}"
+    )
+    if s.publicity is not None:
+        p = s.publicity
+        lines.append(f"publicity {p.start} .. {p.end}; disbursement from {p.disburse_from}")
+    return "\n".join(lines) + "\n"
+
+
+# --- ledger -----------------------------------------------------------------------------
+
+
+def _cmd_ledger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    actions: Mapping[str, Handler] = {
+        "verify": _verify,
+        "show": _show,
+        "fraud": _fraud,
+        "release": _release,
+    }
+    return actions[args.ledger_command](args, out, err)
+
+
+def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with SqliteLedger(args.ledger, create=False) as ledger:
+        fault = ledger.verify()
+        seq, head = ledger.head()
+    if args.format == "json":
+        out.write(
+            dumps(
+                {
+                    "valid": fault is None,
+                    "records": seq,
+                    "head": head,
+                    "fault": None if fault is None else fault.to_dict(),
+                }
+            )
+        )
+    elif fault is None:
+        out.write(f"ok: {seq} records, head {head}\n")
+    else:
+        out.write(f"{fault}\n")
+    if fault is not None:
+        err.write(f"qfund: {args.ledger} fails verification\n")
+        return 1
+    return 0
+
+
+def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with SqliteLedger(args.ledger, create=False) as ledger:
+        records = ledger.records(year=args.year)
+        seq, head = ledger.head()
+    if args.format == "json":
+        listing: list[JSONValue] = [r.to_dict() for r in records]
+        data: dict[str, JSONValue] = {"head": {"seq": seq, "hash": head}}
+        if args.year is not None:
+            data["year"] = args.year
+        data["records"] = listing
+        out.write(dumps(data))
+        return 0
+    scope = "" if args.year is None else f", year {args.year}"
+    out.write(f"ledger {args.ledger}: {seq} records, head {head}{scope}\n")
+    for r in records:
+        out.write(f"{r.seq:>6} {r.kind:<10} {_describe(r)}\n")
+    return 0
+
+
+def _describe(r: Record) -> str:
+    b = r.body
+    claim = f"{b.get('claim_id')} (round {b.get('round')})"
+    if r.kind == "round":
+        s = b["summary"]
+        return (
+            f"round {b['year']}: {len(b['claim_ids'])} claims; budget "
+            f"{format_wan(s['budget_yuan'])} 万元, paid {format_wan(s['paid_yuan'])}, deferred "
+            f"{format_wan(s['deferred_yuan'])}, held {format_wan(s['held_yuan'])}; rules "
+            f"{b['rules'].get('version')} {str(b['rules'].get('sha256', ''))[:12]}"
+        )
+    if r.kind == "decision":
+        d = b["decision"]
+        return (
+            f"{d['claim_id']} {d['applicant_id']} {d['outcome']} {d['item'] or '-'} "
+            f"{format_wan(d['amount_yuan'])} 万元"
+            + (f" ({', '.join(d['reasons'])})" if d["reasons"] else "")
+        )
+    if r.kind == "allocation":
+        return f"{claim} {b['status']} {format_wan(b['amount_yuan'])} 万元 in {b['year']}"
+    if r.kind == "release":
+        return f"{claim} objection {b['outcome']} on {b['found_on']}"
+    if r.kind == "fraud":
+        return f"{claim} fraud found on {b['found_on']}: award revoked"
+    if r.kind == "clawback":
+        return f"{claim} clawback {format_wan(b['amount_yuan'])} 万元"
+    if r.kind == "ban":
+        return f"applicant {b['applicant_id']} banned {b['found_on']} .. {b['until']} (exclusive)"
+    return str(dict(b))
+
+
+def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rules = load_rules(args.rules)
+    with SqliteLedger(args.ledger, create=False) as ledger:
+        finding = ledger.fraud(
+            args.claim, args.found_on, rules.exclusions.ban.years, round_year=args.round
+        )
+    if args.format == "json":
+        out.write(dumps(finding.to_dict()))
+    else:
+        out.write(
+            f"claim {finding.claim_id} ({finding.applicant_id}): award revoked; clawback "
+            f"{format_wan(finding.clawback_yuan)} 万元 ({finding.clawback_yuan} yuan); "
+            f"banned until {finding.banned_until} (exclusive)\n"
+        )
+    return 0
+
+
+def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with SqliteLedger(args.ledger, create=False) as ledger:
+        release = ledger.release(args.claim, args.found_on, args.outcome, round_year=args.round)
+    if args.format == "json":
+        out.write(dumps(release.to_dict()))
+    else:
+        then = (
+            "the award joins the next round as a deferred award"
+            if release.status == "deferred"
+            else "the award is revoked"
+        )
+        out.write(
+            f"claim {release.claim_id} ({release.applicant_id}): objection {release.outcome}; "
+            f"{then} ({format_wan(release.amount_yuan)} 万元)\n"
+        )
+    return 0

@@ -1,0 +1,449 @@
+"""A round: the batch evaluated against the ledger, then the year's budget allocated.
+
+Rulings R10 and R11 (第二十条第(一)(三)项, 第二条, 第二十二条):
+
+- the allocation order is: awards deferred by earlier rounds (oldest round first, then
+  their original order), then this round's awards by ``submitted_on``, then claim id;
+- awards are paid whole while they fit the remaining budget; under ``on_shortfall: stop``
+  (用完即止) the first award that does not fit and every award after it are deferred to
+  the next year, under ``skip`` later awards that still fit are paid;
+- a claim with ``objection: true`` is ``held``: neither paid nor deferred until the
+  objection is resolved (``SqliteLedger.release``);
+- publicity lasts ``days`` natural days counting the first: it ends on
+  ``start + (days - 1)`` and awards are disbursed from ``start + days``.
+
+Nothing is lost: in every round, carried in + awarded = paid + deferred + held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from .claims import Batch
+from .decision import Allocation, Decision, JSONValue, dumps
+from .engine import evaluate
+from .errors import LedgerError, QfundError
+from .history import applicant_key
+from .ledger import Record, SqliteLedger
+from .rules import RuleSet
+
+__all__ = [
+    "CarriedAward",
+    "Publicity",
+    "RoundClaim",
+    "RoundError",
+    "RoundResult",
+    "RoundSummary",
+    "run_round",
+]
+
+Status = Literal["paid", "deferred", "held"]
+
+
+class RoundError(QfundError):
+    """Raised when a round cannot be run: no budget for its year, or a negative budget."""
+
+
+@dataclass(frozen=True, slots=True)
+class Publicity:
+    """第二十二条 and rulings R11: the publicity period and the first disbursement day."""
+
+    start: dt.date
+    end: dt.date
+    disburse_from: dt.date
+
+    @classmethod
+    def starting(cls, start: dt.date, days: int) -> Publicity:
+        """``days`` natural days counting the first; disbursement the day after the last."""
+        return cls(
+            start=start,
+            end=start + dt.timedelta(days=days - 1),
+            disburse_from=start + dt.timedelta(days=days),
+        )
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"start", "end", "disburse_from"}`` as ISO dates."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "disburse_from": self.disburse_from.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedAward:
+    """An award deferred by an earlier round, as this round allocated it."""
+
+    claim_id: str
+    applicant_id: str
+    item: str | None
+    round: int  # the year of the round that granted it
+    amount_yuan: int
+    allocation: Allocation
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The carried award with its allocation in this round."""
+        return {
+            "claim_id": self.claim_id,
+            "applicant_id": self.applicant_id,
+            "item": self.item,
+            "round": self.round,
+            "amount_yuan": self.amount_yuan,
+            "allocation": self.allocation.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSummary:
+    """The round's money: carried in + awarded = paid + deferred + held (rulings R10)."""
+
+    year: int
+    budget_yuan: int
+    carried_in_yuan: int  # deferred awards from earlier rounds taken into this one
+    awarded_yuan: int  # what this round's decisions grant
+    paid_yuan: int
+    deferred_yuan: int  # carried and new awards moved to the next year
+    held_yuan: int
+    publicity: Publicity | None
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The ``summary`` of interchange.md ("A round"), plus ``awarded_yuan``."""
+        return {
+            "year": self.year,
+            "budget_yuan": self.budget_yuan,
+            "carried_in_yuan": self.carried_in_yuan,
+            "awarded_yuan": self.awarded_yuan,
+            "paid_yuan": self.paid_yuan,
+            "deferred_yuan": self.deferred_yuan,
+            "held_yuan": self.held_yuan,
+            "publicity": None if self.publicity is None else self.publicity.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RoundSummary:
+        """Rebuild a summary from :meth:`to_dict` output."""
+        pub = data["publicity"]
+        return cls(
+            year=data["year"],
+            budget_yuan=data["budget_yuan"],
+            carried_in_yuan=data["carried_in_yuan"],
+            awarded_yuan=data["awarded_yuan"],
+            paid_yuan=data["paid_yuan"],
+            deferred_yuan=data["deferred_yuan"],
+            held_yuan=data["held_yuan"],
+            publicity=None
+            if pub is None
+            else Publicity(
+                *(dt.date.fromisoformat(pub[k]) for k in ("start", "end", "disburse_from"))
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoundClaim:
+    """What the ledger keeps beside a decision: its qualification and place in the order."""
+
+    claim_id: str
+    applicant_key: str
+    family: str | None
+    subject: str
+    submitted_on: dt.date
+    position: int | None  # place in this round's allocation order; None: grants nothing
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    """A round evaluated and allocated; :meth:`commit` writes it to the ledger."""
+
+    rules: Mapping[str, str]
+    year: int
+    decisions: tuple[Decision, ...]
+    carried_in: tuple[CarriedAward, ...]
+    summary: RoundSummary
+    claims: tuple[RoundClaim, ...]  # one per decision, same order
+    base_head: str  # hash of the ledger head the round was computed against
+    recorded: bool = False  # True: read back from the ledger, where it is already committed
+
+    @property
+    def claim_ids(self) -> tuple[str, ...]:
+        """The batch's claim ids, in batch order."""
+        return tuple(d.claim_id for d in self.decisions)
+
+    def decision(self, claim_id: str) -> Decision:
+        """The decision on ``claim_id`` (``KeyError`` when the batch had no such claim)."""
+        for d in self.decisions:
+            if d.claim_id == claim_id:
+                return d
+        raise KeyError(claim_id)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"rules", "decisions", "carried_in", "summary"}`` as ``qfund round`` prints it."""
+        return {
+            "rules": dict(self.rules),
+            "decisions": [d.to_dict() for d in self.decisions],
+            "carried_in": [c.to_dict() for c in self.carried_in],
+            "summary": self.summary.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        """Deterministic JSON text."""
+        return dumps(self.to_dict())
+
+    def commit(self, ledger: SqliteLedger) -> bool:
+        """Record the round in ``ledger``; ``False`` when it was already recorded."""
+        return ledger.commit_round(self)
+
+    def records(self) -> list[tuple[str, dict[str, JSONValue]]]:
+        """The ledger records of this round, in order: round, decisions, allocations."""
+        ids: list[JSONValue] = [*sorted(self.claim_ids)]
+        out: list[tuple[str, dict[str, JSONValue]]] = [
+            (
+                "round",
+                {
+                    "year": self.year,
+                    "rules": dict(self.rules),
+                    "claim_ids": ids,
+                    "summary": self.summary.to_dict(),
+                },
+            )
+        ]
+        for d, c in zip(self.decisions, self.claims, strict=True):
+            out.append(
+                (
+                    "decision",
+                    {
+                        "round": self.year,
+                        "applicant_key": c.applicant_key,
+                        "family": c.family,
+                        "subject": c.subject,
+                        "submitted_on": c.submitted_on.isoformat(),
+                        "position": c.position,
+                        "decision": d.to_dict(),
+                        # Record bodies sort their keys; this restores the trace's own order.
+                        "fact_order": [[*step.facts] for step in d.trace],
+                    },
+                )
+            )
+        # Allocations in allocation order: carried awards, then this round's by position.
+        out.extend(
+            (
+                "allocation",
+                _allocation_body(a.claim_id, a.applicant_id, a.item, a.round, a.allocation),
+            )
+            for a in self.carried_in
+        )
+        placed = sorted(
+            (c.position, d)
+            for d, c in zip(self.decisions, self.claims, strict=True)
+            if c.position is not None and d.allocation is not None
+        )
+        out.extend(
+            ("allocation", _allocation_body(d.claim_id, d.applicant_id, d.item, self.year, a))
+            for _, d in placed
+            if (a := d.allocation) is not None
+        )
+        return out
+
+    @classmethod
+    def from_records(cls, records: Sequence[Record]) -> RoundResult:
+        """Read a committed round back from its ledger records (``SqliteLedger.round_records``)."""
+        head = records[0].body
+        year = int(head["year"])
+        decisions: list[Decision] = []
+        claims: list[RoundClaim] = []
+        carried: list[CarriedAward] = []
+        for r in records[1:]:
+            b = r.body
+            if r.kind == "decision":
+                decisions.append(_in_order(Decision.from_dict(b["decision"]), b["fact_order"]))
+                claims.append(
+                    RoundClaim(
+                        claim_id=b["decision"]["claim_id"],
+                        applicant_key=b["applicant_key"],
+                        family=b["family"],
+                        subject=b["subject"],
+                        submitted_on=dt.date.fromisoformat(b["submitted_on"]),
+                        position=b["position"],
+                    )
+                )
+            elif r.kind == "allocation" and b["round"] != year:
+                alloc = Allocation(b["status"], b["amount_yuan"], b["year"])
+                carried.append(
+                    CarriedAward(
+                        b["claim_id"],
+                        b["applicant_id"],
+                        b["item"],
+                        b["round"],
+                        b["amount_yuan"],
+                        alloc,
+                    )
+                )
+        return cls(
+            rules={k: head["rules"][k] for k in ("version", "status", "sha256")},
+            year=year,
+            decisions=tuple(decisions),
+            carried_in=tuple(carried),
+            summary=RoundSummary.from_dict(head["summary"]),
+            claims=tuple(claims),
+            base_head=records[-1].hash,
+            recorded=True,
+        )
+
+
+def _in_order(decision: Decision, order: Sequence[Sequence[str]]) -> Decision:
+    """The decision with each trace step's facts back in the order the engine wrote them."""
+    trace = tuple(
+        replace(step, facts={k: step.facts[k] for k in keys})
+        for step, keys in zip(decision.trace, order, strict=True)
+    )
+    return replace(decision, trace=trace)
+
+
+def _allocation_body(
+    claim_id: str, applicant_id: str, item: str | None, round_year: int, alloc: Allocation
+) -> dict[str, JSONValue]:
+    return {
+        "year": alloc.year,
+        "round": round_year,
+        "claim_id": claim_id,
+        "applicant_id": applicant_id,
+        "item": item,
+        "status": alloc.status,
+        "amount_yuan": alloc.amount_yuan,
+    }
+
+
+class _Purse:
+    """The year's budget, walked in allocation order (rulings R10)."""
+
+    def __init__(self, budget: int, on_shortfall: str) -> None:
+        self.remaining = budget
+        self.on_shortfall = on_shortfall
+        self.stopped = False
+
+    def place(self, amount: int) -> Status:
+        # 一次性拨付: whole awards only; 用完即止: the first misfit stops the walk (stop).
+        if not self.stopped and amount <= self.remaining:
+            self.remaining -= amount
+            return "paid"
+        if self.on_shortfall == "stop":
+            self.stopped = True
+        return "deferred"
+
+
+def run_round(
+    rules: RuleSet,
+    batch: Batch,
+    ledger: SqliteLedger,
+    *,
+    budget_yuan: int | None = None,
+    publicity_start: dt.date | None = None,
+) -> RoundResult:
+    """Evaluate ``batch`` against ``ledger`` and allocate the year's budget; write nothing.
+
+    ``budget_yuan`` defaults to the rule files' budget for ``batch.round``. A round already
+    committed with the same claims is read back from the ledger (``recorded=True``).
+
+    Raises:
+        RoundError: no budget for the year, or a negative one.
+        LedgerError: the year holds a round with other claims, or a later round exists.
+    """
+    year = batch.round
+    recorded = ledger.round_claim_ids(year)
+    if recorded is not None:
+        if recorded == tuple(sorted(c.id for c in batch.claims)):
+            return RoundResult.from_records(ledger.round_records(year))
+        raise LedgerError(f"round {year} is already in the ledger with other claims")
+    later = [y for y in ledger.round_years() if y > year]
+    if later:
+        raise LedgerError(f"round {later[-1]} is already committed: rounds go in year order")
+    budget = rules.budget_yuan(year) if budget_yuan is None else budget_yuan
+    if budget is None:
+        raise RoundError(
+            f"no budget for round {year}: allocation.yaml budgets.by_year has none; "
+            "give one (--budget in 万元)"
+        )
+    if budget < 0:
+        raise RoundError(f"the budget cannot be negative: {budget} yuan")
+    base_head = ledger.head()[1]
+    evaluation = evaluate(rules, batch, ledger)
+    policy = rules.allocation.allocation
+    claims = {c.id: c for c in batch.claims}
+    applicants = {a.id: a for a in batch.applicants}
+
+    def submitted(claim_id: str) -> dt.date:
+        on = claims[claim_id].submitted_on
+        assert on is not None  # resolved by the loader
+        return on
+
+    granted = [d for d in evaluation.decisions if d.outcome == "awarded" and d.amount_yuan > 0]
+    order = sorted(granted, key=lambda d: (submitted(d.claim_id), d.claim_id))
+    position = {d.claim_id: i for i, d in enumerate(order)}
+
+    purse = _Purse(budget, policy.on_shortfall)
+    # carry_over: false leaves earlier deferred awards out of this round (docs/rounds.md).
+    pending = ledger.pending() if policy.carry_over else ()
+    carried = tuple(
+        CarriedAward(
+            p.claim_id,
+            p.applicant_id,
+            p.item,
+            p.round,
+            p.amount_yuan,
+            Allocation(purse.place(p.amount_yuan), p.amount_yuan, year),
+        )
+        for p in pending
+    )
+    status: dict[str, Status] = {}
+    for d in order:
+        # 第二十二条, rulings R11: an objection holds the award until it is resolved.
+        status[d.claim_id] = "held" if claims[d.claim_id].objection else purse.place(d.amount_yuan)
+
+    decisions: list[Decision] = []
+    round_claims: list[RoundClaim] = []
+    for d in evaluation.decisions:
+        s = status.get(d.claim_id)
+        decisions.append(replace(d, allocation=Allocation(s, d.amount_yuan if s else 0, year)))
+        claim, applicant = claims[d.claim_id], applicants[d.applicant_id]
+        round_claims.append(
+            RoundClaim(
+                claim_id=d.claim_id,
+                applicant_key=applicant_key(applicant.id, applicant.uscc),
+                family=rules.by_id[d.item].item.family if d.item else None,
+                subject=claim.subject or "",
+                submitted_on=submitted(d.claim_id),
+                position=position.get(d.claim_id),
+            )
+        )
+
+    allocations = [c.allocation for c in carried] + [
+        d.allocation for d in decisions if d.allocation is not None
+    ]
+
+    def total(which: Status) -> int:
+        return sum(a.amount_yuan for a in allocations if a.status == which)
+
+    summary = RoundSummary(
+        year=year,
+        budget_yuan=budget,
+        carried_in_yuan=sum(c.amount_yuan for c in carried),
+        awarded_yuan=sum(d.amount_yuan for d in granted),
+        paid_yuan=total("paid"),
+        deferred_yuan=total("deferred"),
+        held_yuan=total("held"),
+        publicity=None
+        if publicity_start is None
+        else Publicity.starting(publicity_start, rules.allocation.publicity.days),
+    )
+    return RoundResult(
+        rules=evaluation.rules,
+        year=year,
+        decisions=tuple(decisions),
+        carried_in=carried,
+        summary=summary,
+        claims=tuple(round_claims),
+        base_head=base_head,
+    )

@@ -1,0 +1,807 @@
+"""The ledger: committed rounds, fraud findings and bans, in one append-only SQLite file.
+
+Everything the fund has decided is a *record*: a row with ``seq``, ``kind``, a canonical
+JSON ``body`` (sorted keys, UTF-8 as is, integers for money, never a float),
+``prev_hash`` and ``hash = sha256(prev_hash + body)``. The bodies hold ``kind`` and
+``seq`` too, so a record moved to another place no longer matches its row. Kinds:
+
+- ``round``: a committed round: year, rule-set identity, claim ids, summary;
+- ``decision``: one decision as ``qfund round`` prints it (rule-set sha256 included),
+  with the qualification it counts for (applicant key, family, subject) and its place in
+  the round's allocation order;
+- ``allocation``: an award paid, deferred or held by a round (``year`` is the budget
+  year, ``round`` the year of the claim);
+- ``release``: an objection resolved (第二十二条): ``dismissed`` sends the held award to
+  the next allocation as a deferred award, ``upheld`` revokes it;
+- ``fraud``, ``clawback``, ``ban``: a fraud finding revokes the award, claws back what
+  was paid for it and bans the applicant (第二十四条, rulings R9).
+
+The tables ``rounds``, ``claims`` and ``bans`` are an index *derived* from the records
+(:func:`_apply` replays one record into them); the engine's look-ups go through them, keyed
+by (applicant key, family, subject) and by applicant key. :meth:`SqliteLedger.verify`
+walks the hash chain, checks the head kept in ``meta`` (a deleted last record) and
+rebuilds the index to compare. Every write is one ``BEGIN IMMEDIATE`` transaction, so a
+round is recorded whole or not at all, and two writers never interleave. Dates are always
+arguments: nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from dateutil.relativedelta import relativedelta
+
+from .decision import JSONValue
+from .errors import LedgerError
+from .history import BanRecord, PriorAward
+
+__all__ = [
+    "GENESIS",
+    "SCHEMA_VERSION",
+    "AwardState",
+    "FraudFinding",
+    "LedgerFault",
+    "MemoryLedger",
+    "PendingAward",
+    "Record",
+    "Release",
+    "SqliteLedger",
+    "canonical_json",
+    "migrate",
+]
+
+#: The schema this code writes; older files are migrated on open (:data:`_MIGRATIONS`).
+SCHEMA_VERSION = 1
+#: ``PRAGMA application_id`` of a qfund ledger ("qfun"), to refuse other SQLite files.
+_APPLICATION_ID = 0x7166756E
+#: ``prev_hash`` of the first record.
+GENESIS = "0" * 64
+
+Outcome = Literal["upheld", "dismissed"]
+
+
+def canonical_json(body: Mapping[str, JSONValue]) -> str:
+    """The one text a record body hashes as: sorted keys, no spaces, UTF-8, no floats."""
+    _no_floats(body)
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _no_floats(value: object) -> None:
+    # Rulings R1: no float ever holds money, and a float's text is not canonical anyway.
+    if isinstance(value, float):
+        raise LedgerError(f"a ledger record may not hold a float ({value!r})")
+    if isinstance(value, Mapping):
+        for v in value.values():
+            _no_floats(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _no_floats(v)
+
+
+def _digest(prev_hash: str, body: str) -> str:
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of the chain, as stored."""
+
+    seq: int
+    kind: str
+    body: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"seq", "kind", "body", "prev_hash", "hash"}`` for ``qfund ledger show``."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "body": dict(self.body),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFault:
+    """The first record that fails verification, and how."""
+
+    seq: int | None  # None: not a record but the derived index (kind "index")
+    kind: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        if self.seq is None:
+            return f"{self.kind}: {self.problem}"
+        kind = f" ({self.kind})" if self.kind else ""
+        return f"record {self.seq}{kind}: {self.problem}"
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"seq", "kind", "problem"}``."""
+        return {"seq": self.seq, "kind": self.kind, "problem": self.problem}
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAward:
+    """An award deferred by an earlier round (or released after an objection), still unpaid."""
+
+    claim_id: str
+    applicant_id: str
+    item: str | None
+    round: int  # the year of the round that granted it
+    position: int  # its place in that round's allocation order (rulings R10)
+    amount_yuan: int
+
+
+@dataclass(frozen=True, slots=True)
+class AwardState:
+    """Where one committed decision stands now (the derived index, one row)."""
+
+    round: int
+    claim_id: str
+    applicant_id: str
+    applicant_key: str
+    family: str | None
+    subject: str
+    item: str | None
+    outcome: str
+    amount_yuan: int
+    status: str | None  # paid | deferred | held | revoked | None (nothing granted)
+    paid_yuan: int
+    clawed_back_yuan: int
+
+
+@dataclass(frozen=True, slots=True)
+class FraudFinding:
+    """What ``qfund ledger fraud`` did (第二十四条): award revoked, clawback, ban."""
+
+    claim_id: str
+    applicant_id: str
+    clawback_yuan: int
+    banned_until: dt.date  # first day the applicant may apply again (exclusive end)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"claim_id", "applicant_id", "clawback_yuan", "banned_until"}``."""
+        return {
+            "claim_id": self.claim_id,
+            "applicant_id": self.applicant_id,
+            "clawback_yuan": self.clawback_yuan,
+            "banned_until": self.banned_until.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """An objection resolved (第二十二条): the held award deferred, or revoked."""
+
+    claim_id: str
+    applicant_id: str
+    outcome: Outcome
+    status: Literal["deferred", "revoked"]
+    amount_yuan: int
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"claim_id", "applicant_id", "outcome", "status", "amount_yuan"}``."""
+        return {
+            "claim_id": self.claim_id,
+            "applicant_id": self.applicant_id,
+            "outcome": self.outcome,
+            "status": self.status,
+            "amount_yuan": self.amount_yuan,
+        }
+
+
+class CommittableRound(Protocol):
+    """What :meth:`SqliteLedger.commit_round` needs of a round (``allocation.RoundResult``)."""
+
+    @property
+    def year(self) -> int: ...  # pragma: no cover - protocol
+
+    @property
+    def claim_ids(self) -> tuple[str, ...]: ...  # pragma: no cover - protocol
+
+    @property
+    def base_head(self) -> str: ...  # pragma: no cover - protocol
+
+    def records(self) -> list[tuple[str, dict[str, JSONValue]]]: ...  # pragma: no cover
+
+
+# --- schema and migrations ------------------------------------------------------------
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+-- Append-only: editing the chain through SQL takes dropping these first (verify sees it).
+CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER records_no_delete BEFORE DELETE ON records
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TABLE rounds (
+    year INTEGER PRIMARY KEY,
+    claim_ids TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL
+);
+CREATE TABLE claims (
+    round INTEGER NOT NULL,
+    claim_id TEXT NOT NULL,
+    applicant_id TEXT NOT NULL,
+    applicant_key TEXT NOT NULL,
+    family TEXT,
+    subject TEXT NOT NULL,
+    item TEXT,
+    outcome TEXT NOT NULL,
+    amount_yuan INTEGER NOT NULL,
+    position INTEGER,
+    status TEXT,
+    paid_yuan INTEGER NOT NULL DEFAULT 0,
+    clawed_back_yuan INTEGER NOT NULL DEFAULT 0,
+    fraud_found_on TEXT,
+    release_outcome TEXT,
+    PRIMARY KEY (round, claim_id)
+);
+CREATE INDEX claims_qualification ON claims (applicant_key, family, subject);
+CREATE INDEX claims_pending ON claims (status, round, position);
+CREATE INDEX claims_by_id ON claims (claim_id);
+CREATE TABLE bans (
+    seq INTEGER PRIMARY KEY,
+    applicant_key TEXT NOT NULL,
+    claim_id TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    found_on TEXT NOT NULL,
+    until TEXT NOT NULL
+);
+CREATE INDEX bans_by_applicant ON bans (applicant_key);
+"""
+
+_INDEX_TABLES = {
+    "rounds": "year",
+    "claims": "round, claim_id",
+    "bans": "seq",
+}
+
+
+def _v0_to_v1(conn: sqlite3.Connection) -> None:
+    """An empty file becomes a version-1 ledger with an empty chain."""
+    for statement in _SCHEMA_V1.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("INSERT INTO meta VALUES ('head_seq', '0'), ('head_hash', ?)", (GENESIS,))
+
+
+#: version -> the step that migrates a file at that version to the next one.
+_MIGRATIONS: Mapping[int, Callable[[sqlite3.Connection], None]] = {0: _v0_to_v1}
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> int:
+    """Run every migration from ``version`` up to :data:`SCHEMA_VERSION`; return the new one.
+
+    The caller holds the write transaction; ``PRAGMA user_version`` is part of it.
+    """
+    while version < SCHEMA_VERSION:
+        _MIGRATIONS[version](conn)
+        version += 1
+        conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+    return version
+
+
+# --- the index: each record replayed -----------------------------------------------------
+
+
+def _apply(conn: sqlite3.Connection, seq: int, kind: str, body: Mapping[str, Any]) -> None:
+    """Replay one record into the derived tables (on commit, and when verifying)."""
+    if kind == "round":
+        ids = json.dumps(body["claim_ids"], ensure_ascii=False)
+        conn.execute("INSERT INTO rounds VALUES (?, ?, ?, ?)", (body["year"], ids, seq, seq))
+    elif kind == "decision":
+        d = body["decision"]
+        conn.execute(
+            "INSERT INTO claims (round, claim_id, applicant_id, applicant_key, family, subject,"
+            " item, outcome, amount_yuan, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                body["round"],
+                d["claim_id"],
+                d["applicant_id"],
+                body["applicant_key"],
+                body["family"],
+                body["subject"],
+                d["item"],
+                d["outcome"],
+                d["amount_yuan"],
+                body["position"],
+            ),
+        )
+        conn.execute("UPDATE rounds SET last_seq = ? WHERE year = ?", (seq, body["round"]))
+    elif kind == "allocation":
+        paid = body["amount_yuan"] if body["status"] == "paid" else 0
+        conn.execute(
+            "UPDATE claims SET status = ?, paid_yuan = paid_yuan + ?"
+            " WHERE round = ? AND claim_id = ?",
+            (body["status"], paid, body["round"], body["claim_id"]),
+        )
+        conn.execute("UPDATE rounds SET last_seq = ? WHERE year = ?", (seq, body["year"]))
+    elif kind == "release":
+        status = "deferred" if body["outcome"] == "dismissed" else "revoked"
+        conn.execute(
+            "UPDATE claims SET status = ?, release_outcome = ? WHERE round = ? AND claim_id = ?",
+            (status, body["outcome"], body["round"], body["claim_id"]),
+        )
+    elif kind == "fraud":
+        conn.execute(
+            "UPDATE claims SET fraud_found_on = ?,"
+            " status = CASE WHEN status IS NULL THEN NULL ELSE 'revoked' END"
+            " WHERE round = ? AND claim_id = ?",
+            (body["found_on"], body["round"], body["claim_id"]),
+        )
+    elif kind == "clawback":
+        conn.execute(
+            "UPDATE claims SET clawed_back_yuan = clawed_back_yuan + ?"
+            " WHERE round = ? AND claim_id = ?",
+            (body["amount_yuan"], body["round"], body["claim_id"]),
+        )
+    elif kind == "ban":
+        conn.execute(
+            "INSERT INTO bans VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                seq,
+                body["applicant_key"],
+                body["claim_id"],
+                body["round"],
+                body["found_on"],
+                body["until"],
+            ),
+        )
+    else:
+        raise LedgerError(f"unknown record kind {kind!r}")
+
+
+def _index_rows(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        table: conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608
+        for table, order in _INDEX_TABLES.items()
+    }
+
+
+# --- the ledger -----------------------------------------------------------------------
+
+
+class SqliteLedger:
+    """The fund's ledger in one SQLite file; implements :class:`~qfund_rules.history.History`.
+
+    ``create=False`` refuses a missing file instead of creating an empty ledger. One
+    instance may be shared by threads; separate processes coordinate through SQLite's
+    locks (every write is ``BEGIN IMMEDIATE``).
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0) -> None:
+        self.path = str(path)
+        memory = self.path == ":memory:"
+        if not memory and not create and not Path(self.path).is_file():
+            raise LedgerError(f"{self.path}: no such ledger file")
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot open the ledger: {exc}") from None
+        try:
+            # The default rollback journal: a process killed mid-commit leaves a hot
+            # journal that the next opener rolls back, and the ledger stays one file.
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise LedgerError(f"{self.path}: not a usable qfund ledger: {exc}") from None
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _open(self) -> None:
+        version = self._pragma("user_version")
+        app = self._pragma("application_id")
+        if version == SCHEMA_VERSION and app == _APPLICATION_ID:
+            return
+        if app not in (0, _APPLICATION_ID):
+            raise LedgerError(f"{self.path}: not a qfund ledger (application_id {app})")
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"{self.path}: ledger schema version {version} is newer than this qfund "
+                f"({SCHEMA_VERSION}); upgrade qfund"
+            )
+        with self.transaction():
+            version = self._pragma("user_version")  # another process may have migrated
+            if (
+                version == 0
+                and self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            ):
+                raise LedgerError(f"{self.path}: not a qfund ledger (it holds other tables)")
+            migrate(self._conn, version)
+
+    def _pragma(self, name: str) -> int:
+        return int(self._conn.execute(f"PRAGMA {name}").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the file."""
+        self._conn.close()
+
+    def __enter__(self) -> SqliteLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the write lock (``BEGIN IMMEDIATE``) for the block; roll back on error.
+
+        Nested use joins the outer transaction. Reading and committing a round inside one
+        transaction makes the round see exactly the ledger it is written to.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise LedgerError(f"{self.path}: cannot take the write lock: {exc}") from exc
+            self._depth = 1
+            try:
+                yield
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise LedgerError(f"{self.path}: {exc}; nothing was written") from exc
+            except BaseException:
+                self._rollback()
+                raise
+            finally:
+                self._depth = 0
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # --- History (rulings R4, R5, R9) ---------------------------------------------------
+
+    def prior_awards(self, applicant: str, family: str, subject: str) -> tuple[PriorAward, ...]:
+        """Awards granted earlier for the qualification and not revoked (paid, deferred, held)."""
+        rows = self._query(
+            "SELECT claim_id, item, amount_yuan, round FROM claims"
+            " WHERE applicant_key = ? AND family = ? AND subject = ?"
+            " AND outcome = 'awarded' AND status IN ('paid', 'deferred', 'held')"
+            " ORDER BY round, position",
+            (applicant, family, subject),
+        )
+        return tuple(PriorAward(c, i, a, y) for c, i, a, y in rows)
+
+    def bans(self, applicant: str) -> tuple[BanRecord, ...]:
+        """Bans recorded against the applicant key, oldest finding first."""
+        rows = self._query(
+            "SELECT claim_id, found_on, until FROM bans WHERE applicant_key = ? ORDER BY seq",
+            (applicant,),
+        )
+        return tuple(
+            BanRecord(c, dt.date.fromisoformat(f), dt.date.fromisoformat(u)) for c, f, u in rows
+        )
+
+    # --- reading ------------------------------------------------------------------------
+
+    def head(self) -> tuple[int, str]:
+        """``(seq, hash)`` of the last record; ``(0, GENESIS)`` for an empty ledger."""
+        rows = dict(self._query("SELECT key, value FROM meta"))
+        return int(rows["head_seq"]), str(rows["head_hash"])
+
+    def round_years(self) -> tuple[int, ...]:
+        """The years of the committed rounds, in order."""
+        return tuple(y for (y,) in self._query("SELECT year FROM rounds ORDER BY year"))
+
+    def round_claim_ids(self, year: int) -> tuple[str, ...] | None:
+        """The claim ids of the round committed for ``year`` (sorted), or ``None``."""
+        rows = self._query("SELECT claim_ids FROM rounds WHERE year = ?", (year,))
+        return tuple(json.loads(rows[0][0])) if rows else None
+
+    def round_records(self, year: int) -> tuple[Record, ...]:
+        """The records written by the round of ``year`` (empty when none was committed)."""
+        span = self._query("SELECT first_seq, last_seq FROM rounds WHERE year = ?", (year,))
+        if not span:
+            return ()
+        return self._records("WHERE seq BETWEEN ? AND ?", span[0])
+
+    def pending(self) -> tuple[PendingAward, ...]:
+        """Deferred awards still unpaid: oldest round first, then original order (R10)."""
+        rows = self._query(
+            "SELECT claim_id, applicant_id, item, round, position, amount_yuan FROM claims"
+            " WHERE status = 'deferred' ORDER BY round, position"
+        )
+        return tuple(PendingAward(*row) for row in rows)
+
+    def awards(self) -> tuple[AwardState, ...]:
+        """Every committed decision and where it stands now, by round and claim id."""
+        rows = self._query(
+            "SELECT round, claim_id, applicant_id, applicant_key, family, subject, item, outcome,"
+            " amount_yuan, status, paid_yuan, clawed_back_yuan FROM claims"
+            " ORDER BY round, claim_id"
+        )
+        return tuple(AwardState(*row) for row in rows)
+
+    def records(self, *, year: int | None = None) -> tuple[Record, ...]:
+        """All records in chain order; with ``year``, those of that round or budget year."""
+        records = self._records("", ())
+        if year is None:
+            return records
+        return tuple(r for r in records if year in (r.body.get("year"), r.body.get("round")))
+
+    def _records(self, where: str, params: Sequence[object]) -> tuple[Record, ...]:
+        rows = self._query(
+            f"SELECT seq, kind, body, prev_hash, hash FROM records {where} ORDER BY seq",  # noqa: S608
+            params,
+        )
+        return tuple(Record(s, k, json.loads(b), p, h) for s, k, b, p, h in rows)
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _append(self, kind: str, body: Mapping[str, JSONValue]) -> None:
+        """Chain one record and replay it into the index; the caller holds the transaction."""
+        seq, prev = self.head()
+        last = self._conn.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+        row = last.fetchone()
+        if ((row[0], row[1]) if row else (0, GENESIS)) != (seq, prev):
+            raise LedgerError(
+                f"{self.path}: the last record does not match the ledger head; "
+                "run `qfund ledger verify`"
+            )
+        full: dict[str, JSONValue] = {**body, "kind": kind, "seq": seq + 1}
+        text = canonical_json(full)
+        digest = _digest(prev, text)
+        self._conn.execute(
+            "INSERT INTO records VALUES (?, ?, ?, ?, ?)", (seq + 1, kind, text, prev, digest)
+        )
+        self._conn.execute("UPDATE meta SET value = ? WHERE key = 'head_seq'", (str(seq + 1),))
+        self._conn.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (digest,))
+        _apply(self._conn, seq + 1, kind, full)
+
+    def commit_round(self, result: CommittableRound) -> bool:
+        """Record a round whole, in one transaction; ``False`` when it was already recorded.
+
+        Raises :class:`LedgerError` when the year already holds a round with other claims,
+        a later round is already committed, or the ledger changed since ``result`` was
+        computed (it would pay against a stale state: run the round again).
+        """
+        with self.transaction():
+            recorded = self.round_claim_ids(result.year)
+            if recorded is not None:
+                if recorded == tuple(sorted(result.claim_ids)):
+                    return False
+                raise LedgerError(f"round {result.year} is already in the ledger with other claims")
+            later = [y for y in self.round_years() if y > result.year]
+            if later:
+                raise LedgerError(
+                    f"round {later[-1]} is already committed: rounds are committed in year order"
+                )
+            if self.head()[1] != result.base_head:
+                raise LedgerError(
+                    "the ledger changed since this round was computed; run the round again"
+                )
+            for kind, body in result.records():
+                self._append(kind, body)
+        return True
+
+    def _claim(self, claim_id: str, round_year: int | None) -> tuple[Any, ...]:
+        sql = (
+            "SELECT round, claim_id, applicant_id, applicant_key, outcome, amount_yuan, status,"
+            " paid_yuan, clawed_back_yuan, fraud_found_on, release_outcome FROM claims"
+            " WHERE claim_id = ?"
+        )
+        params: list[object] = [claim_id]
+        if round_year is not None:
+            sql += " AND round = ?"
+            params.append(round_year)
+        rows = self._conn.execute(sql, params).fetchall()
+        if not rows:
+            where = f" in round {round_year}" if round_year is not None else ""
+            raise LedgerError(f"no committed claim {claim_id!r}{where} in {self.path}")
+        if len(rows) > 1:
+            years = ", ".join(str(r[0]) for r in rows)
+            raise LedgerError(f"claim id {claim_id!r} is in rounds {years}: name the round")
+        return tuple(rows[0])
+
+    def fraud(
+        self, claim_id: str, found_on: dt.date, ban_years: int, *, round_year: int | None = None
+    ) -> FraudFinding:
+        """第二十四条: revoke the award, claw back what was paid for it, ban the applicant.
+
+        The ban covers claims submitted in [found_on, found_on + ban_years). Recording the
+        same finding again records nothing; a different date for it is refused.
+        """
+        with self.transaction():
+            row = self._claim(claim_id, round_year)
+            year, _, applicant_id, key, _, _, _, paid, clawed, found, _ = row
+            if found is not None:
+                if found != found_on.isoformat():
+                    raise LedgerError(f"claim {claim_id!r}: fraud already recorded on {found}")
+                until = self._conn.execute(
+                    "SELECT until FROM bans WHERE round = ? AND claim_id = ?", (year, claim_id)
+                ).fetchone()[0]
+                return FraudFinding(claim_id, applicant_id, clawed, dt.date.fromisoformat(until))
+            until_day = found_on + relativedelta(years=ban_years)
+            base: dict[str, JSONValue] = {
+                "round": year,
+                "claim_id": claim_id,
+                "applicant_id": applicant_id,
+                "found_on": found_on.isoformat(),
+            }
+            self._append("fraud", {**base, "applicant_key": key})
+            clawback = paid - clawed
+            self._append("clawback", {**base, "amount_yuan": clawback, "reason": "fraud"})
+            self._append(
+                "ban",
+                {
+                    **base,
+                    "applicant_key": key,
+                    "years": ban_years,
+                    "until": until_day.isoformat(),
+                },
+            )
+        return FraudFinding(claim_id, applicant_id, clawback, until_day)
+
+    def release(
+        self,
+        claim_id: str,
+        found_on: dt.date,
+        outcome: Outcome,
+        *,
+        round_year: int | None = None,
+    ) -> Release:
+        """第二十二条: resolve the objection to a held award (dismissed: deferred; upheld: revoked).
+
+        Recording the same resolution again records nothing; another one is refused.
+        """
+        if outcome not in ("upheld", "dismissed"):
+            raise LedgerError(f"outcome must be upheld or dismissed, not {outcome!r}")
+        status: Literal["deferred", "revoked"] = "deferred" if outcome == "dismissed" else "revoked"
+        with self.transaction():
+            row = self._claim(claim_id, round_year)
+            year, _, applicant_id, _, _, amount, current, _, _, _, resolved = row
+            if resolved is not None:
+                if resolved != outcome:
+                    raise LedgerError(f"claim {claim_id!r}: objection already {resolved}")
+                return Release(claim_id, applicant_id, outcome, status, amount)
+            if current != "held":
+                raise LedgerError(
+                    f"claim {claim_id!r} is not held for an objection (status: {current})"
+                )
+            self._append(
+                "release",
+                {
+                    "round": year,
+                    "claim_id": claim_id,
+                    "applicant_id": applicant_id,
+                    "found_on": found_on.isoformat(),
+                    "outcome": outcome,
+                    "amount_yuan": amount,
+                },
+            )
+        return Release(claim_id, applicant_id, outcome, status, amount)
+
+    # --- verification -------------------------------------------------------------------
+
+    def verify(self) -> LedgerFault | None:
+        """The first record edited, deleted or reordered, else ``None``.
+
+        Walks the chain in ``seq`` order; then checks the head kept in ``meta`` (records
+        deleted from the end) and that the index tables equal a replay of the chain.
+        """
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, kind, body, prev_hash, hash FROM records ORDER BY seq"
+            ).fetchall()
+            prev, expected = GENESIS, 1
+            replica = sqlite3.connect(":memory:", isolation_level=None)
+            try:
+                migrate(replica, 0)
+                for seq, kind, text, prev_hash, digest in rows:
+                    fault = _check(seq, kind, text, prev_hash, digest, prev, expected)
+                    if fault is not None:
+                        return fault
+                    try:
+                        _apply(replica, seq, kind, json.loads(text))
+                    except (KeyError, TypeError, sqlite3.Error, LedgerError) as exc:
+                        why = f"{type(exc).__name__}: {exc}"
+                        return LedgerFault(
+                            seq, kind, f"edited: its body cannot be replayed ({why})"
+                        )
+                    prev, expected = digest, expected + 1
+                head_seq, head_hash = self.head()
+                if head_seq != expected - 1 or head_hash != prev:
+                    return LedgerFault(
+                        expected,
+                        None,
+                        f"missing: the ledger head is record {head_seq} but the chain ends at "
+                        f"record {expected - 1} (records deleted from the end)",
+                    )
+                return _compare_index(_index_rows(replica), _index_rows(self._conn))
+            finally:
+                replica.close()
+
+
+def _compare_index(
+    replayed: Mapping[str, list[tuple[Any, ...]]], stored: Mapping[str, list[tuple[Any, ...]]]
+) -> LedgerFault | None:
+    """The first index row that is not what replaying the chain gives (edited outside)."""
+    for table, rows in replayed.items():
+        theirs = stored[table]
+        for i in range(max(len(rows), len(theirs))):
+            want = rows[i] if i < len(rows) else None
+            got = theirs[i] if i < len(theirs) else None
+            if want != got:
+                key = (want or got or ())[:2]
+                return LedgerFault(
+                    None,
+                    "index",
+                    f"edited: index table {table}, row {key}, disagrees with the chain "
+                    f"(chain gives {want}, file holds {got})",
+                )
+    return None
+
+
+def _check(
+    seq: int, kind: str, text: str, prev_hash: str, digest: str, prev: str, expected: int
+) -> LedgerFault | None:
+    """One record against the chain so far."""
+    if seq != expected:
+        return LedgerFault(expected, None, f"missing: record {expected} was deleted")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return LedgerFault(seq, kind, "edited: its body is not JSON")
+    if not isinstance(body, dict):
+        return LedgerFault(seq, kind, "edited: its body is not a JSON object")
+    if _digest(prev_hash, text) != digest:
+        return LedgerFault(seq, kind, "edited: its content does not match its hash")
+    if body.get("seq") != seq:
+        return LedgerFault(seq, kind, f"reordered: position {seq} holds record {body.get('seq')}")
+    if body.get("kind") != kind:
+        return LedgerFault(seq, kind, f"edited: its kind column says {kind!r}, its body not")
+    if prev_hash != prev:
+        return LedgerFault(
+            seq - 1,
+            None,
+            f"edited: record {seq} no longer links to record {seq - 1} "
+            "(record rewritten with a new hash, or the chain reordered)",
+        )
+    return None
+
+
+class MemoryLedger(SqliteLedger):
+    """A ledger held in memory, same interface: for library users, what-if runs and tests."""
+
+    def __init__(self) -> None:
+        super().__init__(":memory:")

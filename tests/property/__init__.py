@@ -1,0 +1,1 @@
+"""Property-based tests: invariants over generated input, and fuzzed loaders (issue 6)."""

@@ -1,0 +1,375 @@
+"""Tests for a round's allocation: order, 用完即止, carry-over, holds, publicity (R9-R11)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import qfund_rules as q
+from qfund_rules.allocation import Publicity, RoundError, RoundResult, run_round
+from qfund_rules.decision import Allocation
+from qfund_rules.errors import LedgerError
+from qfund_rules.ledger import MemoryLedger, SqliteLedger
+
+# Amounts of the measures (第十一条, 第十二条), in yuan.
+CHINA_WINNER, CHINA_NOMINEE = 600_000, 400_000
+HAMI_NOMINEE = 50_000
+LEADING, CNAS = 200_000, 100_000
+
+
+def applicants(n: int = 6) -> list[dict[str, Any]]:
+    """Hami enterprises A1..An."""
+    return [
+        {"id": f"A{i}", "name": f"哈密某企业{i}", "org_type": "enterprise", "region": "650502"}
+        for i in range(1, n + 1)
+    ]
+
+
+def quality_award(cid: str, app: str, award: str, tier: str, **extra: Any) -> dict[str, Any]:
+    """A 第十一条 quality award claim, declared first time."""
+    return {
+        "id": cid,
+        "applicant": app,
+        "kind": "quality_award",
+        "award": award,
+        "tier": tier,
+        "first_time": True,
+        **extra,
+    }
+
+
+def leading(cid: str, app: str, **extra: Any) -> dict[str, Any]:
+    """A 第十一条(四) leading-enterprise claim (20 万元)."""
+    return {"id": cid, "applicant": app, "kind": "leading_enterprise", **extra}
+
+
+def cnas(cid: str, app: str, **extra: Any) -> dict[str, Any]:
+    """A 第十二条(一) CNAS claim, declared first time (10 万元)."""
+    return {"id": cid, "applicant": app, "kind": "cnas_accreditation", "first_time": True, **extra}
+
+
+def batch(rules: q.RuleSet, year: int, *claims: dict[str, Any]) -> q.Batch:
+    """A batch for round ``year``: achieved the year before, submitted on 20 March."""
+    data = {
+        "round": year,
+        "submitted_on": f"{year}-03-20",
+        "applicants": applicants(),
+        "claims": [{"achieved_on": f"{min(year - 1, 2028)}-11-01", **c} for c in claims],
+    }
+    return q.batch_from_data(data, industry_codes=rules.industry_codes)
+
+
+def with_policy(rules: q.RuleSet, **policy: Any) -> q.RuleSet:
+    """The rule set with allocation.yaml's ``allocation`` section changed."""
+    alloc = rules.allocation.model_copy(
+        update={"allocation": rules.allocation.allocation.model_copy(update=policy)}
+    )
+    return dataclasses.replace(rules, allocation=alloc)
+
+
+def statuses(result: RoundResult) -> dict[str, str | None]:
+    """Claim id -> allocation status, this round's decisions then the carried awards."""
+    out: dict[str, str | None] = {
+        d.claim_id: d.allocation.status if d.allocation else None for d in result.decisions
+    }
+    out.update({f"{c.claim_id}@{c.round}": c.allocation.status for c in result.carried_in})
+    return out
+
+
+def committed(rules: q.RuleSet, ledger: SqliteLedger, b: q.Batch, budget: int) -> RoundResult:
+    """Run and commit one round."""
+    result = run_round(rules, b, ledger, budget_yuan=budget)
+    assert result.commit(ledger)
+    return result
+
+
+def test_stop_defers_the_first_misfit_and_everything_after(rules: q.RuleSet) -> None:
+    """用完即止: once an award does not fit, it and all later awards are deferred."""
+    b = batch(
+        rules,
+        2027,
+        quality_award("C1", "A1", "china", "nominee"),
+        quality_award("C2", "A2", "china", "winner", submitted_on="2027-03-21"),
+        cnas("C3", "A3", submitted_on="2027-03-22"),
+    )
+    result = run_round(rules, b, MemoryLedger(), budget_yuan=500_000)
+    assert statuses(result) == {"C1": "paid", "C2": "deferred", "C3": "deferred"}
+
+
+def test_skip_pays_later_awards_that_still_fit(rules: q.RuleSet) -> None:
+    """on_shortfall: skip keeps paying later awards that fit the remaining budget."""
+    b = batch(
+        rules,
+        2027,
+        quality_award("C1", "A1", "china", "nominee"),
+        quality_award("C2", "A2", "china", "winner", submitted_on="2027-03-21"),
+        cnas("C3", "A3", submitted_on="2027-03-22"),
+    )
+    skip = with_policy(rules, on_shortfall="skip")
+    result = run_round(skip, b, MemoryLedger(), budget_yuan=500_000)
+    assert statuses(result) == {"C1": "paid", "C2": "deferred", "C3": "paid"}
+
+
+def test_order_is_submitted_on_then_claim_id(rules: q.RuleSet) -> None:
+    """This round's awards are paid by submitted_on, then claim id, whatever the batch order."""
+    b = batch(
+        rules,
+        2027,
+        leading("C1", "A1", submitted_on="2027-03-25"),
+        leading("C3", "A3", submitted_on="2027-03-21"),
+        leading("C2", "A2", submitted_on="2027-03-21"),
+    )
+    result = run_round(rules, b, MemoryLedger(), budget_yuan=LEADING)
+    assert statuses(result) == {"C1": "deferred", "C2": "paid", "C3": "deferred"}
+
+
+def test_whole_awards_only(rules: q.RuleSet) -> None:
+    """An award larger than what is left is never paid in part (一次性拨付)."""
+    b = batch(rules, 2027, quality_award("C1", "A1", "china", "winner"))
+    result = run_round(rules, b, MemoryLedger(), budget_yuan=599_900)
+    assert (Allocation("deferred", CHINA_WINNER, 2027), 0) == (
+        result.decision("C1").allocation,
+        result.summary.paid_yuan,
+    )
+
+
+def test_objection_holds_the_award_without_using_budget(rules: q.RuleSet) -> None:
+    """第二十二条: a claim with an objection is held, and the budget goes to the next award."""
+    b = batch(
+        rules,
+        2027,
+        leading("C1", "A1", objection=True),
+        leading("C2", "A2", submitted_on="2027-03-21"),
+    )
+    result = run_round(rules, b, MemoryLedger(), budget_yuan=LEADING)
+    assert statuses(result) == {"C1": "held", "C2": "paid"}
+
+
+def test_decision_granting_nothing_has_a_null_status(rules: q.RuleSet) -> None:
+    """A rejected claim gains an allocation with status null and 0 yuan."""
+    b = batch(rules, 2027, {**cnas("C1", "A1"), "first_time": False})
+    result = run_round(rules, b, MemoryLedger(), budget_yuan=1_000_000)
+    assert Allocation(None, 0, 2027) == result.decision("C1").allocation
+
+
+def test_summary_adds_up(rules: q.RuleSet) -> None:
+    """The summary gives budget, awarded, paid, deferred and held in yuan."""
+    b = batch(
+        rules,
+        2027,
+        quality_award("C1", "A1", "china", "nominee"),
+        quality_award("C2", "A2", "china", "winner", submitted_on="2027-03-21"),
+        cnas("C3", "A3", submitted_on="2027-03-22"),
+        quality_award("C4", "A4", "hami", "nominee", objection=True),
+    )
+    s = run_round(rules, b, MemoryLedger(), budget_yuan=1_000_000).summary
+    assert (
+        s.budget_yuan,
+        s.carried_in_yuan,
+        s.awarded_yuan,
+        s.paid_yuan,
+        s.deferred_yuan,
+        s.held_yuan,
+    ) == (1_000_000, 0, 1_150_000, 1_000_000, CNAS, HAMI_NOMINEE)
+
+
+def test_publicity_lasts_seven_days_counting_the_first(rules: q.RuleSet) -> None:
+    """Rulings R11: start .. start + 6 days, disbursement from start + 7 days."""
+    b = batch(rules, 2027, leading("C1", "A1"))
+    result = run_round(rules, b, MemoryLedger(), publicity_start=dt.date(2027, 6, 1))
+    expected = Publicity(dt.date(2027, 6, 1), dt.date(2027, 6, 7), dt.date(2027, 6, 8))
+    assert expected == result.summary.publicity
+
+
+def test_publicity_is_null_without_a_start(rules: q.RuleSet) -> None:
+    """Without a publicity start the summary's publicity is null."""
+    result = run_round(rules, batch(rules, 2027, leading("C1", "A1")), MemoryLedger())
+    assert result.to_dict()["summary"]["publicity"] is None  # type: ignore[index,call-overload]
+
+
+def test_budget_defaults_to_the_rule_files(rules: q.RuleSet) -> None:
+    """Without a budget the round uses allocation.yaml's budget for its year (300 万元)."""
+    result = run_round(rules, batch(rules, 2027, leading("C1", "A1")), MemoryLedger())
+    assert result.summary.budget_yuan == 3_000_000
+
+
+def test_year_without_budget_is_an_error(rules: q.RuleSet) -> None:
+    """A round year the rule files set no budget for, and none given, is refused."""
+    b = batch(rules, 2031, leading("C1", "A1"))
+    with pytest.raises(RoundError, match="no budget for round 2031"):
+        run_round(rules, b, MemoryLedger())
+
+
+def test_negative_budget_is_an_error(rules: q.RuleSet) -> None:
+    """A negative budget is refused."""
+    with pytest.raises(RoundError, match="negative"):
+        run_round(rules, batch(rules, 2027, leading("C1", "A1")), MemoryLedger(), budget_yuan=-1)
+
+
+def test_deferred_awards_are_paid_first_next_year(rules: q.RuleSet) -> None:
+    """Awards deferred last year are paid before this year's, with their amount unchanged."""
+    ledger = MemoryLedger()
+    b27 = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2", submitted_on="2027-03-21"))
+    committed(rules, ledger, b27, LEADING)
+    b28 = batch(rules, 2028, cnas("D1", "A3", submitted_on="2028-01-02"))
+    result = run_round(rules, b28, ledger, budget_yuan=LEADING)
+    carried = result.carried_in[0]
+    assert (
+        statuses(result),
+        carried.amount_yuan,
+    ) == ({"D1": "deferred", "C2@2027": "paid"}, LEADING)
+
+
+def test_deferred_awards_keep_their_place(rules: q.RuleSet) -> None:
+    """Deferred awards come oldest round first, then in their original order."""
+    ledger = MemoryLedger()
+    b27 = batch(rules, 2027, leading("C2", "A2"), cnas("C1", "A1", submitted_on="2027-03-21"))
+    committed(rules, ledger, b27, 0)
+    committed(rules, ledger, batch(rules, 2028, leading("D1", "A3")), 0)
+    result = run_round(rules, batch(rules, 2029, cnas("E1", "A4")), ledger, budget_yuan=0)
+    assert [(c.claim_id, c.round) for c in result.carried_in] == [
+        ("C2", 2027),
+        ("C1", 2027),
+        ("D1", 2028),
+    ]
+
+
+def test_carried_in_counts_in_the_summary(rules: q.RuleSet) -> None:
+    """carried in + awarded = paid + deferred + held, carried awards included."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
+    s = run_round(rules, batch(rules, 2028, cnas("D1", "A2")), ledger, budget_yuan=LEADING).summary
+    assert (
+        s.carried_in_yuan,
+        s.awarded_yuan,
+        s.paid_yuan,
+        s.deferred_yuan,
+    ) == (LEADING, CNAS, LEADING, CNAS)
+
+
+def test_carry_over_off_leaves_deferred_awards_out(rules: q.RuleSet) -> None:
+    """carry_over: false takes no earlier deferred award into the round."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
+    no_carry = with_policy(rules, carry_over=False)
+    result = run_round(no_carry, batch(rules, 2028, cnas("D1", "A2")), ledger)
+    assert (result.carried_in, ledger.awards()[0].status) == ((), "deferred")
+
+
+def test_higher_tier_next_year_tops_up(rules: q.RuleSet) -> None:
+    """Rulings R5: a winner after a nominee is awarded the difference, reason top_up."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, quality_award("C1", "A1", "china", "nominee")), 0)
+    d = run_round(
+        rules, batch(rules, 2028, quality_award("D1", "A1", "china", "winner")), ledger
+    ).decision("D1")
+    assert (
+        d.outcome,
+        d.amount_yuan,
+        d.reasons,
+    ) == ("awarded", CHINA_WINNER - CHINA_NOMINEE, ("top_up",))
+
+
+def test_same_tier_next_year_is_already_awarded(rules: q.RuleSet) -> None:
+    """Rulings R5: the same amount again for one qualification is already_awarded."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    d = run_round(rules, batch(rules, 2028, leading("D1", "A1")), ledger).decision("D1")
+    assert (d.outcome, d.reasons) == ("rejected", ("already_awarded",))
+
+
+def test_first_time_item_already_in_the_ledger(rules: q.RuleSet) -> None:
+    """Rulings R4: a 首次 item already awarded to the applicant is not_first_time."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, cnas("C1", "A1")), CNAS)
+    d = run_round(rules, batch(rules, 2028, cnas("D1", "A1")), ledger).decision("D1")
+    assert "not_first_time" in d.reasons
+
+
+def test_ban_rejects_claims_within_three_years(rules: q.RuleSet) -> None:
+    """Rulings R9: a claim submitted within 3 years of a fraud finding is rejected, banned."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    ledger.fraud("C1", dt.date(2027, 12, 1), rules.exclusions.ban.years)
+    b = batch(rules, 2030, cnas("E1", "A1", submitted_on="2030-11-30"))
+    d = run_round(rules, b, ledger, budget_yuan=CNAS).decision("E1")
+    assert (d.outcome, d.reasons, d.citations[-1]) == ("rejected", ("banned",), "第二十四条")
+
+
+def test_ban_ends_after_three_years(rules: q.RuleSet) -> None:
+    """Rulings R9: the ban ends on found_on + 3 years (that day may apply again)."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    ledger.fraud("C1", dt.date(2027, 12, 1), rules.exclusions.ban.years)
+    b = batch(rules, 2030, cnas("E1", "A1", submitted_on="2030-12-01"))
+    d = run_round(rules, b, ledger, budget_yuan=CNAS).decision("E1")
+    assert "banned" not in d.reasons
+
+
+def test_fraud_on_a_deferred_award_takes_it_off_the_queue(rules: q.RuleSet) -> None:
+    """A revoked award is never carried into a later round."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
+    ledger.fraud("C1", dt.date(2027, 12, 1), 3)
+    result = run_round(rules, batch(rules, 2028, cnas("D1", "A2")), ledger)
+    assert result.carried_in == ()
+
+
+def test_dismissed_objection_joins_the_next_allocation(rules: q.RuleSet) -> None:
+    """A held award whose objection is dismissed is carried into the next round."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
+    ledger.release("C1", dt.date(2027, 7, 1), "dismissed")
+    result = run_round(rules, batch(rules, 2028, cnas("D1", "A2")), ledger)
+    assert [(c.claim_id, c.allocation.status, c.amount_yuan) for c in result.carried_in] == [
+        ("C1", "paid", LEADING)
+    ]
+
+
+def test_upheld_objection_revokes_the_award(rules: q.RuleSet) -> None:
+    """A held award whose objection is upheld is revoked and never carried."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
+    ledger.release("C1", dt.date(2027, 7, 1), "upheld")
+    result = run_round(rules, batch(rules, 2028, cnas("D1", "A2")), ledger)
+    assert (result.carried_in, ledger.awards()[0].status) == ((), "revoked")
+
+
+def test_round_json_has_rules_decisions_carried_and_summary(rules: q.RuleSet) -> None:
+    """The JSON is evaluate's, each decision with an allocation, plus carried_in and summary."""
+    b = batch(rules, 2027, leading("C1", "A1"))
+    data = run_round(rules, b, MemoryLedger()).to_dict()
+    decision = data["decisions"][0]  # type: ignore[index]
+    assert (
+        ["rules", "decisions", "carried_in", "summary"],
+        rules.identity(),
+        {"status": "paid", "amount_yuan": LEADING, "year": 2027},
+    ) == (list(data), data["rules"], decision["allocation"])  # type: ignore[call-overload,index]
+
+
+def test_a_committed_round_reads_back_as_recorded(rules: q.RuleSet) -> None:
+    """Running a committed round again shows what was recorded, byte for byte."""
+    ledger = MemoryLedger()
+    b = batch(rules, 2027, leading("C1", "A1"), cnas("C2", "A2"))
+    first = committed(rules, ledger, b, LEADING)
+    again = run_round(rules, b, ledger, budget_yuan=LEADING)
+    assert (True, first.to_json()) == (again.recorded, again.to_json())
+
+
+def test_a_year_holds_one_round(rules: q.RuleSet) -> None:
+    """A second, different round for a committed year is refused."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    with pytest.raises(LedgerError, match="already in the ledger with other claims"):
+        run_round(rules, batch(rules, 2027, leading("C9", "A2")), ledger)
+
+
+def test_rounds_go_in_year_order(rules: q.RuleSet) -> None:
+    """A round earlier than one already committed is refused."""
+    ledger = MemoryLedger()
+    committed(rules, ledger, batch(rules, 2028, leading("D1", "A1")), LEADING)
+    with pytest.raises(LedgerError, match="year order"):
+        run_round(rules, batch(rules, 2027, leading("C1", "A2")), ledger)

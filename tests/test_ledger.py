@@ -1,0 +1,569 @@
+"""Tests for the ledger: history look-ups, idempotent atomic commits, fraud, the hash chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qfund_rules as q
+from qfund_rules.allocation import RoundResult, run_round
+from qfund_rules.errors import LedgerError
+from qfund_rules.history import BanRecord, PriorAward, applicant_key
+from qfund_rules.ledger import (
+    SCHEMA_VERSION,
+    FraudFinding,
+    MemoryLedger,
+    PendingAward,
+    SqliteLedger,
+    canonical_json,
+    migrate,
+)
+
+from .conftest import RULES_DIR
+
+LEADING, CNAS, CHINA_NOMINEE = 200_000, 100_000, 400_000
+KEY_A1 = applicant_key("A1", None)
+
+
+def batch(rules: q.RuleSet, year: int, *claims: dict[str, Any]) -> q.Batch:
+    """Round ``year`` of Hami enterprises A1..A4, achieved the year before."""
+    data = {
+        "round": year,
+        "submitted_on": f"{year}-03-20",
+        "applicants": [
+            {"id": f"A{i}", "name": f"哈密某企业{i}", "org_type": "enterprise", "region": "650502"}
+            for i in range(1, 5)
+        ],
+        "claims": [{"achieved_on": f"{year - 1}-11-01", **c} for c in claims],
+    }
+    return q.batch_from_data(data, industry_codes=rules.industry_codes)
+
+
+def leading(cid: str, app: str, **extra: Any) -> dict[str, Any]:
+    """A 第十一条(四) leading-enterprise claim (20 万元)."""
+    return {"id": cid, "applicant": app, "kind": "leading_enterprise", **extra}
+
+
+def nominee(cid: str, app: str) -> dict[str, Any]:
+    """A 中国质量奖提名奖 claim (40 万元), declared first time."""
+    return {
+        "id": cid,
+        "applicant": app,
+        "kind": "quality_award",
+        "award": "china",
+        "tier": "nominee",
+        "first_time": True,
+    }
+
+
+def commit(rules: q.RuleSet, ledger: SqliteLedger, b: q.Batch, budget: int) -> RoundResult:
+    """Run and commit one round."""
+    result = run_round(rules, b, ledger, budget_yuan=budget)
+    result.commit(ledger)
+    return result
+
+
+@pytest.fixture
+def two_rounds(rules: q.RuleSet, tmp_path: Path) -> Path:
+    """A ledger file with rounds 2027 and 2028, a fraud finding and a release."""
+    path = tmp_path / "fund.db"
+    with SqliteLedger(path) as ledger:
+        b27 = batch(rules, 2027, nominee("C1", "A1"), leading("C2", "A2"), leading("C3", "A3"))
+        commit(rules, ledger, b27, CHINA_NOMINEE)
+        ledger.fraud("C1", dt.date(2027, 12, 1), 3)
+        b28 = batch(rules, 2028, leading("D1", "A4", objection=True))
+        commit(rules, ledger, b28, LEADING)
+        ledger.release("D1", dt.date(2028, 7, 1), "dismissed")
+    return path
+
+
+def tamper(path: Path, sql: str, params: tuple[str, ...] = ()) -> None:
+    """Edit the file as an intruder would: drop the append-only triggers, then run ``sql``."""
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete;")
+    for statement in sql.split(";"):
+        conn.execute(statement, params)
+    conn.commit()
+    conn.close()
+
+
+# --- History --------------------------------------------------------------------------
+
+
+def test_empty_ledger_has_no_history() -> None:
+    """A new ledger knows no award and no ban."""
+    ledger = MemoryLedger()
+    assert (
+        ledger.prior_awards(KEY_A1, "a11.leading_enterprise", "A1"),
+        ledger.bans(KEY_A1),
+    ) == ((), ())
+
+
+def test_prior_awards_are_indexed_by_qualification(rules: q.RuleSet) -> None:
+    """A committed award is found by (applicant key, family, subject)."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    assert (PriorAward("C1", "a11.4", LEADING, 2027),) == ledger.prior_awards(
+        KEY_A1, "a11.leading_enterprise", "A1"
+    )
+
+
+def test_deferred_awards_count_as_prior_awards(rules: q.RuleSet) -> None:
+    """An award granted but deferred still counts for its qualification."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
+    assert len(ledger.prior_awards(KEY_A1, "a11.leading_enterprise", "A1")) == 1
+
+
+def test_revoked_awards_are_not_prior_awards(rules: q.RuleSet) -> None:
+    """An award revoked for fraud no longer counts for its qualification."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    ledger.fraud("C1", dt.date(2027, 12, 1), 3)
+    assert ledger.prior_awards(KEY_A1, "a11.leading_enterprise", "A1") == ()
+
+
+def test_bans_are_indexed_by_applicant_key(rules: q.RuleSet) -> None:
+    """A fraud finding bans the applicant key for [found_on, found_on + 3 years)."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    ledger.fraud("C1", dt.date(2027, 12, 1), 3)
+    assert (BanRecord("C1", dt.date(2027, 12, 1), dt.date(2030, 12, 1)),) == ledger.bans(KEY_A1)
+
+
+def test_pending_lists_deferred_awards_in_order(rules: q.RuleSet) -> None:
+    """Deferred awards are listed by round, then their place in the round's order."""
+    ledger = MemoryLedger()
+    b = batch(rules, 2027, leading("C2", "A2"), leading("C1", "A1", submitted_on="2027-03-21"))
+    commit(rules, ledger, b, 0)
+    assert (
+        PendingAward("C2", "A2", "a11.4", 2027, 0, LEADING),
+        PendingAward("C1", "A1", "a11.4", 2027, 1, LEADING),
+    ) == ledger.pending()
+
+
+# --- commits --------------------------------------------------------------------------
+
+
+def test_committing_a_round_twice_records_nothing(rules: q.RuleSet) -> None:
+    """The same year and claim ids again: commit returns False and no record is added."""
+    ledger = MemoryLedger()
+    result = commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    head = ledger.head()
+    assert (False, head) == (result.commit(ledger), ledger.head())
+
+
+def test_a_stale_round_is_refused(rules: q.RuleSet) -> None:
+    """A round computed before another write to the ledger cannot be committed."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
+    stale = run_round(rules, batch(rules, 2028, leading("D1", "A2")), ledger)
+    ledger.fraud("C1", dt.date(2028, 1, 5), 3)
+    with pytest.raises(LedgerError, match="changed since"):
+        stale.commit(ledger)
+
+
+def test_a_failed_commit_writes_nothing(rules: q.RuleSet) -> None:
+    """An error in the middle of a commit rolls the whole round back."""
+    ledger = MemoryLedger()
+    result = run_round(rules, batch(rules, 2027, leading("C1", "A1")), ledger)
+
+    class Broken:
+        year, claim_ids, base_head = result.year, result.claim_ids, result.base_head
+
+        def records(self) -> list[tuple[str, dict[str, Any]]]:
+            return [*result.records()[:2], ("allocation", {"bad": 1.5})]
+
+    with pytest.raises(LedgerError, match="float"):
+        ledger.commit_round(Broken())
+    assert (ledger.head(), ledger.round_years()) == ((0, "0" * 64), ())
+
+
+# --- fraud and objections (第二十四条, 第二十二条) -----------------------------------------
+
+
+def test_fraud_claws_back_what_was_paid(rules: q.RuleSet) -> None:
+    """A fraud finding on a paid award claws back its amount and bans for 3 years."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, nominee("C1", "A1")), CHINA_NOMINEE)
+    finding = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+    assert FraudFinding("C1", "A1", CHINA_NOMINEE, dt.date(2031, 1, 15)) == finding
+
+
+def test_fraud_on_an_unpaid_award_claws_back_nothing(rules: q.RuleSet) -> None:
+    """A deferred award found fraudulent is revoked with nothing to claw back."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
+    finding = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+    assert (finding.clawback_yuan, ledger.awards()[0].status) == (0, "revoked")
+
+
+def test_fraud_recorded_again_records_nothing(rules: q.RuleSet) -> None:
+    """The same finding twice returns the first result and adds no record."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    first = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+    head = ledger.head()
+    assert (first, head) == (ledger.fraud("C1", dt.date(2028, 1, 15), 3), ledger.head())
+
+
+def test_fraud_on_another_date_is_refused(rules: q.RuleSet) -> None:
+    """A second finding with another date for the same claim is refused."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+    with pytest.raises(LedgerError, match="already recorded on 2028-01-15"):
+        ledger.fraud("C1", dt.date(2028, 2, 1), 3)
+
+
+def test_fraud_on_an_unknown_claim_is_refused() -> None:
+    """A claim the ledger does not hold cannot be found fraudulent."""
+    with pytest.raises(LedgerError, match="no committed claim 'C9'"):
+        MemoryLedger().fraud("C9", dt.date(2028, 1, 15), 3)
+
+
+def test_a_reused_claim_id_needs_its_round(rules: q.RuleSet) -> None:
+    """A claim id used in two rounds must be named with its round."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    commit(rules, ledger, batch(rules, 2028, leading("C1", "A2")), LEADING)
+    with pytest.raises(LedgerError, match="name the round"):
+        ledger.fraud("C1", dt.date(2028, 6, 1), 3)
+    assert ledger.fraud("C1", dt.date(2028, 6, 1), 3, round_year=2028).applicant_id == "A2"
+
+
+def test_release_needs_a_held_award(rules: q.RuleSet) -> None:
+    """Only an award held for an objection can be released."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    with pytest.raises(LedgerError, match="not held"):
+        ledger.release("C1", dt.date(2027, 7, 1), "dismissed")
+
+
+def test_release_recorded_again_records_nothing(rules: q.RuleSet) -> None:
+    """The same resolution twice adds no record; another resolution is refused."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
+    ledger.release("C1", dt.date(2027, 7, 1), "dismissed")
+    head = ledger.head()
+    ledger.release("C1", dt.date(2027, 7, 1), "dismissed")
+    with pytest.raises(LedgerError, match="already dismissed"):
+        ledger.release("C1", dt.date(2027, 7, 1), "upheld")
+    assert head == ledger.head()
+
+
+# --- records and the hash chain -------------------------------------------------------
+
+
+def test_records_of_a_year(two_rounds: Path) -> None:
+    """show --year keeps the records of that round year and its budget year."""
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        kinds = [r.kind for r in ledger.records(year=2028)]
+    assert kinds == ["round", "decision", "allocation", "allocation", "allocation", "release"]
+
+
+def test_each_hash_is_sha256_of_prev_hash_and_body(two_rounds: Path) -> None:
+    """hash = sha256(prev_hash + canonical body), and prev_hash is the previous hash."""
+    conn = sqlite3.connect(two_rounds)
+    rows = conn.execute("SELECT body, prev_hash, hash FROM records ORDER BY seq").fetchall()
+    conn.close()
+    prev = "0" * 64
+    for body, prev_hash, digest in rows:
+        assert (prev, hashlib.sha256((prev + body).encode()).hexdigest()) == (prev_hash, digest)
+        prev = digest
+
+
+def test_bodies_are_canonical_json(two_rounds: Path) -> None:
+    """Every body is sorted-key compact JSON with Chinese kept as is."""
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        records = ledger.records()
+    conn = sqlite3.connect(two_rounds)
+    texts = [b for (b,) in conn.execute("SELECT body FROM records ORDER BY seq")]
+    conn.close()
+    assert texts == [canonical_json(r.body) for r in records]
+
+
+def test_canonical_json_refuses_floats() -> None:
+    """No float ever enters a record (rulings R1)."""
+    with pytest.raises(LedgerError, match="float"):
+        canonical_json({"amount_yuan": 1.0})  # type: ignore[dict-item]
+
+
+def test_an_intact_ledger_verifies(two_rounds: Path) -> None:
+    """verify() finds nothing wrong in a ledger written only by qfund."""
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        assert ledger.verify() is None
+
+
+def test_records_are_append_only(two_rounds: Path) -> None:
+    """Updating or deleting a record through SQL is refused while the triggers stand."""
+    conn = sqlite3.connect(two_rounds)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM records WHERE seq = 1")
+    conn.close()
+
+
+TAMPERING: dict[str, tuple[str, int | None, str]] = {
+    "body edited": (
+        "UPDATE records SET body = replace(body, '200000', '200001') WHERE seq = 7",
+        7,
+        "edited",
+    ),
+    "middle record deleted": ("DELETE FROM records WHERE seq = 5", 5, "missing"),
+    "last record deleted": ("DELETE FROM records WHERE seq = 16", 16, "missing"),
+    "two records swapped": (
+        "UPDATE records SET seq = -1 WHERE seq = 3; UPDATE records SET seq = 3 WHERE seq = 6;"
+        "UPDATE records SET seq = 6 WHERE seq = -1",
+        3,
+        "reordered",
+    ),
+    "kind edited": ("UPDATE records SET kind = 'ban' WHERE seq = 2", 2, "edited"),
+    "index edited": ("UPDATE claims SET amount_yuan = 1 WHERE claim_id = 'C2'", None, "index"),
+}
+
+
+@pytest.mark.parametrize(("sql", "seq", "word"), TAMPERING.values(), ids=list(TAMPERING))
+def test_tampering_is_found(two_rounds: Path, sql: str, seq: int | None, word: str) -> None:
+    """verify() names the first record edited, deleted or reordered."""
+    tamper(two_rounds, sql)
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        fault = ledger.verify()
+    assert fault is not None
+    assert (seq, True) == (fault.seq, word in str(fault))
+
+
+def test_a_rehashed_edit_is_found_at_the_edited_record(two_rounds: Path) -> None:
+    """A record edited and given a matching hash breaks the next record's link to it."""
+    conn = sqlite3.connect(two_rounds)
+    body, prev = conn.execute("SELECT body, prev_hash FROM records WHERE seq = 7").fetchone()
+    conn.close()
+    forged = body.replace("200000", "200001")
+    digest = hashlib.sha256((prev + forged).encode()).hexdigest()
+    tamper(two_rounds, "UPDATE records SET body = ?, hash = ? WHERE seq = 7", (forged, digest))
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        fault = ledger.verify()
+    assert fault is not None
+    assert fault.seq == 7
+
+
+def test_commit_refuses_a_ledger_whose_head_was_cut(rules: q.RuleSet, two_rounds: Path) -> None:
+    """Writing after the last record was deleted is refused instead of hiding the cut."""
+    tamper(two_rounds, "DELETE FROM records WHERE seq = 16")
+    with (
+        SqliteLedger(two_rounds, create=False) as ledger,
+        pytest.raises(LedgerError, match="verify"),
+    ):
+        ledger.fraud("C2", dt.date(2029, 1, 1), 3)
+
+
+# --- the file and its schema -----------------------------------------------------------
+
+
+def test_schema_version_is_recorded(tmp_path: Path) -> None:
+    """A new ledger file carries the schema version in PRAGMA user_version."""
+    SqliteLedger(tmp_path / "new.db").close()
+    conn = sqlite3.connect(tmp_path / "new.db")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    assert version == SCHEMA_VERSION
+
+
+def test_migration_from_an_empty_file() -> None:
+    """migrate() takes a version-0 database to the current schema."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    assert (
+        migrate(conn, 0),
+        conn.execute("PRAGMA user_version").fetchone()[0],
+    ) == (SCHEMA_VERSION, SCHEMA_VERSION)
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    """A ledger written by a newer qfund is not opened."""
+    path = tmp_path / "new.db"
+    SqliteLedger(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(LedgerError, match="newer"):
+        SqliteLedger(path)
+
+
+def test_another_sqlite_database_is_refused(tmp_path: Path) -> None:
+    """A SQLite file that is not a qfund ledger is not touched."""
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(LedgerError, match="not a qfund ledger"):
+        SqliteLedger(path)
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+    """A file that is not a database is refused with a ledger error."""
+    path = tmp_path / "notes.db"
+    path.write_text("hello, this is not a database" * 100)
+    with pytest.raises(LedgerError, match="not a usable qfund ledger"):
+        SqliteLedger(path)
+
+
+def test_a_missing_file_is_refused_without_create(tmp_path: Path) -> None:
+    """create=False refuses a missing file and creates nothing."""
+    with pytest.raises(LedgerError, match="no such ledger file"):
+        SqliteLedger(tmp_path / "missing.db", create=False)
+    assert not (tmp_path / "missing.db").exists()
+
+
+# --- processes ------------------------------------------------------------------------
+
+_BIG_ROUND = """
+import sys
+import qfund_rules as q
+from qfund_rules.allocation import run_round
+from qfund_rules.ledger import SqliteLedger
+rules = q.load_rules(sys.argv[1])
+n = int(sys.argv[3])
+data = {
+    "round": 2028, "submitted_on": "2028-03-20",
+    "applicants": [{"id": f"A{i}", "name": f"哈密{i}", "org_type": "enterprise",
+                    "region": "650502"} for i in range(n)],
+    "claims": [{"id": f"C{i}", "applicant": f"A{i}", "kind": "qc_group", "level": "national",
+                "achieved_on": "2027-11-01", "subject": f"QC{i}"} for i in range(n)],
+}
+batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
+ledger = SqliteLedger(sys.argv[2])
+result = run_round(rules, batch, ledger)
+print("committing", flush=True)
+result.commit(ledger)
+print("done", flush=True)
+"""
+
+_RACE = """
+import pathlib, sys, time
+import qfund_rules as q
+from qfund_rules.allocation import run_round
+from qfund_rules.ledger import SqliteLedger
+rules = q.load_rules(sys.argv[1])
+batch = q.load_batch(sys.argv[3], industry_codes=rules.industry_codes)
+ledger = SqliteLedger(sys.argv[2])
+go = pathlib.Path(sys.argv[4])
+while not go.exists():
+    time.sleep(0.001)
+if sys.argv[5] == "locked":
+    with ledger.transaction():
+        print(run_round(rules, batch, ledger).commit(ledger))
+else:
+    print(run_round(rules, batch, ledger).commit(ledger))
+"""
+
+
+def _python(script: str, *args: str | Path) -> list[str]:
+    return [sys.executable, "-c", script, str(RULES_DIR), *map(str, args)]
+
+
+@pytest.mark.parametrize("mode", ["locked", "unlocked"])
+def test_two_processes_committing_at_once_pay_once(
+    rules: q.RuleSet, tmp_path: Path, mode: str
+) -> None:
+    """Two processes committing one round together: one records it, the other nothing."""
+    path, go = tmp_path / "fund.db", tmp_path / "go"
+    SqliteLedger(path).close()
+    b = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2"), nominee("C3", "A3"))
+    batch_file = tmp_path / "b.json"
+    batch_file.write_text(json.dumps(q.batch_to_data(b), ensure_ascii=False))
+    procs = [
+        subprocess.Popen(
+            _python(_RACE, path, batch_file, go, mode), stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    time.sleep(1.0)  # both are loaded and waiting
+    go.touch()
+    outputs = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
+    with SqliteLedger(path, create=False) as ledger:
+        paid = sum(a.paid_yuan for a in ledger.awards())
+        assert ledger.verify() is None
+    assert (outputs, paid) == (["False", "True"], 2 * LEADING + CHINA_NOMINEE)
+
+
+def _snapshot(path: Path) -> tuple[tuple[int, str], tuple[int, ...], int]:
+    with SqliteLedger(path, create=False) as ledger:
+        assert ledger.verify() is None
+        return ledger.head(), ledger.round_years(), len(ledger.records())
+
+
+def _start_big_round(path: Path, n: int) -> subprocess.Popen[str]:
+    """A process committing round 2028 of ``n`` claims, once it printed "committing"."""
+    proc = subprocess.Popen(_python(_BIG_ROUND, path, str(n)), stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "committing"
+    return proc
+
+
+def test_a_process_killed_mid_commit_leaves_the_ledger_whole(
+    rules: q.RuleSet, tmp_path: Path
+) -> None:
+    """SIGKILL at a random moment of a commit: the ledger has the whole round or nothing."""
+    n = 1500
+    rng = random.Random(20270320)  # noqa: S311 - reproducible kill moments, not secrets
+
+    def ledger_with_2027(name: str) -> Path:
+        path = tmp_path / name
+        with SqliteLedger(path) as ledger:
+            commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+        return path
+
+    # One commit left to finish, to learn how long a commit takes here.
+    path = ledger_with_2027("timed.db")
+    before = _snapshot(path)
+    proc = _start_big_round(path, n)
+    started = time.monotonic()
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "done"
+    duration = time.monotonic() - started
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    whole = ((2027, 2028), before[2] + 1 + 2 * n)  # one round record, n decisions and n allocations
+    assert whole == _snapshot(path)[1:]
+
+    outcomes: list[str] = []
+    for attempt in range(6):
+        path = ledger_with_2027(f"killed{attempt}.db")
+        before = _snapshot(path)
+        proc = _start_big_round(path, n)
+        time.sleep(rng.uniform(0.0, duration * 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        assert proc.stdout is not None
+        proc.stdout.close()
+        after = _snapshot(path)  # verifies, after SQLite rolled back any hot journal
+        if after == before:
+            outcomes.append("nothing")
+        else:
+            assert whole == after[1:]
+            outcomes.append("whole")
+    assert "nothing" in outcomes  # at least one kill really landed inside the commit
+
+
+def test_a_ledger_reads_from_threads(rules: q.RuleSet) -> None:
+    """One ledger instance answers history look-ups from several threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    look: Callable[[int], int] = lambda _: len(  # noqa: E731
+        ledger.prior_awards(KEY_A1, "a11.leading_enterprise", "A1")
+    )
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(look, range(200))) == [1] * 200

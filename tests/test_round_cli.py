@@ -1,0 +1,421 @@
+"""Tests for ``qfund round`` and ``qfund ledger ...``: a multi-year scenario from the CLI.
+
+Year 2027 (budget 100 万元): C1 中国质量奖提名奖 40 万 and C2 winner 60 万 are paid and use
+the whole budget; C3 (领军企业 20 万) and C4 (CNAS 10 万) are deferred; C5 (哈密市质量奖
+提名奖 5 万, with an objection) is held. Then fraud is found on C2 (60 万 clawed back, A2
+banned), and C5's objection is dismissed. Year 2028 (budget 55 万元): the carried C3, C4,
+C5 are paid first (35 万), then A1's winner claim D1 tops up its nominee award (60 - 40 =
+20 万); A2's claim D2 is rejected as banned.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stdnum.cn import uscc
+
+from qfund_rules.cli import run
+
+USCC_A1 = "91650502MA78K2Q58" + str(uscc.calc_check_digit("91650502MA78K2Q58"))
+APPLICANTS = [
+    {"id": "A1", "name": "哈密某新能源有限公司", "org_type": "enterprise", "uscc": USCC_A1},
+    *(
+        {"id": f"A{i}", "name": f"哈密某企业{i}", "org_type": "enterprise", "region": "650502"}
+        for i in range(2, 6)
+    ),
+]
+
+
+def quality_award(cid: str, app: str, award: str, tier: str, on: str, **extra: Any) -> Any:
+    """A 第十一条 quality award claim, declared first time."""
+    return {
+        "id": cid,
+        "applicant": app,
+        "kind": "quality_award",
+        "award": award,
+        "tier": tier,
+        "first_time": True,
+        "submitted_on": on,
+        **extra,
+    }
+
+
+BATCH_2027 = {
+    "round": 2027,
+    "submitted_on": "2027-03-20",
+    "applicants": APPLICANTS,
+    "claims": [
+        {**c, "achieved_on": "2026-11-01"}
+        for c in (
+            quality_award("C1", "A1", "china", "nominee", "2027-03-20"),
+            quality_award("C2", "A2", "china", "winner", "2027-03-21"),
+            {
+                "id": "C3",
+                "applicant": "A3",
+                "kind": "leading_enterprise",
+                "submitted_on": "2027-03-22",
+            },
+            {
+                "id": "C4",
+                "applicant": "A4",
+                "kind": "cnas_accreditation",
+                "first_time": True,
+                "submitted_on": "2027-03-23",
+            },
+            quality_award("C5", "A5", "hami", "nominee", "2027-03-24", objection=True),
+        )
+    ],
+}
+BATCH_2028 = {
+    "round": 2028,
+    "submitted_on": "2028-03-20",
+    "applicants": APPLICANTS,
+    "claims": [
+        {**c, "achieved_on": "2027-11-01"}
+        for c in (
+            quality_award("D1", "A1", "china", "winner", "2028-03-20"),
+            quality_award("D2", "A2", "hami", "winner", "2028-03-21"),
+        )
+    ],
+}
+
+
+def qfund(*argv: str | Path) -> tuple[int, str, str]:
+    """Run ``qfund`` in process; return exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run([str(a) for a in argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def qfund_json(*argv: str | Path) -> Any:
+    """Run ``qfund``, expect exit 0, and parse its JSON output."""
+    code, out, err = qfund(*argv)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def write(path: Path, data: object) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+class Scenario:
+    """The scenario's files and every output, run once for the module."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.ledger = root / "fund.db"
+        self.b27 = write(root / "claims-2027.json", BATCH_2027)
+        self.b28 = write(root / "claims-2028.json", BATCH_2028)
+        common = ("--ledger", self.ledger, "--format", "json")
+        self.dry_2027 = qfund_json("round", self.b27, *common, "--budget", "100")
+        self.created_by_dry_run = self.ledger.exists()
+        self.round_2027 = qfund_json(
+            "round", self.b27, *common, "--budget", "100", "--publicity-start", "2027-06-01",
+            "--commit",
+        )  # fmt: skip
+        self.fraud = qfund_json(
+            "ledger", "fraud", *common, "--claim", "C2", "--found-on", "2028-01-15"
+        )
+        self.release = qfund(
+            "ledger", "release", "--ledger", self.ledger, "--claim", "C5",
+            "--found-on", "2027-06-10", "--outcome", "dismissed",
+        )  # fmt: skip
+        self.round_2028 = qfund_json("round", self.b28, *common, "--budget", "55", "--commit")
+        self.verify = qfund("ledger", "verify", "--ledger", self.ledger)
+
+    def copy(self, tmp_path: Path) -> Path:
+        """A copy of the scenario's ledger to tamper with."""
+        return Path(shutil.copy(self.ledger, tmp_path / "copy.db"))
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """The two-year scenario of the module docstring, run from the CLI."""
+    return Scenario(tmp_path_factory.mktemp("scenario"))
+
+
+def allocations(result: Any) -> dict[str, tuple[str | None, int]]:
+    """Claim id -> (status, amount) for this round's decisions and the carried awards."""
+    out = {
+        d["claim_id"]: (d["allocation"]["status"], d["allocation"]["amount_yuan"])
+        for d in result["decisions"]
+    }
+    out.update(
+        {
+            f"{c['claim_id']}@{c['round']}": (c["allocation"]["status"], c["amount_yuan"])
+            for c in result["carried_in"]
+        }
+    )
+    return out
+
+
+def money(summary: Any) -> tuple[int, ...]:
+    keys = ("budget_yuan", "carried_in_yuan", "paid_yuan", "deferred_yuan", "held_yuan")
+    return tuple(summary[k] for k in keys)
+
+
+# --- the scenario ---------------------------------------------------------------------
+
+
+def test_year_one_budget_runs_out(scenario: Scenario) -> None:
+    """2027: 40 万 and 60 万 use the 100 万 budget; the rest is deferred, C5 held."""
+    assert allocations(scenario.round_2027) == {
+        "C1": ("paid", 400_000),
+        "C2": ("paid", 600_000),
+        "C3": ("deferred", 200_000),
+        "C4": ("deferred", 100_000),
+        "C5": ("held", 50_000),
+    }
+
+
+def test_year_one_summary(scenario: Scenario) -> None:
+    """2027's summary: budget, carried in, paid, deferred, held, and the publicity dates."""
+    summary = scenario.round_2027["summary"]
+    assert (money(summary), summary["publicity"]) == (
+        (1_000_000, 0, 1_000_000, 300_000, 50_000),
+        {"start": "2027-06-01", "end": "2027-06-07", "disburse_from": "2027-06-08"},
+    )
+
+
+def test_round_output_names_the_rules(scenario: Scenario) -> None:
+    """The round's JSON starts with the rule set's identity, as qfund evaluate's does."""
+    assert list(scenario.round_2027["rules"]) == ["version", "status", "sha256"]
+
+
+def test_dry_run_writes_nothing(scenario: Scenario) -> None:
+    """Without --commit the round is computed and no ledger file is created."""
+    assert (False, allocations(scenario.round_2027)) == (
+        scenario.created_by_dry_run,
+        allocations(scenario.dry_2027),
+    )
+
+
+def test_fraud_finding_output(scenario: Scenario) -> None:
+    """ledger fraud claws back the 60 万 paid and bans A2 for 3 years from the finding."""
+    assert scenario.fraud == {
+        "claim_id": "C2",
+        "applicant_id": "A2",
+        "clawback_yuan": 600_000,
+        "banned_until": "2031-01-15",
+    }
+
+
+def test_release_dismissed_reports_the_deferral(scenario: Scenario) -> None:
+    """ledger release --outcome dismissed sends the held award to the next allocation."""
+    code, out, _ = scenario.release
+    assert (code, "deferred" in out) == (0, True)
+
+
+def test_year_two_pays_carried_awards_first(scenario: Scenario) -> None:
+    """2028: the deferred and released awards of 2027 are paid first, in their order."""
+    assert [
+        (c["claim_id"], c["allocation"]["status"]) for c in scenario.round_2028["carried_in"]
+    ] == [("C3", "paid"), ("C4", "paid"), ("C5", "paid")]
+
+
+def test_year_two_tops_up(scenario: Scenario) -> None:
+    """2028: A1's winner claim after its nominee award pays 60 - 40 = 20 万, top_up."""
+    d1 = scenario.round_2028["decisions"][0]
+    assert (
+        d1["outcome"],
+        d1["amount_yuan"],
+        d1["reasons"],
+        d1["allocation"]["status"],
+    ) == ("awarded", 200_000, ["top_up"], "paid")
+
+
+def test_year_two_rejects_the_banned_applicant(scenario: Scenario) -> None:
+    """2028: A2, found fraudulent on 2028-01-15, is rejected with banned (第二十四条)."""
+    d2 = scenario.round_2028["decisions"][1]
+    assert (
+        d2["outcome"],
+        d2["reasons"],
+        d2["allocation"]["status"],
+    ) == ("rejected", ["banned"], None)
+
+
+def test_year_two_summary(scenario: Scenario) -> None:
+    """2028's summary: 35 万 carried in, all paid with the top-up within 55 万."""
+    assert money(scenario.round_2028["summary"]) == (550_000, 350_000, 550_000, 0, 0)
+
+
+def test_the_scenario_ledger_verifies(scenario: Scenario) -> None:
+    """ledger verify exits 0 on the ledger the scenario wrote."""
+    code, out, _ = scenario.verify
+    assert (code, out.startswith("ok: 22 records")) == (0, True)
+
+
+# --- re-running and committing again --------------------------------------------------
+
+
+def test_committing_again_records_nothing(scenario: Scenario, tmp_path: Path) -> None:
+    """round --commit of a committed round prints it as recorded and adds no record."""
+    ledger = scenario.copy(tmp_path)
+    before = ledger.read_bytes()
+    code, out, err = qfund("round", scenario.b27, "--ledger", ledger, "--budget", "100", "--commit")
+    assert (0, scenario.round_2027, True, before) == (
+        code,
+        json.loads(out),
+        "nothing recorded" in err,
+        ledger.read_bytes(),
+    )
+
+
+# --- tampering ------------------------------------------------------------------------
+
+TAMPERING = {
+    "body edited": ("UPDATE records SET body = replace(body, '600000', '700000') WHERE seq = 8", 8),
+    "record deleted": ("DELETE FROM records WHERE seq = 9", 9),
+    "records swapped": (
+        "UPDATE records SET seq = -1 WHERE seq = 5; UPDATE records SET seq = 5 WHERE seq = 7;"
+        "UPDATE records SET seq = 7 WHERE seq = -1",
+        5,
+    ),
+}
+
+
+@pytest.mark.parametrize(("sql", "seq"), TAMPERING.values(), ids=list(TAMPERING))
+def test_verify_names_the_tampered_record(
+    scenario: Scenario, tmp_path: Path, sql: str, seq: int
+) -> None:
+    """ledger verify exits 1 and names the first record edited, deleted or reordered."""
+    ledger = scenario.copy(tmp_path)
+    conn = sqlite3.connect(ledger)
+    conn.executescript("DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete;" + sql)
+    conn.close()
+    code, out, _ = qfund("ledger", "verify", "--ledger", ledger)
+    assert (code, out.startswith(f"record {seq}")) == (1, True)
+
+
+def test_verify_json_reports_the_fault(scenario: Scenario, tmp_path: Path) -> None:
+    """ledger verify --format json gives valid false and the fault's record."""
+    ledger = scenario.copy(tmp_path)
+    conn = sqlite3.connect(ledger)
+    conn.executescript("DROP TRIGGER records_no_delete; DELETE FROM records WHERE seq = 3;")
+    conn.close()
+    code, out, _ = qfund("ledger", "verify", "--ledger", ledger, "--format", "json")
+    data = json.loads(out)
+    assert (code, data["valid"], data["fault"]["seq"]) == (1, False, 3)
+
+
+# --- show -----------------------------------------------------------------------------
+
+
+def test_show_one_year(scenario: Scenario) -> None:
+    """ledger show --year 2028 lists round 2028's records and the 2028 allocations."""
+    data = qfund_json(
+        "ledger", "show", "--ledger", scenario.ledger, "--year", "2028", "--format", "json"
+    )
+    assert [r["kind"] for r in data["records"]] == ["round", "decision", "decision"] + [
+        "allocation"
+    ] * 4
+
+
+def test_show_text_lists_every_record(scenario: Scenario) -> None:
+    """ledger show prints a header and one line per record."""
+    code, out, _ = qfund("ledger", "show", "--ledger", scenario.ledger)
+    assert (code, len(out.splitlines())) == (0, 1 + 22)
+
+
+def test_round_text_format(scenario: Scenario, tmp_path: Path) -> None:
+    """round --format text prints a line per claim and the summary in 万元."""
+    code, out, _ = qfund(
+        "round", scenario.b27, "--ledger", tmp_path / "none.db", "--budget", "100",
+        "--format", "text",
+    )  # fmt: skip
+    assert (code, "budget 100 万元; carried in 0; awarded 135; paid 100" in out) == (0, True)
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("verify",),
+        ("show",),
+        ("fraud", "--claim", "C1", "--found-on", "2028-01-01"),
+        ("release", "--claim", "C1", "--found-on", "2028-01-01", "--outcome", "upheld"),
+    ],
+    ids=["verify", "show", "fraud", "release"],
+)
+def test_a_missing_ledger_is_an_error(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    """ledger commands exit 2 on a ledger file that does not exist, and create none."""
+    missing = tmp_path / "missing.db"
+    code, _, err = qfund("ledger", *argv, "--ledger", missing)
+    assert (code, "no such ledger file" in err, missing.exists()) == (2, True, False)
+
+
+def test_a_year_without_budget_is_an_error(tmp_path: Path) -> None:
+    """round exits 2 when the rules set no budget for the year and none is given; no file."""
+    batch = write(tmp_path / "b.json", {**BATCH_2028, "round": 2031})
+    ledger = tmp_path / "l.db"
+    code, _, err = qfund("round", batch, "--ledger", ledger, "--commit")
+    assert (code, "no budget for round 2031" in err, ledger.exists()) == (2, True, False)
+
+
+def test_two_cli_processes_commit_a_round_once(scenario: Scenario, tmp_path: Path) -> None:
+    """Two `qfund round --commit` at once on a new ledger: one commits, the other finds it."""
+    ledger = tmp_path / "race.db"
+    argv = [sys.executable, "-m", "qfund_rules", "round", scenario.b27, "--ledger", ledger]
+    procs = [
+        subprocess.Popen(
+            [*map(str, argv), "--budget", "100", "--commit"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    notes = sorted(p.communicate(timeout=120)[1] for p in procs)
+    code, out, _ = qfund("ledger", "verify", "--ledger", ledger)
+    assert ("committed to" in notes[0], "nothing recorded" in notes[1]) == (True, True)
+    assert (code, out.startswith("ok: 11 records")) == (0, True)
+
+
+@pytest.mark.parametrize("budget", ["abc", "-1", "1.234", "nan", "inf"])
+def test_a_bad_budget_is_a_usage_error(scenario: Scenario, tmp_path: Path, budget: str) -> None:
+    """--budget takes a non-negative number of 万元 with at most two decimals."""
+    code, _, err = qfund("round", scenario.b27, "--ledger", tmp_path / "l.db", f"--budget={budget}")
+    assert (code, "--budget" in err) == (2, True)
+
+
+def test_budget_is_read_exactly(scenario: Scenario, tmp_path: Path) -> None:
+    """--budget 287.55 is 2875500 yuan exactly (Decimal, never float)."""
+    data = qfund_json("round", scenario.b27, "--ledger", tmp_path / "l.db", "--budget", "287.55")
+    assert data["summary"]["budget_yuan"] == 2_875_500
+
+
+def test_releasing_an_award_that_is_not_held_is_an_error(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """ledger release exits 2 for a claim that was never held."""
+    ledger = scenario.copy(tmp_path)
+    code, _, err = qfund(
+        "ledger", "release", "--ledger", ledger, "--claim", "C1", "--found-on", "2028-01-01",
+        "--outcome", "dismissed",
+    )  # fmt: skip
+    assert (code, "not held" in err) == (2, True)
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [(("round",), "--commit"), (("ledger",), "verify"), (("ledger", "fraud"), "第二十四条")],
+)
+def test_help_describes_the_commands(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], fragment: str
+) -> None:
+    """--help of round and the ledger commands exits 0 and explains the command."""
+    out = io.StringIO()
+    code = run([*argv, "--help"], out, io.StringIO())
+    # argparse prints help to sys.stdout; a run() that redirects it to ``out`` is fine too.
+    assert (code, fragment in out.getvalue() + capsys.readouterr().out) == (0, True)
