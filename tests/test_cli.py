@@ -176,3 +176,13 @@ def test_output_independent_of_hash_seed(seed: str) -> None:
     got = subprocess.run(cmd, env=env, capture_output=True, check=True).stdout
     env["PYTHONHASHSEED"] = "999"
     assert got == subprocess.run(cmd, env=env, capture_output=True, check=True).stdout
+
+
+def test_explain_quotes_the_cited_article_on_supersession() -> None:
+    """A 就高不就低 step cites 第二十条第(二)项 and quotes that article, not the item's clause."""
+    example = str(EXAMPLES_DIR / "claims-2027.yaml")
+    code, out, _ = call("explain", example, "--claim", "K06")
+    assert code == 0
+    last = out.rstrip().splitlines()[-1]
+    assert "第二十条第(二)项" in last
+    assert "就高不就低" in last

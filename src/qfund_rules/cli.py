@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from ._cmd_report import register as _register_report
+from ._cmd_round import register as _register_round
 from .casebook import run_cases
 from .claims import Batch, load_batch
 from .decision import JSONValue, dumps
@@ -56,7 +58,7 @@ def rules_opt(sp: argparse.ArgumentParser) -> None:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     p = _Parser(
         prog="qfund",
         description="Hami City quality fund (质量提升发展专项资金) award rules: validate the rule "
@@ -140,7 +142,8 @@ def _parser() -> argparse.ArgumentParser:
         help="directory of case files (default: tests/ beside the rule files)",
     )
     rules_opt(t)
-    return p
+    commands = {**_COMMANDS, **_register_round(sub), **_register_report(sub, rules_opt)}
+    return p, commands
 
 
 def _date(text: str) -> dt.date:
@@ -156,7 +159,7 @@ def run(
     """Run ``qfund`` with ``argv``; return the exit code. Never raises for bad input."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
-    parser = _parser()
+    parser, commands = _parser()
     try:
         # argparse prints --help and --version to sys.stdout; send them to ``out``.
         with contextlib.redirect_stdout(out):
@@ -167,7 +170,7 @@ def run(
         return 2
     except SystemExit as exc:  # --help and --version exit 0 through argparse
         return int(exc.code or 0)
-    handler: Handler = _COMMANDS[args.command]
+    handler = commands[args.command]
     try:
         return handler(args, out, err)
     except InputError as exc:

@@ -8,19 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from .decision import Decision, Evaluation, JSONValue
+from .decision import Decision, Evaluation, JSONValue, TraceStep
 from .money import format_wan
 from .rules import RuleSet
 
-__all__ = ["Lang", "explain", "table"]
+__all__ = ["OUTCOMES", "RESULTS", "ClauseBook", "Lang", "explain", "table"]
 
 Lang = Literal["zh", "en"]
 
-_OUTCOMES = {
+OUTCOMES = {
     "zh": {"awarded": "予以奖励", "rejected": "不予奖励", "superseded": "就高不就低,不另奖励"},
     "en": {"awarded": "awarded", "rejected": "rejected", "superseded": "superseded"},
 }
-_RESULTS = {
+RESULTS = {
     "zh": {
         "pass": "通过",
         "fail": "未通过",
@@ -47,11 +47,11 @@ def _facts(facts: dict[str, JSONValue]) -> str:
 def explain(decision: Decision, rules: RuleSet, lang: Lang = "zh") -> str:
     """The whole trace of one decision, with each cited clause quoted from the rule files."""
     zh = lang == "zh"
-    clauses = _clauses(rules)
+    clauses = ClauseBook(rules)
     lines = [
         f"{'申报' if zh else 'Claim'} {decision.claim_id} "
         f"({'申报单位' if zh else 'applicant'} {decision.applicant_id})",
-        f"{'结论' if zh else 'Outcome'}: {_OUTCOMES[lang][decision.outcome]}"
+        f"{'结论' if zh else 'Outcome'}: {OUTCOMES[lang][decision.outcome]}"
         + (f" {decision.item}" if decision.item else "")
         + (
             f", {format_wan(decision.amount_yuan)} 万元 ({decision.amount_yuan} 元)"
@@ -67,24 +67,50 @@ def explain(decision: Decision, rules: RuleSet, lang: Lang = "zh") -> str:
         lines.append("注意:本决定依据征求意见稿作出" if zh else "Note: made under DRAFT rules")
     lines.append("")
     for n, step in enumerate(decision.trace, 1):
-        result = _RESULTS[lang].get(step.result, step.result)
+        result = RESULTS[lang].get(step.result, step.result)
         lines.append(f"{n:>2}. [{step.step}] {step.rule} {step.citation}: {result}")
         lines.append(f"    {step.message_zh if zh else step.message_en}")
         lines.append(f"    {'读取事实' if zh else 'facts'}: {_facts(dict(step.facts))}")
-        quoted = clauses.get(step.rule)
-        if quoted and step.result in ("match", "fail", "pass", "top_up", "superseded"):
+        quoted = clauses.quote(step)
+        if quoted:
             lines.append(f"    {'条文' if zh else 'clause'}: {step.citation} “{quoted}”")
     return "\n".join(lines) + "\n"
 
 
-def _clauses(rules: RuleSet) -> dict[str, str]:
-    out = {i.id: i.item.clause for i in rules.items}
-    for ex in rules.exclusions.exclusions:
-        out[ex.code] = ex.clause
-    out["applicant.eligible"] = rules.exclusions.eligibility.clause
-    out["measures.in_force"] = rules.exclusions.validity.clause
-    out["applicant.not_banned"] = rules.exclusions.ban.clause
-    return out
+class ClauseBook:
+    """The clause text a trace step rests on, quoted from the rule files."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self._rules = rules
+        by_rule = {i.id: i.item.clause for i in rules.items}
+        for ex in rules.exclusions.exclusions:
+            by_rule[ex.code] = ex.clause
+        e, a = rules.exclusions, rules.allocation
+        by_rule["applicant.eligible"] = e.eligibility.clause
+        by_rule["measures.in_force"] = e.validity.clause
+        by_rule["applicant.not_banned"] = e.ban.clause
+        self._by_rule = by_rule
+        by_citation: dict[str, str] = {}
+        for part in (a.participation, a.same_qualification, a.allocation, a.publicity, a.budgets):
+            if part.clause:
+                by_citation.setdefault(part.citation, part.clause)
+        for cited in (e.validity, e.eligibility, e.ban):
+            by_citation.setdefault(cited.citation, cited.clause)
+        self._by_citation = by_citation
+
+    def quote(self, step: TraceStep) -> str | None:
+        """The clause of the article ``step`` cites, or ``None`` when there is none to quote.
+
+        A step can name an item while citing another article (a 就高不就低 step names the
+        item and cites 第二十条第(二)项): the clause quoted is that of the cited article.
+        """
+        if step.rule == "item.none":  # no item matched: there is no clause to quote
+            return None
+        by_rule = self._by_rule.get(step.rule)
+        item = self._rules.by_id.get(step.rule)
+        if by_rule is not None and (item is None or item.item.citation == step.citation):
+            return by_rule
+        return self._by_citation.get(step.citation)
 
 
 def table(evaluation: Evaluation, lang: Lang = "zh") -> str:
@@ -100,7 +126,7 @@ def table(evaluation: Evaluation, lang: Lang = "zh") -> str:
         (
             d.claim_id,
             d.applicant_id,
-            _OUTCOMES[lang][d.outcome] if zh else d.outcome,
+            OUTCOMES[lang][d.outcome] if zh else d.outcome,
             d.item or "-",
             str(d.amount_yuan),
             ",".join(d.reasons) or "-",

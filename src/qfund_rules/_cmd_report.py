@@ -1,0 +1,145 @@
+"""The ``qfund report`` and ``qfund diff`` commands: input and output only.
+
+``cli.py`` wires them in with :func:`register` (given its ``rules_opt``); the work is done by
+:mod:`qfund_rules.report` and :mod:`qfund_rules.diff`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ._cmd_round import _date, _wan
+from .allocation import RoundResult, run_round
+from .decision import Evaluation
+from .diff import diff_rules, measure_impact
+from .engine import evaluate
+from .ledger import MemoryLedger, SqliteLedger
+from .report import render_report
+from .rules import load_rules
+
+if TYPE_CHECKING:
+    from .cli import Handler
+
+__all__ = ["register"]
+
+
+def register(
+    sub: argparse._SubParsersAction[Any],
+    rules_opt: Callable[[argparse.ArgumentParser], None],
+) -> dict[str, Handler]:
+    """Add ``report`` and ``diff`` to the ``qfund`` parser; return their handlers by name."""
+    r = sub.add_parser(
+        "report",
+        help="write a batch's decisions as one self-contained HTML page",
+        description="Decide a batch and write the decisions, with their traces and the "
+        "clauses they rest on, as one HTML file that works offline and prints. Open "
+        "FILE#outcome=rejected&open=ID to start filtered with a trace open.",
+    )
+    r.add_argument("batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON)")
+    rules_opt(r)
+    r.add_argument(
+        "--ledger",
+        type=Path,
+        metavar="FILE",
+        help="decide against this ledger's earlier rounds (read, never written)",
+    )
+    r.add_argument(
+        "--round",
+        action="store_true",
+        help="allocate the year's budget as `qfund round` does, without committing "
+        "(against an empty ledger when --ledger is not given)",
+    )
+    r.add_argument(
+        "--budget",
+        type=_wan,
+        metavar="万元",
+        help="with --round: the year's budget (default: allocation.yaml for the round's year)",
+    )
+    r.add_argument(
+        "--publicity-start",
+        type=_date,
+        metavar="DATE",
+        help="with --round: first day of publicity (第二十二条)",
+    )
+    r.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="HTML file to write ('-': stdout)"
+    )
+    r.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    d = sub.add_parser(
+        "diff",
+        help="show what changed between two rule directories, and what it costs",
+        description="Compare two rule directories: every item, condition, citation, "
+        "clause, amount, budget, policy and list that changed, old and new side by side. "
+        "With --claims, every decision of the batch that changes and the total awarded "
+        "under each. Exit 0 identical, 1 different, 2 bad input.",
+    )
+    d.add_argument("old_rules", type=Path, metavar="OLD_RULES", help="rule directory before")
+    d.add_argument("new_rules", type=Path, metavar="NEW_RULES", help="rule directory after")
+    d.add_argument("--claims", type=Path, metavar="BATCH", help="a batch to decide under both")
+    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.add_argument("--lang", choices=("zh", "en"), default="zh")
+    return {"report": _cmd_report, "diff": _cmd_diff}
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not args.round and (args.budget is not None or args.publicity_start is not None):
+        err.write("qfund report: --budget and --publicity-start need --round\n")
+        return 2
+    rules = load_rules(args.rules)
+    batch = rules.load_batch(args.batch)
+    result: Evaluation | RoundResult
+    if args.ledger is None and not args.round:
+        result = evaluate(rules, batch)
+    else:
+        # A report never creates a ledger, and never writes to one.
+        ledger = (
+            SqliteLedger(args.ledger, create=False) if args.ledger is not None else MemoryLedger()
+        )
+        with ledger:
+            if args.round:
+                result = run_round(
+                    rules,
+                    batch,
+                    ledger,
+                    budget_yuan=args.budget,
+                    publicity_start=args.publicity_start,
+                )
+            else:
+                result = evaluate(rules, batch, ledger)
+    page = render_report(result, rules, batch, lang=args.lang)
+    if str(args.out) == "-":
+        out.write(page)
+        return 0
+    try:
+        args.out.write_text(page, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        err.write(f"qfund: {args.out}: cannot write: {exc.strerror}\n")
+        return 2
+    out.write(
+        f"wrote {args.out}: {len(result.decisions)} decisions, rules {rules.version} "
+        f"({rules.status}) sha256 {rules.sha256}\n"
+    )
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    for directory in (args.old_rules, args.new_rules):
+        if not directory.is_dir():
+            err.write(f"qfund: {directory}: not a directory of rule files\n")
+            return 2
+    old, new = load_rules(args.old_rules), load_rules(args.new_rules)
+    diff = diff_rules(old, new)
+    if args.claims is not None:
+        batch = old.load_batch(args.claims)
+        # A standard number's level depends on the industry codes of each rule set.
+        new_batch = (
+            batch if new.industry_codes == old.industry_codes else new.load_batch(args.claims)
+        )
+        diff = replace(diff, impact=measure_impact(old, new, batch, new_batch))
+    out.write(diff.to_json() if args.format == "json" else diff.to_text(args.lang))
+    return 0 if diff.identical else 1

@@ -1,0 +1,429 @@
+"""What changed between two rule sets, and what the change does to a batch of claims.
+
+:func:`diff_rules` compares two loaded rule sets file by file: every item, condition,
+citation, clause, amount (dated values, in 万元 and yuan), budget, policy switch and list
+that differs, old and new side by side. Items are matched by id and exclusions by reason
+code, so reordering the files is not a change. :func:`measure_impact` evaluates one batch
+under both rule sets and lists every decision whose outcome, item or amount changes, with
+the total awarded under each: what an amendment costs before it is made.
+
+The rule sets are compared as loaded (after validation), not as text: a change of comment
+or layout only changes the sha256, and the diff says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from .claims import Batch
+from .decision import Decision, JSONValue, dumps
+from .engine import evaluate
+from .explain import Lang
+from .money import format_wan, wan_to_yuan
+from .rules import RULE_FILES, RuleSet
+
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "DecisionChange",
+    "Impact",
+    "RuleDiff",
+    "diff_rules",
+    "measure_impact",
+]
+
+#: What a change is about; the classes policy staff read the diff by.
+ChangeKind = Literal[
+    "meta",
+    "item",
+    "condition",
+    "citation",
+    "clause",
+    "amount",
+    "budget",
+    "policy",
+    "list",
+    "exclusion",
+]
+
+# Keys whose value is compared whole: a condition is one expression, a schedule of dated
+# amounts one list (old and new shown side by side).
+_WHOLE = frozenset({"when", "amounts"})
+# Lists of records matched by a key rather than by position.
+_RECORD_KEYS = {"items": "id", "exclusions": "code"}
+_LISTS = frozenset({"industry", "org_types", "regions", "hami_unit_prefixes", "lists"})
+_ITEM_FIELDS = frozenset({"title_zh", "title_en", "kind", "family", "first_time", "id"})
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference between the old and the new rule files."""
+
+    file: str  # awards.yaml, exclusions.yaml or allocation.yaml
+    kind: ChangeKind
+    path: str  # items[a13.1.national].amounts, same_qualification.policy ...
+    change: Literal["added", "removed", "changed"]
+    old: JSONValue  # None when added
+    new: JSONValue  # None when removed
+    title: str | None = None  # the item's Chinese title, for changes inside an item
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The change as ``qfund diff --format json`` prints it."""
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "path": self.path,
+            "title": self.title,
+            "change": self.change,
+            "old": self.old,
+            "new": self.new,
+        }
+
+
+def _brief(d: Decision) -> dict[str, JSONValue]:
+    return {
+        "outcome": d.outcome,
+        "item": d.item,
+        "amount_yuan": d.amount_yuan,
+        "reasons": list(d.reasons),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionChange:
+    """A claim decided differently under the new rules."""
+
+    old: Decision
+    new: Decision
+
+    @property
+    def difference_yuan(self) -> int:
+        """New amount minus old amount."""
+        return self.new.amount_yuan - self.old.amount_yuan
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"claim_id", "applicant_id", "old", "new", "difference_yuan"}``."""
+        return {
+            "claim_id": self.old.claim_id,
+            "applicant_id": self.old.applicant_id,
+            "old": _brief(self.old),
+            "new": _brief(self.new),
+            "difference_yuan": self.difference_yuan,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """One batch evaluated under both rule sets."""
+
+    claims: int
+    changed: tuple[DecisionChange, ...]
+    old_total_yuan: int
+    new_total_yuan: int
+
+    @property
+    def difference_yuan(self) -> int:
+        """What the new rules award beyond (or below) the old ones."""
+        return self.new_total_yuan - self.old_total_yuan
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The impact as ``qfund diff --claims`` prints it."""
+        return {
+            "claims": self.claims,
+            "changed": [c.to_dict() for c in self.changed],
+            "old_total_yuan": self.old_total_yuan,
+            "new_total_yuan": self.new_total_yuan,
+            "difference_yuan": self.difference_yuan,
+            "old_total_wan": format_wan(self.old_total_yuan),
+            "new_total_wan": format_wan(self.new_total_yuan),
+            "difference_wan": format_wan(self.difference_yuan),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDiff:
+    """The differences between two rule sets, and optionally their impact on a batch."""
+
+    old: Mapping[str, str]  # identity(): version, status, sha256
+    new: Mapping[str, str]
+    changes: tuple[Change, ...]
+    impact: Impact | None = None
+
+    @property
+    def identical(self) -> bool:
+        """Whether the rule files are byte for byte the same (same sha256)."""
+        return self.old["sha256"] == self.new["sha256"]
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"old", "new", "identical", "changes", "impact"}``; ``impact`` null without claims."""
+        return {
+            "old": dict(self.old),
+            "new": dict(self.new),
+            "identical": self.identical,
+            "changes": [c.to_dict() for c in self.changes],
+            "impact": None if self.impact is None else self.impact.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        """Deterministic JSON text."""
+        return dumps(self.to_dict())
+
+    def to_text(self, lang: Lang = "zh") -> str:
+        """The diff for people: each change with old and new side by side, then the impact."""
+        return _Text(lang).render(self)
+
+
+def diff_rules(old: RuleSet, new: RuleSet) -> RuleDiff:
+    """Every difference between ``old`` and ``new``, in file order."""
+    changes: list[Change] = []
+    for name in RULE_FILES:
+        _walk(name, "", _data(old, name), _data(new, name), changes, None)
+    titles = {**_titles(old), **_titles(new)}
+    changes = [_titled(c, titles) for c in changes]
+    return RuleDiff(old=old.identity(), new=new.identity(), changes=tuple(changes))
+
+
+def measure_impact(
+    old: RuleSet, new: RuleSet, batch: Batch, new_batch: Batch | None = None
+) -> Impact:
+    """Decide ``batch`` under both rule sets; list the decisions whose outcome, item or
+    amount differ, and the totals awarded.
+
+    ``new_batch`` is the same batch loaded with the new rules' industry codes, when those
+    differ (a standard number's level depends on them); by default ``batch`` is used.
+    """
+    before = evaluate(old, batch).decisions
+    after = {d.claim_id: d for d in evaluate(new, new_batch or batch).decisions}
+    changed = [
+        DecisionChange(d, after[d.claim_id]) for d in before if _key(d) != _key(after[d.claim_id])
+    ]
+    return Impact(
+        claims=len(before),
+        changed=tuple(changed),
+        old_total_yuan=sum(d.amount_yuan for d in before),
+        new_total_yuan=sum(d.amount_yuan for d in after.values()),
+    )
+
+
+def _key(d: Decision) -> tuple[str, str | None, int]:
+    return (d.outcome, d.item, d.amount_yuan)
+
+
+# --- comparing the files ----------------------------------------------------------------
+
+
+def _data(rules: RuleSet, name: str) -> dict[str, Any]:
+    """One file's loaded model as plain data, money normalised to ``{"wan", "yuan"}``."""
+    model = {
+        "awards.yaml": rules.awards,
+        "exclusions.yaml": rules.exclusions,
+        "allocation.yaml": rules.allocation,
+    }[name]
+    data: dict[str, Any] = model.model_dump(mode="json", by_alias=True)
+    if name == "awards.yaml":
+        for item in data["items"]:
+            item["amounts"] = [{"from": a["from"], **_money(a["wan"])} for a in item["amounts"]]
+    elif name == "allocation.yaml":
+        budgets = data["budgets"]
+        budgets["minimum_wan"] = _money(budgets["minimum_wan"])
+        budgets["by_year"] = {y: _money(w) for y, w in budgets["by_year"].items()}
+    return data
+
+
+def _money(wan: str) -> dict[str, JSONValue]:
+    # Compared as yuan: `20` and `20.00` 万元 are the same amount (rulings R1).
+    yuan = wan_to_yuan(Decimal(wan))
+    return {"wan": format_wan(yuan), "yuan": yuan}
+
+
+def _walk(file: str, path: str, old: Any, new: Any, out: list[Change], last: str | None) -> None:
+    if old == new:
+        return
+    if last not in _WHOLE and _branch(old) and _branch(new):
+        _pairs(file, path, old, new, out, lambda k: f"{path}.{k}" if path else str(k))
+        return
+    record_key = _RECORD_KEYS.get(last or "")
+    if record_key and isinstance(old, list) and isinstance(new, list):
+        keyed_old = {r[record_key]: r for r in old}
+        keyed_new = {r[record_key]: r for r in new}
+        _pairs(file, path, keyed_old, keyed_new, out, lambda k: f"{path}[{k}]")
+        return
+    out.append(Change(file, _kind(path, last), path, "changed", old, new))
+
+
+def _branch(value: Any) -> bool:
+    """Whether ``value`` is compared key by key (an amount in 万元 and yuan is one value)."""
+    return isinstance(value, dict) and set(value) != {"wan", "yuan"}
+
+
+def _pairs(
+    file: str,
+    path: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    out: list[Change],
+    sub: Callable[[str], str],
+) -> None:
+    for k in [*old, *(k for k in new if k not in old)]:
+        where = sub(k)
+        last = str(k)
+        if k not in new:
+            out.append(Change(file, _kind(where, last), where, "removed", old[k], None))
+        elif k not in old:
+            out.append(Change(file, _kind(where, last), where, "added", None, new[k]))
+        else:
+            _walk(file, where, old[k], new[k], out, last)
+
+
+def _kind(path: str, last: str | None) -> ChangeKind:
+    """Which class of change ``path`` is, for policy staff reading the diff."""
+    head = path.split(".", 1)[0].split("[", 1)[0]
+    if head == "budgets" and last not in ("citation", "clause"):
+        return "budget"
+    if last == "amounts":
+        return "amount"
+    if last == "when":
+        return "condition"
+    if last == "citation":
+        return "citation"
+    if last == "clause":
+        return "clause"
+    if head in ("version", "status", "measures"):
+        return "meta"
+    segments = path.replace("[", ".").split(".")
+    if head == "items" and (path.endswith("]") or last in _ITEM_FIELDS):
+        return "item"
+    if head == "exclusions" and (path.endswith("]") or last in ("code", "check")):
+        return "exclusion"
+    if _LISTS.intersection(segments):
+        return "list"
+    return "policy"
+
+
+def _titles(rules: RuleSet) -> dict[str, str]:
+    return {i.id: i.item.title_zh for i in rules.items}
+
+
+def _titled(change: Change, titles: Mapping[str, str]) -> Change:
+    if not change.path.startswith("items["):
+        return change
+    item = change.path[len("items[") :].split("]", 1)[0]
+    title = titles.get(item)
+    if title is None:
+        return change
+    return Change(
+        change.file, change.kind, change.path, change.change, change.old, change.new, title
+    )
+
+
+# --- text -------------------------------------------------------------------------------
+
+_T: Mapping[str, tuple[str, str]] = {
+    "head": ("规则集差异", "Rule-set diff"),
+    "old": ("旧", "old"),
+    "new": ("新", "new"),
+    "identical": ("两套规则文件完全相同", "the rule files are identical"),
+    "layout": (
+        "规则内容无变化:文件仅在注释或排版上不同(sha256 不同)",
+        "no rule changed: the files differ only in comments or layout (the sha256 differs)",
+    ),
+    "changes": ("项变更", "changes"),
+    "added": ("新增", "added"),
+    "removed": ("删除", "removed"),
+    "changed": ("修改", "changed"),
+    "impact": ("对申报的影响", "Impact on the claims"),
+    "claims": ("项申报", "claims"),
+    "no_change": ("没有决定改变", "no decision changes"),
+    "total": ("奖励合计", "Total awarded"),
+    "difference": ("差额", "difference"),
+    "from": ("起", "from"),
+    "none": ("无", "none"),
+}
+
+
+class _Text:
+    def __init__(self, lang: Lang) -> None:
+        self.zh = lang == "zh"
+
+    def t(self, key: str) -> str:
+        zh, en = _T[key]
+        return zh if self.zh else en
+
+    def yuan(self, amount: int, sign: bool = False) -> str:
+        n = f"{amount:+,}" if sign else f"{amount:,}"
+        wan = format_wan(amount)
+        if sign and amount >= 0:
+            wan = "+" + wan
+        return f"{wan} 万元 ({n} {'元' if self.zh else 'yuan'})"
+
+    def value(self, kind: str, value: JSONValue) -> str:
+        if value is None:
+            return "—"
+        if kind == "amount" and isinstance(value, list):
+            return "; ".join(self._dated(v) for v in value if isinstance(v, dict))
+        if isinstance(value, dict) and set(value) == {"wan", "yuan"}:
+            yuan = value["yuan"]
+            return self.yuan(yuan) if isinstance(yuan, int) else str(value)
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False)
+
+    def _dated(self, v: Mapping[str, JSONValue]) -> str:
+        yuan = v.get("yuan")
+        money = self.yuan(yuan) if isinstance(yuan, int) else "?"
+        if self.zh:
+            return f"{v.get('from')} 起 {money}"
+        return f"from {v.get('from')}: {money}"
+
+    def render(self, diff: RuleDiff) -> str:
+        lines = [f"{self.t('head')}"]
+        for side in ("old", "new"):
+            ident: Mapping[str, str] = getattr(diff, side)
+            lines.append(
+                f"  {self.t(side)}: {ident['version']} ({ident['status']}) sha256 {ident['sha256']}"
+            )
+        lines.append("")
+        if diff.identical:
+            lines.append(self.t("identical"))
+        elif not diff.changes:
+            lines.append(self.t("layout"))
+        else:
+            n = len(diff.changes)
+            lines.append(f"{n} {self.t('changes') if n != 1 or self.zh else 'change'}")
+        file = None
+        for c in diff.changes:
+            if c.file != file:
+                file = c.file
+                lines.append("")
+                lines.append(file)
+            title = f" {c.title}" if c.title else ""
+            lines.append(f"  [{c.kind}] {c.path}{title} ({self.t(c.change)})")
+            lines.append(f"    {self.t('old')}: {self.value(c.kind, c.old)}")
+            lines.append(f"    {self.t('new')}: {self.value(c.kind, c.new)}")
+        if diff.impact is not None:
+            lines.extend(self.impact(diff.impact))
+        return "\n".join(lines) + "\n"
+
+    def impact(self, impact: Impact) -> Sequence[str]:
+        lines = ["", f"{self.t('impact')} ({impact.claims} {self.t('claims')})"]
+        if not impact.changed:
+            lines.append(f"  {self.t('no_change')}")
+        lines.extend(
+            f"  {c.old.claim_id} ({c.old.applicant_id}): {self._decision(c.old)}"
+            f" -> {self._decision(c.new)}   {self.yuan(c.difference_yuan, sign=True)}"
+            for c in impact.changed
+        )
+        lines.append(
+            f"  {self.t('total')}: {self.t('old')} {self.yuan(impact.old_total_yuan)}"
+            f", {self.t('new')} {self.yuan(impact.new_total_yuan)}"
+            f", {self.t('difference')} {self.yuan(impact.difference_yuan, sign=True)}"
+        )
+        return lines
+
+    def _decision(self, d: Decision) -> str:
+        reasons = f" [{', '.join(d.reasons)}]" if d.reasons else ""
+        return f"{d.outcome} {d.item or '-'} {d.amount_yuan:,}{reasons}"

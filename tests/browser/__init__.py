@@ -1,0 +1,1 @@
+"""Tests that open the generated pages in a real browser (headless Chromium)."""

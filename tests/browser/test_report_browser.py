@@ -1,0 +1,152 @@
+"""The HTML report in headless Chromium: every claim shows, filters work, a trace opens.
+
+Chromium loads the page from disk with the filter in the URL fragment, runs the page's
+own script, and prints the resulting DOM (``--dump-dom``); the assertions read that DOM.
+No Python browser driver is needed: Debian's ``chromium`` package is enough (``.ci/run``
+installs it where it is missing).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+import qfund_rules as q
+from qfund_rules.report import render_report
+
+from ..test_report import BATCH
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian: apt-get install chromium); "
+    ".ci/run installs it",
+)
+
+
+class _Dom(HTMLParser):
+    """The parts of a dumped page the tests read: rows, traces and the shown count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict[str, str | None]] = []
+        self.traces: dict[str, dict[str, str | None]] = {}
+        self.ready = False
+        self.shown = ""
+        self._in_shown = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "html":
+            self.ready = a.get("data-ready") == "1"
+        elif tag == "tr" and a.get("data-claim") is not None:
+            self.rows.append(a)
+        elif tag == "details" and a.get("data-claim") is not None:
+            self.traces[str(a["data-claim"])] = a
+        elif tag == "output" and a.get("id") == "shown":
+            self._in_shown = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_shown = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_shown:
+            self.shown += data
+
+    def visible(self) -> list[str]:
+        """Claim ids of the rows on screen, in screen order."""
+        return [str(r["data-claim"]) for r in self.rows if "hidden" not in r]
+
+    def opened(self) -> list[str]:
+        """Claim ids of the open traces."""
+        return [cid for cid, a in self.traces.items() if "open" in a]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of the test batch, written to disk."""
+    rules = q.load_rules()
+    batch = q.load_batch(BATCH.encode(), industry_codes=rules.industry_codes, name="batch.yaml")
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    path.write_text(render_report(q.evaluate(rules, batch), rules, batch), encoding="utf-8")
+    return path
+
+
+def browse(page: Path, fragment: str, profile: Path) -> _Dom:
+    """Open ``page#fragment`` in headless Chromium and parse the DOM after its script ran."""
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            page.as_uri() + (f"#{fragment}" if fragment else ""),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    dom = _Dom()
+    dom.feed(done.stdout)
+    assert dom.ready, "the page's script did not run"
+    return dom
+
+
+def test_table_renders_every_claim(page: Path, tmp_path: Path) -> None:
+    """Unfiltered, every claim has a visible row and the count says so."""
+    dom = browse(page, "", tmp_path)
+    assert (dom.visible(), dom.shown) == (["C1", "C2", "C3", "C4", "C5"], "5")
+
+
+def test_filter_by_outcome(page: Path, tmp_path: Path) -> None:
+    """outcome=rejected shows only the rejected claim, and hides the other traces."""
+    dom = browse(page, "outcome=rejected", tmp_path)
+    assert (dom.visible(), dom.shown) == (["C4"], "1")
+    assert [c for c, a in dom.traces.items() if "hidden" not in a] == ["C4"]
+
+
+def test_filter_by_kind_and_applicant(page: Path, tmp_path: Path) -> None:
+    """kind and a part of the applicant's name combine."""
+    dom = browse(page, f"kind=quality_award&applicant={quote('天山风电')}", tmp_path)
+    assert dom.visible() == ["C2", "C3"]
+
+
+def test_filter_by_item(page: Path, tmp_path: Path) -> None:
+    """item=ID shows the claims decided on that item."""
+    dom = browse(page, "item=a13.1.national", tmp_path)
+    assert dom.visible() == ["C1"]
+
+
+def test_sort_by_amount(page: Path, tmp_path: Path) -> None:
+    """sort=amount-desc orders the rows by amount, highest first, ties in batch order."""
+    dom = browse(page, "sort=amount-desc", tmp_path)
+    amounts = [int(str(r["data-amount"])) for r in dom.rows]
+    assert amounts == sorted(amounts, reverse=True)
+    assert [r["data-claim"] for r in dom.rows][:2] == ["C2", "C1"]
+
+
+def test_trace_opens(page: Path, tmp_path: Path) -> None:
+    """open=ID opens that claim's trace and no other."""
+    dom = browse(page, "outcome=superseded&open=C3", tmp_path)
+    assert dom.opened() == ["C3"]
+
+
+def test_claim_link_opens_its_trace(page: Path, tmp_path: Path) -> None:
+    """The table's link to a trace (#trace-ID) opens it."""
+    dom = browse(page, "trace-C4", tmp_path)
+    assert dom.opened() == ["C4"]
+    assert dom.visible() == ["C1", "C2", "C3", "C4", "C5"]

@@ -1,0 +1,303 @@
+"""`qfund diff`: what changed between two rule directories, and what it costs a batch."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import qfund_rules as q
+from qfund_rules.cli import run
+from qfund_rules.diff import diff_rules, measure_impact
+
+from .conftest import RULES_DIR
+
+# A lead of a national standard published after the amendment (C1) and one before it (C2).
+BATCH = """\
+round: 2027
+submitted_on: 2027-03-20
+applicants:
+  - {id: A1, name: 哈密天山风电装备制造有限公司, org_type: enterprise, region: "650502"}
+claims:
+  - id: C1
+    applicant: A1
+    kind: standard
+    action: formulate
+    standard_no: GB/T 46001-2027
+    achieved_on: 2027-02-01
+    drafting_units: [{name: 哈密天山风电装备制造有限公司, region: "650502"}]
+  - id: C2
+    applicant: A1
+    kind: standard
+    action: formulate
+    standard_no: GB/T 45678-2026
+    achieved_on: 2026-11-02
+    drafting_units: [{name: 哈密天山风电装备制造有限公司, region: "650502"}]
+  - {id: C3, applicant: A1, kind: leading_enterprise, achieved_on: 2026-12-01}
+"""
+
+AMOUNT_LINE = "      - {from: 2026-03-14, wan: 20}"
+
+
+def copy_rules(target: Path) -> Path:
+    """A copy of the shipped rule files in ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("awards.yaml", "exclusions.yaml", "allocation.yaml"):
+        shutil.copy(RULES_DIR / name, target / name)
+    return target
+
+
+def edit(path: Path, old: str, new: str, after: str | None = None) -> None:
+    """Replace the first ``old`` in ``path`` (the first after ``after``, when given)."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(after) if after else 0
+    at = text.index(old, start)
+    path.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
+
+
+def amend(directory: Path) -> Path:
+    """主导制定国家标准 20 -> 25 万元 from 2027-01-01, added as a dated value."""
+    edit(
+        directory / "awards.yaml",
+        AMOUNT_LINE,
+        AMOUNT_LINE + "\n      - {from: 2027-01-01, wan: 25}",
+        after="id: a13.1.national",
+    )
+    return directory
+
+
+@pytest.fixture
+def old(tmp_path: Path) -> Path:
+    """An unchanged copy of the shipped rules."""
+    return copy_rules(tmp_path / "old")
+
+
+@pytest.fixture
+def new(tmp_path: Path) -> Path:
+    """A copy of the shipped rules, ready to be amended."""
+    return copy_rules(tmp_path / "new")
+
+
+@pytest.fixture
+def batch_file(tmp_path: Path) -> Path:
+    """The batch above, on disk."""
+    path = tmp_path / "batch.yaml"
+    path.write_text(BATCH, encoding="utf-8")
+    return path
+
+
+def call(*argv: str | Path) -> tuple[int, str, str]:
+    """Run qfund in process; return exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run([str(a) for a in argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_identical_rules_exit_0(old: Path, new: Path) -> None:
+    """Two copies of the same rule files are identical: exit 0, no change listed."""
+    code, out, _ = call("diff", old, new)
+    assert code == 0
+    assert "两套规则文件完全相同" in out
+
+
+def test_identical_rules_have_no_changes(rules: q.RuleSet) -> None:
+    """diff_rules of a rule set with itself lists nothing and says identical."""
+    diff = diff_rules(rules, rules)
+    assert (diff.identical, diff.changes) == (True, ())
+
+
+def test_amendment_shows_old_and_new_amounts(old: Path, new: Path) -> None:
+    """A dated value added to an item shows both schedules, in 万元 and yuan."""
+    amend(new)
+    code, out, _ = call("diff", old, new)
+    assert code == 1
+    assert "[amount] items[a13.1.national].amounts 主导制定国家标准 (修改)" in out
+    assert "旧: 2026-03-14 起 20 万元 (200,000 元)\n" in out
+    assert "新: 2026-03-14 起 20 万元 (200,000 元); 2027-01-01 起 25 万元 (250,000 元)" in out
+
+
+def test_amendment_costs_50000_yuan_on_a_later_claim(old: Path, new: Path) -> None:
+    """A claim achieved after 2027-01-01 gains 50000 yuan; earlier claims do not change."""
+    old_rules, new_rules = q.load_rules(old), q.load_rules(amend(new))
+    batch = q.load_batch(BATCH.encode(), industry_codes=old_rules.industry_codes)
+    impact = measure_impact(old_rules, new_rules, batch)
+    assert [(c.old.claim_id, c.difference_yuan) for c in impact.changed] == [("C1", 50_000)]
+    assert impact.difference_yuan == 50_000
+
+
+def test_cli_impact_shows_totals_under_both(old: Path, new: Path, batch_file: Path) -> None:
+    """`--claims` prints each changed decision and the totals under each rule set."""
+    amend(new)
+    code, out, _ = call("diff", old, new, "--claims", batch_file)
+    assert code == 1
+    assert (
+        "C1 (A1): awarded a13.1.national 200,000 -> awarded a13.1.national 250,000"
+        "   +5 万元 (+50,000 元)"
+    ) in out
+    assert (
+        "奖励合计: 旧 60 万元 (600,000 元), 新 65 万元 (650,000 元), 差额 +5 万元 (+50,000 元)"
+        in out
+    )
+
+
+def test_changed_policy_shows(old: Path, new: Path) -> None:
+    """A switched reading in allocation.yaml shows as a policy change, old and new."""
+    edit(new / "allocation.yaml", "policy: top_up", "policy: reject")
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert [c.to_dict() for c in diff.changes] == [
+        {
+            "file": "allocation.yaml",
+            "kind": "policy",
+            "path": "same_qualification.policy",
+            "title": None,
+            "change": "changed",
+            "old": "top_up",
+            "new": "reject",
+        }
+    ]
+
+
+def test_changed_condition_shows(old: Path, new: Path) -> None:
+    """An edited `when` shows as a condition change of that item."""
+    edit(new / "awards.yaml", "eq: national", "eq: local", after="id: a13.1.national")
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert [(c.kind, c.path) for c in diff.changes] == [("condition", "items[a13.1.national].when")]
+
+
+def test_changed_clause_and_citation_show(old: Path, new: Path) -> None:
+    """An edited clause and citation show as such, each with old and new text."""
+    edit(new / "exclusions.yaml", "有效期3年。", "有效期5年。")
+    edit(new / "exclusions.yaml", "citation: 第二十四条", "citation: 第二十五条")
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert [(c.kind, c.path) for c in diff.changes] == [
+        ("clause", "validity.clause"),
+        ("citation", "ban.citation"),
+    ]
+    assert diff.changes[0].new == "本办法自发布之日起30日后实施,有效期5年。"
+
+
+def test_changed_budget_shows_in_wan_and_yuan(old: Path, new: Path) -> None:
+    """A year's budget change shows as a budget change in 万元 and yuan."""
+    edit(new / "allocation.yaml", "2028: 300", "2028: 350")
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert [c.to_dict() for c in diff.changes] == [
+        {
+            "file": "allocation.yaml",
+            "kind": "budget",
+            "path": "budgets.by_year.2028",
+            "title": None,
+            "change": "changed",
+            "old": {"wan": "300", "yuan": 3_000_000},
+            "new": {"wan": "350", "yuan": 3_500_000},
+        }
+    ]
+
+
+def test_added_list_entry_shows(old: Path, new: Path) -> None:
+    """A region added to the 第四条 list shows as an added list entry."""
+    edit(
+        new / "exclusions.yaml",
+        '    "650500": 哈密市\n',
+        '    "650500": 哈密市\n    "650599": 测试区\n',
+    )
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert [(c.kind, c.path, c.change, c.new) for c in diff.changes] == [
+        ("list", "eligibility.regions.650599", "added", "测试区")
+    ]
+
+
+def test_same_amount_written_differently_is_no_change(old: Path, new: Path) -> None:
+    """20 and 20.00 万元 are the same amount: no change, only another sha256."""
+    edit(new / "awards.yaml", AMOUNT_LINE, "      - {from: 2026-03-14, wan: 20.00}")
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert (diff.identical, diff.changes) == (False, ())
+
+
+def test_comment_only_change_exits_1_and_says_so(old: Path, new: Path) -> None:
+    """Files that differ in comments only: no rule changed, but the sha256 did (exit 1)."""
+    with (new / "allocation.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("# reviewed 2026-12\n")
+    code, out, _ = call("diff", old, new)
+    assert code == 1
+    assert "规则内容无变化" in out
+
+
+def test_json_shape(old: Path, new: Path, batch_file: Path) -> None:
+    """The JSON holds both identities, the changes and the impact, in a fixed shape."""
+    amend(new)
+    code, out, _ = call("diff", old, new, "--claims", batch_file, "--format", "json")
+    data = json.loads(out)
+    assert code == 1
+    assert list(data) == ["old", "new", "identical", "changes", "impact"]
+    assert set(data["old"]) == {"version", "status", "sha256"}
+    assert data["identical"] is False
+    assert data["changes"][0]["new"][1] == {"from": "2027-01-01", "wan": "25", "yuan": 250_000}
+    assert data["impact"] == {
+        "claims": 3,
+        "changed": [
+            {
+                "claim_id": "C1",
+                "applicant_id": "A1",
+                "old": {
+                    "outcome": "awarded",
+                    "item": "a13.1.national",
+                    "amount_yuan": 200_000,
+                    "reasons": [],
+                },
+                "new": {
+                    "outcome": "awarded",
+                    "item": "a13.1.national",
+                    "amount_yuan": 250_000,
+                    "reasons": [],
+                },
+                "difference_yuan": 50_000,
+            }
+        ],
+        "old_total_yuan": 600_000,
+        "new_total_yuan": 650_000,
+        "difference_yuan": 50_000,
+        "old_total_wan": "60",
+        "new_total_wan": "65",
+        "difference_wan": "5",
+    }
+
+
+def test_json_is_deterministic(old: Path, new: Path, batch_file: Path) -> None:
+    """Two runs give byte-identical JSON."""
+    amend(new)
+    first = call("diff", old, new, "--claims", batch_file, "--format", "json")
+    assert first == call("diff", old, new, "--claims", batch_file, "--format", "json")
+
+
+def test_text_in_english(old: Path, new: Path) -> None:
+    """`--lang en` labels the text in English."""
+    amend(new)
+    _, out, _ = call("diff", old, new, "--lang", "en")
+    assert "new: from 2026-03-14: 20 万元 (200,000 yuan); from 2027-01-01: 25 万元" in out
+
+
+def test_missing_directory_exits_2(old: Path, tmp_path: Path) -> None:
+    """A rule directory that does not exist is bad input (exit 2)."""
+    code, _, err = call("diff", old, tmp_path / "nowhere")
+    assert code == 2
+    assert "not a directory of rule files" in err
+
+
+def test_invalid_rules_exit_2(old: Path, new: Path) -> None:
+    """Invalid new rules are bad input: every problem listed, exit 2."""
+    edit(new / "awards.yaml", AMOUNT_LINE, "      - {from: 2026-03-14, wan: 0}")
+    code, _, err = call("diff", old, new)
+    assert code == 2
+    assert "awards.yaml:" in err
+
+
+def test_bad_batch_exits_2(old: Path, new: Path, tmp_path: Path) -> None:
+    """An invalid --claims batch is bad input (exit 2), located."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BATCH.replace("kind: leading_enterprise", "kind: leading"), encoding="utf-8")
+    code, _, err = call("diff", old, new, "--claims", bad)
+    assert code == 2
+    assert "bad.yaml:" in err
