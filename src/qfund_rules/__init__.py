@@ -15,11 +15,14 @@ by any number of threads.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._yaml import Limits
+from .allocation import RoundError, RoundResult, run_round
 from .claims import Applicant, Batch, batch_from_data, batch_to_data, load_batch
 from .decision import Decision, Evaluation, TraceStep
 from .engine import evaluate
 from .errors import BatchError, LedgerError, Problem, QfundError, RuleFileError
 from .history import NO_HISTORY, History, StaticHistory
+from .ledger import MemoryLedger, SqliteLedger
 from .rules import RuleSet, load_rules
 
 try:
@@ -36,10 +39,15 @@ __all__ = [
     "Evaluation",
     "History",
     "LedgerError",
+    "Limits",
+    "MemoryLedger",
     "Problem",
     "QfundError",
+    "RoundError",
+    "RoundResult",
     "RuleFileError",
     "RuleSet",
+    "SqliteLedger",
     "StaticHistory",
     "TraceStep",
     "__version__",
@@ -48,4 +56,5 @@ __all__ = [
     "evaluate",
     "load_batch",
     "load_rules",
+    "run_round",
 ]
