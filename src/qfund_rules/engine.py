@@ -14,11 +14,11 @@ variable: the same batch and rules give the same decisions.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .claims import Applicant, Batch, ClaimBase, DraftingUnit, StandardClaim
+from .authorship import settle_authorship
+from .claims import Applicant, Batch, ClaimBase, StandardClaim
 from .conditions import failures
 from .decision import Decision, Evaluation, JSONValue, Outcome, TraceStep
 from .history import NO_HISTORY, History, applicant_key
@@ -198,103 +198,15 @@ def _match_step(item: CompiledItem, facts: Mapping[str, object], ok: bool) -> Tr
     return TraceStep("match", item.id, item.item.citation, result, read, zh, en)
 
 
-def _norm_name(name: str) -> str:
-    # rulings R7: NFKC folds （ into (, full-width letters into ASCII; whitespace is ignored.
-    return "".join(unicodedata.normalize("NFKC", name).split())
-
-
-def _unit_region(unit: DraftingUnit) -> str | None:
-    if unit.region:
-        return unit.region
-    return unit.uscc[2:8] if unit.uscc else None
-
-
 def _authorship(ctx: _Context, d: _Draft, claim: StandardClaim) -> None:
-    """第十三条 and rulings R7: who led, who took part, and which participant is paid."""
-    citation = ctx.rules.allocation.participation.citation
-    units = claim.drafting_units or ()
-    prefixes = ctx.prefixes
-    policy = ctx.rules.allocation.participation.policy
-    facts: dict[str, JSONValue] = {
-        "drafting_units": [u.name for u in units],
-        "lead_proof": claim.lead_proof,
-        "participation_policy": policy,
-    }
-    if not units:
-        if claim.lead_proof:
-            role, ok, reason = "lead", True, None
-            zh = "前言未列起草单位,已提供发布或归口单位出具的主导证明,认定为主导单位"
-            en = "the foreword names no drafting unit; a lead proof from the publisher is on file"
-        else:
-            role, ok, reason = "unproven", False, "lead_proof_missing"
-            zh = "前言未列起草单位,且未提供发布或归口单位出具的主导证明"
-            en = "the foreword names no drafting unit and no lead proof was provided"
-        d.facts["role"] = role
-        facts["role"] = role
-        d.authorship = TraceStep(
-            "authorship", "standard.authorship", citation, "pass" if ok else "fail", facts, zh, en
-        )
-        d.authorship_reason = reason
-        return
-    index = _find_applicant(d.applicant, units)
-    facts["position"] = None if index is None else index + 1
-    reason = None
-    if index is None:
-        role = "none"
-        zh = "申报单位不在标准前言的起草单位之列"
-        en = "the applicant is not among the drafting units in the foreword"
-        reason = "not_drafting_unit"
-    elif index == 0:
-        role = "lead"
-        zh = "申报单位为前言排序首位的起草单位,认定为主导单位"
-        en = "the applicant is the first drafting unit in the foreword: the lead"
-    else:
-        role = "participant"
-        hami = [
-            i
-            for i, u in enumerate(units)
-            if _is_hami(u, d.applicant if i == index else None, prefixes)
-        ]
-        start = 1 if policy == "foremost_after_lead" else 0
-        eligible = [i for i in hami if i >= start]
-        foremost = eligible[0] if eligible else None
-        facts["foremost_hami_position"] = None if foremost is None else foremost + 1
-        if foremost == index:
-            zh = f"申报单位排序第{index + 1}位,为排序最靠前的哈密市参与起草单位"
-            en = f"the applicant ranks {index + 1}: the foremost Hami participant"
-        else:
-            reason = "not_foremost_hami_participant"
-            shown = "无" if foremost is None else f"第{foremost + 1}位"
-            zh = f"申报单位排序第{index + 1}位,排序最靠前的哈密市起草单位为{shown}"
-            en = (
-                f"the applicant ranks {index + 1}; the foremost Hami unit ranks "
-                f"{'nowhere' if foremost is None else foremost + 1}"
-            )
-    d.facts["role"] = role
-    facts["role"] = role
-    d.authorship = TraceStep(
-        "authorship", "standard.authorship", citation, "fail" if reason else "pass", facts, zh, en
+    """第十三条 and rulings R7: settle the applicant's role, a fact the items then read."""
+    participation = ctx.rules.allocation.participation
+    found = settle_authorship(
+        d.applicant, claim, ctx.prefixes, participation.policy, participation.citation
     )
-    d.authorship_reason = reason
-
-
-def _find_applicant(applicant: Applicant, units: Sequence[DraftingUnit]) -> int | None:
-    # By USCC when both sides have one, else by normalised name; never fuzzy (rulings R7).
-    name = _norm_name(applicant.name)
-    for i, unit in enumerate(units):
-        if applicant.uscc and unit.uscc:
-            if unit.uscc == applicant.uscc:
-                return i
-        elif _norm_name(unit.name) == name:
-            return i
-    return None
-
-
-def _is_hami(unit: DraftingUnit, applicant: Applicant | None, prefixes: tuple[str, ...]) -> bool:
-    if unit.hami:
-        return True
-    region = _unit_region(unit) or (applicant.region if applicant else None)
-    return bool(region) and region.startswith(prefixes)  # type: ignore[union-attr]
+    d.facts["role"] = found.role
+    d.authorship = found.step
+    d.authorship_reason = found.reason
 
 
 def _mark_duplicates(drafts: Sequence[_Draft]) -> None:

@@ -1,0 +1,130 @@
+"""Authorship of a standard (第十三条, rulings R7): lead, participant, or neither.
+
+The lead (主导) is the drafting unit ranked first in the standard's 前言, or, when the
+前言 names none, the applicant with a proof from the publishing or responsible unit.
+Participation (参与) pays only the foremost Hami unit: among the units ranked second and
+below (``foremost_after_lead``), or in the whole list (``foremost_overall``). The applicant
+is found in the list by USCC when both sides have one, else by name after NFKC
+normalisation and whitespace removal; never fuzzily.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .claims import Applicant, DraftingUnit, StandardClaim
+from .decision import JSONValue, TraceStep
+
+__all__ = ["Authorship", "settle_authorship"]
+
+
+@dataclass(frozen=True, slots=True)
+class Authorship:
+    """The applicant's role for one standard, the reason it fails (if it does), and its step."""
+
+    role: str  # lead | participant | none | unproven: the derived fact items read
+    reason: str | None  # not_drafting_unit | lead_proof_missing | not_foremost_hami_participant
+    step: TraceStep
+
+
+def _norm_name(name: str) -> str:
+    # rulings R7: NFKC folds （ into (, full-width letters into ASCII; whitespace is ignored.
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def _unit_region(unit: DraftingUnit) -> str | None:
+    if unit.region:
+        return unit.region
+    return unit.uscc[2:8] if unit.uscc else None
+
+
+def settle_authorship(
+    applicant: Applicant,
+    claim: StandardClaim,
+    prefixes: tuple[str, ...],
+    policy: str,
+    citation: str,
+) -> Authorship:
+    """Who led, who took part, and whether this applicant is the participant paid.
+
+    ``prefixes`` are the division-code prefixes of Hami units, ``policy`` the participation
+    reading (``foremost_after_lead`` or ``foremost_overall``), ``citation`` the article.
+    """
+    units = claim.drafting_units or ()
+    facts: dict[str, JSONValue] = {
+        "drafting_units": [u.name for u in units],
+        "lead_proof": claim.lead_proof,
+        "participation_policy": policy,
+    }
+    if not units:
+        if claim.lead_proof:
+            role, ok, reason = "lead", True, None
+            zh = "前言未列起草单位,已提供发布或归口单位出具的主导证明,认定为主导单位"
+            en = "the foreword names no drafting unit; a lead proof from the publisher is on file"
+        else:
+            role, ok, reason = "unproven", False, "lead_proof_missing"
+            zh = "前言未列起草单位,且未提供发布或归口单位出具的主导证明"
+            en = "the foreword names no drafting unit and no lead proof was provided"
+        facts["role"] = role
+        result = "pass" if ok else "fail"
+        step = TraceStep("authorship", "standard.authorship", citation, result, facts, zh, en)
+        return Authorship(role, reason, step)
+    index = _find_applicant(applicant, units)
+    facts["position"] = None if index is None else index + 1
+    reason = None
+    if index is None:
+        role = "none"
+        zh = "申报单位不在标准前言的起草单位之列"
+        en = "the applicant is not among the drafting units in the foreword"
+        reason = "not_drafting_unit"
+    elif index == 0:
+        role = "lead"
+        zh = "申报单位为前言排序首位的起草单位,认定为主导单位"
+        en = "the applicant is the first drafting unit in the foreword: the lead"
+    else:
+        role = "participant"
+        hami = [
+            i
+            for i, u in enumerate(units)
+            if _is_hami(u, applicant if i == index else None, prefixes)
+        ]
+        start = 1 if policy == "foremost_after_lead" else 0
+        eligible = [i for i in hami if i >= start]
+        foremost = eligible[0] if eligible else None
+        facts["foremost_hami_position"] = None if foremost is None else foremost + 1
+        if foremost == index:
+            zh = f"申报单位排序第{index + 1}位,为排序最靠前的哈密市参与起草单位"
+            en = f"the applicant ranks {index + 1}: the foremost Hami participant"
+        else:
+            reason = "not_foremost_hami_participant"
+            shown = "无" if foremost is None else f"第{foremost + 1}位"
+            zh = f"申报单位排序第{index + 1}位,排序最靠前的哈密市起草单位为{shown}"
+            en = (
+                f"the applicant ranks {index + 1}; the foremost Hami unit ranks "
+                f"{'nowhere' if foremost is None else foremost + 1}"
+            )
+    facts["role"] = role
+    result = "fail" if reason else "pass"
+    step = TraceStep("authorship", "standard.authorship", citation, result, facts, zh, en)
+    return Authorship(role, reason, step)
+
+
+def _find_applicant(applicant: Applicant, units: Sequence[DraftingUnit]) -> int | None:
+    # By USCC when both sides have one, else by normalised name; never fuzzy (rulings R7).
+    name = _norm_name(applicant.name)
+    for i, unit in enumerate(units):
+        if applicant.uscc and unit.uscc:
+            if unit.uscc == applicant.uscc:
+                return i
+        elif _norm_name(unit.name) == name:
+            return i
+    return None
+
+
+def _is_hami(unit: DraftingUnit, applicant: Applicant | None, prefixes: tuple[str, ...]) -> bool:
+    if unit.hami:
+        return True
+    region = _unit_region(unit) or (applicant.region if applicant else None)
+    return region is not None and region.startswith(prefixes)
