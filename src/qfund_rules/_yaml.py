@@ -35,7 +35,7 @@ try:  # libyaml's parser is an order of magnitude faster when PyYAML has it.
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "StrictLoader", "read_yaml"]
+__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "StrictLoader", "read_bounded", "read_yaml"]
 
 Path_t = tuple[str | int, ...]
 
@@ -121,7 +121,7 @@ def read_yaml(
             size = Path(source).stat().st_size
             if size > limits.max_bytes:
                 return None, [_too_big(file, size, limits)]
-            raw = Path(source).read_bytes()
+            raw = read_bounded(Path(source), limits)
         except OSError as exc:
             return None, [Problem(file, None, None, (), f"cannot read file: {exc.strerror}")]
     if len(raw) > limits.max_bytes:
@@ -149,15 +149,42 @@ def read_yaml(
         at_col = mark.column + 1 if mark else None
         msg = f"not valid YAML: {exc.problem or exc.context}"
         return None, [Problem(file, at_line, at_col, (), msg)]
+    except yaml.reader.ReaderError as exc:
+        # PyYAML's text spans two lines and names "<unicode string>": say it here, once.
+        return None, [_reader_problem(file, text, exc)]
     except yaml.YAMLError as exc:
-        return None, [Problem(file, None, None, (), f"not valid YAML: {exc}")]
+        msg = " ".join(str(exc).split())
+        return None, [Problem(file, None, None, (), f"not valid YAML: {msg}")]
     return Document(file, data, builder.positions), builder.problems
 
 
+def _reader_problem(file: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character the YAML reader refuses, on one line and at its line number."""
+    # libyaml counts the position in UTF-8 bytes, the pure-Python reader in characters.
+    if exc.encoding == "unicode":
+        line = text.count("\n", 0, exc.position) + 1
+    else:
+        line = text.encode().count(b"\n", 0, exc.position) + 1
+    char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "?")
+    msg = f"not valid YAML: character U+{char:04X} is not allowed ({exc.reason})"
+    return Problem(file, line, None, (), msg)
+
+
+def read_bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of ``path``, but never more than one past ``limits.max_bytes``.
+
+    A device or a /proc file reports size 0 and may never end: reading it whole would
+    exhaust memory before the size check could refuse it.
+    """
+    with path.open("rb") as fh:
+        return fh.read(limits.max_bytes + 1)
+
+
 def _too_big(file: str, size: int, limits: Limits) -> Problem:
-    return Problem(
-        file, None, None, (), f"file is {size} bytes; the limit is {limits.max_bytes} bytes"
-    )
+    # A bounded read stops one byte past the limit: that count means "more than".
+    said = f"holds more than {limits.max_bytes}" if size == limits.max_bytes + 1 else f"is {size}"
+    limit = limits.max_bytes
+    return Problem(file, None, None, (), f"file {said} bytes; the limit is {limit} bytes")
 
 
 class _Builder:
@@ -167,7 +194,7 @@ class _Builder:
         self.file = file
         self.limits = limits
         self.positions: dict[Path_t, tuple[int, int]] = {}
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, weight, height
         self.aliases = 0
         self.nodes = 0
         self.problems: list[Problem] = []
@@ -195,7 +222,8 @@ class _Builder:
             loader.dispose()
 
     def _build_stream(self, loader: Any, events: Iterator[Any]) -> Any:
-        # A container under construction: [path, container, pending key or marker, weight]
+        # A container under construction:
+        # [path, container, pending key or marker, weight, anchor, height of its children]
         stack: list[list[Any]] = []
         result: Any = None
         documents = 0
@@ -210,10 +238,11 @@ class _Builder:
             if isinstance(event, yaml.DocumentEndEvent):
                 continue
             if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                path, container, _key, weight, anchor = stack.pop()
+                path, container, _key, weight, anchor, below = stack.pop()
                 value, done = container, True
+                result_height = below + 1
                 if anchor is not None:
-                    self.anchors[anchor] = (container, weight)
+                    self.anchors[anchor] = (container, weight, result_height)
                 result_weight = weight
             else:
                 path = self._child_path(stack)
@@ -226,16 +255,25 @@ class _Builder:
                         )
                     if event.anchor not in self.anchors:
                         raise self._refuse(event, path, f"unknown alias *{event.anchor}")
-                    value, result_weight = self.anchors[event.anchor]
+                    value, result_weight, result_height = self.anchors[event.anchor]
+                    # An alias nests its anchor's whole depth where it stands: a chain of
+                    # aliases must not build what the depth cap refuses to parse.
+                    if len(stack) + result_height > self.limits.max_depth:
+                        raise self._refuse(
+                            event,
+                            path,
+                            f"nesting deeper than {self.limits.max_depth} levels "
+                            f"(through the alias *{event.anchor})",
+                        )
                     self._count(event, path, result_weight)
                     done = True
                 elif isinstance(event, yaml.ScalarEvent):
                     value = self._scalar(loader, event, path)
                     self._record(path, event)
-                    result_weight = 1
+                    result_weight, result_height = 1, 0
                     self._count(event, path, 1)
                     if event.anchor is not None:
-                        self.anchors[event.anchor] = (value, 1)
+                        self.anchors[event.anchor] = (value, 1, 0)
                     done = True
                 elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                     is_map = isinstance(event, yaml.MappingStartEvent)
@@ -248,13 +286,14 @@ class _Builder:
                         )
                     self._count(event, path, 1)
                     self._record(path, event)
-                    stack.append([path, {} if is_map else [], _NO_KEY, 1, event.anchor])
+                    stack.append([path, {} if is_map else [], _NO_KEY, 1, event.anchor, 0])
                     continue
                 else:  # pragma: no cover - PyYAML emits no other event kinds
                     raise self._refuse(event, path, "unexpected YAML construct")
             if not stack:
                 result = value
                 continue
+            stack[-1][5] = max(stack[-1][5], result_height)
             self._attach(stack[-1], value, result_weight, event, done)
         return result
 
@@ -262,7 +301,7 @@ class _Builder:
     def _child_path(stack: list[list[Any]]) -> Path_t:
         if not stack:
             return ()
-        path, container, key, _weight, _anchor = stack[-1]
+        path, container, key, _weight, _anchor, _below = stack[-1]
         if isinstance(container, list):
             return (*path, len(container))
         if key is _NO_KEY:
@@ -270,7 +309,7 @@ class _Builder:
         return (*path, key)
 
     def _attach(self, frame: list[Any], value: Any, weight: int, event: Any, done: bool) -> None:
-        path, container, key, total, _anchor = frame
+        path, container, key, total, _anchor, _below = frame
         frame[3] = total + weight
         if isinstance(container, list):
             container.append(value)

@@ -27,6 +27,8 @@ class Authorship:
     role: str  # lead | participant | none | unproven: the derived fact items read
     reason: str | None  # not_drafting_unit | lead_proof_missing | not_foremost_hami_participant
     step: TraceStep
+    position: int | None = None  # the applicant's place in the 前言 (0: the lead)
+    hami_unit: bool = False  # whether the applicant's own unit there is a Hami unit
 
 
 def _norm_name(name: str) -> str:
@@ -108,7 +110,8 @@ def settle_authorship(
     facts["role"] = role
     result = "fail" if reason else "pass"
     step = TraceStep("authorship", "standard.authorship", citation, result, facts, zh, en)
-    return Authorship(role, reason, step)
+    hami_unit = index is not None and _is_hami(units[index], applicant, prefixes)
+    return Authorship(role, reason, step, index, hami_unit)
 
 
 def _find_applicant(applicant: Applicant, units: Sequence[DraftingUnit]) -> int | None:

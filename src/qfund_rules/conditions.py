@@ -197,7 +197,11 @@ def _check_value(
     if ordered and spec not in (int, dt.date):
         problems.append((path, f"fact {fact!r} cannot be ordered; use eq or ne"))
         return False
-    ok = isinstance(value, spec) and not (spec is int and isinstance(value, bool))
+    # bool is an int and datetime a date to Python, but neither compares as the fact does.
+    ok = isinstance(value, spec) and not (
+        (spec is int and isinstance(value, bool))
+        or (spec is dt.date and isinstance(value, dt.datetime))
+    )
     if not ok:
         problems.append((path, f"{value!r} is not a {spec.__name__}, as {fact!r} is"))
     return ok

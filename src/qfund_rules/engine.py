@@ -86,6 +86,8 @@ class _Draft:
     authorship_reason: str | None = None
     duplicate_of: str | None = None
     superseded: bool = False
+    position: int | None = None  # a standard claim's applicant in the 前言 (0: the lead)
+    hami_unit: bool = False  # whether that unit is a Hami unit (rulings R7)
 
     @property
     def key(self) -> str:
@@ -207,6 +209,7 @@ def _authorship(ctx: _Context, d: _Draft, claim: StandardClaim) -> None:
     d.facts["role"] = found.role
     d.authorship = found.step
     d.authorship_reason = found.reason
+    d.position, d.hami_unit = found.position, found.hami_unit
 
 
 def _mark_duplicates(drafts: Sequence[_Draft]) -> None:
@@ -586,7 +589,20 @@ def _highest_wins(rules: RuleSet, drafts: Sequence[_Draft]) -> None:
 
 
 def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> None:
-    """第十三条: participation pays one Hami unit per standard, even across claims."""
+    """第十三条: participation pays one Hami unit per standard, the foremost-ranked one.
+
+    A unit the 前言 prints without a code is a Hami unit only to its own applicant's claim
+    (rulings R7), so each claim's authorship step may settle on itself while another claim
+    on the standard shows a Hami applicant ranked before it. The foremost Hami position is
+    therefore taken over every claim on the standard, and only a participant there is paid.
+    """
+    participation = rules.allocation.participation
+    start = 1 if participation.policy == "foremost_after_lead" else 0
+    foremost: dict[str, int] = {}
+    for d in drafts:
+        if d.hami_unit and d.position is not None and d.position >= start:
+            subject = d.claim.subject or ""
+            foremost[subject] = min(d.position, foremost.get(subject, d.position))
     seen: dict[str, _Draft] = {}
     participants = [
         d
@@ -596,16 +612,31 @@ def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> N
         and not d.superseded
         and not d.refused
     ]
-    for d in sorted(participants, key=lambda d: d.order):
+    for d in sorted(participants, key=lambda d: (d.position or 0, d.order)):
         subject = d.claim.subject or ""
+        best = foremost.get(subject)
+        facts: dict[str, JSONValue]
+        if best is not None and best != d.position:
+            facts = {"standard_no": subject, "foremost_hami_position": best + 1}
+            d.step(
+                "authorship",
+                "standard.one_participant",
+                participation.citation,
+                False,
+                facts,
+                f"另一申报中排序第{best + 1}位的哈密市起草单位排序更靠前",
+                f"another claim shows a Hami unit ranked {best + 1}, before this applicant",
+                "not_foremost_hami_participant",
+            )
+            continue
         if subject not in seen:
             seen[subject] = d
             continue
-        facts: dict[str, JSONValue] = {"standard_no": subject, "paid_to": seen[subject].claim.id}
+        facts = {"standard_no": subject, "paid_to": seen[subject].claim.id}
         d.step(
             "authorship",
             "standard.one_participant",
-            rules.allocation.participation.citation,
+            participation.citation,
             False,
             facts,
             f"该标准的参与制定奖励已核给申报{seen[subject].claim.id}",

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-__all__ = ["YUAN_PER_WAN", "format_wan", "wan_to_yuan"]
+__all__ = ["MAX_WAN", "YUAN_PER_WAN", "format_wan", "wan_to_yuan"]
 
 YUAN_PER_WAN = 10_000
+# Amounts stay below 10**12 万元 (10**16 yuan): far beyond any budget, and few enough
+# digits (with two decimals) for Decimal's 28-digit arithmetic to stay exact.
+_MAX_WAN_DIGITS = 12
+MAX_WAN = 10**_MAX_WAN_DIGITS
 
 
 def wan_to_yuan(wan: int | Decimal) -> int:
@@ -21,15 +25,24 @@ def wan_to_yuan(wan: int | Decimal) -> int:
     if isinstance(wan, bool) or not isinstance(wan, int | Decimal):
         raise ValueError(f"expected a number of 万元, got {type(wan).__name__}")
     if isinstance(wan, int):
+        if abs(wan) >= MAX_WAN:
+            raise ValueError(_out_of_range(wan))
         return wan * YUAN_PER_WAN
     if not wan.is_finite():
         raise ValueError(f"{wan} is not a finite number of 万元")
+    # adjusted() reads the exponent without arithmetic, which 1E+999999999 would overflow.
+    if wan.adjusted() >= _MAX_WAN_DIGITS:
+        raise ValueError(_out_of_range(wan))
     exponent = wan.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise ValueError(
             f"{wan} 万元 has more than two decimals (the smallest step is 0.01 万元 = 100 yuan)"
         )
     return int(wan * YUAN_PER_WAN)
+
+
+def _out_of_range(wan: int | Decimal) -> str:
+    return f"{wan} 万元 is too large: amounts must be below {MAX_WAN} 万元"
 
 
 def format_wan(yuan: int) -> str:

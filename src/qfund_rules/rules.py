@@ -20,10 +20,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from ._validation import did_you_mean, problems_from_validation
-from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
+from ._yaml import DEFAULT_LIMITS, Document, Limits, read_bounded, read_yaml
 from .claims import CLAIM_TYPES, Batch, batch_from_data, load_batch
 from .conditions import (
     Condition,
@@ -174,6 +181,17 @@ class Validity(_Model):
     published_on: dt.date
     starts_after_days: int = Field(ge=0)
     years: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _period_fits_the_calendar(self) -> Validity:
+        # A slip such as 30000 days or 3000 years is a located error here, not an
+        # OverflowError from date arithmetic when the rules are used.
+        try:
+            start = self.published_on + dt.timedelta(days=self.starts_after_days)
+            start + relativedelta(years=self.years)
+        except (OverflowError, ValueError):
+            raise ValueError("the period in force runs past the year 9999") from None
+        return self
 
 
 class Eligibility(_Model):
@@ -412,7 +430,7 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
         path = root / name
         shown = str(path)
         try:
-            raw[name] = path.read_bytes()
+            raw[name] = read_bounded(path, limits)
         except OSError as exc:
             problems.append(Problem(shown, None, None, (), f"cannot read: {exc.strerror}"))
             continue
