@@ -8,6 +8,7 @@ the keys allowed at that place and suggests the closest one.
 from __future__ import annotations
 
 import difflib
+import reprlib
 import types
 import typing
 from collections.abc import Iterable
@@ -18,7 +19,18 @@ from pydantic import BaseModel, ValidationError
 from ._yaml import Document
 from .errors import Problem
 
-__all__ = ["allowed_keys", "did_you_mean", "problems_from_validation"]
+__all__ = ["allowed_keys", "did_you_mean", "problems_from_validation", "shown"]
+
+
+_SHORT = reprlib.Repr()  # keyword arguments arrived in Python 3.12
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxdict = 6
+_SHORT.maxlevel = 2
+
+
+def shown(value: object) -> str:
+    """A refused value as messages quote it: its repr, cut short when it is long."""
+    return _SHORT.repr(value)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -121,6 +133,6 @@ def problems_from_validation(
                 and "input" in err
                 and not isinstance(err["input"], dict | list)
             ):
-                msg = f"{msg} (got {err['input']!r})"
+                msg = f"{msg} (got {shown(err['input'])})"
         out.append(doc.problem(loc, msg))
     return out

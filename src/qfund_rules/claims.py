@@ -34,7 +34,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
-from ._validation import did_you_mean
+from ._validation import did_you_mean, shown
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .errors import BatchError, Problem, StandardNumberError
 from .standards import Level, parse_standard_number
@@ -78,7 +78,7 @@ def _date(value: object) -> object:
             return dt.date.fromisoformat(value)
         except ValueError as exc:
             raise _invalid(f"impossible date {value!r}: {exc}") from None
-    raise _invalid(f"expected a date (YYYY-MM-DD), got {value!r}")
+    raise _invalid(f"expected a date (YYYY-MM-DD), got {shown(value)}")
 
 
 def _division(value: object) -> object:
@@ -92,7 +92,7 @@ def _division(value: object) -> object:
 def _uscc(value: object) -> object:
     """A valid USCC (GB 32100-2015, rulings R3), compacted to its 18 characters."""
     if not isinstance(value, str):
-        raise _invalid(f"expected the USCC as a string, got {value!r}")
+        raise _invalid(f"expected the USCC as a string, got {shown(value)}")
     try:
         return str(stdnum_uscc.validate(value))
     except stdnum_errors.InvalidLength:
@@ -482,7 +482,7 @@ class _Checker:
         self, path: _Path, raw: object, applicant_ids: list[Any], default: dt.date | None
     ) -> ClaimBase | None:
         if not isinstance(raw, dict):
-            self._report(path, f"a claim must be a mapping, got {raw!r}")
+            self._report(path, f"a claim must be a mapping, got {shown(raw)}")
             return None
         ref = raw.get("applicant")
         if isinstance(ref, str) and ref not in applicant_ids:
@@ -565,7 +565,7 @@ def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
         return f"invalid value {given!r}{hint or ';'} allowed: {', '.join(allowed)}"
     if kind == "qfund" or isinstance(err["input"], dict | list):
         return err["msg"]
-    return f"{err['msg']}, got {err['input']!r}"
+    return f"{err['msg']}, got {shown(err['input'])}"
 
 
 def _keys(model: type[BaseModel]) -> list[str]:

@@ -227,7 +227,7 @@ class Ban(_Model):
 
     citation: Citation
     clause: Text
-    years: int = Field(ge=1)
+    years: int = Field(ge=1, le=100)
 
 
 class ExclusionsFile(_Model):
@@ -262,7 +262,7 @@ class Publicity(_Model):
 
     citation: Citation
     clause: str | None = None
-    days: int = Field(ge=1)
+    days: int = Field(ge=1, le=366)
 
 
 class SameQualification(_Model):
