@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ._yaml import Document
 from .errors import Problem
 
-__all__ = ["allowed_keys", "did_you_mean", "problems_from_validation", "shown"]
+__all__ = ["allowed_keys", "did_you_mean", "model_at", "problems_from_validation", "shown"]
 
 
 _SHORT = reprlib.Repr()  # keyword arguments arrived in Python 3.12
@@ -54,7 +54,7 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+def model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     """The model class whose mapping sits at ``loc`` below ``root``, when it can be found."""
     current: Any = root
     for part in loc:
@@ -109,7 +109,7 @@ def problems_from_validation(
             continue  # a sequence emptied by its own failing entries: those are the news
         kind = err["type"]
         if kind == "extra_forbidden":
-            parent = _model_at(root, loc[:-1])
+            parent = model_at(root, loc[:-1])
             key = str(loc[-1])
             if parent is not None:
                 allowed = allowed_keys(parent)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import types
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,7 +33,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
-from ._validation import did_you_mean, shown
+from ._validation import allowed_keys, did_you_mean, model_at, shown
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .errors import BatchError, Problem, StandardNumberError
 from .standards import Level, parse_standard_number
@@ -553,7 +552,7 @@ def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        allowed = sorted(_keys(_model_at(root, loc[:-1])))
+        allowed = sorted(allowed_keys(model_at(root, loc[:-1]) or root))
         hint = did_you_mean(key, allowed)
         return f"unknown field {key!r}{hint or ';'} allowed: {', '.join(allowed)}"
     if kind == "missing":
@@ -566,32 +565,3 @@ def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
     if kind == "qfund" or isinstance(err["input"], dict | list):
         return err["msg"]
     return f"{err['msg']}, got {shown(err['input'])}"
-
-
-def _keys(model: type[BaseModel]) -> list[str]:
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _inner(annotation: Any) -> list[Any]:
-    """The types an annotation may hold: Optional, unions and tuple items unwrapped."""
-    origin = typing.get_origin(annotation)
-    if origin is Annotated:
-        return _inner(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType, tuple):
-        return [t for arg in typing.get_args(annotation) for t in _inner(arg)]
-    return [annotation]
-
-
-def _model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel]:
-    """The model whose mapping sits at ``loc`` below ``root`` (list indexes skipped)."""
-    model = root
-    for part in loc:
-        for name, field in model.model_fields.items():
-            if part in (name, field.alias):
-                found = [t for t in _inner(field.annotation) if _is_model(t)]
-                model = found[0] if found else model
-    return model
-
-
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
