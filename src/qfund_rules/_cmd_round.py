@@ -146,10 +146,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
 
     f = actions.add_parser(
         "fraud",
-        help="record a fraud finding: revoke, claw back, ban for 3 years",
+        help="record a fraud finding: revoke, claw back, ban (第二十四条)",
         description="第二十四条: revoke the claim's award, record the clawback of what was "
-        "paid for it, and ban the applicant for the years of exclusions.yaml (claims "
-        "submitted in [found-on, found-on + 3 years) are rejected with `banned`).",
+        "paid for it, and ban the applicant for ban.years of exclusions.yaml (3 in the "
+        "shipped rules): claims submitted in [found-on, found-on + years) are rejected "
+        "with `banned`.",
     )
     _ledger_opt(f, "ledger file (must exist)")
     f.add_argument("--claim", required=True, metavar="ID", help="the committed claim's id")
