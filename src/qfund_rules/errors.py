@@ -28,6 +28,8 @@ def format_path(path: Sequence[str | int]) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not part or any(not ch.isprintable() or ch.isspace() for ch in part):
+            out += f"[{part!r}]"  # a key of spaces or control characters, shown escaped
         else:
             out += f".{part}" if out else part
     return out
