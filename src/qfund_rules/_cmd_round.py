@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from .allocation import RoundResult, run_round
 from .claims import load_batch
 from .decision import JSONValue, dumps
+from .durable_backend import evaluate_durable
 from .ledger import MemoryLedger, Record, SqliteLedger
 from .money import format_wan, wan_to_yuan
 from .rules import load_rules
@@ -110,6 +111,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         help="json (default, interchange.md) or a table for people",
     )
     _rules_opt(r)
+    r.add_argument(
+        "--backend",
+        choices=("native", "durable"),
+        default="native",
+        help="evaluator: native (default) or durable (durable-rules in a worker process, "
+        "to cross-check; never with --commit: only native decisions are recorded)",
+    )
 
     lg = sub.add_parser(
         "ledger",
@@ -182,6 +190,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
 
 
 def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.backend == "durable" and args.commit:
+        err.write(
+            "qfund: --backend durable cannot --commit: only the native engine's "
+            "decisions are recorded in a ledger\n"
+        )
+        return 2
+    evaluator = evaluate_durable if args.backend == "durable" else None
     rules = load_rules(args.rules)
     batch = load_batch(args.batch, industry_codes=rules.industry_codes)
     path: Path = args.ledger
@@ -210,7 +225,9 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 err.write(f"qfund: round {result.year} was already in {path}; nothing recorded\n")
         else:
-            result = run_round(rules, batch, ledger, budget_yuan=budget, publicity_start=start)
+            result = run_round(
+                rules, batch, ledger, budget_yuan=budget, publicity_start=start, evaluator=evaluator
+            )
             if result.recorded:
                 err.write(f"qfund: round {result.year} is in {path}; showing it as recorded\n")
     out.write(result.to_json() if args.format == "json" else _round_text(result))

@@ -18,15 +18,15 @@ Nothing is lost: in every round, carried in + awarded = paid + deferred + held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .claims import Batch
-from .decision import Allocation, Decision, JSONValue, dumps
+from .decision import Allocation, Decision, Evaluation, JSONValue, dumps
 from .engine import evaluate
 from .errors import LedgerError, QfundError
-from .history import applicant_key
+from .history import History, applicant_key
 from .ledger import Record, SqliteLedger
 from .rules import RuleSet
 
@@ -341,10 +341,13 @@ def run_round(
     *,
     budget_yuan: int | None = None,
     publicity_start: dt.date | None = None,
+    evaluator: Callable[[RuleSet, Batch, History], Evaluation] | None = None,
 ) -> RoundResult:
     """Evaluate ``batch`` against ``ledger`` and allocate the year's budget; write nothing.
 
-    ``budget_yuan`` defaults to the rule files' budget for ``batch.round``. A round already
+    ``budget_yuan`` defaults to the rule files' budget for ``batch.round``; ``evaluator``
+    to the native engine (the durable backend may stand in to cross-check, never to
+    commit). A round already
     committed with the same claims is read back from the ledger (``recorded=True``).
 
     Raises:
@@ -369,7 +372,7 @@ def run_round(
     if budget < 0:
         raise RoundError(f"the budget cannot be negative: {budget} yuan")
     base_head = ledger.head()[1]
-    evaluation = evaluate(rules, batch, ledger)
+    evaluation = (evaluator or evaluate)(rules, batch, ledger)
     policy = rules.allocation.allocation
     claims = {c.id: c for c in batch.claims}
     applicants = {a.id: a for a in batch.applicants}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import gc
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -20,7 +21,8 @@ from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from .casebook import run_cases
 from .claims import Batch, load_batch
-from .decision import JSONValue, dumps
+from .decision import Evaluation, JSONValue, dumps
+from .durable_backend import evaluate_durable
 from .engine import evaluate
 from .errors import InputError, QfundError, RuleFileError
 from .explain import explain, table
@@ -46,6 +48,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+def backend_opt(sp: argparse.ArgumentParser) -> None:
+    """Add ``--backend native|durable``: which evaluator decides (native by default)."""
+    sp.add_argument(
+        "--backend",
+        choices=("native", "durable"),
+        default="native",
+        help="evaluator: native (default, the one recorded in ledgers) or durable "
+        "(durable-rules in a worker process, to cross-check; needs the durable extra)",
+    )
 
 
 def rules_opt(sp: argparse.ArgumentParser) -> None:
@@ -116,6 +129,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     rules_opt(e)
     e.add_argument("--format", choices=("json", "text"), default="json")
     e.add_argument("--lang", choices=("zh", "en"), default="zh")
+    backend_opt(e)
 
     x = sub.add_parser(
         "explain",
@@ -265,7 +279,14 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = _rules(args)
-    evaluation = evaluate(rules, _batch(args, rules))
+    batch = _batch(args, rules)
+    evaluation: Evaluation
+    if args.backend == "durable":
+        # The second evaluator (issue 5): a worker process; DurableUnavailableError and
+        # DurableBackendError are QfundErrors, so they exit 2 with their message.
+        evaluation = evaluate_durable(rules, batch)
+    else:
+        evaluation = evaluate(rules, batch)
     out.write(evaluation.to_json() if args.format == "json" else table(evaluation, args.lang))
     return 0
 
@@ -312,4 +333,7 @@ _COMMANDS: dict[str, Handler] = {
 
 def main() -> None:
     """Console entry point: ``qfund``."""
+    # A short-lived process deciding a batch creates no reference cycles worth collecting;
+    # the cyclic collector's walks of a large batch cost more than the evaluation itself.
+    gc.disable()
     raise SystemExit(run())

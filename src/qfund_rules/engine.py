@@ -32,9 +32,20 @@ _SOFT_REASONS = frozenset({"top_up", "superseded_by_higher"})
 
 
 def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Evaluation:
-    """Decide every claim of ``batch`` under ``rules``, given earlier rounds' ``history``."""
-    applicants = {a.id: a for a in batch.applicants}
-    drafts = [_Draft(claim, applicants[claim.applicant]) for claim in batch.claims]
+    """Decide every claim of ``batch`` under ``rules``, given earlier rounds' ``history``.
+
+    Evaluation creates no reference cycles. On very large batches, most of the remaining
+    time is Python's cyclic collector walking the heap; the library leaves that
+    process-wide switch to its caller (the ``qfund`` command turns it off, bench/README.md).
+    """
+    applicants = {a.id: (a, applicant_key(a.id, a.uscc)) for a in batch.applicants}
+    drafts = []
+    for claim in batch.claims:
+        applicant, key = applicants[claim.applicant]
+        submitted = claim.submitted_on
+        assert submitted is not None  # resolved by the loader
+        # Ties are broken by submitted_on, then claim id (rulings R5, R10).
+        drafts.append(_Draft(claim, applicant, key, (submitted, claim.id)))
     ctx = _Context(rules, history)
     for draft in drafts:
         _derive(ctx, draft)
@@ -58,7 +69,18 @@ class _Context:
     immutable, the memo lives and dies with one ``evaluate`` call: no global state.
     """
 
-    __slots__ = ("effective_from", "effective_until", "history", "memo", "prefixes", "rules")
+    __slots__ = (
+        "clean",
+        "effective_from",
+        "effective_until",
+        "history",
+        "matches",
+        "memo",
+        "prefixes",
+        "reads",
+        "rules",
+        "texts",
+    )
 
     def __init__(self, rules: RuleSet, history: History) -> None:
         self.rules = rules
@@ -67,6 +89,15 @@ class _Context:
         self.effective_until = rules.effective_until
         self.prefixes = tuple(rules.exclusions.eligibility.hami_unit_prefixes)
         self.memo: dict[Hashable, TraceStep] = {}
+        self.reads: dict[str, tuple[str, ...]] = {}
+        self.texts: dict[str, tuple[str, str, str, str]] = {}
+        self.matches: dict[
+            tuple[object, ...], tuple[tuple[CompiledItem, ...], tuple[TraceStep, ...]]
+        ] = {}
+        self.clean: dict[
+            dt.date | None,
+            tuple[tuple[TraceStep, ...], Exclusion | None, tuple[TraceStep, ...]],
+        ] = {}
 
 
 @dataclass(slots=True)
@@ -75,13 +106,15 @@ class _Draft:
 
     claim: ClaimBase
     applicant: Applicant
+    key: str  # how the ledger knows the applicant (applicant_key)
+    order: tuple[dt.date, str]  # (submitted_on, claim id): the tie-break of rulings R5, R10
     facts: dict[str, object] = field(default_factory=dict)
     item: CompiledItem | None = None
     amount: int = 0
     reasons: list[str] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
     trace: list[TraceStep] = field(default_factory=list)
-    match_steps: list[TraceStep] = field(default_factory=list)
+    match_steps: Sequence[TraceStep] = ()
     authorship: TraceStep | None = None
     authorship_reason: str | None = None
     duplicate_of: str | None = None
@@ -89,16 +122,7 @@ class _Draft:
     position: int | None = None  # a standard claim's applicant in the 前言 (0: the lead)
     hami_unit: bool = False  # whether that unit is a Hami unit (rulings R7)
 
-    @property
-    def key(self) -> str:
-        return applicant_key(self.applicant.id, self.applicant.uscc)
-
-    @property
-    def order(self) -> tuple[dt.date, str]:
-        # Ties are broken by submitted_on, then claim id (rulings R5, R10).
-        submitted = self.claim.submitted_on
-        assert submitted is not None  # resolved by the loader
-        return (submitted, self.claim.id)
+    refused: bool = False  # a reason so far refuses the claim (not merely explains its award)
 
     def step(
         self,
@@ -116,14 +140,11 @@ class _Draft:
         if reason is not None:
             self.reject(reason, citation)
 
-    @property
-    def refused(self) -> bool:
-        """Whether a reason so far refuses the claim (not merely explains its award)."""
-        return any(r not in _SOFT_REASONS for r in self.reasons)
-
     def reject(self, reason: str, citation: str) -> None:
         if reason not in self.reasons:
             self.reasons.append(reason)
+            if reason not in _SOFT_REASONS:
+                self.refused = True
         self.cite(citation)
 
     def cite(self, citation: str) -> None:
@@ -170,21 +191,38 @@ def _derive(ctx: _Context, d: _Draft) -> None:
     d.facts = facts = d.claim.facts()
     if isinstance(d.claim, StandardClaim):
         _authorship(ctx, d, d.claim)
-    matched: list[CompiledItem] = []
-    memo = ctx.memo
-    for item in ctx.rules.by_kind.get(d.claim.kind, ()):
-        ok = item.predicate(facts)
-        if ok:
-            matched.append(item)
-        key = (item.id, *[facts.get(f) for f in item.reads])
-        step = memo.get(key)
-        if step is None:
-            step = memo[key] = _match_step(item, facts, ok)
-        d.match_steps.append(step)
-    if matched:
+    # The items that match, and the match steps, depend only on the facts the kind's
+    # conditions read: work them out once per distinct set of those values.
+    kind = d.claim.kind
+    reads = ctx.reads.get(kind)
+    if reads is None:
+        items = ctx.rules.by_kind.get(kind, ())
+        reads = ctx.reads[kind] = tuple(dict.fromkeys(f for i in items for f in i.reads))
+    key = (kind, *[facts.get(f) for f in reads])
+    found = ctx.matches.get(key)
+    if found is None:
+        found = ctx.matches[key] = _match(ctx, kind, facts)
+    matched, d.match_steps = found
+    if len(matched) == 1:
+        d.item = matched[0]
+    elif matched:
         # Overlapping conditions would be a rule-file slip; 就高不就低 still picks one.
         on = d.claim.achieved_on
         d.item = max(matched, key=lambda i: (i.amount_on(on) or 0, i.id))
+
+
+def _match(
+    ctx: _Context, kind: str, facts: Mapping[str, object]
+) -> tuple[tuple[CompiledItem, ...], tuple[TraceStep, ...]]:
+    """The items of ``kind`` that ``facts`` match, and a match step for every item."""
+    matched: list[CompiledItem] = []
+    steps: list[TraceStep] = []
+    for item in ctx.rules.by_kind.get(kind, ()):
+        ok = item.predicate(facts)
+        if ok:
+            matched.append(item)
+        steps.append(_match_step(item, facts, ok))
+    return tuple(matched), tuple(steps)
 
 
 def _match_step(item: CompiledItem, facts: Mapping[str, object], ok: bool) -> TraceStep:
@@ -237,8 +275,7 @@ def _decide(ctx: _Context, d: _Draft) -> None:
     _matching(ctx, d)
     if d.item is not None and d.item.item.first_time:
         _first_time(ctx, d)
-    for ex in ctx.rules.exclusions.exclusions:
-        _exclusion(ctx, ex, d)
+    _exclusions(ctx, d)
     _ban(ctx, d)
     if d.item is not None:
         _earlier_awards(ctx, d)
@@ -280,11 +317,12 @@ def _eligibility(ctx: _Context, d: _Draft) -> None:
     a = d.applicant
     type_ok = a.org_type in elig.org_types
     region_ok = a.region in elig.regions
-    facts: dict[str, JSONValue] = {"org_type": a.org_type, "region": a.region}
+    facts: dict[str, JSONValue]
     if type_ok and region_ok:
         key = ("eligible", a.org_type, a.region)
         step = ctx.memo.get(key)
         if step is None:
+            facts = {"org_type": a.org_type, "region": a.region}
             place = elig.regions[a.region or ""]
             zh = f"{elig.org_types[a.org_type]},注册地{place}({a.region}),属支持对象"
             en = f"{a.org_type} registered in {a.region}: within Hami, may apply"
@@ -294,6 +332,7 @@ def _eligibility(ctx: _Context, d: _Draft) -> None:
             )
         d.trace.append(step)
         return
+    facts = {"org_type": a.org_type, "region": a.region}
     why_zh, why_en = [], []
     if not type_ok:
         why_zh.append(f"单位类型{a.org_type}不在支持范围")
@@ -369,15 +408,19 @@ def _first_time(ctx: _Context, d: _Draft) -> None:
         "earlier_awards": [p.claim_id for p in earlier],
     }
     if declared is True and not earlier:
-        d.step(
-            "first_time",
-            item.id,
-            item.item.citation,
-            True,
-            facts,
-            "首次获得(新承担),账本中无同一资格的既往奖励",
-            "first time: declared, and no earlier award in the ledger",
-        )
+        key = ("first_time", item.id, scope)
+        step = ctx.memo.get(key)
+        if step is None:
+            step = ctx.memo[key] = TraceStep(
+                "first_time",
+                item.id,
+                item.item.citation,
+                "pass",
+                facts,
+                "首次获得(新承担),账本中无同一资格的既往奖励",
+                "first time: declared, and no earlier award in the ledger",
+            )
+        d.trace.append(step)
         return
     if declared is not True:
         zh, en = "申报未声明为首次获得", "the claim does not declare a first time"
@@ -385,6 +428,51 @@ def _first_time(ctx: _Context, d: _Draft) -> None:
         ids = ", ".join(p.claim_id for p in earlier)
         zh, en = f"账本中已有同一资格的奖励({ids})", f"the ledger already holds an award ({ids})"
     d.step("first_time", item.id, item.item.citation, False, facts, zh, en, "not_first_time")
+
+
+def _exclusions(ctx: _Context, d: _Draft) -> None:
+    """Every case of 第十七条; a claim no case can apply to shares its steps with its like."""
+    exclusions = ctx.rules.exclusions.exclusions
+    claim, a = d.claim, d.applicant
+    review = claim.review
+    clean = (
+        a.licensed
+        and not a.credit_listings
+        and not claim.other_support
+        and review.industrial_policy == "ok"
+        and review.related_to_quality
+        and review.other_violation is None
+    )
+    if not clean:
+        for ex in exclusions:
+            _exclusion(ctx, ex, d)
+        return
+    # Only the duplicate check reads this claim's own facts (its subject); every other
+    # step is the same for all clean claims submitted on the same day.
+    shared = ctx.clean.get(claim.submitted_on)
+    if shared is None:
+        start = len(d.trace)
+        for ex in exclusions:
+            _exclusion(ctx, ex, d)
+        steps = d.trace[start:]
+        at = next((i for i, ex in enumerate(exclusions) if ex.check == "duplicate_claim"), None)
+        if at is None:
+            ctx.clean[claim.submitted_on] = (tuple(steps), None, ())
+        else:
+            split = (tuple(steps[:at]), exclusions[at], tuple(steps[at + 1 :]))
+            ctx.clean[claim.submitted_on] = split
+        return
+    before, duplicate, after = shared
+    d.trace.extend(before)
+    if duplicate is not None:
+        if d.duplicate_of is not None:
+            _exclusion(ctx, duplicate, d)
+        else:
+            facts: dict[str, JSONValue] = {"duplicate_of": None, "subject": claim.subject}
+            zh, en = ctx.texts[duplicate.code][2:]
+            step = TraceStep("exclusion", duplicate.code, duplicate.citation, "pass", facts, zh, en)
+            d.trace.append(step)
+    d.trace.extend(after)
 
 
 def _exclusion(ctx: _Context, ex: Exclusion, d: _Draft) -> None:
@@ -426,11 +514,16 @@ def _exclusion(ctx: _Context, ex: Exclusion, d: _Draft) -> None:
     else:
         facts = {"review.other_violation": claim.review.other_violation}
         hit = claim.review.other_violation is not None
-    clause = ex.clause.rstrip(";。")
-    if hit:
-        zh, en = f"属于“{clause}”情形,不予奖励", f"excluded: {ex.code}"
-    else:
-        zh, en = f"不属于“{clause}”情形", f"not excluded under {ex.code}"
+    texts = ctx.texts.get(ex.code)
+    if texts is None:
+        clause = ex.clause.rstrip(";。")
+        texts = ctx.texts[ex.code] = (
+            f"属于“{clause}”情形,不予奖励",
+            f"excluded: {ex.code}",
+            f"不属于“{clause}”情形",
+            f"not excluded under {ex.code}",
+        )
+    zh, en = (texts[0], texts[1]) if hit else (texts[2], texts[3])
     d.step("exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None)
     if quick is not None and not hit:
         ctx.memo[quick] = d.trace[-1]
