@@ -1,0 +1,495 @@
+"""Benchmark: the native engine, the durable-rules backend and a hand-written reference.
+
+    python bench/run.py [--quick] [--json FILE] [--seed N]
+
+Batches are synthetic, seeded and built as already-parsed :class:`~qfund_rules.Batch`
+objects (YAML parsing is not timed): a realistic mix of all 13 claim kinds, exclusions,
+ineligible applicants, dates outside the period in force, and cross-claim cases (tiers of
+one qualification, duplicates, several applicants on one standard). Every figure is the
+median of several repeats. What is measured and what it means: bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import gc
+import itertools
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from reference import evaluate_reference
+from stdnum.cn import uscc as stdnum_uscc
+
+import qfund_rules as q
+from qfund_rules.claims import (
+    CLAIM_TYPES,
+    Applicant,
+    CreditListing,
+    DraftingUnit,
+    Review,
+)
+from qfund_rules.durable_backend import DurableWorker, durable_unavailable_reason
+from qfund_rules.history import PriorAward, StaticHistory
+from qfund_rules.ledger import SqliteLedger
+from qfund_rules.standards import parse_standard_number
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES_DIR = ROOT / "rules"
+
+# The issue's targets (issue 5): reported, never asserted.
+TARGET_NATIVE_CPS = 100_000
+TARGET_VS_DURABLE = 5.0
+TARGET_VS_REFERENCE = 2.0
+TARGET_LINEAR = 11.0
+TARGET_LEDGER = 1.2
+TARGET_LOAD_MS = 50.0
+TARGET_1M_MB = 2048.0
+
+HAMI = ("650500", "650502", "650521", "650522", "652201")
+ROUND_DAY, LATE = dt.date(2027, 3, 20), dt.date(2027, 4, 30)
+IN_FORCE = (dt.date(2026, 3, 14), dt.date(2029, 3, 13))
+# A realistic mix: standards and brand certifications dominate, county pilots are rare.
+KIND_WEIGHTS = {
+    "standard": 24, "xinjiang_brand": 14, "quality_award": 9, "qc_group": 9,
+    "quality_chain": 8, "leading_enterprise": 5, "cqo_case": 5, "cnas_accreditation": 5,
+    "testing_platform": 5, "standardization_pilot": 5, "technical_committee": 5,
+    "ccc_lab": 4, "quality_county": 2,
+}  # fmt: skip
+ENUMS: dict[str, dict[str, tuple[Any, ...]]] = {
+    "quality_county": {"stage": ("approved", "accepted")},
+    "quality_chain": {"recognition": ("key_project", "typical_case"),
+                      "level": ("national", "regional")},
+    "quality_award": {"award": ("china", "xinjiang", "hami"), "tier": ("winner", "nominee")},
+    "qc_group": {"level": ("national", "regional")},
+    "testing_platform": {"level": ("national", "regional")},
+    "standardization_pilot": {"level": ("national", "regional")},
+    "technical_committee": {"level": ("national", "regional"), "body": ("tc", "sc", "wg")},
+    "xinjiang_brand": {"event": ("first_certification", "new_product", "recertification")},
+}  # fmt: skip
+FIRST_TIME_KINDS = ("quality_award", "cnas_accreditation", "ccc_lab")
+OUTSIDE_UNITS = (("中国标准化研究院", "110108"), ("新疆维吾尔自治区标准化研究院", "650102"))
+STANDARD_PREFIXES = (("GB/T", 30), ("NB/T", 13), ("JB/T", 12), ("DB65/T", 20), ("T/XJAS", 20),
+                     ("Q/HMTS", 5))  # fmt: skip
+
+
+# --- synthetic batches ----------------------------------------------------------------
+
+
+def _uscc(region: str, serial: int) -> str:
+    body = f"91{region}MA{serial:07d}"
+    return body + str(stdnum_uscc.calc_check_digit(body))
+
+
+def _day(rnd: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rnd.randrange((end - start).days + 1))
+
+
+def synthetic_batch(n_claims: int, seed: int, rules: q.RuleSet) -> q.Batch:
+    """A resolved batch of ``n_claims`` claims, the same for the same seed."""
+    rnd = random.Random(seed)
+    applicants = []
+    for i in range(max(4, n_claims // 4)):
+        region = rnd.choice(HAMI) if rnd.random() < 0.95 else "650102"  # 5% outside Hami
+        uscc = _uscc(region, i) if rnd.random() < 0.4 else None
+        listings: tuple[CreditListing, ...] = ()
+        if rnd.random() < 0.02:  # on the dishonest list (第十七条第(二)项)
+            until = None if rnd.random() < 0.5 else dt.date(2027, 12, 31)
+            since = dt.date(2026, 1, 1)
+            listings = (CreditListing.model_construct(list="dishonest", from_=since, until=until),)
+        applicants.append(
+            Applicant.model_construct(
+                id=f"A{i:07d}", name=f"哈密测试{i:07d}有限公司",
+                org_type=rnd.choice(("enterprise", "enterprise", "enterprise",
+                                     "public_institution", "research_institute")),
+                region=region, uscc=uscc, licensed=rnd.random() >= 0.01,
+                credit_listings=listings,
+            )
+        )  # fmt: skip
+    standards = []
+    for s in range(max(2, n_claims // 20)):
+        prefix = rnd.choices([p for p, _ in STANDARD_PREFIXES], [w for _, w in STANDARD_PREFIXES])[
+            0
+        ]
+        number = parse_standard_number(
+            f"{prefix} {10000 + s}-{rnd.randint(2020, 2026)}", rules.industry_codes
+        )
+        members = rnd.sample(range(len(applicants)), k=rnd.randint(1, 3))
+        units: list[Any] = []
+        for m in members:
+            a = applicants[m]
+            units.append(
+                DraftingUnit.model_construct(name=a.name, region=a.region, uscc=a.uscc, hami=None)
+            )
+        for name, region in OUTSIDE_UNITS[: rnd.randint(0, 2)]:
+            units.insert(
+                rnd.randint(0, len(units)),
+                DraftingUnit.model_construct(name=name, region=region, uscc=None, hami=None),
+            )
+        if rnd.random() < 0.08:
+            units, members = [], members[:1]  # the 前言 names no drafting unit
+        standards.append((str(number), number.level, tuple(units), members))
+    claims: list[Any] = []
+    kinds, weights = list(KIND_WEIGHTS), list(KIND_WEIGHTS.values())
+    while len(claims) < n_claims:
+        cid = f"C{len(claims):07d}"
+        if claims and rnd.random() < 0.06:
+            # Cross-claim: another tier of an earlier claim's qualification, or the same again.
+            twin = rnd.choice(claims[-50:])
+            changes: dict[str, Any] = {"id": cid}
+            for fact, values in ENUMS.get(twin.kind, {}).items():
+                if fact in ("tier", "level", "body") and rnd.random() < 0.7:
+                    changes[fact] = rnd.choice(values)
+            claims.append(twin.model_copy(update=changes))
+            continue
+        kind = rnd.choices(kinds, weights)[0]
+        applicant = rnd.randrange(len(applicants))
+        outside = rnd.random() < 0.03  # achieved before or after the period in force
+        achieved = (
+            rnd.choice((dt.date(2025, 11, 3), dt.date(2029, 6, 1)))
+            if outside else _day(rnd, *IN_FORCE)
+        )  # fmt: skip
+        facts: dict[str, Any] = {
+            "id": cid, "kind": kind, "achieved_on": achieved,
+            "submitted_on": ROUND_DAY if rnd.random() < 0.8 else _day(rnd, ROUND_DAY, LATE),
+            "other_support": ("自治区首台(套)补助",) if rnd.random() < 0.03 else (),
+            "review": Review.model_construct(
+                industrial_policy="violates" if rnd.random() < 0.02 else "ok",
+                related_to_quality=rnd.random() >= 0.02,
+                other_violation="环保处罚" if rnd.random() < 0.01 else None,
+            ),
+            "objection": False,
+        }  # fmt: skip
+        for fact, values in ENUMS.get(kind, {}).items():
+            facts[fact] = rnd.choice(values)
+        if kind in FIRST_TIME_KINDS:
+            facts["first_time"] = rnd.random() < 0.95
+        if kind == "standard":
+            standard_no, level, drafting, members = rnd.choice(standards)
+            if rnd.random() < 0.85:
+                applicant = rnd.choice(members)
+            facts.update(
+                action="formulate" if rnd.random() < 0.85 else "revise", standard_no=standard_no,
+                level=level, drafting_units=drafting, subject=standard_no,
+                lead_proof=not drafting and rnd.random() < 0.7,
+            )  # fmt: skip
+        elif (
+            CLAIM_TYPES[kind].SUBJECT == "applicant" or facts.get("event") == "first_certification"
+        ):
+            facts["subject"] = applicants[applicant].id
+        else:
+            facts["subject"] = f"{kind}-{applicant}-{rnd.randrange(3)}"
+        facts["applicant"] = applicants[applicant].id
+        claims.append(CLAIM_TYPES[kind].model_construct(**facts))
+    return q.Batch.model_construct(
+        round=2027, submitted_on=ROUND_DAY, applicants=tuple(applicants), claims=tuple(claims)
+    )
+
+
+def filler_history(rows: int, seed: int, rules: q.RuleSet) -> StaticHistory:
+    """``rows`` earlier awards of applicants outside the batch (pure lookup cost)."""
+    rnd = random.Random(seed)
+    items = rules.items
+    awards: dict[tuple[str, str, str], list[PriorAward]] = {}
+    for r in range(rows):
+        item = rnd.choice(items)
+        key = (f"id:OLD{r % (rows // 3 + 1)}", item.item.family, f"subject-{r}")
+        awards.setdefault(key, []).append(PriorAward(f"R{r}", item.id, item.amounts_yuan[0], 2026))
+    return StaticHistory(awards)
+
+
+def filler_sqlite(rows: int, seed: int, rules: q.RuleSet, directory: Path) -> SqliteLedger:
+    """A ledger file whose look-up index holds ``rows`` awards of other applicants.
+
+    Rows go straight into the derived ``claims`` table the look-ups read (committing
+    ``rows`` real rounds would take longer than the whole benchmark); no record is written.
+    """
+    rnd = random.Random(seed)
+    ledger = SqliteLedger(directory / f"ledger-{rows}.db")
+    values = []
+    for r in range(rows):
+        item = rnd.choice(rules.items)
+        key = f"id:OLD{r % (rows // 3 + 1)}"
+        amount = item.amounts_yuan[0]
+        values.append(
+            (2026, f"R{r}", f"OLD{r}", key, item.item.family, f"subject-{r}", item.id, "awarded",
+             amount, r, "paid")
+        )  # fmt: skip
+    with ledger.transaction():
+        ledger._conn.executemany(  # the index table itself: see the docstring
+            "INSERT INTO claims (round, claim_id, applicant_id, applicant_key, family, subject,"
+            " item, outcome, amount_yuan, position, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            values,
+        )
+    return ledger
+
+
+# --- measuring --------------------------------------------------------------------------
+
+
+def median_seconds(fn: Callable[[], object], repeats: int) -> float:
+    """The median wall time of ``repeats`` calls, each after a full collection."""
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def interleaved(
+    rules: q.RuleSet, batch: q.Batch, histories: Sequence[q.History], repeats: int
+) -> list[float]:
+    """The median time of evaluating ``batch`` against each history, taken in turns."""
+    times: list[list[float]] = [[] for _ in histories]
+    for _ in range(repeats):
+        for i, history in enumerate(histories):
+            times[i].append(median_seconds(functools.partial(q.evaluate, rules, batch, history), 1))
+    return [statistics.median(t) for t in times]
+
+
+def rss_mb() -> float:
+    """The process's current resident set size."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def disagreements(a: q.Evaluation, b: q.Evaluation) -> int:
+    """Claims on which two evaluations differ in outcome, item, amount, reasons or citations."""
+
+    def key(d: q.Decision) -> tuple[object, ...]:
+        return (d.outcome, d.item, d.amount_yuan, sorted(d.reasons), sorted(d.citations))
+
+    return sum(key(x) != key(y) for x, y in zip(a.decisions, b.decisions, strict=True))
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return {
+        "cpu": cpu,
+        "nproc": os.cpu_count(),
+        "pinned_to_cpu": sorted(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "qfund_rules": q.__version__,
+    }
+
+
+def run(quick: bool, seed: int, collector: str = "off") -> dict[str, Any]:
+    """Every measurement; returns the JSON document."""
+    # One core, as the targets say; the durable worker inherits the same core.
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    if collector == "off":
+        # As the qfund command runs (cli.main): the library leaves this process-wide switch
+        # to its caller. Each timed repeat still starts after a full collection.
+        gc.disable()
+    rules = q.load_rules(RULES_DIR)
+    out: dict[str, Any] = {"machine": machine(), "quick": quick, "seed": seed, "gc": collector}
+
+    # The generator must build what the loader builds: round-trip a sample through it.
+    sample = synthetic_batch(2_000, seed, rules)
+    loaded = q.batch_from_data(q.batch_to_data(sample), industry_codes=rules.industry_codes)
+    if q.evaluate(rules, loaded).to_dict() != q.evaluate(rules, sample).to_dict():
+        raise SystemExit("bench: synthetic batches differ from what the loader makes of them")
+
+    out["rules_load_ms"] = 1000 * median_seconds(lambda: q.load_rules(RULES_DIR), 7)
+
+    side = 10_000 if quick else 50_000
+    batch = synthetic_batch(side, seed, rules)
+    native = q.evaluate(rules, batch)
+    reference = evaluate_reference(rules, batch)
+    t_native = median_seconds(lambda: q.evaluate(rules, batch), 5)
+    t_reference = median_seconds(lambda: evaluate_reference(rules, batch), 5)
+    out["side_by_side_claims"] = side
+    out["native_claims_per_s"] = side / t_native
+    out["reference_claims_per_s"] = side / t_reference
+    out["agreement"] = {"reference_vs_native": disagreements(native, reference)}
+    outcomes: dict[str, int] = {}
+    for d in native.decisions:
+        outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
+    out["mix"] = {
+        "outcomes": outcomes,
+        "reasons": sorted({r for d in native.decisions for r in d.reasons}),
+        "kinds": len({c.kind for c in batch.claims}),
+        "trace_steps_per_claim": sum(len(d.trace) for d in native.decisions) / side,
+    }
+    unavailable = durable_unavailable_reason()
+    if unavailable is None:
+        with DurableWorker() as worker:
+            start = time.perf_counter()
+            worker.request({"op": "ping"}, 120)
+            out["durable_startup_s"] = time.perf_counter() - start
+            durable = worker.evaluate(rules, batch, timeout=3600)
+            out["agreement"]["durable_vs_native"] = disagreements(native, durable)
+            t_durable = median_seconds(lambda: worker.evaluate(rules, batch, timeout=3600), 3)
+        out["durable_claims_per_s"] = side / t_durable
+        out["durable_worker_peak_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    else:
+        out["durable_claims_per_s"] = None
+        out["durable_unavailable"] = unavailable
+    del native, reference, batch
+
+    scaling = []
+    sizes = (1_000, 10_000, 100_000) if quick else (1_000, 10_000, 100_000, 1_000_000)
+    for n in sizes:
+        batch = synthetic_batch(n, seed + n, rules)
+        before = rss_mb()
+        q.evaluate(rules, batch)  # warm, and the memory an evaluation holds
+        repeats = 5 if n <= 10_000 else 3
+        seconds = median_seconds(functools.partial(q.evaluate, rules, batch), repeats)
+        scaling.append({"claims": n, "seconds": seconds, "claims_per_s": n / seconds})
+        if n == 100_000:
+            result = q.evaluate(rules, batch)
+            out["rss_mb_per_100k_claims"] = rss_mb() - before
+            del result
+        del batch
+        gc.collect()
+    out["scaling"] = scaling
+    if not quick:
+        out["peak_rss_mb_1m"] = peak_rss_mb()
+
+    ledger_claims, sizes = 10_000, (0, 10_000, 100_000)
+    batch = synthetic_batch(ledger_claims, seed + 7, rules)
+    with tempfile.TemporaryDirectory(prefix="qfund-bench-") as scratch:
+        histories: list[q.History] = [filler_history(n, seed + n, rules) for n in sizes]
+        ledgers = [filler_sqlite(n, seed + n, rules, Path(scratch)) for n in sizes]
+        # Sizes interleaved within each repeat, so that drift in the machine's speed falls
+        # on all of them alike.
+        memory = interleaved(rules, batch, histories, 7)
+        sqlite = interleaved(rules, batch, ledgers, 3)
+        for ledger in ledgers:
+            ledger.close()
+    ledger_scaling = [
+        {"ledger_rows": n, "claims_per_s": ledger_claims / t}
+        for n, t in zip(sizes, memory, strict=True)
+    ]
+    sqlite_scaling = [
+        {"ledger_rows": n, "claims_per_s": ledger_claims / t}
+        for n, t in zip(sizes, sqlite, strict=True)
+    ]
+    out["ledger_scaling"] = ledger_scaling
+    out["ledger_scaling_sqlite"] = sqlite_scaling
+    out["peak_rss_mb"] = peak_rss_mb()
+    out["targets"] = targets(out)
+    return out
+
+
+def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of the issue: the measured value, the goal, and whether it is met."""
+    native, durable = out["native_claims_per_s"], out["durable_claims_per_s"]
+    scaling = out["scaling"]
+    linear = max(b["seconds"] / a["seconds"] for a, b in itertools.pairwise(scaling))
+    ledger = out["ledger_scaling"]
+    rows: list[dict[str, Any]] = [
+        {"target": "native claims/s, full traces, one core", "value": native,
+         "goal": f">= {TARGET_NATIVE_CPS:,}", "met": native >= TARGET_NATIVE_CPS},
+        {"target": "native / durable speed", "value": None if durable is None else native / durable,
+         "goal": f">= {TARGET_VS_DURABLE:g}x",
+         "met": None if durable is None else native / durable >= TARGET_VS_DURABLE},
+        {"target": "native time / reference time", "value": out["reference_claims_per_s"] / native,
+         "goal": f"<= {TARGET_VS_REFERENCE:g}x",
+         "met": out["reference_claims_per_s"] / native <= TARGET_VS_REFERENCE},
+        {"target": "time for 10x the claims (worst step)", "value": linear,
+         "goal": f"<= {TARGET_LINEAR:g}x", "met": linear <= TARGET_LINEAR},
+        {"target": "100k ledger rows / empty ledger (time)",
+         "value": ledger[0]["claims_per_s"] / ledger[-1]["claims_per_s"],
+         "goal": f"<= {TARGET_LEDGER:g}x",
+         "met": ledger[0]["claims_per_s"] / ledger[-1]["claims_per_s"] <= TARGET_LEDGER},
+        {"target": "rule files loaded and validated (ms)", "value": out["rules_load_ms"],
+         "goal": f"<= {TARGET_LOAD_MS:g}", "met": out["rules_load_ms"] <= TARGET_LOAD_MS},
+    ]  # fmt: skip
+    peak = out.get("peak_rss_mb_1m")
+    rows.append(
+        {"target": "peak RSS with 1M claims (MB)", "value": peak, "goal": f"<= {TARGET_1M_MB:g}",
+         "met": None if peak is None else peak <= TARGET_1M_MB}
+    )  # fmt: skip
+    return rows
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "not measured"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+    return str(value)
+
+
+def report(out: dict[str, Any]) -> str:
+    """The figures as a table people read."""
+    m = out["machine"]
+    lines = [
+        f"qfund_rules {m['qfund_rules']} on {m['cpu']} (nproc {m['nproc']}, pinned to cpu "
+        f"{m['pinned_to_cpu']}), Python {m['python']}{' --quick' if out['quick'] else ''}, "
+        f"cyclic GC {out['gc']}",
+        "",
+        f"side by side, {out['side_by_side_claims']:,} claims, median of repeats:",
+    ]
+    lines += [
+        f"  {name:<10} {_shown(out[f'{name}_claims_per_s']):>12} claims/s"
+        for name in ("native", "durable", "reference")
+    ]
+    agreement = ", ".join(f"{k}: {v} differ" for k, v in out["agreement"].items())
+    lines += [f"  agreement  {agreement}", "", "native time against batch size:"]
+    for s in out["scaling"]:
+        lines.append(
+            f"  {s['claims']:>9,} claims  {s['seconds']:8.3f} s  {s['claims_per_s']:>10,.0f}/s"
+        )
+    lines.append("native against ledger size (10,000 claims): StaticHistory | SqliteLedger")
+    for a, b in zip(out["ledger_scaling"], out["ledger_scaling_sqlite"], strict=True):
+        lines.append(f"  {a['ledger_rows']:>9,} rows  {a['claims_per_s']:>10,.0f}/s | "
+                     f"{b['claims_per_s']:>8,.0f}/s")  # fmt: skip
+    lines += [
+        f"rules load and validate: {out['rules_load_ms']:.1f} ms",
+        f"peak RSS: {out['peak_rss_mb']:.0f} MB; an evaluation of 100k claims holds "
+        f"{out['rss_mb_per_100k_claims']:.0f} MB",
+        "",
+        f"{'target':<42} {'measured':>14} {'goal':>12}  met",
+    ]
+    for t in out["targets"]:
+        met = "-" if t["met"] is None else ("yes" if t["met"] else "NO")
+        lines.append(f"{t['target']:<42} {_shown(t['value']):>14} {t['goal']:>12}  {met}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="up to 100k claims; no 1M run")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
+    parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument(
+        "--gc",
+        choices=("off", "on"),
+        default="off",
+        help="the cyclic garbage collector during the run: off (default, as the qfund "
+        "command runs) or on (as a library caller that leaves it on)",
+    )
+    args = parser.parse_args(argv)
+    out = run(args.quick, args.seed, args.gc)
+    print(report(out), end="")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

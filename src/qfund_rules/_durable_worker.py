@@ -1,0 +1,1127 @@
+"""The durable-rules worker: compiles a rule set into a Rete ruleset and decides batches.
+
+This module runs in its own process (started by :mod:`qfund_rules.durable_backend`) and is
+the only code of qfund_rules that imports durable-rules. It imports nothing else of the
+package: it sees the rule set and the batches only as the JSON data the parent sends, and
+compiles every award item's raw ``when`` data into durable-rules conditions itself, so that
+a mistake in the native condition compiler cannot hide by being shared.
+
+A batch is decided in four rounds of facts asserted into one durable session:
+
+1. ``claim`` facts (a claim's facts plus the derived ``role``), ``listing`` and ``ban``
+   facts. Single-fact rules: validity (第二十八条), eligibility (第四条), authorship
+   (第十三条), one rule per award item (its compiled ``when``; a claim no item rule fired
+   on matches no item), the exclusions of 第十七条. Joins: a claim with its applicant's
+   credit listings, and with its applicant's bans (第二十四条).
+2. ``cand`` facts for claims that matched an item, ``prior`` facts for earlier awards.
+   Joins: two candidates for one item and subject (duplicates, 第十七条第(三)项); a
+   candidate with earlier awards of its qualification (首次, rulings R4; top-ups, R5).
+3. ``live`` facts for candidates nothing refused. Join: two of one qualification
+   (就高不就低, 第二十条第(二)项).
+4. ``part`` facts for participants still paid, ``unit`` facts for every claim whose own
+   unit is a Hami unit. Joins: a participant with a Hami unit of another claim on the same
+   standard ranked before it, and two participants on one standard (第十三条).
+
+Joins are on equality of interned keys only (durable's inequality joins crashed on Python
+3.12): which of two joined facts ranks first is compared in the action.
+
+durable-rules faults contained here: every action runs under a guard that records its
+exception (durable would swallow it into the session state, whose ``exception`` field is
+checked too); a disjunction fires once per satisfied branch, so findings are recorded
+once (and no rule negates a whole kind's conditions: its branches would number
+thousands); the host's two self-rearming timer threads are never started; the process
+ends with ``os._exit`` when stdin closes.
+
+Protocol: one JSON request per line on stdin, one JSON response per line on the original
+stdout; fd 1 is pointed at stderr first, so nothing durable prints corrupts the stream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from importlib.metadata import version
+from typing import Any, BinaryIO
+
+PROTOCOL = 1
+
+Fact = dict[str, Any]
+Expr = dict[str, Any]
+Message = Mapping[str, Mapping[str, Any]]
+Handler = Callable[["_Batch", Message], None]
+
+# Where each kind of step sits in a trace: the order of the native engine's steps.
+_VALIDITY, _ELIGIBILITY, _AUTHORSHIP, _MATCH, _AMOUNT, _FIRST_TIME = 0, 1, 2, 3, 4, 5
+_EXCLUSION, _BAN, _EARLIER, _HIGHEST, _PARTICIPANT = 10, 30, 31, 32, 33
+
+_ORDERED = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+_NEGATED = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
+_SOFT = frozenset({"top_up", "superseded_by_higher"})
+
+#: Trace messages (zh, en) by text key, formatted with the step's facts and words.
+_TEXT: Mapping[str, tuple[str, str]] = {
+    "validity.in_force": (
+        "取得日期{achieved_on}在本办法有效期内",
+        "achieved on {achieved_on}, while the measures are in force",
+    ),
+    "validity.outside": (
+        "取得日期{achieved_on}不在本办法有效期({effective_from}至{effective_until})内",
+        "achieved on {achieved_on}, outside the period in force "
+        "({effective_from} to {effective_until})",
+    ),
+    "eligibility.may_apply": (
+        "{org_type},注册地{region},属支持对象",
+        "{org_type} registered in {region}: may apply",
+    ),
+    "eligibility.refused": (
+        "{org_type},注册地{region},不属支持对象",
+        "{org_type} registered in {region}: not a unit 第四条 supports",
+    ),
+    "authorship": ("起草单位认定为{role}", "authorship: {role}"),
+    "match": ("符合“{title}”的条件", "meets the conditions of '{title_en}'"),
+    "amount": (
+        "适用“{clause}”,取得日适用金额{amount_yuan}元",
+        "'{title_en}' applies: {amount_yuan} yuan in force on the reference date",
+    ),
+    "none": ("没有与本申报相符的奖励事项", "no award item matches this claim"),
+    "none.authorship": (
+        "起草单位认定未通过,没有可适用的奖励事项",
+        "authorship not established, so no award item applies",
+    ),
+    "exclusion": ("属于“{clause}”情形,不予奖励", "excluded: {code}"),
+    "duplicate": ("与申报{duplicate_of}重复申报同一奖励事项", "duplicate of claim {duplicate_of}"),
+    "ban": ("因弄虚作假被取消申报资格({ban})", "banned for fraud ({ban})"),
+    "first_time.undeclared": ("申报未声明为首次获得", "the claim does not declare a first time"),
+    "first_time.earlier_award": (
+        "账本中已有同一资格的奖励{earlier_awards}",
+        "the ledger already holds an award: {earlier_awards}",
+    ),
+    "first_time.pass": (
+        "首次获得(新承担),未联结到既往奖励",
+        "first time: declared, and no earlier award joined",
+    ),
+    "top_up": (
+        "同一资格已获奖励{earlier_yuan}元,就高补差{amount_yuan}元",
+        "already paid {earlier_yuan} yuan for this qualification: top-up of {amount_yuan} yuan",
+    ),
+    "no_top_up": (
+        "同一资格已获奖励{earlier_yuan}元;本申报已不予奖励,不补差",
+        "already paid {earlier_yuan} yuan for this qualification; the claim is refused, "
+        "so there is no top-up",
+    ),
+    "already_awarded": (
+        "同一资格已获奖励{earlier_yuan}元,不重复奖励",
+        "already paid {earlier_yuan} yuan for this qualification",
+    ),
+    "superseded": (
+        "同一资格按就高不就低原则核拨申报{winner}({winner_item})",
+        "same qualification: the higher claim {winner} ({winner_item}) is paid instead",
+    ),
+    "authorship.foremost_elsewhere": (
+        "另一申报中排序第{foremost_hami_position}位的哈密市起草单位排序更靠前",
+        "another claim shows a Hami unit ranked {foremost_hami_position}, before this applicant",
+    ),
+    "one_participant": (
+        "该标准的参与制定奖励已核给申报{paid_to}",
+        "the participation award for this standard goes to {paid_to}",
+    ),
+}
+
+
+class RuleDataError(Exception):
+    """Raised when rule data cannot be compiled into durable-rules conditions."""
+
+
+class ActionError(Exception):
+    """Raised when rule actions failed or the rules contradicted themselves on a batch."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        self.errors = tuple(errors)
+        super().__init__(f"{len(self.errors)} error(s) in durable-rules actions")
+
+
+# --- conditions: raw `when` data -> durable-rules expressions --------------------------
+
+
+def fact_key(name: str) -> str:
+    """The property a claim fact holds ``name`` under (prefixed: no clash with our own)."""
+    return f"f_{name}"
+
+
+def encode_fact(value: object, spec: Mapping[str, Any]) -> object:
+    """A claim's fact value as durable compares it: dates as day ordinals."""
+    if value is not None and spec["type"] == "date":
+        if not isinstance(value, str):
+            raise RuleDataError(f"expected an ISO date, got {value!r}")
+        return dt.date.fromisoformat(value).toordinal()
+    return value
+
+
+def _constant(value: object, spec: Mapping[str, Any], where: str) -> object:
+    kind = spec["type"]
+    if kind == "date":
+        if isinstance(value, dict) and set(value) == {"$date"}:
+            return dt.date.fromisoformat(str(value["$date"])).toordinal()
+        raise RuleDataError(f"{where}: {value!r} is not a date")
+    if kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "str":
+        ok = isinstance(value, str)
+    else:
+        ok = value in spec["values"]
+    if not ok:
+        raise RuleDataError(f"{where}: {value!r} does not fit a {kind} fact")
+    return value
+
+
+def _flat(op: str, parts: Sequence[Expr]) -> Expr:
+    out: list[Expr] = []
+    for part in parts:
+        out.extend(part[op] if set(part) == {op} else [part])
+    return out[0] if len(out) == 1 else {op: out}
+
+
+def _and(parts: Sequence[Expr]) -> Expr:
+    return _flat("$and", parts)
+
+
+def _or(parts: Sequence[Expr]) -> Expr:
+    return _flat("$or", parts)
+
+
+def _absent(key: str) -> Expr:
+    # durable's $neq and orderings never match a missing property, whereas the condition
+    # language of the rule files holds a missing fact unequal to everything.
+    return {"$nex": {key: 1}}
+
+
+def compile_when(
+    data: object, facts: Mapping[str, Mapping[str, Any]], *, negate: bool = False, where: str = ""
+) -> Expr:
+    """Compile a raw ``when`` condition (or its negation) into a durable-rules expression.
+
+    durable has no ``not``: a negation is pushed down to the comparisons (De Morgan), and
+    each negated comparison also holds when the fact is missing.
+    """
+    if not isinstance(data, dict) or not data:
+        raise RuleDataError(f"{where}: a condition must be a non-empty mapping, got {data!r}")
+    keys = set(data)
+    if keys in ({"all"}, {"any"}):
+        (op,) = keys
+        parts = data[op]
+        if not isinstance(parts, list) or not parts:
+            raise RuleDataError(f"{where}.{op}: expected a non-empty list")
+        compiled = [
+            compile_when(p, facts, negate=negate, where=f"{where}.{op}[{i}]")
+            for i, p in enumerate(parts)
+        ]
+        return _and(compiled) if (op == "all") != negate else _or(compiled)
+    if keys == {"not"}:
+        return compile_when(data["not"], facts, negate=not negate, where=f"{where}.not")
+    name = data.get("fact")
+    if len(keys) != 2 or not isinstance(name, str) or name not in facts:
+        raise RuleDataError(f"{where}: not a comparison of a known fact: {data!r}")
+    (op,) = keys - {"fact"}
+    spec, key, value = facts[name], fact_key(name), data[op]
+    if op in ("eq", "ne"):
+        const = _constant(value, spec, where)
+        if (op == "eq") != negate:
+            return {key: const}
+        return _or([_absent(key), {"$neq": {key: const}}])
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise RuleDataError(f"{where}: '{op}' needs a non-empty list")
+        consts = [_constant(v, spec, where) for v in value]
+        if (op == "in") != negate:
+            return _or([{key: c} for c in consts])
+        return _or([_absent(key), _and([{"$neq": {key: c}} for c in consts])])
+    if spec["type"] not in ("int", "date"):
+        raise RuleDataError(f"{where}: fact {name!r} cannot be ordered")
+    if op == "between":
+        if not isinstance(value, list) or len(value) != 2:
+            raise RuleDataError(f"{where}: 'between' needs [FROM, TO]")
+        low, high = (_constant(v, spec, where) for v in value)
+        if not negate:
+            return _and([{"$gte": {key: low}}, {"$lte": {key: high}}])
+        return _or([_absent(key), {"$lt": {key: low}}, {"$gt": {key: high}}])
+    if op not in _ORDERED:
+        raise RuleDataError(f"{where}: unknown operator {op!r}")
+    const, durable_op = _constant(value, spec, where), _ORDERED[op]
+    if not negate:
+        return {durable_op: {key: const}}
+    return _or([_absent(key), {_NEGATED[durable_op]: {key: const}}])
+
+
+def _is(t: str, *more: Expr) -> Expr:
+    return _and([{"t": t}, *more])
+
+
+def _one(t: str, *more: Expr) -> list[Expr]:
+    """A single-fact rule over facts of type ``t``."""
+    return [{"m": _is(t, *more)}]
+
+
+def _has_or(expr: object) -> bool:
+    if isinstance(expr, dict):
+        return "$or" in expr or any(_has_or(v) for v in expr.values())
+    return isinstance(expr, list) and any(_has_or(v) for v in expr)
+
+
+def _join(left: Expr, right: Expr, key: str) -> list[Expr]:
+    """A two-fact Rete join on equality of ``key`` (never an inequality: see the module).
+
+    durable drops the join test of a condition whose ``$or`` comes before it (every
+    claim then joins every fact), so joined conditions are kept free of disjunctions.
+    """
+    if _has_or(left) or _has_or(right):
+        raise RuleDataError(f"a joined condition may not hold a disjunction: {right!r}")
+    return [{"x": left}, {"y": _and([right, {key: {"x": key}}])}]
+
+
+# --- dates, amounts and authorship, worked out here independently ----------------------
+
+
+def in_force(validity: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
+    """第二十八条, rulings R2: publication + N days, for Y years, last day included."""
+    days = dt.timedelta(days=int(validity["starts_after_days"]))
+    start = dt.date.fromisoformat(validity["published_on"]) + days
+    year = start.year + int(validity["years"])
+    try:
+        anniversary = start.replace(year=year)
+    except ValueError:  # from 29 February: the anniversary falls on 28 February
+        anniversary = start.replace(year=year, day=28)
+    return start, anniversary - dt.timedelta(days=1)
+
+
+def _amount_on(amounts: Sequence[tuple[int, int]], day: int) -> int:
+    """The amount in force on ``day`` (an ordinal); 0 before the first dated value."""
+    found = 0
+    for since, yuan in amounts:
+        if since <= day:
+            found = yuan
+    return found
+
+
+def _fold(name: str) -> str:
+    # rulings R7: names compared after NFKC (（ equals (), whitespace ignored.
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def authorship(
+    applicant: Mapping[str, Any],
+    units: Sequence[Mapping[str, Any]] | None,
+    lead_proof: bool,
+    prefixes: Sequence[str],
+    policy: str,
+) -> tuple[str, bool | None, int | None, int | None, bool]:
+    """Rulings R7: (role, foremost Hami participant?, place in the 前言 (0: the lead), the
+    foremost Hami unit's place, whether the applicant's own unit is a Hami unit)."""
+    if not units:
+        return ("lead" if lead_proof else "unproven"), None, None, None, False
+
+    def hami(i: int, own: bool) -> bool:
+        unit = units[i]
+        region = unit.get("region") or (unit["uscc"][2:8] if unit.get("uscc") else None)
+        if not region and own:  # a unit printed without a code: its own applicant's region
+            region = applicant.get("region")
+        return bool(unit.get("hami") or (region and str(region).startswith(tuple(prefixes))))
+
+    position = None
+    for i, unit in enumerate(units):
+        if applicant.get("uscc") and unit.get("uscc"):
+            hit = unit["uscc"] == applicant["uscc"]
+        else:
+            hit = _fold(str(unit["name"])) == _fold(str(applicant["name"]))
+        if hit:
+            position = i
+            break
+    if position is None:
+        return "none", None, None, None, False
+    own = hami(position, own=True)
+    if position == 0:
+        return "lead", None, 0, None, own
+    first = 1 if policy == "foremost_after_lead" else 0
+    foremost = next((i for i in range(first, len(units)) if hami(i, i == position)), None)
+    return "participant", foremost == position, position, foremost, own
+
+
+# --- one batch under evaluation --------------------------------------------------------
+
+
+class _Claim:
+    """A claim's data and what the rules found about it."""
+
+    def __init__(self, index: int, data: Mapping[str, Any], applicant: Mapping[str, Any]) -> None:
+        self.index, self.data, self.applicant = index, data, applicant
+        self.id: str = data["id"]
+        self.achieved = dt.date.fromisoformat(data["achieved_on"])
+        self.submitted = dt.date.fromisoformat(data["submitted_on"])
+        self.rank = 0
+        self.role: str | None = None
+        self.matches: set[str] = set()
+        self.item: Mapping[str, Any] | None = None
+        self.amount = 0
+        self.duplicate_of: _Claim | None = None
+        self.first_time_earlier: dict[int, str] = {}
+        self.prior: dict[int, Mapping[str, Any]] = {}
+        self.beaten_by: _Claim | None = None
+        self.paid_to: _Claim | None = None
+        self.position: int | None = None  # a standard claim's place in the 前言 (0: the lead)
+        self.hami_unit = False
+        self.foremost_elsewhere: int | None = None
+        self.rivals: list[_Claim] = []
+        self.superseded = False
+        self.seen: set[tuple[object, ...]] = set()
+        self.fired: list[str] = []
+        self.events: list[tuple[int, int, Fact, str | None, str | None]] = []
+
+    def once(self, *key: object) -> bool:
+        """True the first time ``key`` is seen: a disjunction fires once per branch."""
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def note(
+        self,
+        order: int,
+        rule: str,
+        citation: str,
+        facts: Mapping[str, Any],
+        reason: str | None = None,
+        *,
+        text: str | None = None,
+        result: str | None = None,
+        step: str | None = None,
+        cite: bool = False,
+        fired: bool = True,
+        words: Mapping[str, object] | None = None,
+    ) -> None:
+        """Record a step of the trace, and its reason and citation when it has one."""
+        zh, en = _TEXT[text or rule]
+        values = {**facts, **(words or {})}
+        trace = {
+            "step": step or ("match" if rule.startswith("item.") else rule.split(".", 1)[0]),
+            "rule": rule,
+            "citation": citation,
+            "result": result or ("fail" if reason else "pass"),
+            "facts": dict(facts),
+            "message_zh": zh.format_map(values),
+            "message_en": en.format_map(values),
+        }
+        if fired:
+            self.fired.append(rule)
+        shown = citation if reason is not None or cite else None
+        self.events.append((order, len(self.events), trace, reason, shown))
+
+    def refused(self) -> bool:
+        """Whether a reason other than a top-up or a supersession was found."""
+        return any(r is not None and r not in _SOFT for _, _, _, r, _ in self.events)
+
+    def decision(self, ruleset: str) -> Fact:
+        events = sorted(self.events, key=lambda e: (e[0], e[1]))
+        reasons = list(dict.fromkeys(e[3] for e in events if e[3] is not None))
+        citations = list(dict.fromkeys(e[4] for e in events if e[4] is not None))
+        hard = [r for r in reasons if r not in _SOFT]
+        outcome = "rejected" if hard else ("superseded" if self.superseded else "awarded")
+        summary = {
+            "step": "engine",
+            "rule": ruleset,
+            "citation": "第八条",
+            "result": outcome,
+            "facts": {"engine": "durable-rules", "rules_fired": list(dict.fromkeys(self.fired))},
+            "message_zh": "由 durable-rules 规则网络判定;未触发的规则即未发现该情形",
+            "message_en": "decided by the durable-rules network; a rule that did not fire "
+            "found nothing",
+        }
+        return {
+            "claim_id": self.id,
+            "applicant_id": self.applicant["id"],
+            "outcome": outcome,
+            "item": None if self.item is None else self.item["id"],
+            "amount_yuan": self.amount if outcome == "awarded" else 0,
+            "reasons": reasons,
+            "citations": citations,
+            "trace": [e[2] for e in events] + [summary],
+        }
+
+
+class _Batch:
+    """The state of one evaluation: claims by index, keys interned, errors collected."""
+
+    def __init__(self, job: Mapping[str, Any]) -> None:
+        applicants = {a["id"]: a for a in job["batch"]["applicants"]}
+        claims = job["batch"]["claims"]
+        self.claims = [_Claim(i, c, applicants[c["applicant"]]) for i, c in enumerate(claims)]
+        # Ties everywhere are broken by submitted_on, then claim id (rulings R5).
+        for rank, claim in enumerate(sorted(self.claims, key=lambda c: (c.submitted, c.id))):
+            claim.rank = rank
+        self.applicant_index = {a_id: i for i, a_id in enumerate(applicants)}
+        self.listings = [
+            (self.applicant_index[a["id"]], listing)
+            for a in applicants.values()
+            for listing in a["credit_listings"]
+        ]
+        self.prior: list[Mapping[str, Any]] = job["history"]["prior"]
+        self.bans: list[Mapping[str, Any]] = job["history"]["bans"]
+        self.keys: dict[tuple[object, ...], int] = {}
+        self.errors: list[str] = []
+
+    def key(self, *parts: object) -> int:
+        """A small integer standing for a composite key: durable joins on it."""
+        return self.keys.setdefault(parts, len(self.keys))
+
+    def claim(self, fact: Mapping[str, Any]) -> _Claim:
+        return self.claims[int(fact["ci"])]
+
+
+def _ordinal(iso: str) -> int:
+    return dt.date.fromisoformat(iso).toordinal()
+
+
+# --- the compiled rule set -------------------------------------------------------------
+
+
+def new_host() -> Any:
+    """A durable host whose two self-rearming timer threads are never started."""
+    from durable import engine as durable_engine  # noqa: PLC0415 - only ever in the worker
+
+    class QuietHost(durable_engine.Host):  # type: ignore[misc]
+        """durable.engine.Host without ``_run``: actions are driven synchronously here."""
+
+        def _run(self) -> None:
+            return None
+
+    return QuietHost()
+
+
+class Engine:
+    """One rule set compiled into one durable ruleset (its name unique in the process)."""
+
+    def __init__(self, program: Mapping[str, Any], host: Any, name: str) -> None:
+        self.program, self.host, self.name = program, host, name
+        self.current: _Batch | None = None
+        self.stray: list[str] = []
+        self.sessions = 0
+        self.start, self.until = in_force(program["validity"])
+        self.items = {i["id"]: i for i in program["items"]}
+        self.amounts = {
+            i["id"]: [(_ordinal(d), int(y)) for d, y in i["amounts"]] for i in program["items"]
+        }
+        self.scope = program["first_time"]["scope"]
+        self.handlers: dict[str, Handler] = {}
+        rules: dict[str, Fact] = {}
+        for rule, when, handler in self._rules():
+            if rule in rules:
+                raise RuleDataError(f"rule {rule!r} defined twice")
+            self.handlers[rule] = handler
+            rules[rule] = {"all": when, "run": self._action(rule)}
+        self.definition = rules
+        host.register_rulesets({name: rules})
+
+    def _action(self, rule: str) -> Callable[[Any], None]:
+        def action(c: Any) -> None:
+            batch = self.current
+            if batch is None:
+                self.stray.append(rule)
+                return
+            try:
+                self.handlers[rule](batch, c._m)
+            except BaseException:  # durable would swallow it into the session state
+                batch.errors.append(f"rule {rule}: {traceback.format_exc(limit=6)}")
+
+        return action
+
+    def _rules(self) -> list[tuple[str, list[Expr], Handler]]:
+        p = self.program
+        on, start, until = fact_key("achieved_on"), self.start.toordinal(), self.until.toordinal()
+        types = [{"org_type": t} for t in p["eligibility"]["org_types"]]
+        regions = [{"region": r} for r in p["eligibility"]["regions"]]
+        refused = _or([
+            _and([{"$neq": {"org_type": t["org_type"]}} for t in types]),
+            _and([{"$neq": {"region": r["region"]}} for r in regions]),
+            _absent("region"),
+        ])  # fmt: skip
+        validity, elig = p["validity"]["citation"], p["eligibility"]["citation"]
+        role = fact_key("role")
+        rules: list[tuple[str, list[Expr], Handler]] = [
+            (
+                "validity.in_force",
+                _one("claim", {"$gte": {on: start}}, {"$lte": {on: until}}),
+                self._finding(_VALIDITY, "validity.in_force", validity, None, self._dates),
+            ),
+            (
+                "validity.outside",
+                _one("claim", _or([{"$lt": {on: start}}, {"$gt": {on: until}}])),
+                self._finding(
+                    _VALIDITY, "validity.outside", validity, "outside_validity", self._dates
+                ),
+            ),
+            (
+                "eligibility.may_apply",
+                _one("claim", _or(types), _or(regions)),
+                self._finding(_ELIGIBILITY, "eligibility.may_apply", elig, None, self._who),
+            ),
+            (
+                "eligibility.refused",
+                _one("claim", refused),
+                self._finding(
+                    _ELIGIBILITY, "eligibility.refused", elig, "not_eligible_applicant", self._who
+                ),
+            ),
+        ]  # fmt: skip
+        cite13 = p["participation"]["citation"]
+        for name, expr, reason in (
+            ("lead", {role: "lead"}, None),
+            ("foremost_participant", _and([{role: "participant"}, {"foremost": True}]), None),
+            (
+                "other_participant",
+                _and([{role: "participant"}, {"foremost": False}]),
+                "not_foremost_hami_participant",
+            ),
+            ("not_drafting_unit", {role: "none"}, "not_drafting_unit"),
+            ("lead_proof_missing", {role: "unproven"}, "lead_proof_missing"),
+        ):
+            rule = f"authorship.{name}"
+            handler = self._finding(_AUTHORSHIP, rule, cite13, reason, self._role, "authorship")
+            rules.append((rule, _one("claim", expr), handler))
+        # No "no item" rule: the negation of a kind's conditions expands (durable works in
+        # disjunctive normal form) into thousands of branches, each firing on its own. That
+        # no item rule fired is read once round one is over.
+        for item in p["items"]:
+            facts = p["kinds"].get(item["kind"])
+            if facts is None:
+                raise RuleDataError(f"item {item['id']}: unknown kind {item['kind']!r}")
+            exprs = [{"kind": item["kind"]}]
+            if item["when"] is not None:
+                exprs.append(compile_when(item["when"], facts, where=f"items.{item['id']}.when"))
+            rules.append((f"item.{item['id']}", _one("claim", *exprs), self._match(item["id"])))
+        rules.extend(self._exclusion_rules())
+        claim, cand, live, part = {"t": "claim"}, {"t": "cand"}, {"t": "live"}, {"t": "part"}
+        rules += [
+            ("ban.active", _join(claim, {"t": "ban"}, "ak"), self._ban),
+            ("first_time.undeclared", _one("cand", {"ft": True}, {"decl": False}),
+             self._undeclared),
+            (
+                "first_time.earlier_award",
+                _join(_is("cand", {"ft": True}, {"decl": True}), {"t": "prior"}, "fk"),
+                self._first_time_earlier,
+            ),
+            ("same_qualification.earlier_award", _join(cand, {"t": "prior"}, "qk"), self._earlier),
+            ("same_qualification.highest", _join(live, live, "qk"), self._highest),
+            ("authorship.foremost_elsewhere", _join(part, {"t": "unit"}, "sk"),
+             self._foremost_elsewhere),
+            ("authorship.one_participant", _join(part, part, "sk"), self._one_paid),
+        ]  # fmt: skip
+        return rules
+
+    def _exclusion_rules(self) -> list[tuple[str, list[Expr], Handler]]:
+        single: Mapping[str, Expr] = {
+            "industrial_policy": {"industrial_policy": "violates"},
+            "unlicensed": {"licensed": False},
+            "other_support": {"$gt": {"other_support": 0}},
+            "unrelated": {"related_to_quality": False},
+            "other_violation": {"other_violation": True},
+        }
+        rules: list[tuple[str, list[Expr], Handler]] = []
+        for order, ex in enumerate(self.program["exclusions"]):
+            rule, check = f"exclusion.{ex['code']}", ex["check"]
+            words = {"clause": ex["clause"].rstrip(";。"), "code": ex["code"]}
+            if check in single:
+                found = self._finding(
+                    _EXCLUSION + order, rule, ex["citation"], ex["code"], self._review, "exclusion",
+                    words,
+                )  # fmt: skip
+                rules.append((rule, _one("claim", single[check]), found))
+            elif check == "credit_listing":
+                # One rule per list: a disjunction would break the join (see _join).
+                found = self._credit(_EXCLUSION + order, rule, ex["citation"], ex["code"], words)
+                for name in ex["lists"]:
+                    when = _join({"t": "claim"}, _is("listing", {"list": name}), "app")
+                    rules.append((f"{rule}.{name}", when, found))
+            elif check == "duplicate_claim":
+                rules.append((rule, _join({"t": "cand"}, {"t": "cand"}, "dk"), self._duplicate))
+            else:
+                raise RuleDataError(f"exclusion {ex['code']}: unknown check {check!r}")
+        return rules
+
+    # -- actions: each records what its rule found, once --------------------------------
+
+    def _finding(
+        self,
+        order: int,
+        rule: str,
+        citation: str,
+        reason: str | None,
+        read: Callable[[_Claim, Mapping[str, Any]], dict[str, Any]],
+        text: str | None = None,
+        words: Mapping[str, object] | None = None,
+    ) -> Handler:
+        """A single-fact rule's action: one trace step, with the rule's reason if any."""
+
+        def handler(b: _Batch, m: Message) -> None:
+            c = b.claim(m["m"])
+            if c.once(rule):
+                c.note(order, rule, citation, read(c, m["m"]), reason, text=text, words=words)
+
+        return handler
+
+    def _dates(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "achieved_on": c.data["achieved_on"],
+            "effective_from": self.start.isoformat(),
+            "effective_until": self.until.isoformat(),
+        }
+
+    def _who(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
+        return {"org_type": c.applicant["org_type"], "region": c.applicant["region"]}
+
+    def _role(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "role": fact[fact_key("role")],
+            "position": fact.get("position"),
+            "foremost_hami_position": fact.get("foremost_position"),
+            "participation_policy": self.program["participation"]["policy"],
+        }
+
+    def _review(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: fact[k] for k in _REVIEW_FACTS}
+
+    def _match(self, item_id: str) -> Handler:
+        def handler(b: _Batch, m: Message) -> None:
+            c = b.claim(m["m"])
+            if c.once("item", item_id):
+                c.matches.add(item_id)
+
+        return handler
+
+    def _credit(
+        self, order: int, rule: str, citation: str, code: str, words: Mapping[str, object]
+    ) -> Handler:
+        def handler(b: _Batch, m: Message) -> None:
+            c, listing = b.claim(m["x"]), m["y"]
+            on = c.submitted.toordinal()
+            # The listing's window is tested here: durable's inequality joins are not used.
+            if listing["from"] > on or ("until" in listing and on > listing["until"]):
+                return
+            if c.once(rule):
+                facts = {"submitted_on": c.data["submitted_on"], "listed_on": [listing["list"]]}
+                c.note(order, rule, citation, facts, code, text="exclusion", words=words)
+
+        return handler
+
+    def _duplicate(self, b: _Batch, m: Message) -> None:
+        first, later = b.claim(m["x"]), b.claim(m["y"])
+        if first.rank < later.rank and (
+            later.duplicate_of is None or first.rank < later.duplicate_of.rank
+        ):
+            later.duplicate_of = first
+
+    def _ban(self, b: _Batch, m: Message) -> None:
+        c, ban = b.claim(m["x"]), m["y"]
+        on = c.submitted.toordinal()
+        if ban["found"] <= on < ban["until"] and c.once("ban.active"):
+            row = b.bans[int(ban["bi"])]
+            facts = {
+                "submitted_on": c.data["submitted_on"],
+                "ban": f"{row['found_on']}..{row['until']}",
+            }
+            c.note(_BAN, "ban.active", self.program["ban"]["citation"], facts, "banned", text="ban")
+
+    def _undeclared(self, b: _Batch, m: Message) -> None:
+        c = b.claim(m["m"])
+        if c.item is not None and c.once("first_time.undeclared"):
+            facts = {"first_time": False, "scope": self.scope}
+            c.note(
+                _FIRST_TIME, "first_time.undeclared", c.item["citation"], facts, "not_first_time"
+            )
+
+    def _first_time_earlier(self, b: _Batch, m: Message) -> None:
+        prior = int(m["y"]["pi"])
+        b.claim(m["x"]).first_time_earlier[prior] = str(b.prior[prior]["claim_id"])
+
+    def _earlier(self, b: _Batch, m: Message) -> None:
+        prior = int(m["y"]["pi"])
+        b.claim(m["x"]).prior[prior] = b.prior[prior]
+
+    def _highest(self, b: _Batch, m: Message) -> None:
+        # 就高不就低: the highest amount wins; ties go to the earlier claim (rulings R5).
+        x, y = b.claim(m["x"]), b.claim(m["y"])
+        if (-x.amount, x.rank) < (-y.amount, y.rank) and (
+            y.beaten_by is None or (-x.amount, x.rank) < (-y.beaten_by.amount, y.beaten_by.rank)
+        ):
+            y.beaten_by = x
+
+    def _foremost_elsewhere(self, b: _Batch, m: Message) -> None:
+        part, unit = b.claim(m["x"]), m["y"]
+        best = part.foremost_elsewhere
+        if unit["pos"] < m["x"]["pos"] and (best is None or unit["pos"] < best):
+            part.foremost_elsewhere = int(unit["pos"])
+
+    def _one_paid(self, b: _Batch, m: Message) -> None:
+        b.claim(m["y"]).rivals.append(b.claim(m["x"]))
+
+    # -- evaluation --------------------------------------------------------------------
+
+    def evaluate(self, job: Mapping[str, Any]) -> list[Fact]:
+        """Decide one batch; raises :class:`ActionError` when any rule action failed."""
+        batch = _Batch(job)
+        self.sessions += 1
+        sid = f"s{self.sessions}"
+        self.current = batch
+        try:
+            rounds = (
+                (self._claims, self._settle_item),
+                (self._candidates, self._settle_candidate),
+                (self._live, self._settle_live),
+                (self._participants, self._settle_participant),
+            )
+            for make, settle in rounds:
+                facts = make(batch)
+                for fact in facts:
+                    fact["sid"] = sid
+                for i in range(0, len(facts), 2000):
+                    self.host.assert_facts(self.name, facts[i : i + 2000])
+                for claim in batch.claims:  # what the round's rules found, all facts being in
+                    settle(batch, claim)
+            if len(batch.claims) + len(batch.bans) + len(batch.listings):
+                state = self.host.get_state(self.name, sid)
+                if state.get("exception"):
+                    batch.errors.append(f"durable recorded: {state['exception']}")
+        finally:
+            self.current = None
+            if len(batch.claims) + len(batch.bans) + len(batch.listings):
+                self.host.delete_state(self.name, sid)
+        if batch.errors or self.stray:
+            raise ActionError([*batch.errors, *(f"stray action {s}" for s in self.stray)])
+        return [c.decision(self.name) for c in batch.claims]
+
+    def _settle_live(self, b: _Batch, c: _Claim) -> None:
+        w = c.beaten_by
+        if w is None or w.item is None:
+            return
+        facts = {
+            "winner": w.id,
+            "winner_item": w.item["id"],
+            "winner_amount_yuan": w.amount,
+            "amount_yuan": c.amount,
+        }
+        c.superseded = True
+        cite = self.program["same_qualification"]["citation"]
+        c.note(_HIGHEST, "same_qualification.highest", cite, facts, "superseded_by_higher",
+               text="superseded", result="superseded")  # fmt: skip
+
+    def _settle_participant(self, b: _Batch, c: _Claim) -> None:
+        cite = self.program["participation"]["citation"]
+        if c.foremost_elsewhere is not None:
+            facts = {
+                "standard_no": c.data["subject"],
+                "foremost_hami_position": c.foremost_elsewhere + 1,
+            }
+            c.note(_PARTICIPANT, "authorship.foremost_elsewhere", cite, facts,
+                   "not_foremost_hami_participant")  # fmt: skip
+            return
+        # Of the participants at the foremost place, the earliest claim is paid (R5's order).
+        order = (c.position, c.rank)
+        ahead = [
+            x for x in c.rivals if x.foremost_elsewhere is None and (x.position, x.rank) < order
+        ]
+        c.paid_to = min(ahead, key=lambda x: x.rank, default=None)
+        if c.paid_to is not None:
+            facts = {"standard_no": c.data["subject"], "paid_to": c.paid_to.id}
+            cite = self.program["participation"]["citation"]
+            c.note(_PARTICIPANT, "authorship.one_participant", cite, facts,
+                   "not_foremost_hami_participant", text="one_participant")  # fmt: skip
+
+    def _claims(self, b: _Batch) -> list[Fact]:
+        p = self.program
+        facts: list[Fact] = []
+        for c in b.claims:
+            d, a = c.data, c.applicant
+            fact: Fact = {
+                "id": f"c{c.index}",
+                "t": "claim",
+                "ci": c.index,
+                "kind": d["kind"],
+                "org_type": a["org_type"],
+                "licensed": bool(a["licensed"]),
+                "app": b.applicant_index[a["id"]],
+                "ak": b.key("applicant", a["key"]),
+                "industrial_policy": d["review"]["industrial_policy"],
+                "related_to_quality": bool(d["review"]["related_to_quality"]),
+                "other_violation": d["review"]["other_violation"] is not None,
+                "other_support": len(d["other_support"]),
+            }
+            if a["region"] is not None:
+                fact["region"] = a["region"]
+            if d["kind"] == "standard":
+                prefixes = p["eligibility"]["hami_unit_prefixes"]
+                policy = p["participation"]["policy"]
+                role, foremost, position, foremost_at, own = authorship(
+                    a, d["drafting_units"], bool(d["lead_proof"]), prefixes, policy
+                )
+                c.role = fact[fact_key("role")] = role
+                c.position, c.hami_unit = position, own
+                shown = {
+                    "foremost": foremost,
+                    "position": position,
+                    "foremost_position": foremost_at,
+                }
+                fact.update(
+                    {k: v + 1 if k != "foremost" else v for k, v in shown.items() if v is not None}
+                )
+            specs = p["kinds"][d["kind"]]
+            for name, value in d["facts"].items():
+                encoded = encode_fact(value, specs[name])
+                if encoded is not None:
+                    fact[fact_key(name)] = encoded
+            facts.append(fact)
+        for i, (app, listing) in enumerate(b.listings):
+            lf = {"id": f"l{i}", "t": "listing", "app": app, "list": listing["list"]}
+            lf["from"] = _ordinal(listing["from"])
+            if listing["until"]:
+                lf["until"] = _ordinal(listing["until"])
+            facts.append(lf)
+        for i, ban in enumerate(b.bans):
+            ak = b.key("applicant", ban["key"])
+            found, until = _ordinal(ban["found_on"]), _ordinal(ban["until"])
+            facts.append(
+                {"id": f"b{i}", "t": "ban", "bi": i, "ak": ak, "found": found, "until": until}
+            )
+        return facts
+
+    def _settle_item(self, b: _Batch, c: _Claim) -> None:
+        """The matched item (the highest amount when several match), or why none does."""
+        kind = c.data["kind"]
+        checked = [r for r in c.fired if r.startswith(("validity.", "eligibility."))]
+        if len(checked) != 2:
+            b.errors.append(f"claim {c.id}: validity and eligibility rules fired {checked}")
+        day = c.achieved.toordinal()
+        for item_id in sorted(c.matches):
+            item = self.items[item_id]
+            facts = {"kind": kind, "amount_yuan": _amount_on(self.amounts[item_id], day)}
+            words = {"title": item["title_zh"], "title_en": item["title_en"]}
+            c.note(_MATCH, f"item.{item_id}", item["citation"], facts, text="match",
+                   result="match", words=words)  # fmt: skip
+        if c.matches:
+            best = max(c.matches, key=lambda i: (_amount_on(self.amounts[i], day), i))
+            c.item = item = self.items[best]
+            c.amount = _amount_on(self.amounts[best], day)
+            facts = {"item": best, "achieved_on": c.data["achieved_on"], "amount_yuan": c.amount}
+            words = {"clause": item["clause"], "title_en": item["title_en"]}
+            c.note(_AMOUNT, f"item.{best}", item["citation"], facts, text="amount", step="amount",
+                   cite=True, fired=False, words=words)  # fmt: skip
+            return
+        kinds = self.program["items"]
+        articles = sorted({i["citation"].split("条")[0] + "条" for i in kinds if i["kind"] == kind})
+        cite = articles[0] if len(articles) == 1 else "第八条"
+        rule = "item.none"  # no item rule fired: the absence of activations is the finding
+        # Authorship already failed and says why; "no item" would only repeat it.
+        if any(order == _AUTHORSHIP and r is not None for order, _, _, r, _ in c.events):
+            c.note(_MATCH, rule, cite, {"kind": kind}, text="none.authorship", fired=False)
+        else:
+            c.note(_MATCH, rule, cite, {"kind": kind}, "no_matching_item", text="none", fired=False)
+
+    def _qualification(self, b: _Batch, c: _Claim, item: Mapping[str, Any]) -> int:
+        return b.key("q", c.applicant["key"], item["family"], c.data["subject"])
+
+    def _candidates(self, b: _Batch) -> list[Fact]:
+        facts: list[Fact] = []
+        for c in b.claims:
+            if c.item is None:
+                continue
+            item, key, subject = c.item, c.applicant["key"], c.data["subject"]
+            only = item["id"] if self.scope == "item" else ""
+            facts.append(
+                {
+                    "id": f"k{c.index}",
+                    "t": "cand",
+                    "ci": c.index,
+                    "dk": b.key("d", key, item["id"], subject),
+                    "qk": self._qualification(b, c, item),
+                    "fk": b.key("f", key, item["family"], subject, only),
+                    "ft": bool(item["first_time"]),
+                    "decl": c.data["facts"].get("first_time", True) is True,
+                }
+            )
+        for i, row in enumerate(b.prior):
+            only = row["item"] if self.scope == "item" else ""
+            qk = b.key("q", row["key"], row["family"], row["subject"])
+            fk = b.key("f", row["key"], row["family"], row["subject"], only)
+            facts.append({"id": f"p{i}", "t": "prior", "pi": i, "qk": qk, "fk": fk})
+        return facts
+
+    def _settle_candidate(self, b: _Batch, c: _Claim) -> None:
+        item = c.item
+        if item is None:
+            return
+        if item["first_time"] and c.first_time_earlier:
+            ids = [c.first_time_earlier[k] for k in sorted(c.first_time_earlier)]
+            facts = {"earlier_awards": ids, "scope": self.scope}
+            c.note(_FIRST_TIME, "first_time.earlier_award", item["citation"], facts,
+                   "not_first_time")  # fmt: skip
+        elif item["first_time"] and "first_time.undeclared" not in c.fired:
+            c.note(_FIRST_TIME, "first_time.no_earlier_award", item["citation"],
+                   {"scope": self.scope}, text="first_time.pass", fired=False)  # fmt: skip
+        dup = next((e for e in self.program["exclusions"] if e["check"] == "duplicate_claim"), None)
+        if dup is not None and c.duplicate_of is not None:
+            order = _EXCLUSION + self.program["exclusions"].index(dup)
+            facts = {"duplicate_of": c.duplicate_of.id, "subject": c.data["subject"]}
+            c.note(order, f"exclusion.{dup['code']}", dup["citation"], facts, dup["code"],
+                   text="duplicate")  # fmt: skip
+        if not c.prior:
+            return
+        paid = sum(int(r["amount_yuan"]) for r in c.prior.values())
+        sq = self.program["same_qualification"]
+        facts = {
+            "earlier_awards": [str(c.prior[k]["claim_id"]) for k in sorted(c.prior)],
+            "earlier_yuan": paid,
+            "amount_yuan": c.amount,
+            "policy": sq["policy"],
+        }
+        rule = "same_qualification.earlier_award"
+        if sq["policy"] == "top_up" and c.amount > paid and c.refused():
+            # A top-up is a way of paying (rulings R5): a refused claim gets none.
+            c.note(_EARLIER, rule, sq["citation"], facts, text="no_top_up", result="skip")
+        elif sq["policy"] == "top_up" and c.amount > paid:
+            c.amount -= paid
+            facts["amount_yuan"] = c.amount
+            c.note(_EARLIER, rule, sq["citation"], facts, "top_up", text="top_up", result="top_up")
+        else:
+            c.note(_EARLIER, rule, sq["citation"], facts, "already_awarded", text="already_awarded")
+
+    def _live(self, b: _Batch) -> list[Fact]:
+        return [
+            {"id": f"v{c.index}", "t": "live", "ci": c.index, "qk": self._qualification(b, c, i)}
+            for c in b.claims
+            if (i := c.item) is not None and not c.refused()
+        ]
+
+    def _participants(self, b: _Batch) -> list[Fact]:
+        # 第十三条: the participant paid is the foremost Hami unit over every claim on the
+        # standard (a unit printed without a code is Hami only to its own applicant's claim).
+        start = 1 if self.program["participation"]["policy"] == "foremost_after_lead" else 0
+        facts: list[Fact] = []
+        for c in b.claims:
+            if c.position is None:
+                continue
+            sk, pos = b.key("s", c.data["subject"]), c.position
+            if c.hami_unit and pos >= start:
+                facts.append(
+                    {"id": f"u{c.index}", "t": "unit", "ci": c.index, "sk": sk, "pos": pos}
+                )
+            paid = c.item is not None and c.role == "participant"
+            if paid and not c.superseded and not c.refused():
+                facts.append(
+                    {"id": f"s{c.index}", "t": "part", "ci": c.index, "sk": sk, "pos": pos}
+                )
+        return facts
+
+
+_REVIEW_FACTS = (
+    "industrial_policy",
+    "licensed",
+    "other_support",
+    "related_to_quality",
+    "other_violation",
+)
+
+
+# --- the process ------------------------------------------------------------------------
+
+
+class Worker:
+    """Answers requests; keeps one compiled engine per rule-set sha256 for its lifetime."""
+
+    def __init__(self, host: Any) -> None:
+        self.host = host
+        self.engines: dict[str, tuple[str, Engine]] = {}
+        self.compiled = 0
+
+    def engine(self, program: Mapping[str, Any]) -> Engine:
+        """The engine of ``program``, compiled on first use under a process-unique name."""
+        sha = str(program["sha256"])
+        text = json.dumps(program, sort_keys=True)
+        cached = self.engines.get(sha)
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        # A registered ruleset can never be unloaded or replaced: a new one gets a new name.
+        self.compiled += 1
+        engine = Engine(program, self.host, f"qfund_{sha[:16]}_{self.compiled}")
+        self.engines[sha] = (text, engine)
+        return engine
+
+    def handle(self, request: Mapping[str, Any]) -> Fact:
+        """One response for one request."""
+        op = request.get("op")
+        if op == "evaluate":
+            started = time.perf_counter()
+            try:
+                engine = self.engine(request["program"])
+            except RuleDataError as exc:
+                return {"ok": False, "kind": "rules", "message": str(exc), "errors": []}
+            try:
+                results = [engine.evaluate(job) for job in request["jobs"]]
+            except ActionError as exc:
+                return {"ok": False, "kind": "actions", "message": str(exc), "errors": exc.errors}
+            seconds = time.perf_counter() - started
+            return {"ok": True, "ruleset": engine.name, "seconds": seconds, "results": results}
+        if op == "ping":
+            return {"ok": True}
+        # Test hooks: fail the ways durable-rules can, so that containment can be shown.
+        if op == "_segfault":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if op == "_hang":
+            time.sleep(3600)
+        return {"ok": False, "kind": "protocol", "message": f"unknown op {op!r}", "errors": []}
+
+
+def _send(out: BinaryIO, message: Mapping[str, Any]) -> None:
+    out.write(json.dumps(message, ensure_ascii=False).encode() + b"\n")
+    out.flush()
+
+
+def main() -> int:
+    """Serve requests until stdin closes."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed (by durable or its C code) goes to stderr
+    sys.stdout = sys.stderr
+    try:
+        host = new_host()
+        durable_version = version("durable-rules")
+    except BaseException as exc:  # an ImportError, a broken build: report it, plainly
+        _send(out, {"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+        return 3
+    python = sys.version.split()[0]
+    _send(out, {"ready": True, "protocol": PROTOCOL, "durable": durable_version, "python": python})
+    worker = Worker(host)
+    for line in sys.stdin.buffer:
+        if not line.strip():
+            continue
+        try:
+            response = worker.handle(json.loads(line))
+        except Exception:
+            errors = [traceback.format_exc(limit=8)]
+            response = {
+                "ok": False,
+                "kind": "internal",
+                "message": "worker failure",
+                "errors": errors,
+            }
+        _send(out, response)
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stderr.flush()
+    os._exit(code)  # durable's threads, had any been started, must not keep us alive

@@ -1,0 +1,502 @@
+"""The durable-rules backend: agreement with the native engine, and durable's faults contained.
+
+Most tests talk to a worker process, as callers do. A few open the worker's engine in this
+process to reach what a process boundary hides (an action that raises, the condition
+compiler, the ruleset registry); those need durable-rules importable here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import qfund_rules as q
+from qfund_rules import durable_backend as db
+from qfund_rules.claims import CLAIM_TYPES
+from qfund_rules.cli import run
+from qfund_rules.conditions import FactSpec, holds, parse_condition
+from qfund_rules.decision import REASON_CODES
+from qfund_rules.durable_backend import (
+    DurableBackendError,
+    DurableUnavailableError,
+    DurableWorker,
+    durable_unavailable_reason,
+    evaluate_durable,
+)
+from qfund_rules.history import BanRecord, PriorAward, StaticHistory, applicant_key
+
+from .conftest import EXAMPLES_DIR, RULES_DIR
+
+_UNAVAILABLE = durable_unavailable_reason()
+needs_durable = pytest.mark.skipif(_UNAVAILABLE is not None, reason=_UNAVAILABLE or "")
+# durable-rules calls datetime.utcfromtimestamp, deprecated from Python 3.12 on.
+in_process = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+Key = tuple[str, str, str | None, int, tuple[str, ...], tuple[str, ...]]
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[DurableWorker]:
+    """One worker for the tests that only evaluate."""
+    if _UNAVAILABLE is not None:
+        pytest.skip(_UNAVAILABLE)
+    with DurableWorker() as w:
+        yield w
+
+
+def exact(evaluation: q.Evaluation) -> list[Key]:
+    """What both backends must agree on, reasons and citations in their order."""
+    return [
+        (d.claim_id, d.outcome, d.item, d.amount_yuan, d.reasons, d.citations)
+        for d in evaluation.decisions
+    ]
+
+
+def domain_cases(rules: q.RuleSet) -> list[tuple[str, q.Batch, StaticHistory]]:
+    """Every case of rules/tests/ as (name, batch, history), read as ``qfund test`` does."""
+    out = []
+    for path in sorted((RULES_DIR / "tests").glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
+            batch = q.batch_from_data(case["batch"], industry_codes=rules.industry_codes)
+            keys = {a.id: applicant_key(a.id, a.uscc) for a in batch.applicants}
+            history = case.get("history") or {}
+            awards: dict[tuple[str, str, str], list[PriorAward]] = {}
+            for aw in history.get("awards", ()):
+                key = (keys.get(aw["applicant"], aw["applicant"]), aw["family"], aw["subject"])
+                prior = PriorAward(aw["claim_id"], aw["item"], aw["amount_yuan"], aw["year"])
+                awards.setdefault(key, []).append(prior)
+            bans: dict[str, list[BanRecord]] = {}
+            for b in history.get("bans", ()):
+                who = keys.get(b["applicant"], b["applicant"])
+                bans.setdefault(who, []).append(BanRecord(b["claim_id"], b["found_on"], b["until"]))
+            out.append((f"{path.name}: {case['name']}", batch, StaticHistory(awards, bans)))
+    return out
+
+
+# --- availability ------------------------------------------------------------------------
+
+
+def test_importing_the_package_never_imports_durable() -> None:
+    """``import qfund_rules`` and even the backend module leave durable-rules unimported."""
+    code = (
+        "import sys, qfund_rules, qfund_rules.durable_backend; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('durable', 'durable_rules_engine')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_python_313_is_refused_with_a_reason() -> None:
+    """On Python 3.13 and later the backend says why it cannot run and what to use instead."""
+    reason = durable_unavailable_reason(version_info=(3, 13), find_spec=lambda name: object())
+    assert reason is not None
+    assert "3.13" in reason
+    assert "native" in reason
+
+
+def test_missing_durable_is_refused_with_an_install_hint() -> None:
+    """Without durable-rules installed the reason names the extra to install."""
+    reason = durable_unavailable_reason(version_info=(3, 11), find_spec=lambda name: None)
+    assert reason is not None
+    assert "pip install 'qfund-rules[durable]'" in reason
+
+
+def test_evaluate_durable_raises_a_qfund_error_when_durable_is_missing(
+    rules: q.RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing durable-rules is a DurableUnavailableError (a QfundError), not an ImportError."""
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, package=None: None)
+    batch = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    with pytest.raises(DurableUnavailableError, match=r"not installed") as info:
+        evaluate_durable(rules, batch)
+    assert isinstance(info.value, q.QfundError)
+
+
+@needs_durable
+def test_a_durable_that_fails_to_import_is_reported(
+    rules: q.RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A durable-rules build that fails to import in the worker is DurableUnavailableError."""
+    fake = tmp_path / "durable"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "engine.py").write_text("raise ImportError('simulated broken build')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    batch = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    with pytest.raises(DurableUnavailableError, match="simulated broken build"):
+        evaluate_durable(rules, batch)
+
+
+# --- agreement ----------------------------------------------------------------------------
+
+
+@needs_durable
+def test_agrees_with_the_native_engine_on_the_example_batch(rules: q.RuleSet) -> None:
+    """On the example batch of 2027 both backends decide alike, reasons in the same order."""
+    batch = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    assert exact(q.evaluate(rules, batch)) == exact(evaluate_durable(rules, batch))
+
+
+@needs_durable
+def test_agrees_on_every_domain_case(rules: q.RuleSet, worker: DurableWorker) -> None:
+    """Every case of rules/tests/ (histories, bans and top-ups included) is decided alike."""
+    cases = domain_cases(rules)
+    got = worker.evaluate_many(rules, [(batch, history) for _, batch, history in cases])
+    for (name, batch, history), durable in zip(cases, got, strict=True):
+        assert exact(q.evaluate(rules, batch, history)) == exact(durable), name
+
+
+@needs_durable
+def test_agreement_covers_every_kind_and_reason_code(
+    rules: q.RuleSet, worker: DurableWorker
+) -> None:
+    """The domain cases make the durable backend use every claim kind and every reason code."""
+    cases = domain_cases(rules)
+    got = worker.evaluate_many(rules, [(batch, history) for _, batch, history in cases])
+    kinds = {c.kind for _, batch, _ in cases for c in batch.claims}
+    reasons = {r for e in got for d in e.decisions for r in d.reasons}
+    outcomes = {d.outcome for e in got for d in e.decisions}
+    assert set(CLAIM_TYPES) == kinds
+    assert set(REASON_CODES) == reasons
+    assert outcomes == {"awarded", "rejected", "superseded"}
+
+
+@needs_durable
+@pytest.mark.parametrize("policy", ["foremost_after_lead", "foremost_overall"])
+def test_participation_goes_to_the_foremost_hami_unit_across_claims(
+    rules: q.RuleSet, worker: DurableWorker, policy: str, tmp_path: Path
+) -> None:
+    """A unit printed without a code is Hami only to its own claim; across claims the foremost
+    Hami unit is paid, under either participation policy, by both backends alike."""
+    if policy != rules.allocation.participation.policy:
+        for name in ("awards.yaml", "exclusions.yaml", "allocation.yaml"):
+            text = (RULES_DIR / name).read_text(encoding="utf-8")
+            if name == "allocation.yaml":
+                text = text.replace(
+                    f"policy: {rules.allocation.participation.policy}", f"policy: {policy}"
+                )
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        rules = q.load_rules(tmp_path)
+    assert rules.allocation.participation.policy == policy
+    units = [
+        {"name": "哈密某能源有限公司"},  # no code: a Hami unit only to A1's own claim
+        {"name": "中国标准化研究院", "region": "110108"},
+        {"name": "哈密某新材料有限公司"},
+        {"name": "哈密某检测有限公司", "region": "650502"},
+    ]
+    data = {
+        "round": 2027,
+        "submitted_on": "2027-03-20",
+        "applicants": [
+            {"id": f"A{i}", "name": u["name"], "org_type": "enterprise", "region": "650502"}
+            for i, u in enumerate(units)
+            if u["name"].startswith("哈密")
+        ],
+        "claims": [
+            {"id": f"C{i}", "applicant": f"A{i}", "kind": "standard", "action": "formulate",
+             "standard_no": "GB/T 45678-2026", "achieved_on": "2026-11-02",
+             "drafting_units": units}
+            for i, u in enumerate(units)
+            if u["name"].startswith("哈密")
+        ],
+    }  # fmt: skip
+    batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
+    native, durable = q.evaluate(rules, batch), worker.evaluate(rules, batch)
+    assert exact(native) == exact(durable)
+    paid = [d.claim_id for d in native.decisions if d.item and d.item.startswith("a13.2")]
+    awarded = [d.claim_id for d in native.decisions if d.outcome == "awarded"]
+    assert paid  # the case really has participants
+    assert len([c for c in awarded if c in paid]) <= 1
+
+
+@needs_durable
+def test_decisions_carry_a_trace_and_the_rule_set(rules: q.RuleSet, worker: DurableWorker) -> None:
+    """Each decision has a trace ending in the rules that fired, and the rule-set identity."""
+    batch = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    evaluation = worker.evaluate(rules, batch)
+    assert evaluation.rules == rules.identity()
+    for d in evaluation.decisions:
+        assert d.rules_sha256 == rules.sha256
+        assert d.draft is (rules.status == "draft")
+        last = d.trace[-1]
+        assert (last.step, last.result) == ("engine", d.outcome)
+        fired = last.facts["rules_fired"]
+        assert isinstance(fired, list)
+        assert {"validity.in_force", "validity.outside"} & set(fired)
+        if d.outcome == "awarded":
+            assert f"item.{d.item}" in fired
+
+
+# --- the command line (once cli.py carries --backend) --------------------------------------
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+_HAS_BACKEND = "--backend" in _cli("evaluate", "--help")[1]
+needs_backend_option = pytest.mark.skipif(
+    not _HAS_BACKEND, reason="cli.py has no --backend option yet (issue 5)"
+)
+
+
+@needs_durable
+@needs_backend_option
+def test_qfund_evaluate_backend_durable_agrees_with_native() -> None:
+    """``qfund evaluate --backend durable`` prints the native engine's decisions."""
+    example = str(EXAMPLES_DIR / "claims-2027.yaml")
+    code, durable, _ = _cli("evaluate", example, "--backend", "durable")
+    assert code == 0
+    _, native, _ = _cli("evaluate", example)
+
+    def keys(text: str) -> list[tuple[object, ...]]:
+        decisions = json.loads(text)["decisions"]
+        fields = ("claim_id", "outcome", "item", "amount_yuan", "reasons", "citations")
+        return [tuple(str(d[f]) for f in fields) for d in decisions]
+
+    assert keys(native) == keys(durable)
+
+
+@needs_backend_option
+def test_qfund_round_never_commits_durable_decisions(tmp_path: Path) -> None:
+    """``qfund round --backend durable --commit`` is refused and writes no ledger."""
+    ledger = tmp_path / "ledger.db"
+    example = str(EXAMPLES_DIR / "claims-2027.yaml")
+    code, _, err = _cli("round", example, "--ledger", str(ledger), "--backend", "durable",
+                        "--commit")  # fmt: skip
+    assert code == 2
+    assert "only the native engine" in err
+    assert not ledger.exists()
+
+
+@needs_backend_option
+def test_qfund_evaluate_without_durable_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without durable-rules, ``--backend durable`` exits 2 with the reason, no traceback."""
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, package=None: None)
+    example = str(EXAMPLES_DIR / "claims-2027.yaml")
+    code, out, err = _cli("evaluate", example, "--backend", "durable")
+    assert code == 2
+    assert out == ""
+    assert "pip install 'qfund-rules[durable]'" in err
+    assert "Traceback" not in err
+
+
+# --- containment --------------------------------------------------------------------------
+
+
+@needs_durable
+def test_a_segfault_in_the_worker_reaches_the_caller_as_an_error(rules: q.RuleSet) -> None:
+    """A worker killed by SIGSEGV is a DurableBackendError; the next call gets a fresh worker."""
+    batch = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    with DurableWorker() as w:
+        with pytest.raises(DurableBackendError, match=r"died .*SIGSEGV"):
+            w.request({"op": "_segfault"}, 30)
+        assert exact(w.evaluate(rules, batch)) == exact(q.evaluate(rules, batch))
+
+
+@needs_durable
+def test_a_hanging_worker_is_stopped_at_the_timeout() -> None:
+    """A worker that does not answer in time is killed and reported, not waited for."""
+    with DurableWorker() as w:
+        with pytest.raises(DurableBackendError, match=r"did not answer within 1 s"):
+            w.request({"op": "_hang"}, 1.0)
+        assert w.request({"op": "ping"}, 30) == {"ok": True}
+
+
+def test_errors_reported_by_the_worker_are_raised(
+    rules: q.RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Errors the worker collected from its actions become a DurableBackendError listing them."""
+    answer = {"ok": False, "kind": "actions", "message": "1 error(s)", "errors": ["rule x: boom"]}
+    monkeypatch.setattr(db, "durable_unavailable_reason", lambda: None)
+    monkeypatch.setattr(DurableWorker, "request", lambda self, message, timeout: answer)
+    batch = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    with pytest.raises(DurableBackendError, match=r"(?s)actions.*rule x: boom"):
+        DurableWorker().evaluate(rules, batch)
+
+
+# --- the worker's engine, in this process -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def program(rules: q.RuleSet) -> dict[str, Any]:
+    """The shipped rule set as the worker receives it."""
+    return dict(json.loads(json.dumps(db.rules_program(rules))))
+
+
+def _job(rules: q.RuleSet) -> dict[str, Any]:
+    batch = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    return dict(json.loads(json.dumps(db._job(rules, batch, q.NO_HISTORY))))
+
+
+@needs_durable
+@in_process
+def test_an_exception_in_an_action_is_reported_not_swallowed(
+    rules: q.RuleSet, program: dict[str, Any]
+) -> None:
+    """durable swallows exceptions raised in actions; the worker collects and reports them."""
+    from qfund_rules import _durable_worker as w
+
+    engine = w.Worker(w.new_host()).engine(program)
+
+    def boom(batch: object, message: object) -> None:
+        raise ValueError("boom in an action")
+
+    engine.handlers["eligibility.may_apply"] = boom
+    with pytest.raises(w.ActionError) as info:
+        engine.evaluate(_job(rules))
+    raised = [e for e in info.value.errors if "boom in an action" in e]
+    assert raised  # once per eligible claim of the batch
+    assert all(e.startswith("rule eligibility.may_apply:") for e in raised)
+
+
+@needs_durable
+@in_process
+def test_no_background_threads_are_started(rules: q.RuleSet, program: dict[str, Any]) -> None:
+    """The worker's durable host never starts durable's timer threads."""
+    from qfund_rules import _durable_worker as w
+
+    before = threading.active_count()
+    engine = w.Worker(w.new_host()).engine(program)
+    engine.evaluate(_job(rules))
+    assert threading.active_count() == before
+
+
+@needs_durable
+@in_process
+def test_one_ruleset_per_rule_set_under_unique_names(program: dict[str, Any]) -> None:
+    """A rule set is compiled once per worker; a changed one gets a new, unique ruleset name."""
+    from qfund_rules import _durable_worker as w
+
+    worker = w.Worker(w.new_host())
+    first = worker.engine(program)
+    assert worker.engine(dict(program)) is first
+    changed = {**program, "first_time": {"scope": "qualification"}}
+    second = worker.engine(changed)
+    assert second.name != first.name
+    assert program["sha256"][:16] in second.name
+
+
+@needs_durable
+@in_process
+def test_rule_data_the_worker_cannot_compile_is_refused(program: dict[str, Any]) -> None:
+    """An unknown operator in a ``when`` is refused as a rules error, not silently dropped."""
+    from qfund_rules import _durable_worker as w
+
+    items = [dict(i) for i in program["items"]]
+    items[0]["when"] = {"fact": "stage", "like": "appr%"}
+    answer = w.Worker(w.new_host()).handle(
+        {"op": "evaluate", "program": {**program, "items": items}, "jobs": []}
+    )
+    assert answer["ok"] is False
+    assert answer["kind"] == "rules"
+    assert "a9.1" in answer["message"]
+
+
+@needs_durable
+@in_process
+def test_joined_conditions_may_not_hold_a_disjunction() -> None:
+    """durable drops the join test after an ``$or``, so such a join is refused when built."""
+    from qfund_rules import _durable_worker as w
+
+    with pytest.raises(w.RuleDataError, match="disjunction"):
+        w._join({"t": "claim"}, {"$or": [{"list": "a"}, {"list": "b"}]}, "app")
+
+
+# The condition compiler against the native interpreter, on facts present and missing.
+_SPECS: Mapping[str, FactSpec] = {"n": int, "d": dt.date, "e": ("a", "b", "c"), "b": bool}
+_CONDITIONS: list[dict[str, Any]] = [
+    {"fact": "e", "eq": "a"},
+    {"fact": "e", "ne": "a"},
+    {"fact": "e", "in": ["a", "b"]},
+    {"fact": "e", "not_in": ["a", "b"]},
+    {"fact": "n", "lt": 5},
+    {"fact": "n", "le": 5},
+    {"fact": "n", "gt": 5},
+    {"fact": "n", "ge": 5},
+    {"fact": "d", "between": [dt.date(2026, 3, 14), dt.date(2029, 3, 13)]},
+    {"fact": "b", "eq": True},
+    {"all": [{"fact": "e", "eq": "b"}, {"fact": "n", "ge": 3}]},
+    {"any": [{"fact": "e", "eq": "c"}, {"fact": "b", "eq": False}]},
+    {"not": {"fact": "n", "lt": 5}},
+    {"not": {"fact": "d", "between": [dt.date(2026, 3, 14), dt.date(2029, 3, 13)]}},
+    {"not": {"all": [{"fact": "e", "in": ["a", "c"]}, {"not": {"fact": "b", "eq": True}}]}},
+    {"not": {"any": [{"fact": "e", "not_in": ["c"]}, {"fact": "n", "between": [1, 4]}]}},
+]
+_FACTS: list[dict[str, object]] = [
+    {"n": 5, "d": dt.date(2026, 3, 14), "e": "a", "b": True},
+    {"n": 4, "d": dt.date(2029, 3, 14), "e": "b", "b": False},
+    {"n": 6, "d": dt.date(2026, 3, 13), "e": "c", "b": True},
+    {"n": 1, "e": "c"},
+    {"d": dt.date(2027, 1, 1), "b": False},
+    {},
+]
+
+
+@needs_durable
+@in_process
+def test_compiled_conditions_hold_exactly_when_the_native_ones_do() -> None:
+    """For each condition and each fact set (some facts missing), durable fires iff it holds."""
+    from qfund_rules import _durable_worker as w
+
+    specs = {name: db._spec(spec) for name, spec in _SPECS.items()}
+    fired: set[tuple[int, int]] = set()
+
+    def record(i: int) -> Any:
+        def action(c: Any) -> None:
+            fired.add((i, int(c._m["m"]["k"])))
+
+        return action
+
+    rules = {
+        f"r{i}": {
+            "all": [{"m": w._is("f", w.compile_when(db._encode(cond), specs))}],
+            "run": record(i),
+        }
+        for i, cond in enumerate(_CONDITIONS)
+    }
+    rules["any"] = {"all": [{"m": {"t": "f"}}], "run": lambda c: None}
+    host = w.new_host()
+    host.register_rulesets({"conditions_test": rules})
+    facts = []
+    for k, values in enumerate(_FACTS):
+        fact: dict[str, object] = {"id": f"f{k}", "sid": "s", "t": "f", "k": k}
+        for name, value in values.items():
+            encoded = w.encode_fact(_json(value), specs[name])
+            fact[w.fact_key(name)] = encoded
+        facts.append(fact)
+    host.assert_facts("conditions_test", facts)
+    for i, cond in enumerate(_CONDITIONS):
+        parsed, problems = parse_condition(cond, (), _SPECS)
+        assert not problems
+        for k, values in enumerate(_FACTS):
+            assert ((i, k) in fired) is holds(parsed, values), (cond, values)
+
+
+def _json(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def test_the_worker_runs_as_a_script_without_the_package() -> None:
+    """The worker module imports nothing of qfund_rules: it runs from its file alone."""
+    source = Path(db.__file__).with_name("_durable_worker.py").read_text(encoding="utf-8")
+    imports = [
+        line
+        for line in source.splitlines()
+        if line.lstrip().startswith(("import ", "from ")) and "qfund_rules" in line
+    ]
+    assert imports == [], textwrap.indent("\n".join(imports), "  ")
