@@ -248,14 +248,7 @@ def _cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-_HAS_BACKEND = "--backend" in _cli("evaluate", "--help")[1]
-needs_backend_option = pytest.mark.skipif(
-    not _HAS_BACKEND, reason="cli.py has no --backend option yet (issue 5)"
-)
-
-
 @needs_durable
-@needs_backend_option
 def test_qfund_evaluate_backend_durable_agrees_with_native() -> None:
     """``qfund evaluate --backend durable`` prints the native engine's decisions."""
     example = str(EXAMPLES_DIR / "claims-2027.yaml")
@@ -271,7 +264,6 @@ def test_qfund_evaluate_backend_durable_agrees_with_native() -> None:
     assert keys(native) == keys(durable)
 
 
-@needs_backend_option
 def test_qfund_round_never_commits_durable_decisions(tmp_path: Path) -> None:
     """``qfund round --backend durable --commit`` is refused and writes no ledger."""
     ledger = tmp_path / "ledger.db"
@@ -283,7 +275,6 @@ def test_qfund_round_never_commits_durable_decisions(tmp_path: Path) -> None:
     assert not ledger.exists()
 
 
-@needs_backend_option
 def test_qfund_evaluate_without_durable_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without durable-rules, ``--backend durable`` exits 2 with the reason, no traceback."""
     monkeypatch.setattr("importlib.util.find_spec", lambda name, package=None: None)
