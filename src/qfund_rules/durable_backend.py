@@ -36,7 +36,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from .claims import CLAIM_TYPES, Batch, StandardClaim
-from .decision import REASON_CODES, Decision, Evaluation, TraceStep
+from .decision import REASON_CODES, Decision, Evaluation
 from .errors import QfundError
 from .history import NO_HISTORY, History, applicant_key
 from .rules import DERIVED_FACTS, RuleSet
@@ -523,18 +523,7 @@ def _decisions(batch: Batch, result: object, sha256: str, draft: bool) -> Iterab
         raise DurableBackendError("the durable worker returned the wrong number of decisions")
     for claim, data in zip(batch.claims, result, strict=True):
         try:
-            decision = Decision(
-                claim_id=data["claim_id"],
-                applicant_id=data["applicant_id"],
-                outcome=data["outcome"],
-                item=data["item"],
-                amount_yuan=int(data["amount_yuan"]),
-                reasons=tuple(data["reasons"]),
-                citations=tuple(data["citations"]),
-                trace=tuple(TraceStep.from_dict(s) for s in data["trace"]),
-                rules_sha256=sha256,
-                draft=draft,
-            )
+            decision = Decision.from_dict({**data, "rules_sha256": sha256, "draft": draft})
         except (KeyError, TypeError, ValueError) as exc:
             raise DurableBackendError(
                 f"the durable worker returned a malformed decision: {exc}"
