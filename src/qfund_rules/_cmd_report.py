@@ -1,18 +1,17 @@
 """The ``qfund report`` and ``qfund diff`` commands: input and output only.
 
-``cli.py`` wires them in with :func:`register` (given its ``rules_opt``); the work is done by
+``cli.py`` wires them in with :func:`register`; the work is done by
 :mod:`qfund_rules.report` and :mod:`qfund_rules.diff`.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._cmd_round import _date, _wan
+from ._cli_args import iso_date, rules_opt, wan_budget
 from .allocation import RoundResult, run_round
 from .decision import Evaluation
 from .diff import diff_rules, measure_impact
@@ -29,7 +28,6 @@ __all__ = ["register"]
 
 def register(
     sub: argparse._SubParsersAction[Any],
-    rules_opt: Callable[[argparse.ArgumentParser], None],
 ) -> dict[str, Handler]:
     """Add ``report`` and ``diff`` to the ``qfund`` parser; return their handlers by name."""
     r = sub.add_parser(
@@ -55,13 +53,13 @@ def register(
     )
     r.add_argument(
         "--budget",
-        type=_wan,
+        type=wan_budget,
         metavar="万元",
         help="with --round: the year's budget (default: allocation.yaml for the round's year)",
     )
     r.add_argument(
         "--publicity-start",
-        type=_date,
+        type=iso_date,
         metavar="DATE",
         help="with --round: first day of publicity (第二十二条)",
     )

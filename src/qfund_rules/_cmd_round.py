@@ -8,18 +8,17 @@ for ``cli._COMMANDS``. The work is done by :mod:`qfund_rules.allocation` and
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._cli_args import backend_opt, iso_date, rules_opt, wan_budget
 from .allocation import RoundResult, run_round
 from .claims import load_batch
 from .decision import JSONValue, dumps
 from .durable_backend import evaluate_durable
 from .ledger import MemoryLedger, Record, SqliteLedger
-from .money import format_wan, wan_to_yuan
+from .money import format_wan
 from .rules import load_rules
 
 __all__ = ["register"]
@@ -32,36 +31,6 @@ first), then this round's awards by submitted_on, then claim id; awards are paid
 while they fit. Claims with `objection: true` are held (rulings R11).
 Without --commit nothing is written; committing the same round again records nothing.
 exit codes: 0 ok; 2 bad input, no budget for the year, or a ledger that refuses the round."""
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _wan(text: str) -> int:
-    """A budget in 万元, read exactly (Decimal, never float), as integer yuan."""
-    try:
-        wan = Decimal(text.strip())
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a number of 万元: {text!r}") from None
-    if not wan.is_finite() or wan < 0:
-        raise argparse.ArgumentTypeError(f"not a budget in 万元: {text!r}")
-    try:
-        return wan_to_yuan(wan)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _rules_opt(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--rules",
-        metavar="DIR",
-        type=Path,
-        help="rule-file directory (default: the rules shipped with qfund)",
-    )
 
 
 def _ledger_opt(p: argparse.ArgumentParser, help_text: str) -> None:
@@ -87,14 +56,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     )
     r.add_argument(
         "--budget",
-        type=_wan,
+        type=wan_budget,
         metavar="万元",
         help="the year's budget in 万元, e.g. 300 or 287.5 (default: allocation.yaml "
         "budgets.by_year for the batch's round)",
     )
     r.add_argument(
         "--publicity-start",
-        type=_date,
+        type=iso_date,
         metavar="DATE",
         help="first day of publicity (第二十二条): it lasts allocation.yaml publicity.days "
         "(7) counting the first, and disbursement starts the day after it ends",
@@ -110,14 +79,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         default="json",
         help="json (default, interchange.md) or a table for people",
     )
-    _rules_opt(r)
-    r.add_argument(
-        "--backend",
-        choices=("native", "durable"),
-        default="native",
-        help="evaluator: native (default) or durable (durable-rules in a worker process, "
-        "to cross-check; never with --commit: only native decisions are recorded)",
-    )
+    rules_opt(r)
+    backend_opt(r)
 
     lg = sub.add_parser(
         "ledger",
@@ -162,12 +125,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     )
     _ledger_opt(f, "ledger file (must exist)")
     f.add_argument("--claim", required=True, metavar="ID", help="the committed claim's id")
-    f.add_argument("--found-on", required=True, type=_date, metavar="DATE")
+    f.add_argument("--found-on", required=True, type=iso_date, metavar="DATE")
     f.add_argument(
         "--round", type=int, metavar="Y", help="the claim's round year, when its id is reused"
     )
     f.add_argument("--format", choices=("text", "json"), default="text")
-    _rules_opt(f)
+    rules_opt(f)
 
     rl = actions.add_parser(
         "release",
@@ -177,7 +140,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     )
     _ledger_opt(rl, "ledger file (must exist)")
     rl.add_argument("--claim", required=True, metavar="ID", help="the held claim's id")
-    rl.add_argument("--found-on", required=True, type=_date, metavar="DATE")
+    rl.add_argument("--found-on", required=True, type=iso_date, metavar="DATE")
     rl.add_argument("--outcome", required=True, choices=("upheld", "dismissed"))
     rl.add_argument(
         "--round", type=int, metavar="Y", help="the claim's round year, when its id is reused"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from ._cli_args import backend_opt, iso_date, rules_opt
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from .casebook import run_cases
@@ -48,27 +49,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
-
-
-def backend_opt(sp: argparse.ArgumentParser) -> None:
-    """Add ``--backend native|durable``: which evaluator decides (native by default)."""
-    sp.add_argument(
-        "--backend",
-        choices=("native", "durable"),
-        default="native",
-        help="evaluator: native (default, the one recorded in ledgers) or durable "
-        "(durable-rules in a worker process, to cross-check; needs the durable extra)",
-    )
-
-
-def rules_opt(sp: argparse.ArgumentParser) -> None:
-    """Add the ``--rules DIR`` option every rule-reading command takes."""
-    sp.add_argument(
-        "--rules",
-        metavar="DIR",
-        type=Path,
-        help="rule-file directory (default: the rules shipped with qfund)",
-    )
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
@@ -106,7 +86,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     rules_opt(c)
     c.add_argument(
         "--on",
-        type=_date,
+        type=iso_date,
         metavar="DATE",
         help="date whose amounts to show (default: the day the rules come into force)",
     )
@@ -156,15 +136,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         help="directory of case files (default: tests/ beside the rule files)",
     )
     rules_opt(t)
-    commands = {**_COMMANDS, **_register_round(sub), **_register_report(sub, rules_opt)}
+    commands = {**_COMMANDS, **_register_round(sub), **_register_report(sub)}
     return p, commands
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def run(

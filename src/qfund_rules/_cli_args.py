@@ -1,0 +1,55 @@
+"""Argument types and options shared by the ``qfund`` commands (cli, rounds, report)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .money import wan_to_yuan
+
+__all__ = ["backend_opt", "iso_date", "rules_opt", "wan_budget"]
+
+
+def iso_date(text: str) -> dt.date:
+    """An ISO date argument (YYYY-MM-DD); dates always come in, never from a clock."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def wan_budget(text: str) -> int:
+    """A budget in 万元, read exactly (Decimal, never float), as integer yuan."""
+    try:
+        wan = Decimal(text.strip())
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number of 万元: {text!r}") from None
+    if not wan.is_finite() or wan < 0:
+        raise argparse.ArgumentTypeError(f"not a budget in 万元: {text!r}")
+    try:
+        return wan_to_yuan(wan)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def rules_opt(sp: argparse.ArgumentParser) -> None:
+    """Add the ``--rules DIR`` option every rule-reading command takes."""
+    sp.add_argument(
+        "--rules",
+        metavar="DIR",
+        type=Path,
+        help="rule-file directory (default: the rules shipped with qfund)",
+    )
+
+
+def backend_opt(sp: argparse.ArgumentParser) -> None:
+    """Add ``--backend native|durable``: which evaluator decides (native by default)."""
+    sp.add_argument(
+        "--backend",
+        choices=("native", "durable"),
+        default="native",
+        help="evaluator: native (default, the only one recorded in ledgers) or durable "
+        "(durable-rules in a worker process, to cross-check; needs the durable extra)",
+    )
