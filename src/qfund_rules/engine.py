@@ -708,31 +708,26 @@ def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> N
     for d in sorted(participants, key=lambda d: (d.position or 0, d.order)):
         subject = d.claim.subject or ""
         best = foremost.get(subject)
-        facts: dict[str, JSONValue]
+        facts: dict[str, JSONValue] = {"standard_no": subject}
         if best is not None and best != d.position:
-            facts = {"standard_no": subject, "foremost_hami_position": best + 1}
-            d.step(
-                "authorship",
-                "standard.one_participant",
-                participation.citation,
-                False,
-                facts,
-                f"另一申报中排序第{best + 1}位的哈密市起草单位排序更靠前",
-                f"another claim shows a Hami unit ranked {best + 1}, before this applicant",
-                "not_foremost_hami_participant",
-            )
-            continue
-        if subject not in seen:
+            facts["foremost_hami_position"] = best + 1
+            zh = f"另一申报中排序第{best + 1}位的哈密市起草单位排序更靠前"
+            en = f"another claim shows a Hami unit ranked {best + 1}, before this applicant"
+        elif subject not in seen:
             seen[subject] = d
             continue
-        facts = {"standard_no": subject, "paid_to": seen[subject].claim.id}
+        else:
+            paid = seen[subject].claim.id
+            facts["paid_to"] = paid
+            zh = f"该标准的参与制定奖励已核给申报{paid}"
+            en = f"the participation award for this standard goes to {paid}"
         d.step(
             "authorship",
             "standard.one_participant",
             participation.citation,
             False,
             facts,
-            f"该标准的参与制定奖励已核给申报{seen[subject].claim.id}",
-            f"the participation award for this standard goes to {seen[subject].claim.id}",
+            zh,
+            en,
             "not_foremost_hami_participant",
         )
