@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -14,7 +15,14 @@ from typing import Any
 import pytest
 
 import qfund_rules as q
-from qfund_rules.decision import REASON_CODES, Decision
+from qfund_rules.decision import (
+    REASON_CODES,
+    Decision,
+    JSONValue,
+    TraceStep,
+    new_decision,
+    new_step,
+)
 from qfund_rules.history import BanRecord, PriorAward, applicant_key
 from qfund_rules.rules import RULE_FILES
 
@@ -418,3 +426,21 @@ def test_threads_share_one_rule_set(rules: q.RuleSet) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda _: q.evaluate(rules, b).to_json(), range(32)))
     assert results == [expected] * 32
+
+
+def test_fast_constructors_build_the_same_frozen_objects() -> None:
+    # The engine builds steps and decisions through new_step / new_decision: they must be
+    # the very objects the dataclasses' own constructors make, just as immutable.
+    facts: dict[str, JSONValue] = {"achieved_on": "2027-03-01"}
+    fast = new_step("validity", "measures.in_force", "第二十八条", "pass", facts, "中", "en")
+    slow = TraceStep("validity", "measures.in_force", "第二十八条", "pass", facts, "中", "en")
+    assert fast == slow
+    assert type(fast) is TraceStep
+    decision = new_decision("C1", "A1", "awarded", "a9.1", 5, (), ("第九条",), (fast,), "s", True)
+    expected = Decision("C1", "A1", "awarded", "a9.1", 5, (), ("第九条",), (slow,), "s", True)
+    assert decision == expected
+    assert decision.allocation is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.amount_yuan = 6  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.result = "fail"  # type: ignore[misc]

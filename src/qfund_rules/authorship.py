@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .claims import Applicant, DraftingUnit, StandardClaim
-from .decision import JSONValue, TraceStep
+from .decision import JSONValue, TraceStep, new_step
 
 __all__ = ["Authorship", "settle_authorship"]
 
@@ -71,7 +71,7 @@ def settle_authorship(
             en = "the foreword names no drafting unit and no lead proof was provided"
         facts["role"] = role
         result = "pass" if ok else "fail"
-        step = TraceStep("authorship", "standard.authorship", citation, result, facts, zh, en)
+        step = new_step("authorship", "standard.authorship", citation, result, facts, zh, en)
         return Authorship(role, reason, step)
     index = _find_applicant(applicant, units)
     facts["position"] = None if index is None else index + 1
@@ -109,7 +109,7 @@ def settle_authorship(
             )
     facts["role"] = role
     result = "fail" if reason else "pass"
-    step = TraceStep("authorship", "standard.authorship", citation, result, facts, zh, en)
+    step = new_step("authorship", "standard.authorship", citation, result, facts, zh, en)
     hami_unit = index is not None and _is_hami(units[index], applicant, prefixes)
     return Authorship(role, reason, step, index, hami_unit)
 

@@ -8,8 +8,8 @@ fixed order, no set iteration, no floats, ``ensure_ascii=False`` so Chinese stay
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = [
@@ -165,6 +165,68 @@ class Decision:
             draft=bool(data["draft"]),
             allocation=None if alloc is None else Allocation(**alloc),
         )
+
+
+def _setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+    # A slot's descriptor sets it directly; a frozen dataclass's own __init__ goes through
+    # object.__setattr__ for each field, which costs twice as much.
+    return tuple(getattr(cls, f.name).__set__ for f in fields(cls))
+
+
+_new = object.__new__
+_STEP = _setters(TraceStep)
+_DECISION = _setters(Decision)
+
+
+def new_step(
+    step: str,
+    rule: str,
+    citation: str,
+    result: str,
+    facts: Mapping[str, JSONValue],
+    message_zh: str,
+    message_en: str,
+) -> TraceStep:
+    """``TraceStep(...)`` for the engine's hot path: the same frozen object, built faster."""
+    s = _new(TraceStep)
+    a, b, c, d, e, f, g = _STEP
+    a(s, step)
+    b(s, rule)
+    c(s, citation)
+    d(s, result)
+    e(s, facts)
+    f(s, message_zh)
+    g(s, message_en)
+    return s
+
+
+def new_decision(
+    claim_id: str,
+    applicant_id: str,
+    outcome: Outcome,
+    item: str | None,
+    amount_yuan: int,
+    reasons: tuple[str, ...],
+    citations: tuple[str, ...],
+    trace: tuple[TraceStep, ...],
+    rules_sha256: str,
+    draft: bool,
+) -> Decision:
+    """``Decision(...)`` without an allocation, for the engine's hot path (see new_step)."""
+    x = _new(Decision)
+    a, b, c, d, e, f, g, h, i, j, k = _DECISION
+    a(x, claim_id)
+    b(x, applicant_id)
+    c(x, outcome)
+    d(x, item)
+    e(x, amount_yuan)
+    f(x, reasons)
+    g(x, citations)
+    h(x, trace)
+    i(x, rules_sha256)
+    j(x, draft)
+    k(x, None)
+    return x
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,19 +9,25 @@ item of the claim's kind, matched or not and why), 首次 / 新承担, every exc
 Every step runs and is recorded even after a failure, so a rejection lists every reason
 that applies, not only the first. Nothing here reads a clock, a global or an environment
 variable: the same batch and rules give the same decisions.
+
+Most steps depend on a handful of values (a claim kind's enums, a date, an applicant), so
+the same step recurs across a batch: each distinct step is built once per evaluation and
+shared by every decision it belongs to (steps are immutable). The per-claim path is a
+chain of dictionary look-ups; a step is built only on the first claim that needs it, or
+when it reads facts of its own claim alone (a failure, a standard's authorship).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from operator import attrgetter
 
-from .authorship import settle_authorship
-from .claims import Applicant, Batch, ClaimBase, StandardClaim
+from .authorship import Authorship, settle_authorship
+from .claims import CLAIM_TYPES, Applicant, Batch, ClaimBase, StandardClaim
 from .conditions import failures
-from .decision import Decision, Evaluation, JSONValue, Outcome, TraceStep
-from .history import NO_HISTORY, History, applicant_key
+from .decision import Decision, Evaluation, JSONValue, Outcome, TraceStep, new_decision, new_step
+from .history import NO_HISTORY, History, PriorAward, applicant_key
 from .money import format_wan
 from .rules import CompiledItem, Exclusion, RuleSet
 
@@ -34,95 +40,239 @@ _SOFT_REASONS = frozenset({"top_up", "superseded_by_higher"})
 def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Evaluation:
     """Decide every claim of ``batch`` under ``rules``, given earlier rounds' ``history``.
 
-    Evaluation creates no reference cycles. On very large batches, most of the remaining
+    Evaluation creates no reference cycles. On very large batches, much of the remaining
     time is Python's cyclic collector walking the heap; the library leaves that
     process-wide switch to its caller (the ``qfund`` command turns it off, bench/README.md).
     """
-    applicants = {a.id: (a, applicant_key(a.id, a.uscc)) for a in batch.applicants}
-    drafts = []
-    for claim in batch.claims:
-        applicant, key = applicants[claim.applicant]
-        submitted = claim.submitted_on
-        assert submitted is not None  # resolved by the loader
-        # Ties are broken by submitted_on, then claim id (rulings R5, R10).
-        drafts.append(_Draft(claim, applicant, key, (submitted, claim.id)))
     ctx = _Context(rules, history)
-    for draft in drafts:
-        _derive(ctx, draft)
-    _mark_duplicates(drafts)
-    for draft in drafts:
-        _decide(ctx, draft)
-    _highest_wins(rules, drafts)
-    _one_participant_per_standard(rules, drafts)
+    people = {a.id: _Person(ctx, a) for a in batch.applicants}
+    cross = _CrossClaim(ctx)
+    add = cross.add
+    drafts = [add(_derive(ctx, claim, people[claim.applicant])) for claim in batch.claims]
+    cross.settle()
     sha, is_draft = rules.sha256, rules.status == "draft"
+    # A claim no cross-claim rule can touch is finished as soon as it is decided, and its
+    # draft freed: drafts are taken from the end of the reversed list.
+    drafts.reverse()
+    done: list[_Draft | Decision] = []
+    while drafts:
+        d = drafts.pop()
+        _decide(ctx, d)
+        done.append(d if d.pending else d.finish(sha, is_draft))
+    _highest_wins(ctx, cross.groups.values())
+    _one_participant_per_standard(rules, cross)
     return Evaluation(
         rules=rules.identity(),
-        decisions=tuple(d.finish(sha, is_draft) for d in drafts),
+        decisions=tuple([d if isinstance(d, Decision) else d.finish(sha, is_draft) for d in done]),
     )
 
 
-class _Context:
-    """One evaluation's view of the rules, and its memo of trace steps.
+class _CrossClaim:
+    """The cross-claim groups of a batch, which phase 3 settles (第十三条, 第二十条).
 
-    Most steps depend on a handful of fact values (a claim kind's enums, a date), so the
-    same step recurs across a batch; each distinct one is built once and shared. Steps are
-    immutable, the memo lives and dies with one ``evaluate`` call: no global state.
+    Claims of one qualification (applicant, item family, subject) form a group: 就高不就低
+    picks among them, and the same item claimed twice in one is a duplicate (第十七条第(三)项).
+    Participants in a standard's drafting wait for the foremost Hami unit to be known.
+    """
+
+    def __init__(self, ctx: _Context) -> None:
+        self.info = ctx.info
+        self.first: dict[tuple[str, str, str], _Draft] = {}
+        self.groups: dict[tuple[str, str, str], list[_Draft]] = {}
+        self.participants: list[_Draft] = []
+        # Per standard, the foremost position of a Hami unit any of its claims shows.
+        self.foremost: dict[str, int] = {}
+        policy = ctx.rules.allocation.participation.policy
+        self.start = 1 if policy == "foremost_after_lead" else 0
+
+    def add(self, d: _Draft) -> _Draft:
+        """Note the groups a draft of phase 1 belongs to; returns it."""
+        found = d.authorship
+        if found is not None and found.position is not None:
+            if found.hami_unit and found.position >= self.start:
+                subject = d.claim.subject or ""
+                best = self.foremost.get(subject, found.position)
+                self.foremost[subject] = min(found.position, best)
+            if d.item is not None and found.role == "participant":
+                d.pending = True
+                self.participants.append(d)
+        if d.item is not None:
+            key = (d.person.key, self.info[id(d.item)].family, d.claim.subject or "")
+            seen = self.first.setdefault(key, d)
+            if seen is not d:
+                self.groups.setdefault(key, [seen]).append(d)
+        return d
+
+    def settle(self) -> None:
+        """Once every draft is in: mark duplicates; a grouped draft waits for phase 3."""
+        del self.first
+        for group in self.groups.values():
+            for d in group:
+                d.pending = True
+            _mark_duplicates(group)
+
+
+class _Kind:
+    """How one claim kind is matched: its items, and the facts their conditions read."""
+
+    __slots__ = ("items", "standard", "values")
+
+    def __init__(self, rules: RuleSet, kind: str) -> None:
+        self.items = rules.by_kind.get(kind, ())
+        reads = dict.fromkeys(f for i in self.items for f in i.reads)
+        declared = [f for f in reads if f in CLAIM_TYPES[kind].FACTS]
+        # The values of the declared facts the conditions read, as one hashable key; the
+        # derived fact (a standard's role) is added by the caller.
+        self.values: Callable[[ClaimBase], object] = (
+            attrgetter(*declared) if declared else _no_values
+        )
+        self.standard = kind == "standard"
+
+
+def _no_values(claim: ClaimBase) -> object:
+    return ()
+
+
+class _ItemInfo:
+    """What the per-claim path reads of an item, without going through its models."""
+
+    __slots__ = ("citation", "family", "first_time", "id")
+
+    def __init__(self, item: CompiledItem) -> None:
+        self.id = item.item.id
+        self.citation = item.item.citation
+        self.family = item.item.family
+        self.first_time = item.item.first_time
+
+
+class _Context:
+    """One evaluation's view of the rules and history, and its memo of trace steps.
+
+    Each memo maps the values a step depends on to the step built for them. The memos
+    live and die with one ``evaluate`` call: no global state. Objects of the batch and the
+    rules are keyed by ``id()``: the caller holds them for the whole call.
     """
 
     __slots__ = (
+        "amount_texts",
+        "amounts",
+        "authorship",
+        "ban_ok",
         "clean",
-        "effective_from",
-        "effective_until",
+        "duplicate_ok",
+        "effective",
+        "eligible",
+        "first_time_ok",
         "history",
+        "info",
+        "isoformats",
+        "kinds",
         "matches",
         "memo",
+        "no_item",
         "prefixes",
-        "reads",
         "rules",
+        "tails",
         "texts",
+        "valid",
     )
 
     def __init__(self, rules: RuleSet, history: History) -> None:
         self.rules = rules
         self.history = history
-        self.effective_from = rules.effective_from
-        self.effective_until = rules.effective_until
         self.prefixes = tuple(rules.exclusions.eligibility.hami_unit_prefixes)
-        self.memo: dict[Hashable, TraceStep] = {}
-        self.reads: dict[str, tuple[str, ...]] = {}
-        self.texts: dict[str, tuple[str, str, str, str]] = {}
-        self.matches: dict[
-            tuple[object, ...], tuple[tuple[CompiledItem, ...], tuple[TraceStep, ...]]
-        ] = {}
+        self.effective = (rules.effective_from, rules.effective_until)
+        self.kinds: dict[str, _Kind] = {}
+        self.info = {id(item): _ItemInfo(item) for item in rules.items}
+        self.matches: dict[Hashable, tuple[tuple[CompiledItem, ...], tuple[TraceStep, ...]]] = {}
+        self.authorship: dict[tuple[int, int, bool], Authorship] = {}
+        self.valid: dict[dt.date, TraceStep] = {}
+        self.eligible: dict[tuple[str, str | None], TraceStep] = {}
+        self.no_item: dict[tuple[str, bool], TraceStep] = {}
+        self.amounts: dict[tuple[int, dt.date], tuple[TraceStep, int]] = {}
+        self.amount_texts: dict[tuple[int, int], tuple[str, str]] = {}
+        self.first_time_ok: dict[int, TraceStep] = {}
         self.clean: dict[
             dt.date | None,
             tuple[tuple[TraceStep, ...], Exclusion | None, tuple[TraceStep, ...]],
         ] = {}
+        self.duplicate_ok: dict[str | None, TraceStep] = {}
+        self.ban_ok: dict[dt.date, TraceStep] = {}
+        self.tails: dict[
+            dt.date, tuple[tuple[TraceStep, ...], Exclusion | None, tuple[TraceStep, ...]]
+        ] = {}
+        self.isoformats: dict[dt.date, str] = {}
+        self.memo: dict[Hashable, TraceStep] = {}
+        self.texts: dict[str, tuple[str, str, str, str]] = {}
+
+    def iso(self, day: dt.date) -> str:
+        """``day.isoformat()``, one string per day of the batch."""
+        text = self.isoformats.get(day)
+        if text is None:
+            text = self.isoformats[day] = day.isoformat()
+        return text
+
+    def kind(self, kind: str) -> _Kind:
+        found = self.kinds.get(kind)
+        if found is None:
+            found = self.kinds[kind] = _Kind(self.rules, kind)
+        return found
 
 
-@dataclass(slots=True)
+class _Person:
+    """An applicant as every one of its claims sees it: key, eligibility, 第十七条 flags."""
+
+    __slots__ = ("applicant", "clean", "eligibility", "eligible", "key")
+
+    def __init__(self, ctx: _Context, a: Applicant) -> None:
+        self.applicant = a
+        self.key = applicant_key(a.id, a.uscc)  # how the ledger knows the applicant
+        # No applicant-level case of 第十七条 can apply (licence, credit listings).
+        self.clean = a.licensed and not a.credit_listings
+        self.eligibility, self.eligible = _eligibility(ctx, a)
+
+
 class _Draft:
-    """A decision under construction."""
+    """A decision under construction; its lists are made when phase 2 decides it."""
 
-    claim: ClaimBase
-    applicant: Applicant
-    key: str  # how the ledger knows the applicant (applicant_key)
-    order: tuple[dt.date, str]  # (submitted_on, claim id): the tie-break of rulings R5, R10
-    facts: dict[str, object] = field(default_factory=dict)
-    item: CompiledItem | None = None
-    amount: int = 0
-    reasons: list[str] = field(default_factory=list)
-    citations: list[str] = field(default_factory=list)
-    trace: list[TraceStep] = field(default_factory=list)
-    match_steps: Sequence[TraceStep] = ()
-    authorship: TraceStep | None = None
-    authorship_reason: str | None = None
-    duplicate_of: str | None = None
-    superseded: bool = False
-    position: int | None = None  # a standard claim's applicant in the 前言 (0: the lead)
-    hami_unit: bool = False  # whether that unit is a Hami unit (rulings R7)
+    reasons: list[str]
+    citations: list[str]
+    trace: list[TraceStep]
 
-    refused: bool = False  # a reason so far refuses the claim (not merely explains its award)
+    __slots__ = (
+        "amount",
+        "authorship",
+        "citations",
+        "claim",
+        "duplicate_of",
+        "item",
+        "match_steps",
+        "pending",
+        "person",
+        "reasons",
+        "refused",
+        "superseded",
+        "trace",
+    )
+
+    def __init__(self, claim: ClaimBase, person: _Person) -> None:
+        self.claim = claim
+        self.person = person
+        self.item: CompiledItem | None = None
+        self.amount = 0
+        self.match_steps: Sequence[TraceStep] = ()
+        self.authorship: Authorship | None = None  # a standard's (第十三条, rulings R7)
+        self.duplicate_of: str | None = None
+        self.pending = False  # a cross-claim rule of phase 3 may still add to it
+        self.superseded = False
+        self.refused = False  # a reason so far refuses the claim (not merely explains it)
+
+    @property
+    def order(self) -> tuple[dt.date, str]:
+        """(submitted_on, claim id): the tie-break of rulings R5 and R10."""
+        submitted = self.claim.submitted_on
+        assert submitted is not None  # resolved by the loader
+        return (submitted, self.claim.id)
 
     def step(
         self,
@@ -134,11 +284,13 @@ class _Draft:
         zh: str,
         en: str,
         reason: str | None = None,
-    ) -> None:
+    ) -> TraceStep:
         result = ok if isinstance(ok, str) else ("pass" if ok else "fail")
-        self.trace.append(TraceStep(step, rule, citation, result, facts, zh, en))
+        built = new_step(step, rule, citation, result, facts, zh, en)
+        self.trace.append(built)
         if reason is not None:
             self.reject(reason, citation)
+        return built
 
     def reject(self, reason: str, citation: str) -> None:
         if reason not in self.reasons:
@@ -159,17 +311,18 @@ class _Draft:
             outcome = "superseded"
         else:
             outcome = "awarded"
-        return Decision(
-            claim_id=self.claim.id,
-            applicant_id=self.applicant.id,
-            outcome=outcome,
-            item=self.item.id if self.item else None,
-            amount_yuan=self.amount if outcome == "awarded" else 0,
-            reasons=tuple(self.reasons),
-            citations=tuple(self.citations),
-            trace=tuple(self.trace),
-            rules_sha256=sha256,
-            draft=draft,
+        item = self.item
+        return new_decision(
+            self.claim.id,
+            self.person.applicant.id,
+            outcome,
+            None if item is None else item.item.id,
+            self.amount if outcome == "awarded" else 0,
+            tuple(self.reasons),
+            tuple(self.citations),
+            tuple(self.trace),
+            sha256,
+            draft,
         )
 
 
@@ -186,38 +339,42 @@ def _json(value: object) -> JSONValue:
 # --- phase 1: facts and the matched item, needed before duplicates can be seen -------
 
 
-def _derive(ctx: _Context, d: _Draft) -> None:
-    """Read the claim's facts, settle authorship of a standard, and match the items."""
-    d.facts = facts = d.claim.facts()
-    if isinstance(d.claim, StandardClaim):
-        _authorship(ctx, d, d.claim)
+def _derive(ctx: _Context, claim: ClaimBase, person: _Person) -> _Draft:
+    """Settle authorship of a standard, and match the items of the claim's kind."""
+    d = _Draft(claim, person)
+    kind = ctx.kind(claim.kind)
     # The items that match, and the match steps, depend only on the facts the kind's
     # conditions read: work them out once per distinct set of those values.
-    kind = d.claim.kind
-    reads = ctx.reads.get(kind)
-    if reads is None:
-        items = ctx.rules.by_kind.get(kind, ())
-        reads = ctx.reads[kind] = tuple(dict.fromkeys(f for i in items for f in i.reads))
-    key = (kind, *[facts.get(f) for f in reads])
+    key: Hashable
+    if kind.standard:
+        assert isinstance(claim, StandardClaim)
+        d.authorship = settled = _authorship(ctx, d, claim)
+        key = (claim.kind, kind.values(claim), settled.role)
+    else:
+        key = (claim.kind, kind.values(claim))
     found = ctx.matches.get(key)
     if found is None:
-        found = ctx.matches[key] = _match(ctx, kind, facts)
+        facts = claim.facts()
+        if d.authorship is not None:
+            facts["role"] = d.authorship.role
+        found = ctx.matches[key] = _match(kind.items, facts)
     matched, d.match_steps = found
     if len(matched) == 1:
         d.item = matched[0]
     elif matched:
         # Overlapping conditions would be a rule-file slip; 就高不就低 still picks one.
-        on = d.claim.achieved_on
+        on = claim.achieved_on
         d.item = max(matched, key=lambda i: (i.amount_on(on) or 0, i.id))
+    return d
 
 
 def _match(
-    ctx: _Context, kind: str, facts: Mapping[str, object]
+    items: Iterable[CompiledItem], facts: Mapping[str, object]
 ) -> tuple[tuple[CompiledItem, ...], tuple[TraceStep, ...]]:
-    """The items of ``kind`` that ``facts`` match, and a match step for every item."""
+    """The items that ``facts`` match, and a match step for every item."""
     matched: list[CompiledItem] = []
     steps: list[TraceStep] = []
-    for item in ctx.rules.by_kind.get(kind, ()):
+    for item in items:
         ok = item.predicate(facts)
         if ok:
             matched.append(item)
@@ -235,65 +392,111 @@ def _match_step(item: CompiledItem, facts: Mapping[str, object], ok: bool) -> Tr
         zh = f"不符合“{item.item.title_zh}”:需 {missing}"
         en = f"not '{item.item.title_en}': requires {missing}"
     result = "match" if ok else "no_match"
-    return TraceStep("match", item.id, item.item.citation, result, read, zh, en)
+    return new_step("match", item.id, item.item.citation, result, read, zh, en)
 
 
-def _authorship(ctx: _Context, d: _Draft, claim: StandardClaim) -> None:
+def _authorship(ctx: _Context, d: _Draft, claim: StandardClaim) -> Authorship:
     """第十三条 and rulings R7: settle the applicant's role, a fact the items then read."""
-    participation = ctx.rules.allocation.participation
-    found = settle_authorship(
-        d.applicant, claim, ctx.prefixes, participation.policy, participation.citation
-    )
-    d.facts["role"] = found.role
-    d.authorship = found.step
-    d.authorship_reason = found.reason
-    d.position, d.hami_unit = found.position, found.hami_unit
+    applicant = d.person.applicant
+    # The same applicant on the same drafting units (a twin claim) is settled once.
+    key = (id(applicant), id(claim.drafting_units), claim.lead_proof)
+    found = ctx.authorship.get(key)
+    if found is None:
+        participation = ctx.rules.allocation.participation
+        found = ctx.authorship[key] = settle_authorship(
+            applicant, claim, ctx.prefixes, participation.policy, participation.citation
+        )
+    return found
 
 
-def _mark_duplicates(drafts: Sequence[_Draft]) -> None:
+def _mark_duplicates(group: list[_Draft]) -> None:
     """第十七条第(三)项: the same item and subject claimed twice by one applicant."""
-    first: dict[tuple[str, str, str], _Draft] = {}
-    for d in sorted((d for d in drafts if d.item is not None), key=lambda d: d.order):
+    first: dict[str, _Draft] = {}
+    for d in sorted(group, key=lambda d: d.order):
         assert d.item is not None
-        key = (d.key, d.item.id, d.claim.subject or "")
-        if key in first:
-            d.duplicate_of = first[key].claim.id
-        else:
-            first[key] = d
+        seen = first.setdefault(d.item.item.id, d)
+        if seen is not d:
+            d.duplicate_of = seen.claim.id
 
 
 # --- phase 2: the per-claim steps, in order -------------------------------------------
 
 
 def _decide(ctx: _Context, d: _Draft) -> None:
-    _validity(ctx, d)
-    _eligibility(ctx, d)
-    if d.authorship is not None:
-        d.trace.append(d.authorship)
-        if d.authorship_reason:
-            d.reject(d.authorship_reason, d.authorship.citation)
-    _matching(ctx, d)
-    if d.item is not None and d.item.item.first_time:
-        _first_time(ctx, d)
-    _exclusions(ctx, d)
-    _ban(ctx, d)
-    if d.item is not None:
-        _earlier_awards(ctx, d)
+    claim, person = d.claim, d.person
+    d.reasons, d.citations, d.trace = [], [], []
+    trace = d.trace
+    on = claim.achieved_on
+    step = ctx.valid.get(on)
+    if step is None:
+        _validity(ctx, d, on)
+    else:
+        trace.append(step)
+    trace.append(person.eligibility)
+    if not person.eligible:
+        d.reject("not_eligible_applicant", person.eligibility.citation)
+    authorship = d.authorship
+    if authorship is not None:
+        trace.append(authorship.step)
+        if authorship.reason:
+            d.reject(authorship.reason, authorship.step.citation)
+    trace.extend(d.match_steps)
+    item = d.item
+    prior: Sequence[PriorAward] = ()
+    if item is None:
+        _no_item(ctx, d)
+    else:
+        info = ctx.info[id(item)]
+        amount = ctx.amounts.get((id(item), on))
+        if amount is None:
+            amount = _amount(ctx, item, on)
+        step, d.amount = amount
+        d.cite(info.citation)
+        trace.append(step)
+        prior = ctx.history.prior_awards(person.key, info.family, claim.subject or "")
+        if info.first_time:
+            _first_time(ctx, d, info, prior)
+    review = claim.review
+    submitted = claim.submitted_on
+    assert submitted is not None  # resolved by the loader
+    clean = (
+        person.clean
+        and not claim.other_support
+        and review.industrial_policy == "ok"
+        and review.related_to_quality
+        and review.other_violation is None
+    )
+    # The usual case: none of 第十七条 but the duplicate check can apply, and no ban is on
+    # record; the steps are those of every such claim submitted that day.
+    tail = ctx.tails.get(submitted) if clean else None
+    if tail is None or ctx.history.bans(person.key):
+        if clean:
+            _clean_exclusions(ctx, d, submitted)
+        else:
+            for ex in ctx.rules.exclusions.exclusions:
+                _exclusion(ctx, ex, d)
+        ban = _ban(ctx, d, submitted)
+        if clean and ban is not None:
+            before, duplicate, after = ctx.clean[submitted]
+            ctx.tails[submitted] = (before, duplicate, (*after, ban))
+    else:
+        before, duplicate, after = tail
+        trace.extend(before)
+        if duplicate is not None:
+            _duplicate(ctx, d, duplicate)
+        trace.extend(after)
+    if prior:
+        _earlier_awards(ctx, d, prior)
 
 
-def _validity(ctx: _Context, d: _Draft) -> None:
+def _validity(ctx: _Context, d: _Draft, on: dt.date) -> None:
     """第二十八条 and rulings R2: the reference date must fall in the period in force."""
-    start, end = ctx.effective_from, ctx.effective_until
-    on = d.claim.achieved_on
+    start, end = ctx.effective
     ok = start <= on <= end
-    key = ("validity", on)
-    if ok and key in ctx.memo:
-        d.trace.append(ctx.memo[key])
-        return
     facts: dict[str, JSONValue] = {
-        "achieved_on": on.isoformat(),
-        "effective_from": start.isoformat(),
-        "effective_until": end.isoformat(),
+        "achieved_on": ctx.iso(on),
+        "effective_from": ctx.iso(start),
+        "effective_until": ctx.iso(end),
     }
     if ok:
         zh, en = (
@@ -304,35 +507,30 @@ def _validity(ctx: _Context, d: _Draft) -> None:
         zh = f"取得日期{on}不在本办法有效期({start}至{end})内"
         en = f"achieved on {on}, outside the period in force ({start} to {end})"
     cite = ctx.rules.exclusions.validity.citation
-    d.step(
+    step = d.step(
         "validity", "measures.in_force", cite, ok, facts, zh, en, None if ok else "outside_validity"
     )
     if ok:
-        ctx.memo[key] = d.trace[-1]
+        ctx.valid[on] = step
 
 
-def _eligibility(ctx: _Context, d: _Draft) -> None:
+def _eligibility(ctx: _Context, a: Applicant) -> tuple[TraceStep, bool]:
     """第四条 and rulings R3: a Hami-registered unit of an allowed type."""
     elig = ctx.rules.exclusions.eligibility
-    a = d.applicant
     type_ok = a.org_type in elig.org_types
     region_ok = a.region in elig.regions
-    facts: dict[str, JSONValue]
+    facts: dict[str, JSONValue] = {"org_type": a.org_type, "region": a.region}
     if type_ok and region_ok:
-        key = ("eligible", a.org_type, a.region)
-        step = ctx.memo.get(key)
+        key = (a.org_type, a.region)
+        step = ctx.eligible.get(key)
         if step is None:
-            facts = {"org_type": a.org_type, "region": a.region}
             place = elig.regions[a.region or ""]
             zh = f"{elig.org_types[a.org_type]},注册地{place}({a.region}),属支持对象"
             en = f"{a.org_type} registered in {a.region}: within Hami, may apply"
-            citation = elig.citation
-            step = ctx.memo[key] = TraceStep(
-                "eligibility", "applicant.eligible", citation, "pass", facts, zh, en
+            step = ctx.eligible[key] = new_step(
+                "eligibility", "applicant.eligible", elig.citation, "pass", facts, zh, en
             )
-        d.trace.append(step)
-        return
-    facts = {"org_type": a.org_type, "region": a.region}
+        return step, True
     why_zh, why_en = [], []
     if not type_ok:
         why_zh.append(f"单位类型{a.org_type}不在支持范围")
@@ -340,81 +538,66 @@ def _eligibility(ctx: _Context, d: _Draft) -> None:
     if not region_ok:
         why_zh.append(f"注册地区划代码{a.region}不属哈密市")
         why_en.append(f"division code {a.region} is not in Hami")
-    d.step(
-        "eligibility",
-        "applicant.eligible",
-        elig.citation,
-        False,
-        facts,
-        ";".join(why_zh),
-        "; ".join(why_en),
-        "not_eligible_applicant",
-    )
+    zh, en = ";".join(why_zh), "; ".join(why_en)
+    step = new_step("eligibility", "applicant.eligible", elig.citation, "fail", facts, zh, en)
+    return step, False
 
 
-def _matching(ctx: _Context, d: _Draft) -> None:
-    """Each candidate item of the claim's kind, matched or not and why."""
-    d.trace.extend(d.match_steps)
-    if d.item is None:
+def _no_item(ctx: _Context, d: _Draft) -> None:
+    """No candidate item of the claim's kind matched (第八条 or the kind's article)."""
+    kind = d.claim.kind
+    plain = d.authorship is None or d.authorship.reason is None
+    step = ctx.no_item.get((kind, plain))
+    if step is None:
         articles = sorted({s.citation.split("条")[0] + "条" for s in d.match_steps})
         citation = articles[0] if len(articles) == 1 else "第八条"
-        if d.authorship_reason is None:
+        if plain:
             zh, en = "没有与本申报相符的奖励事项", "no award item matches this claim"
         else:
             # Authorship already failed and says why; "no item" would only repeat it.
             zh = "起草单位认定未通过,没有可适用的奖励事项"
             en = "authorship not established, so no award item applies"
-        reason = None if d.authorship_reason else "no_matching_item"
-        d.step("match", "item.none", citation, False, {"kind": d.claim.kind}, zh, en, reason)
-        return
-    item = d.item
-    on = d.claim.achieved_on
-    d.amount = item.amount_on(on) or 0
-    d.cite(item.item.citation)
-    key = ("amount", item.id, on)
-    step = ctx.memo.get(key)
-    if step is None:
-        facts: dict[str, JSONValue] = {
-            "item": item.id,
-            "achieved_on": on.isoformat(),
-            "amount_yuan": d.amount,
-        }
-        step = ctx.memo[key] = TraceStep(
-            "amount",
-            item.id,
-            item.item.citation,
-            "pass",
-            facts,
-            f"适用“{item.item.clause}”,取得日适用金额{format_wan(d.amount)}万元",
-            f"'{item.item.title_en}' applies: {d.amount} yuan in force on the reference date",
-        )
+        facts: dict[str, JSONValue] = {"kind": kind}
+        step = new_step("match", "item.none", citation, "fail", facts, zh, en)
+        ctx.no_item[(kind, plain)] = step
     d.trace.append(step)
+    if plain:
+        d.reject("no_matching_item", step.citation)
 
 
-def _first_time(ctx: _Context, d: _Draft) -> None:
-    """Rulings R4: 首次 / 新承担 needs the declaration and no earlier award in the ledger."""
-    item = d.item
-    assert item is not None
-    declared = d.facts.get("first_time", True)
-    scope = ctx.rules.allocation.first_time.scope
-    earlier = [
-        p
-        for p in ctx.history.prior_awards(d.key, item.item.family, d.claim.subject or "")
-        if scope == "qualification" or p.item == item.id
-    ]
+def _amount(ctx: _Context, item: CompiledItem, on: dt.date) -> tuple[TraceStep, int]:
+    """The amount step: the item's amount in force on the reference date."""
+    amount = item.amount_on(on) or 0
+    texts = ctx.amount_texts.get((id(item), amount))
+    if texts is None:
+        texts = ctx.amount_texts[(id(item), amount)] = (
+            f"适用“{item.item.clause}”,取得日适用金额{format_wan(amount)}万元",
+            f"'{item.item.title_en}' applies: {amount} yuan in force on the reference date",
+        )
     facts: dict[str, JSONValue] = {
-        "first_time": _json(d.facts.get("first_time")),
-        "scope": scope,
-        "earlier_awards": [p.claim_id for p in earlier],
+        "item": item.item.id,
+        "achieved_on": ctx.iso(on),
+        "amount_yuan": amount,
     }
+    step = new_step("amount", item.item.id, item.item.citation, "pass", facts, *texts)
+    found = ctx.amounts[(id(item), on)] = (step, amount)
+    return found
+
+
+def _first_time(ctx: _Context, d: _Draft, info: _ItemInfo, prior: Sequence[PriorAward]) -> None:
+    """Rulings R4: 首次 / 新承担 needs the declaration and no earlier award in the ledger."""
+    # Kinds without a declared first_time fact have only the ledger check (R4).
+    declared = getattr(d.claim, "first_time", True)
+    scope = ctx.rules.allocation.first_time.scope
+    earlier = [p for p in prior if scope == "qualification" or p.item == info.id]
     if declared is True and not earlier:
-        key = ("first_time", item.id, scope)
-        step = ctx.memo.get(key)
+        step = ctx.first_time_ok.get(id(info))
         if step is None:
-            step = ctx.memo[key] = TraceStep(
+            facts = _first_time_facts(d, scope, earlier)
+            step = ctx.first_time_ok[id(info)] = new_step(
                 "first_time",
-                item.id,
-                item.item.citation,
+                info.id,
+                info.citation,
                 "pass",
                 facts,
                 "首次获得(新承担),账本中无同一资格的既往奖励",
@@ -427,57 +610,62 @@ def _first_time(ctx: _Context, d: _Draft) -> None:
     else:
         ids = ", ".join(p.claim_id for p in earlier)
         zh, en = f"账本中已有同一资格的奖励({ids})", f"the ledger already holds an award ({ids})"
-    d.step("first_time", item.id, item.item.citation, False, facts, zh, en, "not_first_time")
+    facts = _first_time_facts(d, scope, earlier)
+    d.step("first_time", info.id, info.citation, False, facts, zh, en, "not_first_time")
 
 
-def _exclusions(ctx: _Context, d: _Draft) -> None:
-    """Every case of 第十七条; a claim no case can apply to shares its steps with its like."""
-    exclusions = ctx.rules.exclusions.exclusions
-    claim, a = d.claim, d.applicant
-    review = claim.review
-    clean = (
-        a.licensed
-        and not a.credit_listings
-        and not claim.other_support
-        and review.industrial_policy == "ok"
-        and review.related_to_quality
-        and review.other_violation is None
-    )
-    if not clean:
-        for ex in exclusions:
-            _exclusion(ctx, ex, d)
-        return
-    # Only the duplicate check reads this claim's own facts (its subject); every other
-    # step is the same for all clean claims submitted on the same day.
-    shared = ctx.clean.get(claim.submitted_on)
+def _first_time_facts(d: _Draft, scope: str, earlier: Sequence[PriorAward]) -> dict[str, JSONValue]:
+    return {
+        "first_time": _json(getattr(d.claim, "first_time", None)),
+        "scope": scope,
+        "earlier_awards": [p.claim_id for p in earlier],
+    }
+
+
+def _clean_exclusions(ctx: _Context, d: _Draft, submitted: dt.date) -> None:
+    """第十七条 for a claim no case but the duplicate one can apply to.
+
+    Only the duplicate check reads this claim's own facts (its subject); every other step
+    is the same for all such claims submitted on the same day.
+    """
+    shared = ctx.clean.get(submitted)
     if shared is None:
+        exclusions = ctx.rules.exclusions.exclusions
         start = len(d.trace)
         for ex in exclusions:
             _exclusion(ctx, ex, d)
         steps = d.trace[start:]
         at = next((i for i, ex in enumerate(exclusions) if ex.check == "duplicate_claim"), None)
         if at is None:
-            ctx.clean[claim.submitted_on] = (tuple(steps), None, ())
+            ctx.clean[submitted] = (tuple(steps), None, ())
         else:
-            split = (tuple(steps[:at]), exclusions[at], tuple(steps[at + 1 :]))
-            ctx.clean[claim.submitted_on] = split
+            ctx.clean[submitted] = (tuple(steps[:at]), exclusions[at], tuple(steps[at + 1 :]))
         return
     before, duplicate, after = shared
     d.trace.extend(before)
     if duplicate is not None:
-        if d.duplicate_of is not None:
-            _exclusion(ctx, duplicate, d)
-        else:
-            facts: dict[str, JSONValue] = {"duplicate_of": None, "subject": claim.subject}
-            zh, en = ctx.texts[duplicate.code][2:]
-            step = TraceStep("exclusion", duplicate.code, duplicate.citation, "pass", facts, zh, en)
-            d.trace.append(step)
+        _duplicate(ctx, d, duplicate)
     d.trace.extend(after)
+
+
+def _duplicate(ctx: _Context, d: _Draft, duplicate: Exclusion) -> None:
+    """第十七条第(三)项 for a claim clean of every other case; shared per subject."""
+    if d.duplicate_of is not None:
+        _exclusion(ctx, duplicate, d)
+        return
+    subject = d.claim.subject
+    step = ctx.duplicate_ok.get(subject)
+    if step is None:
+        facts: dict[str, JSONValue] = {"duplicate_of": None, "subject": subject}
+        zh, en = ctx.texts[duplicate.code][2:]
+        step = new_step("exclusion", duplicate.code, duplicate.citation, "pass", facts, zh, en)
+        ctx.duplicate_ok[subject] = step
+    d.trace.append(step)
 
 
 def _exclusion(ctx: _Context, ex: Exclusion, d: _Draft) -> None:
     """One case of 第十七条 (rulings R8); every case is checked and reported."""
-    claim, a = d.claim, d.applicant
+    claim, a = d.claim, d.person.applicant
     # The usual case: nothing to exclude, with the same facts as many other claims.
     quick = _clean_key(ex.check, d)
     if quick is not None and quick in ctx.memo:
@@ -524,14 +712,16 @@ def _exclusion(ctx: _Context, ex: Exclusion, d: _Draft) -> None:
             f"not excluded under {ex.code}",
         )
     zh, en = (texts[0], texts[1]) if hit else (texts[2], texts[3])
-    d.step("exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None)
+    step = d.step(
+        "exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None
+    )
     if quick is not None and not hit:
-        ctx.memo[quick] = d.trace[-1]
+        ctx.memo[quick] = step
 
 
 def _clean_key(check: str, d: _Draft) -> Hashable | None:
     """A memo key for an exclusion step whose facts recur across claims, else ``None``."""
-    claim, a = d.claim, d.applicant
+    claim, a = d.claim, d.person.applicant
     if check == "industrial_policy":
         return ("excl", check, claim.review.industrial_policy)
     if check == "unlicensed":
@@ -547,53 +737,50 @@ def _clean_key(check: str, d: _Draft) -> Hashable | None:
     return None
 
 
-def _ban(ctx: _Context, d: _Draft) -> None:
-    """第二十四条 and rulings R9: no application within 3 years of a fraud finding."""
-    on = d.claim.submitted_on
-    assert on is not None
-    bans = [b for b in ctx.history.bans(d.key) if b.found_on <= on < b.until]
-    key = ("ban", on)
-    if not bans and key in ctx.memo:
-        d.trace.append(ctx.memo[key])
-        return
+def _ban(ctx: _Context, d: _Draft, on: dt.date) -> TraceStep | None:
+    """第二十四条 and rulings R9: no application within 3 years of a fraud finding.
+
+    Returns the step when it is the pass step every unbanned claim of the day shares.
+    """
+    recorded = ctx.history.bans(d.person.key)
+    bans = [b for b in recorded if b.found_on <= on < b.until] if recorded else []
+    if not bans:
+        step = ctx.ban_ok.get(on)
+        if step is None:
+            step = ctx.ban_ok[on] = new_step(
+                "ban",
+                "applicant.not_banned",
+                ctx.rules.exclusions.ban.citation,
+                "pass",
+                {"submitted_on": ctx.iso(on), "bans": []},
+                "申报单位不在取消申报资格期内",
+                "the applicant is not banned",
+            )
+        d.trace.append(step)
+        return step
     facts: dict[str, JSONValue] = {
-        "submitted_on": on.isoformat(),
+        "submitted_on": ctx.iso(on),
         "bans": [f"{b.found_on}..{b.until}" for b in bans],
     }
-    cite = ctx.rules.exclusions.ban.citation
-    if not bans:
-        d.step(
-            "ban",
-            "applicant.not_banned",
-            cite,
-            True,
-            facts,
-            "申报单位不在取消申报资格期内",
-            "the applicant is not banned",
-        )
-        ctx.memo[key] = d.trace[-1]
-        return
     b = bans[0]
     d.step(
         "ban",
         "applicant.not_banned",
-        cite,
+        ctx.rules.exclusions.ban.citation,
         False,
         facts,
         f"因弄虚作假被取消申报资格至{b.until}",
         f"banned for fraud until {b.until}",
         "banned",
     )
+    return None
 
 
-def _earlier_awards(ctx: _Context, d: _Draft) -> None:
+def _earlier_awards(ctx: _Context, d: _Draft, prior: Sequence[PriorAward]) -> None:
     """第二十条第(二)项 and rulings R5 across rounds: pay only up to the highest tier."""
     item = d.item
     assert item is not None
     rules = ctx.rules
-    prior = ctx.history.prior_awards(d.key, item.item.family, d.claim.subject or "")
-    if not prior:
-        return
     paid = sum(p.amount_yuan for p in prior)
     policy = rules.allocation.same_qualification.policy
     cite = rules.allocation.same_qualification.citation
@@ -644,15 +831,11 @@ def _earlier_awards(ctx: _Context, d: _Draft) -> None:
 # --- phase 3: across the batch --------------------------------------------------------
 
 
-def _highest_wins(rules: RuleSet, drafts: Sequence[_Draft]) -> None:
+def _highest_wins(ctx: _Context, groups: Iterable[list[_Draft]]) -> None:
     """第二十条第(二)项: one qualification, one award, the highest (就高不就低)."""
-    groups: dict[tuple[str, str, str], list[_Draft]] = {}
-    for d in drafts:
-        if d.item is None or d.refused:
-            continue
-        groups.setdefault((d.key, d.item.item.family, d.claim.subject or ""), []).append(d)
-    cite = rules.allocation.same_qualification.citation
-    for group in groups.values():
+    cite = ctx.rules.allocation.same_qualification.citation
+    for claims in groups:
+        group = [d for d in claims if not d.refused]
         if len(group) < 2:
             continue
         # Highest amount first; ties: earliest submitted_on, then claim id (rulings R5).
@@ -681,7 +864,7 @@ def _highest_wins(rules: RuleSet, drafts: Sequence[_Draft]) -> None:
             )
 
 
-def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> None:
+def _one_participant_per_standard(rules: RuleSet, cross: _CrossClaim) -> None:
     """第十三条: participation pays one Hami unit per standard, the foremost-ranked one.
 
     A unit the 前言 prints without a code is a Hami unit only to its own applicant's claim
@@ -690,26 +873,14 @@ def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> N
     therefore taken over every claim on the standard, and only a participant there is paid.
     """
     participation = rules.allocation.participation
-    start = 1 if participation.policy == "foremost_after_lead" else 0
-    foremost: dict[str, int] = {}
-    for d in drafts:
-        if d.hami_unit and d.position is not None and d.position >= start:
-            subject = d.claim.subject or ""
-            foremost[subject] = min(d.position, foremost.get(subject, d.position))
+    foremost = cross.foremost
+    participants = [d for d in cross.participants if not d.superseded and not d.refused]
     seen: dict[str, _Draft] = {}
-    participants = [
-        d
-        for d in drafts
-        if d.item is not None
-        and d.facts.get("role") == "participant"
-        and not d.superseded
-        and not d.refused
-    ]
-    for d in sorted(participants, key=lambda d: (d.position or 0, d.order)):
+    for d in sorted(participants, key=_participant_order):
         subject = d.claim.subject or ""
         best = foremost.get(subject)
         facts: dict[str, JSONValue] = {"standard_no": subject}
-        if best is not None and best != d.position:
+        if best is not None and best != _position(d):
             facts["foremost_hami_position"] = best + 1
             zh = f"另一申报中排序第{best + 1}位的哈密市起草单位排序更靠前"
             en = f"another claim shows a Hami unit ranked {best + 1}, before this applicant"
@@ -731,3 +902,11 @@ def _one_participant_per_standard(rules: RuleSet, drafts: Sequence[_Draft]) -> N
             en,
             "not_foremost_hami_participant",
         )
+
+
+def _position(d: _Draft) -> int | None:
+    return None if d.authorship is None else d.authorship.position
+
+
+def _participant_order(d: _Draft) -> tuple[int, dt.date, str]:
+    return (_position(d) or 0, *d.order)
