@@ -20,6 +20,7 @@ when it reads facts of its own claim alone (a failure, a standard's authorship).
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from operator import attrgetter
 
@@ -154,7 +155,7 @@ class _Context:
     """
 
     __slots__ = (
-        "amount_texts",
+        "amount_on",
         "amounts",
         "authorship",
         "ban_ok",
@@ -189,8 +190,8 @@ class _Context:
         self.valid: dict[dt.date, TraceStep] = {}
         self.eligible: dict[tuple[str, str | None], TraceStep] = {}
         self.no_item: dict[tuple[str, bool], TraceStep] = {}
-        self.amounts: dict[tuple[int, dt.date], tuple[TraceStep, int]] = {}
-        self.amount_texts: dict[tuple[int, int], tuple[str, str]] = {}
+        self.amount_on: dict[tuple[int, dt.date], tuple[TraceStep, int]] = {}
+        self.amounts: dict[tuple[int, int], tuple[TraceStep, int]] = {}
         self.first_time_ok: dict[int, TraceStep] = {}
         self.clean: dict[
             dt.date | None,
@@ -447,7 +448,7 @@ def _decide(ctx: _Context, d: _Draft) -> None:
         _no_item(ctx, d)
     else:
         info = ctx.info[id(item)]
-        amount = ctx.amounts.get((id(item), on))
+        amount = ctx.amount_on.get((id(item), on))
         if amount is None:
             amount = _amount(ctx, item, on)
         step, d.amount = amount
@@ -566,21 +567,31 @@ def _no_item(ctx: _Context, d: _Draft) -> None:
 
 
 def _amount(ctx: _Context, item: CompiledItem, on: dt.date) -> tuple[TraceStep, int]:
-    """The amount step: the item's amount in force on the reference date."""
-    amount = item.amount_on(on) or 0
-    texts = ctx.amount_texts.get((id(item), amount))
-    if texts is None:
-        texts = ctx.amount_texts[(id(item), amount)] = (
+    """The amount step: the item's dated amount in force on the reference date.
+
+    The step names the dated value applied (its ``from`` date), not the reference date,
+    which the validity step already shows: one step per dated value, shared by every claim.
+    """
+    i = bisect_right(item.amount_dates, on)
+    found = ctx.amounts.get((id(item), i))
+    if found is None:
+        amount = item.amounts_yuan[i - 1] if i else 0
+        facts: dict[str, JSONValue] = {
+            "item": item.item.id,
+            "amount_yuan": amount,
+            "in_force_from": ctx.iso(item.amount_dates[i - 1]) if i else None,
+        }
+        step = new_step(
+            "amount",
+            item.item.id,
+            item.item.citation,
+            "pass",
+            facts,
             f"适用“{item.item.clause}”,取得日适用金额{format_wan(amount)}万元",
             f"'{item.item.title_en}' applies: {amount} yuan in force on the reference date",
         )
-    facts: dict[str, JSONValue] = {
-        "item": item.item.id,
-        "achieved_on": ctx.iso(on),
-        "amount_yuan": amount,
-    }
-    step = new_step("amount", item.item.id, item.item.citation, "pass", facts, *texts)
-    found = ctx.amounts[(id(item), on)] = (step, amount)
+        found = ctx.amounts[(id(item), i)] = (step, amount)
+    ctx.amount_on[(id(item), on)] = found
     return found
 
 
