@@ -50,7 +50,7 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
     cross = _CrossClaim(ctx)
     add = cross.add
     drafts = [add(_derive(ctx, claim, people[claim.applicant])) for claim in batch.claims]
-    cross.settle()
+    cross.settle(people.values())
     sha, is_draft = rules.sha256, rules.status == "draft"
     # A claim no cross-claim rule can touch is finished as soon as it is decided, and its
     # draft freed: drafts are taken from the end of the reversed list.
@@ -78,7 +78,6 @@ class _CrossClaim:
 
     def __init__(self, ctx: _Context) -> None:
         self.info = ctx.info
-        self.first: dict[tuple[str, str, str], _Draft] = {}
         self.groups: dict[tuple[str, str, str], list[_Draft]] = {}
         self.participants: list[_Draft] = []
         # Per standard, the foremost position of a Hami unit any of its claims shows.
@@ -98,15 +97,23 @@ class _CrossClaim:
                 d.pending = True
                 self.participants.append(d)
         if d.item is not None:
-            key = (d.person.key, self.info[id(d.item)].family, d.claim.subject or "")
-            seen = self.first.setdefault(key, d)
-            if seen is not d:
-                self.groups.setdefault(key, [seen]).append(d)
+            # Only the claims of one applicant can share a qualification: each applicant
+            # keeps its own small table, which stays in cache where one for the whole
+            # batch would not.
+            person = d.person
+            key = (self.info[id(d.item)].family, d.subject or "")
+            if person.seen is None:
+                person.seen = {key: d}
+            else:
+                seen = person.seen.setdefault(key, d)
+                if seen is not d:
+                    self.groups.setdefault((person.key, *key), [seen]).append(d)
         return d
 
-    def settle(self) -> None:
+    def settle(self, people: Iterable[_Person]) -> None:
         """Once every draft is in: mark duplicates; a grouped draft waits for phase 3."""
-        del self.first
+        for person in people:
+            person.seen = None
         for group in self.groups.values():
             for d in group:
                 d.pending = True
@@ -155,7 +162,6 @@ class _Context:
     """
 
     __slots__ = (
-        "amount_on",
         "amounts",
         "authorship",
         "ban_ok",
@@ -190,7 +196,6 @@ class _Context:
         self.valid: dict[dt.date, TraceStep] = {}
         self.eligible: dict[tuple[str, str | None], TraceStep] = {}
         self.no_item: dict[tuple[str, bool], TraceStep] = {}
-        self.amount_on: dict[tuple[int, dt.date], tuple[TraceStep, int]] = {}
         self.amounts: dict[tuple[int, int], tuple[TraceStep, int]] = {}
         self.first_time_ok: dict[int, TraceStep] = {}
         self.clean: dict[
@@ -223,10 +228,13 @@ class _Context:
 class _Person:
     """An applicant as every one of its claims sees it: key, eligibility, 第十七条 flags."""
 
-    __slots__ = ("applicant", "clean", "eligibility", "eligible", "key")
+    __slots__ = ("applicant", "clean", "eligibility", "eligible", "id", "key", "seen")
 
     def __init__(self, ctx: _Context, a: Applicant) -> None:
         self.applicant = a
+        self.id = a.id
+        # Phase 1: this applicant's claims by qualification (item family, subject).
+        self.seen: dict[tuple[str, str], _Draft] | None = None
         self.key = applicant_key(a.id, a.uscc)  # how the ledger knows the applicant
         # No applicant-level case of 第十七条 can apply (licence, credit listings).
         self.clean = a.licensed and not a.credit_listings
@@ -245,13 +253,18 @@ class _Draft:
         "authorship",
         "citations",
         "claim",
+        "clean",
         "duplicate_of",
+        "id",
         "item",
         "match_steps",
+        "on",
         "pending",
         "person",
         "reasons",
         "refused",
+        "subject",
+        "submitted",
         "superseded",
         "trace",
     )
@@ -259,6 +272,22 @@ class _Draft:
     def __init__(self, claim: ClaimBase, person: _Person) -> None:
         self.claim = claim
         self.person = person
+        # What phase 2 reads of the claim, read while phase 1 has it at hand.
+        self.id = claim.id
+        self.on = claim.achieved_on
+        submitted = claim.submitted_on
+        assert submitted is not None  # resolved by the loader
+        self.submitted = submitted
+        self.subject = claim.subject
+        review = claim.review
+        # No case of 第十七条 but the duplicate one can apply.
+        self.clean = (
+            person.clean
+            and not claim.other_support
+            and review.industrial_policy == "ok"
+            and review.related_to_quality
+            and review.other_violation is None
+        )
         self.item: CompiledItem | None = None
         self.amount = 0
         self.match_steps: Sequence[TraceStep] = ()
@@ -271,9 +300,7 @@ class _Draft:
     @property
     def order(self) -> tuple[dt.date, str]:
         """(submitted_on, claim id): the tie-break of rulings R5 and R10."""
-        submitted = self.claim.submitted_on
-        assert submitted is not None  # resolved by the loader
-        return (submitted, self.claim.id)
+        return (self.submitted, self.id)
 
     def step(
         self,
@@ -314,8 +341,8 @@ class _Draft:
             outcome = "awarded"
         item = self.item
         return new_decision(
-            self.claim.id,
-            self.person.applicant.id,
+            self.id,
+            self.person.id,
             outcome,
             None if item is None else item.item.id,
             self.amount if outcome == "awarded" else 0,
@@ -424,10 +451,10 @@ def _mark_duplicates(group: list[_Draft]) -> None:
 
 
 def _decide(ctx: _Context, d: _Draft) -> None:
-    claim, person = d.claim, d.person
+    person = d.person
     d.reasons, d.citations, d.trace = [], [], []
     trace = d.trace
-    on = claim.achieved_on
+    on = d.on
     step = ctx.valid.get(on)
     if step is None:
         _validity(ctx, d, on)
@@ -448,25 +475,17 @@ def _decide(ctx: _Context, d: _Draft) -> None:
         _no_item(ctx, d)
     else:
         info = ctx.info[id(item)]
-        amount = ctx.amount_on.get((id(item), on))
+        amount = ctx.amounts.get((id(item), bisect_right(item.amount_dates, on)))
         if amount is None:
             amount = _amount(ctx, item, on)
         step, d.amount = amount
-        d.cite(info.citation)
+        if info.citation not in d.citations:
+            d.citations.append(info.citation)
         trace.append(step)
-        prior = ctx.history.prior_awards(person.key, info.family, claim.subject or "")
+        prior = ctx.history.prior_awards(person.key, info.family, d.subject or "")
         if info.first_time:
             _first_time(ctx, d, info, prior)
-    review = claim.review
-    submitted = claim.submitted_on
-    assert submitted is not None  # resolved by the loader
-    clean = (
-        person.clean
-        and not claim.other_support
-        and review.industrial_policy == "ok"
-        and review.related_to_quality
-        and review.other_violation is None
-    )
+    submitted, clean = d.submitted, d.clean
     # The usual case: none of 第十七条 but the duplicate check can apply, and no ban is on
     # record; the steps are those of every such claim submitted that day.
     tail = ctx.tails.get(submitted) if clean else None
@@ -591,7 +610,6 @@ def _amount(ctx: _Context, item: CompiledItem, on: dt.date) -> tuple[TraceStep, 
             f"'{item.item.title_en}' applies: {amount} yuan in force on the reference date",
         )
         found = ctx.amounts[(id(item), i)] = (step, amount)
-    ctx.amount_on[(id(item), on)] = found
     return found
 
 
@@ -664,7 +682,7 @@ def _duplicate(ctx: _Context, d: _Draft, duplicate: Exclusion) -> None:
     if d.duplicate_of is not None:
         _exclusion(ctx, duplicate, d)
         return
-    subject = d.claim.subject
+    subject = d.subject
     step = ctx.duplicate_ok.get(subject)
     if step is None:
         facts: dict[str, JSONValue] = {"duplicate_of": None, "subject": subject}
