@@ -6,6 +6,9 @@ returns it *resolved*: every applicant has its ``region`` (read from the USCC wh
 out, rulings R3), every claim its ``submitted_on`` (the batch default) and its ``subject``
 (the applicant, or the canonical standard number), and every standard claim its canonical
 ``standard_no`` and the ``level`` that number implies (rulings R7).
+
+A resolved batch is built through one pool (:func:`batch_pool`), which shares equal values
+among its models: a batch of a million claims must fit in memory with its evaluation.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
+from ._pool import ModelPool
 from ._validation import allowed_keys, did_you_mean, model_at, shown
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .errors import BatchError, Problem, StandardNumberError
@@ -41,10 +45,10 @@ from .standards import Level, parse_standard_number
 __all__ = [
     "CLAIM_TYPES", "Applicant", "Batch", "CccLabClaim", "Claim", "ClaimBase",
     "CnasAccreditationClaim", "CqoCaseClaim", "CreditListing", "DraftingUnit",
-    "LeadingEnterpriseClaim", "QcGroupClaim", "QualityAwardClaim", "QualityChainClaim",
-    "QualityCountyClaim", "Review", "StandardClaim", "StandardizationPilotClaim",
-    "TechnicalCommitteeClaim", "TestingPlatformClaim", "XinjiangBrandClaim", "batch_from_data",
-    "batch_to_data", "load_batch",
+    "LeadingEnterpriseClaim", "QcGroupClaim", "QualityAwardClaim",
+    "QualityChainClaim", "QualityCountyClaim", "Review", "StandardClaim",
+    "StandardizationPilotClaim", "TechnicalCommitteeClaim", "TestingPlatformClaim",
+    "XinjiangBrandClaim", "batch_from_data", "batch_pool", "batch_to_data", "load_batch",
 ]  # fmt: skip
 
 _Path = tuple[str | int, ...]
@@ -343,6 +347,12 @@ class Batch(_Model):
     claims: tuple[Claim, ...]
 
 
+def batch_pool() -> ModelPool:
+    """A pool for one resolved batch: reviews, drafting units and credit listings are plain
+    values (equal ones are interchangeable); a claim's own id is never repeated."""
+    return ModelPool(values=(CreditListing, Review, DraftingUnit), unique=((ClaimBase, "id"),))
+
+
 class _Head(_Model):
     """The batch's top level, checked before its items are checked one by one."""
 
@@ -391,6 +401,7 @@ class _Checker:
         self.doc = doc
         self.industry_codes = industry_codes
         self.problems: list[Problem] = []
+        self.pool = batch_pool()
 
     def run(self, earlier: Sequence[Problem]) -> Batch:
         batch = self._check()
@@ -475,7 +486,7 @@ class _Checker:
         if region is None:
             self._report((*path, "region"), "region is required when no uscc is given (第四条)")
             return None
-        return applicant.model_copy(update={"region": region})
+        return self.pool.build(Applicant, {**dict(applicant), "region": region})
 
     def _claim(
         self, path: _Path, raw: object, applicant_ids: list[Any], default: dt.date | None
@@ -509,14 +520,14 @@ class _Checker:
             self._report(
                 (*path, "subject"), f"subject is required for kind {claim.kind!r}: {claim.SUBJECT}"
             )
-        return claim.model_copy(update=update)
+        return self.pool.build(type(claim), {**dict(claim), **update})
 
     def _standard(self, path: _Path, claim: StandardClaim) -> dict[str, object]:
         """The canonical number, its level, and drafting units with their regions (R7)."""
         units = []
         for j, unit in enumerate(claim.drafting_units or ()):
             region = self._region((*path, "drafting_units", j), unit.region, unit.uscc)
-            units.append(unit.model_copy(update={"region": region}))
+            units.append(self.pool.build(DraftingUnit, {**dict(unit), "region": region}))
         update: dict[str, object] = {}
         if claim.drafting_units is not None:
             update["drafting_units"] = tuple(units)
