@@ -120,6 +120,18 @@ class _CrossClaim:
             _mark_duplicates(group)
 
 
+# The steps of 第十七条 and the ban shared by claims of the same exclusion facts: those
+# before the duplicate check, the duplicate case, those after it, and the (reason,
+# citation) of the failing steps before and after it.
+_Tail = tuple[
+    tuple[TraceStep, ...],
+    Exclusion | None,
+    tuple[TraceStep, ...],
+    tuple[tuple[str, str], ...],
+    tuple[tuple[str, str], ...],
+]
+
+
 class _Kind:
     """How one claim kind is matched: its items, and the facts their conditions read."""
 
@@ -165,7 +177,6 @@ class _Context:
         "amounts",
         "authorship",
         "ban_ok",
-        "clean",
         "duplicate_ok",
         "effective",
         "eligible",
@@ -198,15 +209,9 @@ class _Context:
         self.no_item: dict[tuple[str, bool], TraceStep] = {}
         self.amounts: dict[tuple[int, int], tuple[TraceStep, int]] = {}
         self.first_time_ok: dict[int, TraceStep] = {}
-        self.clean: dict[
-            dt.date | None,
-            tuple[tuple[TraceStep, ...], Exclusion | None, tuple[TraceStep, ...]],
-        ] = {}
         self.duplicate_ok: dict[str | None, TraceStep] = {}
         self.ban_ok: dict[dt.date, TraceStep] = {}
-        self.tails: dict[
-            dt.date, tuple[tuple[TraceStep, ...], Exclusion | None, tuple[TraceStep, ...]]
-        ] = {}
+        self.tails: dict[Hashable, _Tail] = {}
         self.isoformats: dict[dt.date, str] = {}
         self.memo: dict[Hashable, TraceStep] = {}
         self.texts: dict[str, tuple[str, str, str, str]] = {}
@@ -253,8 +258,8 @@ class _Draft:
         "authorship",
         "citations",
         "claim",
-        "clean",
         "duplicate_of",
+        "exclusion_key",
         "id",
         "item",
         "match_steps",
@@ -280,14 +285,20 @@ class _Draft:
         self.submitted = submitted
         self.subject = claim.subject
         review = claim.review
-        # No case of 第十七条 but the duplicate one can apply.
-        self.clean = (
+        # The facts the cases of 第十七条 read, but the duplicate one: the submission day
+        # alone when no case can apply (licensed, unlisted, no other support, the
+        # reviewers' findings all "no problem"), the usual case.
+        self.exclusion_key: Hashable = submitted
+        if not (
             person.clean
             and not claim.other_support
             and review.industrial_policy == "ok"
             and review.related_to_quality
             and review.other_violation is None
-        )
+        ):
+            a = person.applicant
+            listings = id(a.credit_listings)  # held by the batch for the whole evaluation
+            self.exclusion_key = (submitted, id(review), claim.other_support, a.licensed, listings)
         self.item: CompiledItem | None = None
         self.amount = 0
         self.match_steps: Sequence[TraceStep] = ()
@@ -485,26 +496,22 @@ def _decide(ctx: _Context, d: _Draft) -> None:
         prior = ctx.history.prior_awards(person.key, info.family, d.subject or "")
         if info.first_time:
             _first_time(ctx, d, info, prior)
-    submitted, clean = d.submitted, d.clean
-    # The usual case: none of 第十七条 but the duplicate check can apply, and no ban is on
-    # record; the steps are those of every such claim submitted that day.
-    tail = ctx.tails.get(submitted) if clean else None
+    # 第十七条 and the ban: only the duplicate check reads facts of the claim's own (its
+    # subject); the other steps are those of every claim with the same exclusion facts and
+    # no ban on record, the usual case.
+    tail = ctx.tails.get(d.exclusion_key)
     if tail is None or ctx.history.bans(person.key):
-        if clean:
-            _clean_exclusions(ctx, d, submitted)
-        else:
-            for ex in ctx.rules.exclusions.exclusions:
-                _exclusion(ctx, ex, d)
-        ban = _ban(ctx, d, submitted)
-        if clean and ban is not None:
-            before, duplicate, after = ctx.clean[submitted]
-            ctx.tails[submitted] = (before, duplicate, (*after, ban))
+        _exclusions_and_ban(ctx, d)
     else:
-        before, duplicate, after = tail
+        before, duplicate, after, before_fails, after_fails = tail
         trace.extend(before)
+        for reason, citation in before_fails:
+            d.reject(reason, citation)
         if duplicate is not None:
             _duplicate(ctx, d, duplicate)
         trace.extend(after)
+        for reason, citation in after_fails:
+            d.reject(reason, citation)
     if prior:
         _earlier_awards(ctx, d, prior)
 
@@ -651,30 +658,27 @@ def _first_time_facts(d: _Draft, scope: str, earlier: Sequence[PriorAward]) -> d
     }
 
 
-def _clean_exclusions(ctx: _Context, d: _Draft, submitted: dt.date) -> None:
-    """第十七条 for a claim no case but the duplicate one can apply to.
+def _exclusions_and_ban(ctx: _Context, d: _Draft) -> None:
+    """Every case of 第十七条, then the ban; shared with claims of the same exclusion facts."""
+    exclusions = ctx.rules.exclusions.exclusions
+    start = len(d.trace)
+    for ex in exclusions:
+        _exclusion(ctx, ex, d)
+    if _ban(ctx, d, d.submitted) is None:
+        return  # banned: the ban step is this applicant's own
+    steps = d.trace[start:]
+    at = next((i for i, ex in enumerate(exclusions) if ex.check == "duplicate_claim"), None)
+    after: tuple[TraceStep, ...] = ()
+    if at is None:
+        before, duplicate = tuple(steps), None
+    else:
+        before, duplicate, after = tuple(steps[:at]), exclusions[at], tuple(steps[at + 1 :])
+    ctx.tails[d.exclusion_key] = (before, duplicate, after, _fails(before), _fails(after))
 
-    Only the duplicate check reads this claim's own facts (its subject); every other step
-    is the same for all such claims submitted on the same day.
-    """
-    shared = ctx.clean.get(submitted)
-    if shared is None:
-        exclusions = ctx.rules.exclusions.exclusions
-        start = len(d.trace)
-        for ex in exclusions:
-            _exclusion(ctx, ex, d)
-        steps = d.trace[start:]
-        at = next((i for i, ex in enumerate(exclusions) if ex.check == "duplicate_claim"), None)
-        if at is None:
-            ctx.clean[submitted] = (tuple(steps), None, ())
-        else:
-            ctx.clean[submitted] = (tuple(steps[:at]), exclusions[at], tuple(steps[at + 1 :]))
-        return
-    before, duplicate, after = shared
-    d.trace.extend(before)
-    if duplicate is not None:
-        _duplicate(ctx, d, duplicate)
-    d.trace.extend(after)
+
+def _fails(steps: Sequence[TraceStep]) -> tuple[tuple[str, str], ...]:
+    """(reason, citation) of the exclusions that apply: an exclusion's reason is its code."""
+    return tuple((s.rule, s.citation) for s in steps if s.result == "fail")
 
 
 def _duplicate(ctx: _Context, d: _Draft, duplicate: Exclusion) -> None:
