@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stdnum.cn import uscc
 
 import qfund_rules as q
 from qfund_rules.decision import (
@@ -444,3 +445,27 @@ def test_fast_constructors_build_the_same_frozen_objects() -> None:
         decision.amount_yuan = 6  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.result = "fail"  # type: ignore[misc]
+
+
+def test_one_uscc_under_two_applicant_ids_is_one_applicant(rules: q.RuleSet) -> None:
+    # Applicants are known by USCC (history.applicant_key): the same unit entered twice in
+    # a batch claims one qualification twice, and 就高不就低 and the duplicate check see it.
+    code = "91650502MA78K2Q58" + str(uscc.calc_check_digit("91650502MA78K2Q58"))
+    unit = {k: v for k, v in HAMI.items() if k != "region"}
+    twins = [{**unit, "uscc": code}, {**unit, "id": "A9", "uscc": code}]
+    result = decide(
+        rules,
+        claim("C1", "testing_platform", level="national", subject="哈密检测平台"),
+        {
+            **claim("C2", "testing_platform", level="regional", subject="哈密检测平台"),
+            "applicant": "A9",
+        },
+        {
+            **claim("C3", "testing_platform", level="national", subject="哈密检测平台"),
+            "applicant": "A9",
+        },
+        applicants=twins,
+    )
+    assert result["C1"].outcome == "awarded"
+    assert "superseded_by_higher" in result["C2"].reasons
+    assert result["C3"].reasons == ("duplicate_claim",)

@@ -46,7 +46,7 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
     process-wide switch to its caller (the ``qfund`` command turns it off, bench/README.md).
     """
     ctx = _Context(rules, history)
-    people = {a.id: _Person(ctx, a) for a in batch.applicants}
+    people = _people(ctx, batch.applicants)
     cross = _CrossClaim(ctx)
     add = cross.add
     drafts = [add(_derive(ctx, claim, people[claim.applicant])) for claim in batch.claims]
@@ -66,6 +66,17 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
         rules=rules.identity(),
         decisions=tuple([d if isinstance(d, Decision) else d.finish(sha, is_draft) for d in done]),
     )
+
+
+def _people(ctx: _Context, applicants: Iterable[Applicant]) -> dict[str, _Person]:
+    """The batch's applicants by id; those with one applicant key (a USCC entered under
+    two ids) share their table of qualifications, as they share their ledger history."""
+    people: dict[str, _Person] = {}
+    tables: dict[str, dict[tuple[str, str], _Draft]] = {}
+    for a in applicants:
+        person = people[a.id] = _Person(ctx, a)
+        person.seen = tables.setdefault(person.key, {})
+    return people
 
 
 class _CrossClaim:
@@ -90,7 +101,7 @@ class _CrossClaim:
         found = d.authorship
         if found is not None and found.position is not None:
             if found.hami_unit and found.position >= self.start:
-                subject = d.claim.subject or ""
+                subject = d.subject or ""
                 best = self.foremost.get(subject, found.position)
                 self.foremost[subject] = min(found.position, best)
             if d.item is not None and found.role == "participant":
@@ -98,22 +109,18 @@ class _CrossClaim:
                 self.participants.append(d)
         if d.item is not None:
             # Only the claims of one applicant can share a qualification: each applicant
-            # keeps its own small table, which stays in cache where one for the whole
-            # batch would not.
+            # key has its own small table (_Person.seen).
             person = d.person
             key = (self.info[id(d.item)].family, d.subject or "")
-            if person.seen is None:
-                person.seen = {key: d}
-            else:
-                seen = person.seen.setdefault(key, d)
-                if seen is not d:
-                    self.groups.setdefault((person.key, *key), [seen]).append(d)
+            seen = person.seen.setdefault(key, d)
+            if seen is not d:
+                self.groups.setdefault((person.key, *key), [seen]).append(d)
         return d
 
     def settle(self, people: Iterable[_Person]) -> None:
         """Once every draft is in: mark duplicates; a grouped draft waits for phase 3."""
         for person in people:
-            person.seen = None
+            person.seen.clear()  # the tables hold drafts that phase 2 frees as it goes
         for group in self.groups.values():
             for d in group:
                 d.pending = True
@@ -238,8 +245,8 @@ class _Person:
     def __init__(self, ctx: _Context, a: Applicant) -> None:
         self.applicant = a
         self.id = a.id
-        # Phase 1: this applicant's claims by qualification (item family, subject).
-        self.seen: dict[tuple[str, str], _Draft] | None = None
+        # Phase 1: the applicant key's claims by qualification (item family, subject).
+        self.seen: dict[tuple[str, str], _Draft] = {}
         self.key = applicant_key(a.id, a.uscc)  # how the ledger knows the applicant
         # No applicant-level case of 第十七条 can apply (licence, credit listings).
         self.clean = a.licensed and not a.credit_listings
