@@ -74,8 +74,8 @@ def _people(ctx: _Context, applicants: Iterable[Applicant]) -> dict[str, _Person
     people: dict[str, _Person] = {}
     tables: dict[str, dict[tuple[str, str], _Draft]] = {}
     for a in applicants:
-        person = people[a.id] = _Person(ctx, a)
-        person.seen = tables.setdefault(person.key, {})
+        key = applicant_key(a.id, a.uscc)  # how the ledger knows the applicant
+        people[a.id] = _Person(ctx, a, key, tables.setdefault(key, {}))
     return people
 
 
@@ -242,12 +242,14 @@ class _Person:
 
     __slots__ = ("applicant", "clean", "eligibility", "eligible", "id", "key", "seen")
 
-    def __init__(self, ctx: _Context, a: Applicant) -> None:
+    def __init__(
+        self, ctx: _Context, a: Applicant, key: str, seen: dict[tuple[str, str], _Draft]
+    ) -> None:
         self.applicant = a
         self.id = a.id
+        self.key = key
         # Phase 1: the applicant key's claims by qualification (item family, subject).
-        self.seen: dict[tuple[str, str], _Draft] = {}
-        self.key = applicant_key(a.id, a.uscc)  # how the ledger knows the applicant
+        self.seen = seen
         # No applicant-level case of 第十七条 can apply (licence, credit listings).
         self.clean = a.licensed and not a.credit_listings
         self.eligibility, self.eligible = _eligibility(ctx, a)
@@ -689,7 +691,7 @@ def _fails(steps: Sequence[TraceStep]) -> tuple[tuple[str, str], ...]:
 
 
 def _duplicate(ctx: _Context, d: _Draft, duplicate: Exclusion) -> None:
-    """第十七条第(三)项 for a claim clean of every other case; shared per subject."""
+    """第十七条第(三)项 beside shared exclusion steps; the passing step is shared per subject."""
     if d.duplicate_of is not None:
         _exclusion(ctx, duplicate, d)
         return
