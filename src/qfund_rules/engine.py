@@ -142,7 +142,7 @@ _Tail = tuple[
 class _Kind:
     """How one claim kind is matched: its items, and the facts their conditions read."""
 
-    __slots__ = ("items", "standard", "values")
+    __slots__ = ("declares_first_time", "items", "standard", "values")
 
     def __init__(self, rules: RuleSet, kind: str) -> None:
         self.items = rules.by_kind.get(kind, ())
@@ -154,6 +154,9 @@ class _Kind:
             attrgetter(*declared) if declared else _no_values
         )
         self.standard = kind == "standard"
+        # 首次 is declared by the claim for some kinds; the others have only the ledger's
+        # check (rulings R4).
+        self.declares_first_time = "first_time" in CLAIM_TYPES[kind].FACTS
 
 
 def _no_values(claim: ClaimBase) -> object:
@@ -269,6 +272,7 @@ class _Draft:
         "claim",
         "duplicate_of",
         "exclusion_key",
+        "first_time",
         "id",
         "item",
         "match_steps",
@@ -312,6 +316,7 @@ class _Draft:
         self.amount = 0
         self.match_steps: Sequence[TraceStep] = ()
         self.authorship: Authorship | None = None  # a standard's (第十三条, rulings R7)
+        self.first_time: bool | None = None  # 首次 as the claim declares it, if its kind does
         self.duplicate_of: str | None = None
         self.pending = False  # a cross-claim rule of phase 3 may still add to it
         self.superseded = False
@@ -391,6 +396,8 @@ def _derive(ctx: _Context, claim: ClaimBase, person: _Person) -> _Draft:
     """Settle authorship of a standard, and match the items of the claim's kind."""
     d = _Draft(claim, person)
     kind = ctx.kind(claim.kind)
+    if kind.declares_first_time:
+        d.first_time = getattr(claim, "first_time")  # noqa: B009 (not every kind has it)
     # The items that match, and the match steps, depend only on the facts the kind's
     # conditions read: work them out once per distinct set of those values.
     key: Hashable
@@ -504,7 +511,12 @@ def _decide(ctx: _Context, d: _Draft) -> None:
         trace.append(step)
         prior = ctx.history.prior_awards(person.key, info.family, d.subject or "")
         if info.first_time:
-            _first_time(ctx, d, info, prior)
+            # The usual case: declared (or not for the kind to declare), nothing earlier.
+            ok = None if prior or d.first_time is False else ctx.first_time_ok.get(id(info))
+            if ok is None:
+                _first_time(ctx, d, info, prior)
+            else:
+                trace.append(ok)
     # 第十七条 and the ban: only the duplicate check reads facts of the claim's own (its
     # subject); the other steps are those of every claim with the same exclusion facts and
     # no ban on record, the usual case.
@@ -632,10 +644,10 @@ def _amount(ctx: _Context, item: CompiledItem, on: dt.date) -> tuple[TraceStep, 
 def _first_time(ctx: _Context, d: _Draft, info: _ItemInfo, prior: Sequence[PriorAward]) -> None:
     """Rulings R4: 首次 / 新承担 needs the declaration and no earlier award in the ledger."""
     # Kinds without a declared first_time fact have only the ledger check (R4).
-    declared = getattr(d.claim, "first_time", True)
+    declared = d.first_time is not False
     scope = ctx.rules.allocation.first_time.scope
     earlier = [p for p in prior if scope == "qualification" or p.item == info.id]
-    if declared is True and not earlier:
+    if declared and not earlier:
         step = ctx.first_time_ok.get(id(info))
         if step is None:
             facts = _first_time_facts(d, scope, earlier)
@@ -650,7 +662,7 @@ def _first_time(ctx: _Context, d: _Draft, info: _ItemInfo, prior: Sequence[Prior
             )
         d.trace.append(step)
         return
-    if declared is not True:
+    if not declared:
         zh, en = "申报未声明为首次获得", "the claim does not declare a first time"
     else:
         ids = ", ".join(p.claim_id for p in earlier)
@@ -661,7 +673,7 @@ def _first_time(ctx: _Context, d: _Draft, info: _ItemInfo, prior: Sequence[Prior
 
 def _first_time_facts(d: _Draft, scope: str, earlier: Sequence[PriorAward]) -> dict[str, JSONValue]:
     return {
-        "first_time": _json(getattr(d.claim, "first_time", None)),
+        "first_time": d.first_time,
         "scope": scope,
         "earlier_awards": [p.claim_id for p in earlier],
     }
