@@ -269,8 +269,9 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
     claim, a = d.claim, d.person.applicant
     # The usual case: nothing to exclude, with the same facts as many other claims.
     quick = _clean_key(ex.check, d)
-    if quick is not None and quick in ctx.memo:
-        d.trace.append(ctx.memo[quick])
+    shared = None if quick is None else ctx.memo.get(quick)
+    if shared is not None:
+        d.trace.append(shared)
         return
     facts: dict[str, JSONValue]
     hit: bool
