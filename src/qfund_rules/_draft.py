@@ -138,20 +138,12 @@ class Context:
 class Person:
     """An applicant as every one of its claims sees it: key, eligibility, 第十七条 flags."""
 
-    __slots__ = ("applicant", "clean", "eligibility", "eligible", "id", "key", "seen")
+    __slots__ = ("applicant", "clean", "eligibility", "eligible", "id", "key")
 
-    def __init__(
-        self,
-        a: Applicant,
-        key: str,
-        seen: dict[tuple[str, str], Draft],
-        eligibility: tuple[TraceStep, bool],
-    ) -> None:
+    def __init__(self, a: Applicant, key: str, eligibility: tuple[TraceStep, bool]) -> None:
         self.applicant = a
         self.id = a.id
         self.key = key
-        # Phase 1: the applicant key's claims by qualification (item family, subject).
-        self.seen = seen
         # No applicant-level case of 第十七条 can apply (licence, credit listings).
         self.clean = a.licensed and not a.credit_listings
         self.eligibility, self.eligible = eligibility  # 第四条, the same for all its claims

@@ -50,7 +50,7 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
     cross = _CrossClaim(ctx)
     add = cross.add
     drafts = [add(_derive(ctx, claim, people[claim.applicant])) for claim in batch.claims]
-    cross.settle(people.values())
+    cross.settle()
     sha, is_draft = rules.sha256, rules.status == "draft"
     # A claim no cross-claim rule can touch is finished as soon as it is decided, and its
     # draft freed: drafts are taken from the end of the reversed list.
@@ -69,26 +69,28 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
 
 
 def _people(ctx: Context, applicants: Iterable[Applicant]) -> dict[str, Person]:
-    """The batch's applicants by id; those with one applicant key (a USCC entered under
-    two ids) share their table of qualifications, as they share their ledger history."""
+    """The batch's applicants by id, each with its eligibility and its applicant key."""
     people: dict[str, Person] = {}
-    tables: dict[str, dict[tuple[str, str], Draft]] = {}
     for a in applicants:
         key = applicant_key(a.id, a.uscc)  # how the ledger knows the applicant
-        people[a.id] = Person(a, key, tables.setdefault(key, {}), eligibility(ctx, a))
+        people[a.id] = Person(a, key, eligibility(ctx, a))
     return people
 
 
 class _CrossClaim:
     """The cross-claim groups of a batch, which phase 3 settles (第十三条, 第二十条).
 
-    Claims of one qualification (applicant, item family, subject) form a group: 就高不就低
+    Claims of one qualification (applicant key, item family, subject) form a group: 就高不就低
     picks among them, and the same item claimed twice in one is a duplicate (第十七条第(三)项).
-    Participants in a standard's drafting wait for the foremost Hami unit to be known.
+    The applicant key, not the id, makes the qualification: a USCC entered under two ids is
+    one applicant, as in the ledger. Participants in a standard's drafting wait for the
+    foremost Hami unit to be known.
     """
 
     def __init__(self, ctx: Context) -> None:
         self.info = ctx.info
+        # The first draft of each qualification, until phase 1 ends; then the groups.
+        self.seen: dict[tuple[str, str, str], Draft] = {}
         self.groups: dict[tuple[str, str, str], list[Draft]] = {}
         self.participants: list[Draft] = []
         # Per standard, the foremost position of a Hami unit any of its claims shows.
@@ -108,19 +110,15 @@ class _CrossClaim:
                 d.pending = True
                 self.participants.append(d)
         if d.item is not None:
-            # Only the claims of one applicant can share a qualification: each applicant
-            # key has its own small table (Person.seen).
-            person = d.person
-            key = (self.info[id(d.item)].family, d.subject or "")
-            seen = person.seen.setdefault(key, d)
+            key = (d.person.key, self.info[id(d.item)].family, d.subject or "")
+            seen = self.seen.setdefault(key, d)
             if seen is not d:
-                self.groups.setdefault((person.key, *key), [seen]).append(d)
+                self.groups.setdefault(key, [seen]).append(d)
         return d
 
-    def settle(self, people: Iterable[Person]) -> None:
+    def settle(self) -> None:
         """Once every draft is in: mark duplicates; a grouped draft waits for phase 3."""
-        for person in people:
-            person.seen.clear()  # the tables hold drafts that phase 2 frees as it goes
+        self.seen.clear()  # it holds drafts that phase 2 frees as it goes
         for group in self.groups.values():
             for d in group:
                 d.pending = True
