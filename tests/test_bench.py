@@ -1,0 +1,71 @@
+"""The benchmark's own pieces (bench/run.py): its batches and its arithmetic, not its timings.
+
+Timings belong to the benchmark; what is checked here is what its figures rest on: the
+synthetic batches are seeded and are what the loader makes of them, the memory floor
+returns what an evaluation returns, and the growth per 10x step is computed as documented.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import qfund_rules as q
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import run as bench  # bench/ is a directory of scripts, not a package
+
+
+@pytest.fixture(scope="module")
+def bench_rules() -> q.RuleSet:
+    return q.load_rules(bench.RULES_DIR)
+
+
+def test_synthetic_batches_are_seeded(bench_rules: q.RuleSet) -> None:
+    one, again = (bench.synthetic_batch(300, 11, bench_rules) for _ in range(2))
+    other = bench.synthetic_batch(300, 12, bench_rules)
+    assert q.batch_to_data(one) == q.batch_to_data(again)
+    assert q.batch_to_data(one) != q.batch_to_data(other)
+    assert len(one.claims) == 300
+
+
+def test_synthetic_batches_are_what_the_loader_makes(bench_rules: q.RuleSet) -> None:
+    batch = bench.synthetic_batch(2_000, 5, bench_rules)
+    data = q.batch_to_data(batch)
+    loaded = q.batch_from_data(data, industry_codes=bench_rules.industry_codes)
+    assert q.evaluate(bench_rules, loaded).to_json() == q.evaluate(bench_rules, batch).to_json()
+    # The mix the figures claim: every kind, every outcome, cross-claim cases included.
+    decisions = q.evaluate(bench_rules, batch).decisions
+    assert {c.kind for c in batch.claims} == set(bench.KIND_WEIGHTS)
+    assert {d.outcome for d in decisions} == {"awarded", "rejected", "superseded"}
+    reasons = {r for d in decisions for r in d.reasons}
+    assert {"duplicate_claim", "superseded_by_higher", "outside_validity"} <= reasons
+
+
+def test_memory_floor_returns_a_decision_per_claim_in_order(bench_rules: q.RuleSet) -> None:
+    batch = bench.synthetic_batch(200, 3, bench_rules)
+    floor = bench.memory_floor(batch)
+    assert [d.claim_id for d in floor] == [c.id for c in batch.claims]
+    applicants = {c.id: c.applicant for c in batch.claims}
+    assert all(d.applicant_id == applicants[d.claim_id] for d in floor)
+    assert all(len(d.trace) == len(bench.FLOOR_STEPS) for d in floor)
+
+
+def test_growth_per_10x_step() -> None:
+    scaling = [
+        {"claims": 1_000, "seconds": 0.010, "reference_seconds": 0.008, "floor_seconds": 0.001},
+        {"claims": 10_000, "seconds": 0.120, "reference_seconds": 0.080, "floor_seconds": 0.015},
+    ]
+    (step,) = bench.growth(scaling)
+    assert step["from_claims"] == 1_000
+    assert step["to_claims"] == 10_000
+    assert step["native_ratio"] == pytest.approx(12.0)
+    assert step["reference_ratio"] == pytest.approx(10.0)
+    assert step["floor_ratio"] == pytest.approx(15.0)
+    # 10 µs per claim became 12: 2 µs gained, where 11x the time allows a tenth of 10 µs.
+    assert step["native_added_us"] == pytest.approx(2.0)
+    assert step["reference_added_us"] == pytest.approx(0.0)
+    assert step["floor_added_us"] == pytest.approx(0.5)
+    assert step["allowed_us"] == pytest.approx(1.0)
