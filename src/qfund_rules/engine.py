@@ -89,7 +89,8 @@ class _CrossClaim:
 
     def __init__(self, ctx: Context) -> None:
         self.info = ctx.info
-        # The first draft of each qualification, until phase 1 ends; then the groups.
+        # The first draft of each qualification seen in phase 1 (cleared when it ends), and
+        # the qualifications claimed more than once, each with all its drafts.
         self.seen: dict[tuple[str, str, str], Draft] = {}
         self.groups: dict[tuple[str, str, str], list[Draft]] = {}
         self.participants: list[Draft] = []
