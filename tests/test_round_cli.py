@@ -2,8 +2,8 @@
 
 Year 2027 (budget 100 万元): C1 中国质量奖提名奖 40 万 and C2 winner 60 万 are paid and use
 the whole budget; C3 (领军企业 20 万) and C4 (CNAS 10 万) are deferred; C5 (哈密市质量奖
-提名奖 5 万, with an objection) is held. Then fraud is found on C2 (60 万 clawed back, A2
-banned), and C5's objection is dismissed. Year 2028 (budget 55 万元): the carried C3, C4,
+提名奖 5 万, with an objection) is held. Then C5's objection is dismissed, and fraud is found
+on C2 (60 万 clawed back, A2 banned). Year 2028 (budget 55 万元): the carried C3, C4,
 C5 are paid first (35 万), then A1's winner claim D1 tops up its nominee award (60 - 40 =
 20 万); A2's claim D2 is rejected as banned.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -23,6 +24,8 @@ import pytest
 from stdnum.cn import uscc
 
 from qfund_rules.cli import run
+
+from .conftest import ROOT
 
 USCC_A1 = "91650502MA78K2Q58" + str(uscc.calc_check_digit("91650502MA78K2Q58"))
 APPLICANTS = [
@@ -118,17 +121,20 @@ class Scenario:
         common = ("--ledger", self.ledger, "--format", "json")
         self.dry_2027 = qfund_json("round", self.b27, *common, "--budget", "100")
         self.created_by_dry_run = self.ledger.exists()
-        self.round_2027 = qfund_json(
+        code, out, self.committed_2027 = qfund(
             "round", self.b27, *common, "--budget", "100", "--publicity-start", "2027-06-01",
             "--commit",
         )  # fmt: skip
-        self.fraud = qfund_json(
-            "ledger", "fraud", *common, "--claim", "C2", "--found-on", "2028-01-15"
-        )
+        assert code == 0, self.committed_2027
+        self.round_2027 = json.loads(out)
+        # In the order of their dates, as docs/rounds.md shows them.
         self.release = qfund(
             "ledger", "release", "--ledger", self.ledger, "--claim", "C5",
             "--found-on", "2027-06-10", "--outcome", "dismissed",
         )  # fmt: skip
+        self.fraud = qfund_json(
+            "ledger", "fraud", *common, "--claim", "C2", "--found-on", "2028-01-15"
+        )
         self.round_2028 = qfund_json("round", self.b28, *common, "--budget", "55", "--commit")
         self.verify = qfund("ledger", "verify", "--ledger", self.ledger)
 
@@ -197,6 +203,13 @@ def test_dry_run_writes_nothing(scenario: Scenario) -> None:
         scenario.created_by_dry_run,
         allocations(scenario.dry_2027),
     )
+
+
+def test_rounds_doc_shows_this_scenario(scenario: Scenario) -> None:
+    """docs/rounds.md's transcript is this scenario: the head hashes it prints are its own."""
+    doc = (ROOT / "docs" / "rounds.md").read_text(encoding="utf-8")
+    heads = {scenario.committed_2027.split()[-1], scenario.verify[1].split()[-1]}
+    assert set(re.findall(r"\b[0-9a-f]{64}\b", doc)) == heads
 
 
 def test_fraud_finding_output(scenario: Scenario) -> None:
