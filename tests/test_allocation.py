@@ -209,6 +209,14 @@ def test_negative_budget_is_an_error(rules: q.RuleSet) -> None:
         run_round(rules, batch(rules, 2027, leading("C1", "A1")), MemoryLedger(), budget_yuan=-1)
 
 
+def test_publicity_past_the_last_date_is_an_error(rules: q.RuleSet) -> None:
+    """A publicity period that would end after 9999-12-31 is refused, not an OverflowError."""
+    b = batch(rules, 2027, leading("C1", "A1"))
+    late = dt.date(9999, 12, 26)  # 7 days: 12-26 .. 12-31 fits, disbursement would not
+    with pytest.raises(RoundError, match="publicity starting 9999-12-26 would end after"):
+        run_round(rules, b, MemoryLedger(), publicity_start=late)
+
+
 def test_deferred_awards_are_paid_first_next_year(rules: q.RuleSet) -> None:
     """Awards deferred last year are paid before this year's, with their amount unchanged."""
     ledger = MemoryLedger()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import qfund_rules as q
-from qfund_rules.cli import run
+from qfund_rules.cli import main, run
 from qfund_rules.rules import RULE_FILES
 
 from .conftest import EXAMPLES_DIR, RULES_DIR
@@ -97,6 +98,42 @@ def test_catalogue_before_rules_are_in_force() -> None:
     assert {i["amount_yuan"] for i in json.loads(out)["items"]} == {None}
 
 
+def test_catalogue_after_the_measures_expire() -> None:
+    """After the period in force (第二十八条) no amount applies, and the listing says so."""
+    code, out, _ = call("catalogue", "--format", "json", "--on", "2029-03-14")
+    data = json.loads(out)
+    assert (code, data["in_force"], {i["amount_yuan"] for i in data["items"]}) == (
+        0,
+        False,
+        {None},
+    )
+    code, out, _ = call("catalogue", "--on", "2029-03-14")
+    assert (code, out.splitlines()[0]) == (
+        0,
+        "rules 2026.1-draft (draft), not in force on 2029-03-14 (2026-03-14 .. 2029-03-13): "
+        "no amount applies",
+    )
+
+
+def test_catalogue_on_the_last_day_in_force() -> None:
+    """On the last day in force the amounts still apply."""
+    code, out, _ = call("catalogue", "--format", "json", "--on", "2029-03-13")
+    data = json.loads(out)
+    amounts = {i["id"]: i["amount_yuan"] for i in data["items"]}
+    assert (code, data["in_force"], amounts["a11.1.winner"]) == (0, True, 600_000)
+
+
+@pytest.mark.parametrize("text", ["20270101", "2027-W01-1", "2027-1-1", "２０２７-01-01"])
+def test_dates_are_yyyy_mm_dd_only(text: str) -> None:
+    """A date option takes YYYY-MM-DD only, though Python's parser would take other forms."""
+    code, out, err = call("catalogue", "--on", text)
+    assert (code, out, err.splitlines()[-1]) == (
+        2,
+        "",
+        f"qfund catalogue: error: argument --on: not a date (YYYY-MM-DD): {text!r}",
+    )
+
+
 def test_evaluate_json(batch_file: Path) -> None:
     """`qfund evaluate` prints the rules' identity and one decision per claim."""
     code, out, err = call("evaluate", str(batch_file))
@@ -151,6 +188,51 @@ def test_usage_error_exit_2() -> None:
     code, _, err = call("evaluate")
     assert code == 2
     assert "usage:" in err
+
+
+def test_usage_error_shows_the_commands_own_usage() -> None:
+    """A subcommand's usage error shows that subcommand's usage, not qfund's."""
+    code, _, err = call("explain", "batch.yaml")
+    assert (code, err.splitlines()[0]) == (
+        2,
+        "usage: qfund explain [-h] --claim ID [--rules DIR] [--lang {zh,en}] BATCH",
+    )
+
+
+class _ClosedPipe(io.StringIO):
+    """A stdout whose reader went away (`qfund test | head -1`): every write fails."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        return self.fd
+
+
+def test_a_closed_stdout_stops_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console command stops as SIGPIPE would: exit 141, no traceback on stderr.
+
+    Its stdout is then pointed at /dev/null, so that Python's own flush at exit does not
+    complain either.
+    """
+    fd = os.open(tmp_path / "stdout", os.O_WRONLY | os.O_CREAT)
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe(fd))
+    monkeypatch.setattr(sys, "argv", ["qfund", "test"])
+    collecting = gc.isenabled()
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            main()
+    finally:
+        os.close(fd)
+        if collecting:
+            gc.enable()  # main() turns the collector off for the process
+    assert (stopped.value.code, capsys.readouterr().err) == (141, "")
 
 
 def test_help_exit_0() -> None:

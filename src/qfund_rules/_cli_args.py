@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .money import wan_to_yuan
 
-__all__ = ["backend_opt", "iso_date", "rules_opt", "wan_budget"]
+__all__ = ["backend_opt", "iso_date", "rules_opt", "wan_budget", "year"]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def iso_date(text: str) -> dt.date:
-    """An ISO date argument (YYYY-MM-DD); dates always come in, never from a clock."""
+    """An ISO date argument (YYYY-MM-DD); dates always come in, never from a clock.
+
+    Only the extended form: ``date.fromisoformat`` would also take 20270101 or 2027-W01-1.
+    """
+    problem = argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
+    if not _ISO_DATE.fullmatch(text):
+        raise problem
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise problem from None
+
+
+def year(text: str) -> int:
+    """A round year argument: 1 to 9999, the years a date can hold."""
+    if not re.fullmatch(r"\d{1,4}", text, re.ASCII) or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"not a year (1 to 9999): {text!r}")
+    return int(text)
 
 
 def wan_budget(text: str) -> int:

@@ -351,7 +351,8 @@ def run_round(
     committed with the same claims is read back from the ledger (``recorded=True``).
 
     Raises:
-        RoundError: no budget for the year, or a negative one.
+        RoundError: no budget for the year, a negative one, or a publicity period past
+            the year 9999.
         LedgerError: the year holds a round with other claims, or a later round exists.
     """
     year = batch.round
@@ -371,6 +372,14 @@ def run_round(
         )
     if budget < 0:
         raise RoundError(f"the budget cannot be negative: {budget} yuan")
+    publicity = None
+    if publicity_start is not None:
+        try:
+            publicity = Publicity.starting(publicity_start, rules.allocation.publicity.days)
+        except OverflowError:
+            raise RoundError(
+                f"publicity starting {publicity_start} would end after the year 9999"
+            ) from None
     base_head = ledger.head()[1]
     evaluation = (evaluator or evaluate)(rules, batch, ledger)
     policy = rules.allocation.allocation
@@ -437,9 +446,7 @@ def run_round(
         paid_yuan=total("paid"),
         deferred_yuan=total("deferred"),
         held_yuan=total("held"),
-        publicity=None
-        if publicity_start is None
-        else Publicity.starting(publicity_start, rules.allocation.publicity.days),
+        publicity=publicity,
     )
     return RoundResult(
         rules=evaluation.rules,

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import gc
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,10 +43,14 @@ docs: README.md and docs/ (integrators, policy staff, auditors, interpretation).
 class _UsageError(Exception):
     """Raised by the parser instead of exiting, so ``run`` can return 2."""
 
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(f"{parser.prog}: error: {message}")
+        self.parser = parser  # the (sub)command whose usage applies
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(f"{self.prog}: error: {message}")
+        raise _UsageError(self, message)
 
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
@@ -80,8 +85,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     c = sub.add_parser(
         "catalogue",
         help="list the 42 award items with their amounts",
-        description="List every award item with its id, citation, family and "
-        "the amount in force on a date.",
+        description="List every award item with its id, citation and the amount in force "
+        "on a date (none outside the period the measures are in force); JSON adds each "
+        "item's family, kind and first-time flag.",
     )
     rules_opt(c)
     c.add_argument(
@@ -152,7 +158,7 @@ def run(
         with contextlib.redirect_stdout(out):
             args = parser.parse_args(argv)
     except _UsageError as exc:
-        parser.print_usage(err)
+        exc.parser.print_usage(err)
         err.write(f"{exc}\n")
         return 2
     except SystemExit as exc:  # --help and --version exit 0 through argparse
@@ -218,9 +224,11 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_catalogue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = _rules(args)
     on: dt.date = args.on or rules.effective_from
+    # 第二十八条: outside the period in force no amount applies (a claim would be refused).
+    in_force = rules.effective_from <= on <= rules.effective_until
     items: list[dict[str, JSONValue]] = []
     for c in rules.items:
-        amount = c.amount_on(on)
+        amount = c.amount_on(on) if in_force else None
         items.append(
             {
                 "id": c.id,
@@ -236,9 +244,15 @@ def _cmd_catalogue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     if args.format == "json":
         listing: list[JSONValue] = list(items)
-        out.write(dumps({"rules": dict(rules.identity()), "on": on.isoformat(), "items": listing}))
+        data: dict[str, JSONValue] = {"rules": dict(rules.identity()), "on": on.isoformat()}
+        out.write(dumps({**data, "in_force": in_force, "items": listing}))
         return 0
-    out.write(f"rules {rules.version} ({rules.status}), amounts in force on {on}\n")
+    head = f"rules {rules.version} ({rules.status}), "
+    if in_force:
+        out.write(f"{head}amounts in force on {on}\n")
+    else:
+        period = f"{rules.effective_from} .. {rules.effective_until}"
+        out.write(f"{head}not in force on {on} ({period}): no amount applies\n")
     for it in items:
         wan = "-" if it["amount_wan"] is None else f"{it['amount_wan']} 万元"
         out.write(f"{it['id']:<16} {it['citation']:<12} {wan:>8}  {it['title_zh']}\n")
@@ -309,4 +323,12 @@ def main() -> None:
     # A short-lived process deciding a batch creates no reference cycles worth collecting;
     # the cyclic collector's walks of a large batch cost more than the evaluation itself.
     gc.disable()
-    raise SystemExit(run())
+    try:
+        code = run()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader of stdout went away (`qfund test | head -1`): stop quietly, as a
+        # command killed by SIGPIPE would, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 128 + 13
+    raise SystemExit(code)
