@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import yaml
 
 import qfund_rules as q
 from qfund_rules.casebook import CaseResult, run_cases
+from qfund_rules.cli import run
 from qfund_rules.decision import REASON_CODES
 from qfund_rules.rules import ITEM_IDS
 
@@ -65,3 +67,256 @@ def test_malformed_case_file_is_located(tmp_path: Path) -> None:
         list(run_cases(q.load_rules(RULES_DIR), tmp_path))
     assert "bad.yaml:4:" in info.value.render()
     assert "did you mean 'expect'" in info.value.render()
+
+
+# One small case, valid as written; each test below breaks one thing in it.
+CASE = """\
+cases:
+  - name: a pilot approved pays 20 万元
+    batch:
+      round: 2027
+      submitted_on: 2027-03-20
+      applicants:
+        - {id: YZ, name: 哈密市伊州区人民政府, org_type: government_agency, region: "650502"}
+      claims:
+        - {id: C1, applicant: YZ, kind: quality_county, stage: approved, achieved_on: 2026-09-15}
+    history:
+      awards: [{applicant: ZZ, family: a9.pilot_approval, subject: ZZ, claim_id: OLD1,
+                item: a9.1, amount_yuan: 200000, year: 2026}]
+      bans: [{applicant: ZZ, claim_id: OLD2, found_on: 2026-05-01, until: 2029-05-01}]
+    expect:
+      - {claim: C1, outcome: awarded, item: a9.1, amount_yuan: 200000, reasons: []}
+"""
+
+
+def _write(directory: Path, name: str, *cases: tuple[tuple[str, str], ...]) -> Path:
+    """Write ``directory/name`` holding CASE's case once per entry of ``cases``, each with
+    that entry's (old, new) edits applied (14 lines per case, the first on line 2)."""
+    text = "cases:\n"
+    for edits in cases:
+        body = CASE.removeprefix("cases:\n")
+        for old, new in edits:
+            assert old in body
+            body = body.replace(old, new, 1)
+        text += body
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _problems(directory: Path) -> list[str]:
+    """The problems ``run_cases`` raises for ``directory``, as the CLI prints them."""
+    with pytest.raises(q.RuleFileError) as info:
+        run_cases(q.load_rules(RULES_DIR), directory)
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_small_case_passes(tmp_path: Path) -> None:
+    """The case the tests below break runs and passes as written."""
+    _write(tmp_path, "case.yaml", ())
+    results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
+    assert [(r.name, r.differences) for r in results] == [("a pilot approved pays 20 万元", ())]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "stage: approved,",
+            'stage: approved, objection: "yes",',
+            "9:74: cases[0].batch.claims[0].objection: Input should be a valid boolean, got 'yes'",
+            id="batch-wrong-type",
+        ),
+        pytest.param(
+            "stage: approved",
+            "stage: aproved",
+            "9:57: cases[0].batch.claims[0].stage: invalid value 'aproved'; "
+            "did you mean 'approved'? allowed: approved, accepted",
+            id="batch-bad-value",
+        ),
+        pytest.param(
+            "applicant: YZ,",
+            "applicant: YX,",
+            "9:20: cases[0].batch.claims[0].applicant: no applicant has the id 'YX'",
+            id="batch-unknown-applicant",
+        ),
+        pytest.param(
+            "item: a9.1, amount_yuan: 200000, reasons",
+            "item: a99.9, amount_yuan: 200000, reasons",
+            "15:39: cases[0].expect[0].item: unknown item id 'a99.9'; did you mean 'a9.2'?",
+            id="expect-unknown-item",
+        ),
+        pytest.param(
+            "reasons: []",
+            "reasons: [top_up, bannedd]",
+            "15:90: cases[0].expect[0].reasons[1]: unknown reason code 'bannedd'; did you mean "
+            f"'banned'? (reason codes: {', '.join(REASON_CODES)})",
+            id="expect-unknown-reason",
+        ),
+        pytest.param(
+            "claim: C1",
+            "claim: C2",
+            "15:10: cases[0].expect[0].claim: no claim in the case's batch has the id 'C2'",
+            id="expect-unknown-claim",
+        ),
+        pytest.param(
+            "outcome: awarded",
+            "outcome: awardd",
+            "15:21: cases[0].expect[0].outcome: Input should be 'awarded', 'rejected' or "
+            "'superseded' (got 'awardd')",
+            id="expect-bad-outcome",
+        ),
+        pytest.param(
+            "item: a9.1, amount_yuan: 200000, year",
+            "item: a9.7, amount_yuan: 200000, year",
+            "12:17: cases[0].history.awards[0].item: unknown item id 'a9.7'; did you mean 'a9.2'?",
+            id="history-unknown-item",
+        ),
+        pytest.param(
+            "family: a9.pilot_approval",
+            "family: a9.pilot_aproval",
+            "11:32: cases[0].history.awards[0].family: unknown family 'a9.pilot_aproval'; "
+            "did you mean 'a9.pilot_approval'?",
+            id="history-unknown-family",
+        ),
+        pytest.param(
+            "found_on: 2026-05-01",
+            "found_on: 2026-02-30",
+            "13:56: cases[0].history.bans[0].found_on: impossible date '2026-02-30': "
+            "day is out of range for month",
+            id="history-impossible-date",
+        ),
+        pytest.param(
+            "found_on: 2026-05-01",
+            "found_on: soon",
+            "13:46: cases[0].history.bans[0].found_on: expected a date (YYYY-MM-DD) (got 'soon')",
+            id="history-not-a-date",
+        ),
+        pytest.param(
+            "until: 2029-05-01",
+            "until: 2029-05-01 08:00:00",
+            "13:68: cases[0].history.bans[0].until: expected a date (YYYY-MM-DD), not a date "
+            "and time (got datetime.datetime(2029, 5, 1, 8, 0))",
+            id="history-datetime",
+        ),
+    ],
+)
+def test_a_case_that_cannot_run_is_bad_input(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """A case wrong as written is one located problem, never a failing case."""
+    path = _write(tmp_path, "case.yaml", ((old, new),))
+    assert _problems(tmp_path) == [f"{path}:{expected}"]
+
+
+def test_every_problem_of_every_case_file_is_listed(tmp_path: Path) -> None:
+    """Problems in several cases of several files are raised together, in file order."""
+    a = _write(
+        tmp_path,
+        "a.yaml",
+        (("stage: approved,", 'stage: approved, objection: "yes",'),),
+        (
+            ("reasons: []", "reasons: [bannedd]"),
+            ("item: a9.1, amount_yuan: 200000, r", "item: x, amount_yuan: 200000, r"),
+        ),
+    )
+    b = _write(tmp_path, "b.yaml", (), (("found_on: 2026-05-01", "found_on: 2026-02-30"),))
+    _write(tmp_path, "c.yaml", ())
+    located = [": ".join(p.split(": ")[:2]) for p in _problems(tmp_path)]
+    assert located == [
+        f"{a}:9:74: cases[0].batch.claims[0].objection",
+        f"{a}:29:39: cases[1].expect[0].item",
+        f"{a}:29:79: cases[1].expect[0].reasons[0]",
+        f"{b}:27:56: cases[1].history.bans[0].found_on",
+    ]
+
+
+def test_an_impossible_date_in_a_batch_is_reported_once(tmp_path: Path) -> None:
+    """The reader's report of an impossible claim date is not repeated by the batch check."""
+    path = _write(tmp_path, "case.yaml", (("achieved_on: 2026-09-15", "achieved_on: 2026-09-31"),))
+    assert _problems(tmp_path) == [
+        f"{path}:9:87: cases[0].batch.claims[0].achieved_on: "
+        "impossible date '2026-09-31': day is out of range for month"
+    ]
+
+
+def test_bad_input_is_raised_before_any_case_runs(tmp_path: Path) -> None:
+    """run_cases raises at the call, so no result of a valid file can be shown before it."""
+    _write(tmp_path, "a.yaml", ())
+    _write(tmp_path, "b.yaml", (("claim: C1", "claim: C2"),))
+    with pytest.raises(q.RuleFileError):
+        run_cases(q.load_rules(RULES_DIR), tmp_path)
+
+
+def _qfund(*argv: str) -> tuple[int, str, str]:
+    """Run the qfund CLI in process; return exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_bad_case_exits_2_with_every_problem_and_no_results(tmp_path: Path) -> None:
+    """`qfund test` on a wrong case lists every problem, located, exits 2 and prints no PASS."""
+    _write(tmp_path, "a.yaml", ())
+    b = _write(
+        tmp_path,
+        "b.yaml",
+        (("stage: approved,", 'stage: approved, objection: "yes",'),),
+        (("reasons: []", "reasons: [bannedd]"),),
+    )
+    code, out, err = _qfund("test", str(tmp_path), "--rules", str(RULES_DIR))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"{b}:9:74: cases[0].batch.claims[0].objection: Input should be a valid boolean, got 'yes'",
+        f"{b}:29:82: cases[1].expect[0].reasons[0]: unknown reason code 'bannedd'; did you mean "
+        f"'banned'? (reason codes: {', '.join(REASON_CODES)})",
+        "qfund: 2 problems; nothing was decided",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "item: a9.1, amount_yuan: 200000, reasons",
+            "item: a99.9, amount_yuan: 200000, reasons",
+            "15:39: cases[0].expect[0].item: unknown item id 'a99.9'",
+            id="unknown-item",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, reasons",
+            "amount_yuan: -1, reasons",
+            "15:51: cases[0].expect[0].amount_yuan: Input should be greater than or equal to 0",
+            id="negative-amount",
+        ),
+        pytest.param(
+            "found_on: 2026-05-01",
+            "found_on: 2026-02-30",
+            "13:56: cases[0].history.bans[0].found_on: impossible date '2026-02-30'",
+            id="impossible-history-date",
+        ),
+    ],
+)
+def test_cli_wrong_expectation_or_history_exits_2_located(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """`qfund test` reports a wrong expect: or history: field at its line:col, exit 2."""
+    path = _write(tmp_path, "case.yaml", ((old, new),))
+    code, out, err = _qfund("test", str(tmp_path), "--rules", str(RULES_DIR))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{path}:{expected}")
+    assert err.endswith("qfund: 1 problem; nothing was decided\n")
+
+
+def test_cli_failing_case_still_exits_1(tmp_path: Path) -> None:
+    """A valid case whose expectation the engine does not meet is a FAIL, exit 1."""
+    _write(
+        tmp_path, "case.yaml", (("amount_yuan: 200000, reasons", "amount_yuan: 250000, reasons"),)
+    )
+    code, out, err = _qfund("test", str(tmp_path), "--rules", str(RULES_DIR))
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [
+        "FAIL case.yaml: a pilot approved pays 20 万元",
+        "     C1.amount_yuan: expected 250000, got 200000",
+        "0 passed, 1 failed",
+    ]

@@ -3,7 +3,10 @@
 Each file under ``rules/tests/`` holds cases: a small claims batch, optionally the history
 of earlier rounds, and the decision expected for each claim (outcome, item, amount,
 reasons). They are the measures' worked examples, run against the rule files as they are,
-so a changed amount that no case expects shows up as a failing case with a diff.
+so a changed amount that no case expects shows up as a failing case with a diff. A case
+that cannot run as written (its batch invalid, a history record with a wrong date, an item
+id, reason code, family or claim that does not exist) is bad input instead: every such
+problem in every file is raised together, located at its line and column, and no case runs.
 
 ```yaml
 cases:
@@ -21,22 +24,39 @@ cases:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ._validation import problems_from_validation
+from ._validation import did_you_mean, problems_from_validation
 from ._yaml import Document, read_yaml
-from .claims import batch_from_data
+from .claims import Batch, batch_from_data
+from .decision import REASON_CODES
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError
 from .history import BanRecord, PriorAward, StaticHistory, applicant_key
 from .rules import RuleSet
 
 __all__ = ["CaseResult", "run_cases"]
+
+_Path = tuple[str | int, ...]
+
+
+def _date(value: object) -> object:
+    # A YAML date arrives as a date; pydantic's lax mode would also take a datetime or a
+    # number of seconds. An impossible date arrives as its text: the reader has reported
+    # it already, and its error here is skipped.
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
+    if not isinstance(value, dt.date):
+        raise ValueError("expected a date (YYYY-MM-DD)")
+    return value
+
+
+_Date = Annotated[dt.date, BeforeValidator(_date)]
 
 
 class _Model(BaseModel):
@@ -56,8 +76,8 @@ class _Award(_Model):
 class _Ban(_Model):
     applicant: str
     claim_id: str
-    found_on: dt.date
-    until: dt.date
+    found_on: _Date
+    until: _Date
 
 
 class _History(_Model):
@@ -75,7 +95,7 @@ class _Expect(_Model):
 
 class _Case(_Model):
     name: str
-    batch: dict[str, object]
+    batch: object  # checked by the claims loader, in its own words
     history: _History = _History()
     expect: tuple[_Expect, ...] = Field(min_length=1)
 
@@ -98,48 +118,155 @@ class CaseResult:
         return not self.differences
 
 
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A checked case: its batch resolved, ready to run."""
+
+    file: str
+    case: _Case
+    batch: Batch
+
+
 def case_files(directory: Path) -> list[Path]:
     """The case files in ``directory``, in name order."""
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
 def run_cases(rules: RuleSet, directory: Path) -> Iterator[CaseResult]:
-    """Run every case in ``directory``; raise :class:`RuleFileError` for a malformed case file.
+    """Check every case file in ``directory``, then run their cases one by one.
 
-    Malformed files are reported together, before any case runs.
+    Raises:
+        RuleFileError: at the call, before any case runs, listing every problem of every
+            case file with its line and column: a malformed file, a case whose batch is
+            invalid, or a history record or expectation naming an item id, family, reason
+            code or claim that does not exist. A wrong case is bad input, never a failing
+            case, and no result is ever returned beside it.
     """
-    loaded: list[tuple[Document, _CaseFile]] = []
-    problems: list[Problem] = []
     files = case_files(directory)
     if not files:
         raise RuleFileError([Problem(str(directory), None, None, (), "no *.yaml case files")])
+    problems: list[Problem] = []
+    ready: list[_Ready] = []
     for path in files:
         doc, found = read_yaml(path)
         problems.extend(found)
-        if doc is None:
-            continue
-        try:
-            loaded.append((doc, _CaseFile.model_validate(doc.data)))
-        except ValidationError as exc:
-            problems.extend(problems_from_validation(exc, doc, _CaseFile))
+        if doc is not None:
+            cases, wrong = _check_file(rules, doc, found)
+            ready.extend(cases)
+            problems.extend(wrong)
     if problems:
         raise RuleFileError(problems)
-    for doc, case_file in loaded:
-        for i, case in enumerate(case_file.cases):
-            yield _run(rules, doc, i, case)
+    return (_run(rules, r) for r in ready)
 
 
-def _run(rules: RuleSet, doc: Document, index: int, case: _Case) -> CaseResult:
-    prefix = ("cases", index, "batch")
+def _check_file(
+    rules: RuleSet, doc: Document, found: list[Problem]
+) -> tuple[list[_Ready], list[Problem]]:
+    """The runnable cases of one file, or the problems in it (those not yet ``found``)."""
+    problems: list[Problem] = []
+    model: _CaseFile | None = None
     try:
-        batch = batch_from_data(case.batch, industry_codes=rules.industry_codes, name=doc.file)
-    except BatchError as exc:
-        line = doc.locate(prefix)[0]
-        return CaseResult(
-            doc.file,
-            case.name,
-            tuple(f"line {line}: the case's batch is invalid: {p}" for p in exc.problems),
-        )
+        model = _CaseFile.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(exc, doc, _CaseFile, [p.path for p in found]))
+    # The batches and the names they use are checked in the raw data, so that a file with
+    # a misspelt key still has every other problem in it listed in the same run.
+    raw_cases = doc.data.get("cases") if isinstance(doc.data, dict) else None
+    batches = [
+        _CaseChecker(rules, doc, ("cases", i), problems).run(raw)
+        for i, raw in enumerate(raw_cases if isinstance(raw_cases, list) else [])
+    ]
+    # The reader reported an impossible date once, keeping its text: not again here.
+    reported = [p.path for p in found]
+    problems = [p for p in problems if not any(p.path[: len(r)] == r for r in reported)]
+    if model is None or problems or found:
+        return [], problems
+    return [
+        _Ready(doc.file, case, batch)
+        for case, batch in zip(model.cases, batches, strict=True)
+        if batch is not None
+    ], problems
+
+
+class _CaseChecker:
+    """Checks one raw case for what its model cannot know: its batch, and the names it uses."""
+
+    def __init__(self, rules: RuleSet, doc: Document, path: _Path, problems: list[Problem]) -> None:
+        self.rules = rules
+        self.doc = doc
+        self.path = path
+        self.problems = problems  # shared with the caller, which reports them together
+
+    def run(self, raw: object) -> Batch | None:
+        """The case's resolved batch, or ``None`` when the case has it wrong."""
+        if not isinstance(raw, dict):
+            return None  # the model reports it
+        batch = self._batch(raw["batch"]) if "batch" in raw else None
+        history = raw.get("history")
+        if isinstance(history, dict):
+            self._history(history.get("awards"))
+        claims = [c.id for c in batch.claims] if batch is not None else None
+        for j, exp in _entries(raw.get("expect")):
+            self._expectation(("expect", j), exp, claims)
+        return batch
+
+    def _report(self, path: _Path, message: str) -> None:
+        self.problems.append(self.doc.problem((*self.path, *path), message))
+
+    def _batch(self, raw: object) -> Batch | None:
+        try:
+            return batch_from_data(
+                raw, industry_codes=self.rules.industry_codes, name=self.doc.file
+            )
+        except BatchError as exc:
+            # Located by field path only: the case file knows where each field stands.
+            for p in exc.problems:
+                self._report(("batch", *p.path), p.message)
+            return None
+
+    def _history(self, awards: object) -> None:
+        families = sorted({i.item.family for i in self.rules.items})
+        for j, award in _entries(awards):
+            self._known(
+                ("history", "awards", j, "item"), award.get("item"), "item id", self.rules.by_id
+            )
+            self._known(("history", "awards", j, "family"), award.get("family"), "family", families)
+
+    def _expectation(self, path: _Path, exp: dict[str, object], claims: list[str] | None) -> None:
+        self._known((*path, "item"), exp.get("item"), "item id", self.rules.by_id)
+        reasons = exp.get("reasons")
+        if isinstance(reasons, list):
+            for k, code in enumerate(reasons):
+                self._known((*path, "reasons", k), code, "reason code", REASON_CODES, listed=True)
+        claim = exp.get("claim")
+        if claims is not None and isinstance(claim, str) and claim not in claims:
+            hint = did_you_mean(claim, claims)
+            self._report(
+                (*path, "claim"), f"no claim in the case's batch has the id {claim!r}{hint}"
+            )
+
+    def _known(
+        self, path: _Path, value: object, what: str, known: Collection[str], *, listed: bool = False
+    ) -> None:
+        """Report ``value`` when it is a string that is not one of ``known``."""
+        if not isinstance(value, str) or value in known:
+            return  # a missing or wrong-typed value is the model's to report
+        message = f"unknown {what} {value!r}{did_you_mean(value, known)}"
+        if listed:
+            message += f" ({what}s: {', '.join(known)})"
+        self._report(path, message)
+
+
+def _entries(raw: object) -> Iterator[tuple[int, dict[str, object]]]:
+    """The mappings in a raw list, with their indexes; anything else is the model's to report."""
+    if isinstance(raw, list):
+        for j, entry in enumerate(raw):
+            if isinstance(entry, dict):
+                yield j, entry
+
+
+def _run(rules: RuleSet, ready: _Ready) -> CaseResult:
+    case, batch = ready.case, ready.batch
     keys = {a.id: applicant_key(a.id, a.uscc) for a in batch.applicants}
     awards: dict[tuple[str, str, str], list[PriorAward]] = {}
     for aw in case.history.awards:
@@ -153,10 +280,7 @@ def _run(rules: RuleSet, doc: Document, index: int, case: _Case) -> CaseResult:
     by_id = {d.claim_id: d for d in evaluation.decisions}
     diffs: list[str] = []
     for exp in case.expect:
-        got = by_id.get(exp.claim)
-        if got is None:
-            diffs.append(f"{exp.claim}: no such claim in the case's batch")
-            continue
+        got = by_id[exp.claim]  # checked: every expected claim is in the batch
         pairs = (
             ("outcome", exp.outcome, got.outcome),
             ("item", exp.item, got.item),
@@ -166,4 +290,4 @@ def _run(rules: RuleSet, doc: Document, index: int, case: _Case) -> CaseResult:
         for name, want, have in pairs:
             if want != have:
                 diffs.append(f"{exp.claim}.{name}: expected {want!r}, got {have!r}")
-    return CaseResult(doc.file, case.name, tuple(diffs))
+    return CaseResult(ready.file, case.name, tuple(diffs))
