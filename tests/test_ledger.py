@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -22,6 +24,7 @@ from qfund_rules.allocation import RoundResult, run_round
 from qfund_rules.errors import LedgerError
 from qfund_rules.history import BanRecord, PriorAward, applicant_key
 from qfund_rules.ledger import (
+    GENESIS,
     SCHEMA_VERSION,
     FraudFinding,
     MemoryLedger,
@@ -264,6 +267,49 @@ def test_release_recorded_again_records_nothing(rules: q.RuleSet) -> None:
     assert head == ledger.head()
 
 
+def test_release_on_another_date_is_refused(rules: q.RuleSet) -> None:
+    """The same outcome on another date is refused, naming the outcome and date recorded."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
+    ledger.release("C1", dt.date(2027, 5, 1), "dismissed")
+    head = ledger.head()
+    with pytest.raises(LedgerError, match="objection already dismissed on 2027-05-01"):
+        ledger.release("C1", dt.date(2027, 6, 1), "dismissed")
+    assert head == ledger.head()
+
+
+def test_a_repeated_release_is_compared_with_its_own_round(rules: q.RuleSet) -> None:
+    """With a claim id reused across rounds, a repeat is checked against its round's release."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
+    ledger.release("C1", dt.date(2027, 5, 1), "dismissed", round_year=2027)
+    commit(rules, ledger, batch(rules, 2028, leading("C1", "A2", objection=True)), 0)
+    ledger.release("C1", dt.date(2028, 5, 1), "dismissed", round_year=2028)
+    head = ledger.head()
+    ledger.release("C1", dt.date(2028, 5, 1), "dismissed", round_year=2028)
+    with pytest.raises(LedgerError, match="already dismissed on 2028-05-01"):
+        ledger.release("C1", dt.date(2027, 5, 1), "dismissed", round_year=2028)
+    assert head == ledger.head()
+
+
+@pytest.mark.parametrize("found_on", [dt.date(9997, 1, 1), dt.date(9999, 12, 31)])
+def test_a_ban_ending_after_year_9999_is_refused(rules: q.RuleSet, found_on: dt.date) -> None:
+    """A finding whose ban would end after 9999-12-31 is a LedgerError; nothing is written."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    head = ledger.head()
+    with pytest.raises(LedgerError, match=f"3-year ban from {found_on} would end after year 9999"):
+        ledger.fraud("C1", found_on, 3)
+    assert (head, "paid") == (ledger.head(), ledger.awards()[0].status)
+
+
+def test_a_ban_ending_on_the_last_day_is_recorded(rules: q.RuleSet) -> None:
+    """A finding on 9996-12-31 bans until 9999-12-31, the last date there is."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    assert dt.date(9999, 12, 31) == ledger.fraud("C1", dt.date(9996, 12, 31), 3).banned_until
+
+
 # --- records and the hash chain -------------------------------------------------------
 
 
@@ -423,6 +469,143 @@ def test_a_missing_file_is_refused_without_create(tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match="no such ledger file"):
         SqliteLedger(tmp_path / "missing.db", create=False)
     assert not (tmp_path / "missing.db").exists()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"create": False}, {"readonly": True}],
+    ids=["create", "no-create", "readonly"],
+)
+def test_a_directory_is_refused_as_a_directory(tmp_path: Path, options: dict[str, bool]) -> None:
+    """A directory given as the ledger is named as one, not as a missing file."""
+    with pytest.raises(LedgerError, match="is a directory, not a ledger file"):
+        SqliteLedger(tmp_path, **options)
+
+
+# --- read-only ------------------------------------------------------------------------
+
+
+def _file_state(*paths: Path) -> list[tuple[bytes, int]]:
+    """Each file's bytes and modification time, to show a reader wrote nothing."""
+    return [(p.read_bytes(), p.stat().st_mtime_ns) for p in paths]
+
+
+def test_readonly_reads_an_empty_file_as_an_empty_ledger(tmp_path: Path) -> None:
+    """An empty file opened read-only is an empty, intact ledger, and stays 0 bytes."""
+    path = tmp_path / "empty.db"
+    path.touch()
+    before = _file_state(path)
+    with SqliteLedger(path, readonly=True) as ledger:
+        seen = (ledger.head(), ledger.records(), ledger.pending(), ledger.verify())
+    assert ((0, GENESIS), (), (), None, before) == (*seen, _file_state(path))
+
+
+def test_readonly_reads_a_ledger_without_writing(two_rounds: Path) -> None:
+    """A ledger opened read-only gives the same answers as one opened for writing."""
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        expected = (ledger.head(), ledger.records(), ledger.awards(), ledger.bans(KEY_A1))
+    before = _file_state(two_rounds)
+    with SqliteLedger(two_rounds, readonly=True) as ledger:
+        seen = (ledger.head(), ledger.records(), ledger.awards(), ledger.bans(KEY_A1))
+        assert ledger.verify() is None
+    assert (expected, before) == (seen, _file_state(two_rounds))
+
+
+READONLY_WRITES: dict[str, Callable[[SqliteLedger, q.RuleSet], object]] = {
+    "commit_round": lambda ledger, rules: run_round(
+        rules, batch(rules, 2029, leading("E1", "A1")), ledger, budget_yuan=LEADING
+    ).commit(ledger),
+    "fraud": lambda ledger, rules: ledger.fraud("C2", dt.date(2029, 1, 1), 3),
+    "release again": lambda ledger, rules: ledger.release("D1", dt.date(2028, 7, 1), "dismissed"),
+}
+
+
+@pytest.mark.parametrize("write", READONLY_WRITES.values(), ids=list(READONLY_WRITES))
+def test_readonly_refuses_every_write(
+    rules: q.RuleSet, two_rounds: Path, write: Callable[[SqliteLedger, q.RuleSet], object]
+) -> None:
+    """Writing through a read-only ledger raises LedgerError, and the file is unchanged."""
+    before = _file_state(two_rounds)
+    with (
+        SqliteLedger(two_rounds, readonly=True) as ledger,
+        pytest.raises(LedgerError, match="open read-only; nothing was written"),
+    ):
+        write(ledger, rules)
+    assert before == _file_state(two_rounds)
+
+
+def test_readonly_refuses_a_missing_file(tmp_path: Path) -> None:
+    """readonly=True never creates a file, whatever create says."""
+    with pytest.raises(LedgerError, match="no such ledger file"):
+        SqliteLedger(tmp_path / "missing.db", readonly=True)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_readonly_refuses_an_older_schema(
+    two_rounds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file at an older non-zero schema version is not migrated by a reader."""
+    monkeypatch.setattr("qfund_rules.ledger.SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    before = _file_state(two_rounds)
+    with pytest.raises(LedgerError, match=f"version {SCHEMA_VERSION} needs migrating"):
+        SqliteLedger(two_rounds, readonly=True)
+    assert before == _file_state(two_rounds)
+
+
+def test_readonly_refuses_another_sqlite_database(tmp_path: Path) -> None:
+    """A SQLite file with other tables is not taken for an empty ledger."""
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(LedgerError, match="not a qfund ledger"):
+        SqliteLedger(path, readonly=True)
+
+
+_INTERRUPTED = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[2], isolation_level=None)
+conn.execute("PRAGMA cache_size = 1")  # changed pages reach the file before COMMIT
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE meta SET value = '999' WHERE key = 'head_seq'")
+conn.execute("CREATE TABLE junk (x)")
+conn.executemany("INSERT INTO junk VALUES (?)", [("x" * 1000,)] * 500)
+os._exit(0)  # gone before COMMIT: the journal is left hot
+"""
+
+
+def test_readonly_reads_a_hot_journal_as_rolled_back(two_rounds: Path) -> None:
+    """After an interrupted commit a reader sees the ledger as it was, and leaves both files."""
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        head = ledger.head()
+    pristine = two_rounds.read_bytes()
+    subprocess.run(_python(_INTERRUPTED, two_rounds), check=True, timeout=60)
+    journal = two_rounds.with_name(two_rounds.name + "-journal")
+    assert (journal.exists(), two_rounds.read_bytes() != pristine) == (True, True)
+    before = _file_state(two_rounds, journal)
+    with SqliteLedger(two_rounds, readonly=True) as ledger:
+        seen = (ledger.head(), ledger.verify())
+    assert ((head, None), before) == (seen, _file_state(two_rounds, journal))
+    with SqliteLedger(two_rounds, create=False) as ledger:  # the next writer rolls it back
+        assert (head, False) == (ledger.head(), journal.exists())
+
+
+def test_readonly_refuses_a_journal_rolled_back_while_it_is_copied(
+    two_rounds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer rolling the journal back while a reader copies it: the reader asks for a rerun."""
+    subprocess.run(_python(_INTERRUPTED, two_rounds), check=True, timeout=60)
+    copyfile = shutil.copyfile
+
+    def copy_then_touch(src: Path, dst: Path) -> Path:
+        copied = copyfile(src, dst)
+        stamp = two_rounds.stat().st_mtime_ns + 1_000_000
+        os.utime(two_rounds, ns=(stamp, stamp))  # as a writer's rollback would
+        return copied
+
+    monkeypatch.setattr("qfund_rules.ledger.shutil.copyfile", copy_then_touch)
+    with pytest.raises(LedgerError, match="changed while it was read; run again"):
+        SqliteLedger(two_rounds, readonly=True)
 
 
 # --- processes ------------------------------------------------------------------------

@@ -320,6 +320,54 @@ def test_verify_json_reports_the_fault(scenario: Scenario, tmp_path: Path) -> No
     assert (code, data["valid"], data["fault"]["seq"]) == (1, False, 3)
 
 
+# --- commands that only read -----------------------------------------------------------
+
+READERS: dict[str, tuple[str, ...]] = {
+    "verify": ("ledger", "verify"),
+    "verify json": ("ledger", "verify", "--format", "json"),
+    "show": ("ledger", "show"),
+    "show year": ("ledger", "show", "--year", "2027"),
+    "round": ("round", "{b27}", "--budget", "100"),
+    "report": ("report", "{b27}", "--out", "{out}"),
+    "report round": ("report", "{b27}", "--round", "--budget", "100", "--out", "{out}"),
+}
+
+
+def reader_argv(argv: tuple[str, ...], scenario: Scenario, tmp_path: Path) -> list[str]:
+    """A read-only command's argv with the scenario's batch and a page file filled in."""
+    return [a.format(b27=scenario.b27, out=tmp_path / "page.html") for a in argv]
+
+
+@pytest.mark.parametrize("argv", READERS.values(), ids=list(READERS))
+@pytest.mark.parametrize("content", ["empty", "ledger"])
+def test_commands_that_only_read_leave_the_file_untouched(
+    scenario: Scenario, tmp_path: Path, argv: tuple[str, ...], content: str
+) -> None:
+    """verify, show, round without --commit and report: exit 0, the file's bytes and mtime kept."""
+    ledger = scenario.copy(tmp_path) if content == "ledger" else tmp_path / "empty.db"
+    ledger.touch()
+    before = (ledger.read_bytes(), ledger.stat().st_mtime_ns)
+    code, _, err = qfund(*reader_argv(argv, scenario, tmp_path), "--ledger", ledger)
+    assert (0, before) == (code, (ledger.read_bytes(), ledger.stat().st_mtime_ns)), err
+
+
+def test_verify_reads_an_empty_file_as_an_empty_ledger(tmp_path: Path) -> None:
+    """ledger verify on a 0-byte file: an intact ledger of no records; the file stays empty."""
+    ledger = tmp_path / "empty.db"
+    ledger.touch()
+    code, out, _ = qfund("ledger", "verify", "--ledger", ledger)
+    assert (code, out, ledger.read_bytes()) == (0, f"ok: 0 records, head {'0' * 64}\n", b"")
+
+
+def test_committing_to_an_empty_file_makes_it_a_ledger(scenario: Scenario, tmp_path: Path) -> None:
+    """round --commit still writes to an empty file, which then verifies."""
+    ledger = tmp_path / "empty.db"
+    ledger.touch()
+    code, _, err = qfund("round", scenario.b27, "--ledger", ledger, "--budget", "100", "--commit")
+    assert (code, "committed to" in err) == (0, True)
+    assert qfund("ledger", "verify", "--ledger", ledger)[1].startswith("ok: 11 records")
+
+
 # --- show -----------------------------------------------------------------------------
 
 
@@ -366,6 +414,26 @@ def test_a_missing_ledger_is_an_error(tmp_path: Path, argv: tuple[str, ...]) -> 
     missing = tmp_path / "missing.db"
     code, _, err = qfund("ledger", *argv, "--ledger", missing)
     assert (code, "no such ledger file" in err, missing.exists()) == (2, True, False)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        *READERS.values(),
+        ("round", "{b27}", "--budget", "100", "--commit"),
+        ("ledger", "fraud", "--claim", "C1", "--found-on", "2028-01-01"),
+        ("ledger", "release", "--claim", "C5", "--found-on", "2028-01-01", "--outcome", "upheld"),
+    ],
+    ids=[*READERS, "round commit", "fraud", "release"],
+)
+def test_a_directory_is_not_a_ledger(
+    scenario: Scenario, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    """Every command given a directory as --ledger exits 2 saying it is a directory."""
+    folder = tmp_path / "fund.db"
+    folder.mkdir()
+    code, _, err = qfund(*reader_argv(argv, scenario, tmp_path), "--ledger", folder)
+    assert (code, err) == (2, f"qfund: {folder}: is a directory, not a ledger file\n")
 
 
 def test_a_year_without_budget_is_an_error(tmp_path: Path) -> None:
@@ -420,6 +488,51 @@ def test_releasing_an_award_that_is_not_held_is_an_error(
     assert (code, "not held" in err) == (2, True)
 
 
+def test_release_on_another_date_is_refused(scenario: Scenario, tmp_path: Path) -> None:
+    """ledger release of a resolved objection with another date exits 2, naming the first."""
+    ledger = scenario.copy(tmp_path)
+    before = ledger.read_bytes()
+    code, out, err = qfund(
+        "ledger", "release", "--ledger", ledger, "--claim", "C5", "--found-on", "2027-07-01",
+        "--outcome", "dismissed",
+    )  # fmt: skip
+    assert (code, out, err, ledger.read_bytes()) == (
+        2,
+        "",
+        "qfund: claim 'C5': objection already dismissed on 2027-06-10\n",
+        before,
+    )
+
+
+def test_release_repeated_exactly_records_nothing(scenario: Scenario, tmp_path: Path) -> None:
+    """ledger release of the resolution already recorded exits 0 and writes nothing."""
+    ledger = scenario.copy(tmp_path)
+    before = ledger.read_bytes()
+    code, out, _ = qfund(
+        "ledger", "release", "--ledger", ledger, "--claim", "C5", "--found-on", "2027-06-10",
+        "--outcome", "dismissed",
+    )  # fmt: skip
+    assert (0, scenario.release[1], before) == (code, out, ledger.read_bytes())
+
+
+@pytest.mark.parametrize("found_on", ["9997-01-01", "9999-12-31"])
+def test_a_ban_past_year_9999_is_an_error(
+    scenario: Scenario, tmp_path: Path, found_on: str
+) -> None:
+    """ledger fraud whose 3-year ban would end after 9999 exits 2 and writes nothing."""
+    ledger = scenario.copy(tmp_path)
+    before = ledger.read_bytes()
+    code, _, err = qfund(
+        "ledger", "fraud", "--ledger", ledger, "--claim", "C1", "--found-on", found_on
+    )
+    assert (code, err, ledger.read_bytes()) == (
+        2,
+        f"qfund: claim 'C1': a 3-year ban from {found_on} would end after year 9999; "
+        "check the date of the finding\n",
+        before,
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [(("round",), "--commit"), (("ledger",), "verify"), (("ledger", "fraud"), "第二十四条")],
@@ -432,3 +545,26 @@ def test_help_describes_the_commands(
     code = run([*argv, "--help"], out, io.StringIO())
     # argparse prints help to sys.stdout; a run() that redirects it to ``out`` is fine too.
     assert (code, fragment in out.getvalue() + capsys.readouterr().out) == (0, True)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("fraud", "--claim", "C2", "--found-on", "2028-01-15", "--round", "99999999999999999999"),
+        ("release", "--claim", "C5", "--found-on", "2027-06-10", "--outcome", "dismissed",
+         "--round", "0"),
+        ("show", "--year", "-1"),
+    ],
+    ids=["fraud", "release", "show"],
+)  # fmt: skip
+def test_a_round_year_out_of_range_is_a_usage_error(
+    scenario: Scenario, argv: tuple[str, ...]
+) -> None:
+    """--round and --year take a year of 1 to 9999: no OverflowError from SQLite."""
+    code, out, err = qfund("ledger", argv[0], "--ledger", scenario.ledger, *argv[1:])
+    value = argv[-1]
+    assert (code, out, err.splitlines()[-1]) == (
+        2,
+        "",
+        f"qfund ledger {argv[0]}: error: argument {argv[-2]}: not a year (1 to 9999): {value!r}",
+    )

@@ -96,7 +96,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         # A report never creates a ledger, and never writes to one.
         ledger = (
-            SqliteLedger(args.ledger, create=False) if args.ledger is not None else MemoryLedger()
+            SqliteLedger(args.ledger, readonly=True) if args.ledger is not None else MemoryLedger()
         )
         with ledger:
             if args.round:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._cli_args import backend_opt, iso_date, rules_opt, wan_budget
+from ._cli_args import backend_opt, iso_date, rules_opt, wan_budget, year
 from .allocation import RoundResult, run_round
 from .claims import load_batch
 from .decision import JSONValue, dumps
@@ -97,7 +97,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         description="Walk the hash chain and report the first record that was edited, "
         "deleted or reordered (exit 1); exit 0 when the ledger is intact.",
     )
-    _ledger_opt(v, "ledger file (must exist)")
+    _ledger_opt(v, "ledger file (must exist; read, never written)")
     v.add_argument("--format", choices=("text", "json"), default="text")
 
     s = actions.add_parser(
@@ -106,10 +106,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         description="List the records in chain order: rounds, decisions, allocations, "
         "releases, fraud findings, clawbacks and bans.",
     )
-    _ledger_opt(s, "ledger file (must exist)")
+    _ledger_opt(s, "ledger file (must exist; read, never written)")
     s.add_argument(
         "--year",
-        type=int,
+        type=year,
         metavar="Y",
         help="only the records of round year Y (its decisions, and allocations in or for Y)",
     )
@@ -127,7 +127,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     f.add_argument("--claim", required=True, metavar="ID", help="the committed claim's id")
     f.add_argument("--found-on", required=True, type=iso_date, metavar="DATE")
     f.add_argument(
-        "--round", type=int, metavar="Y", help="the claim's round year, when its id is reused"
+        "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"
     )
     f.add_argument("--format", choices=("text", "json"), default="text")
     rules_opt(f)
@@ -143,7 +143,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     rl.add_argument("--found-on", required=True, type=iso_date, metavar="DATE")
     rl.add_argument("--outcome", required=True, choices=("upheld", "dismissed"))
     rl.add_argument(
-        "--round", type=int, metavar="Y", help="the claim's round year, when its id is reused"
+        "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"
     )
     rl.add_argument("--format", choices=("text", "json"), default="text")
     return {"round": _cmd_round, "ledger": _cmd_ledger}
@@ -166,7 +166,8 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     budget, start = args.budget, args.publicity_start
     ledger: SqliteLedger
     if path.exists():
-        ledger = SqliteLedger(path, create=False)
+        # Without --commit the file is only read: not migrated, not written at all.
+        ledger = SqliteLedger(path, create=False, readonly=not args.commit)
     elif args.commit:
         # A round the empty ledger refuses (no budget for the year...) creates no file.
         with MemoryLedger() as empty:
@@ -244,7 +245,7 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with SqliteLedger(args.ledger, create=False) as ledger:
+    with SqliteLedger(args.ledger, readonly=True) as ledger:
         fault = ledger.verify()
         seq, head = ledger.head()
     if args.format == "json":
@@ -269,7 +270,7 @@ def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with SqliteLedger(args.ledger, create=False) as ledger:
+    with SqliteLedger(args.ledger, readonly=True) as ledger:
         records = ledger.records(year=args.year)
         seq, head = ledger.head()
     if args.format == "json":

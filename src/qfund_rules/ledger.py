@@ -22,7 +22,8 @@ by (applicant key, family, subject) and by applicant key. :meth:`SqliteLedger.ve
 walks the hash chain, checks the head kept in ``meta`` (a deleted last record) and
 rebuilds the index to compare. Every write is one ``BEGIN IMMEDIATE`` transaction, so a
 round is recorded whole or not at all, and two writers never interleave. Dates are always
-arguments: nothing here reads a clock.
+arguments: nothing here reads a clock. A ledger opened ``readonly=True`` never writes its
+file (``ledger verify``, ``ledger show``, ``qfund report --ledger``, a round not committed).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -59,7 +62,7 @@ __all__ = [
     "migrate",
 ]
 
-#: The schema this code writes; older files are migrated on open (:data:`_MIGRATIONS`).
+#: The schema this code writes; older files are migrated when opened to write (:data:`_MIGRATIONS`).
 SCHEMA_VERSION = 1
 #: ``PRAGMA application_id`` of a qfund ledger ("qfun"), to refuse other SQLite files.
 _APPLICATION_ID = 0x7166756E
@@ -385,28 +388,43 @@ def _index_rows(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
 class SqliteLedger:
     """The fund's ledger in one SQLite file; implements :class:`~qfund_rules.history.History`.
 
-    ``create=False`` refuses a missing file instead of creating an empty ledger. One
-    instance may be shared by threads; separate processes coordinate through SQLite's
-    locks (every write is ``BEGIN IMMEDIATE``).
+    ``create=False`` refuses a missing file instead of creating an empty ledger.
+    ``readonly=True`` opens the file read-only and never writes it: a missing file is
+    refused, an empty file reads as an empty ledger (it is not turned into one), a file
+    left with a hot journal by an interrupted commit reads as it will be once rolled back,
+    and every write (:meth:`commit_round`, :meth:`fraud`, :meth:`release`) raises
+    :class:`LedgerError`. One instance may be shared by threads; separate processes
+    coordinate through SQLite's locks (every write is ``BEGIN IMMEDIATE``).
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = True,
+        readonly: bool = False,
+        timeout: float = 30.0,
+    ) -> None:
         self.path = str(path)
+        self.readonly = readonly
         memory = self.path == ":memory:"
-        if not memory and not create and not Path(self.path).is_file():
-            raise LedgerError(f"{self.path}: no such ledger file")
+        if not memory:
+            _check_path(Path(self.path), must_exist=readonly or not create)
         self._lock = threading.RLock()
         self._depth = 0
+        # mode=ro: SQLite itself refuses to write, so no path through qfund can.
+        target, uri = (
+            (Path(self.path).absolute().as_uri() + "?mode=ro", True)
+            if readonly and not memory
+            else (self.path, False)
+        )
         try:
             self._conn = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+                target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
             )
         except sqlite3.Error as exc:
             raise LedgerError(f"{self.path}: cannot open the ledger: {exc}") from None
         try:
-            # The default rollback journal: a process killed mid-commit leaves a hot
-            # journal that the next opener rolls back, and the ledger stays one file.
-            self._conn.execute("PRAGMA synchronous = FULL")
             self._open()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
@@ -416,7 +434,20 @@ class SqliteLedger:
             raise
 
     def _open(self) -> None:
-        version = self._pragma("user_version")
+        try:
+            version = self._pragma("user_version")
+        except sqlite3.OperationalError as exc:
+            if not (self.readonly and exc.sqlite_errorcode == sqlite3.SQLITE_READONLY_ROLLBACK):
+                raise
+            # A commit was interrupted: rolling its journal back is a write, so read a
+            # private copy rolled back instead and leave the file to the next writer.
+            self._conn.close()
+            self._conn = _rolled_back_copy(Path(self.path))
+            version = self._pragma("user_version")
+        if not self.readonly:
+            # The default rollback journal: a process killed mid-commit leaves a hot
+            # journal that the next writer rolls back, and the ledger stays one file.
+            self._conn.execute("PRAGMA synchronous = FULL")
         app = self._pragma("application_id")
         if version == SCHEMA_VERSION and app == _APPLICATION_ID:
             return
@@ -427,14 +458,31 @@ class SqliteLedger:
                 f"{self.path}: ledger schema version {version} is newer than this qfund "
                 f"({SCHEMA_VERSION}); upgrade qfund"
             )
+        if self.readonly:
+            self._open_unmigrated(version)
+            return
         with self.transaction():
             version = self._pragma("user_version")  # another process may have migrated
-            if (
-                version == 0
-                and self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            ):
+            if version == 0 and self._has_tables():
                 raise LedgerError(f"{self.path}: not a qfund ledger (it holds other tables)")
             migrate(self._conn, version)
+
+    def _open_unmigrated(self, version: int) -> None:
+        """Read-only, a file at an older schema: an empty file is an empty ledger."""
+        if version == 0 and self._has_tables():
+            raise LedgerError(f"{self.path}: not a qfund ledger (it holds other tables)")
+        if version:
+            raise LedgerError(
+                f"{self.path}: ledger schema version {version} needs migrating to "
+                f"{SCHEMA_VERSION}, which only a command that writes to the ledger does"
+            )
+        # Migrating the file would write it: read an empty ledger in memory instead.
+        self._conn.close()
+        self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        migrate(self._conn, 0)
+
+    def _has_tables(self) -> bool:
+        return bool(self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
 
     def _pragma(self, name: str) -> int:
         return int(self._conn.execute(f"PRAGMA {name}").fetchone()[0])
@@ -456,6 +504,8 @@ class SqliteLedger:
         Nested use joins the outer transaction. Reading and committing a round inside one
         transaction makes the round see exactly the ledger it is written to.
         """
+        if self.readonly:
+            raise LedgerError(f"{self.path}: the ledger is open read-only; nothing was written")
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -639,7 +689,8 @@ class SqliteLedger:
         """第二十四条: revoke the award, claw back what was paid for it, ban the applicant.
 
         The ban covers claims submitted in [found_on, found_on + ban_years). Recording the
-        same finding again records nothing; a different date for it is refused.
+        same finding again records nothing; a different date for it is refused, and so is a
+        ban that would end after year 9999.
         """
         with self.transaction():
             row = self._claim(claim_id, round_year)
@@ -651,7 +702,13 @@ class SqliteLedger:
                     "SELECT until FROM bans WHERE round = ? AND claim_id = ?", (year, claim_id)
                 ).fetchone()[0]
                 return FraudFinding(claim_id, applicant_id, clawed, dt.date.fromisoformat(until))
-            until_day = found_on + relativedelta(years=ban_years)
+            try:
+                until_day = found_on + relativedelta(years=ban_years)
+            except (ValueError, OverflowError):
+                raise LedgerError(
+                    f"claim {claim_id!r}: a {ban_years}-year ban from {found_on} would end "
+                    f"after year {dt.MAXYEAR}; check the date of the finding"
+                ) from None
             base: dict[str, JSONValue] = {
                 "round": year,
                 "claim_id": claim_id,
@@ -682,7 +739,8 @@ class SqliteLedger:
     ) -> Release:
         """第二十二条: resolve the objection to a held award (dismissed: deferred; upheld: revoked).
 
-        Recording the same resolution again records nothing; another one is refused.
+        Recording the same resolution again records nothing; another outcome or another
+        date for it is refused.
         """
         if outcome not in ("upheld", "dismissed"):
             raise LedgerError(f"outcome must be upheld or dismissed, not {outcome!r}")
@@ -691,8 +749,9 @@ class SqliteLedger:
             row = self._claim(claim_id, round_year)
             year, _, applicant_id, _, _, amount, current, _, _, _, resolved = row
             if resolved is not None:
-                if resolved != outcome:
-                    raise LedgerError(f"claim {claim_id!r}: objection already {resolved}")
+                on = self._release_date(year, claim_id)
+                if (resolved, on) != (outcome, found_on.isoformat()):
+                    raise LedgerError(f"claim {claim_id!r}: objection already {resolved} on {on}")
                 return Release(claim_id, applicant_id, outcome, status, amount)
             if current != "held":
                 raise LedgerError(
@@ -710,6 +769,19 @@ class SqliteLedger:
                 },
             )
         return Release(claim_id, applicant_id, outcome, status, amount)
+
+    def _release_date(self, year: int, claim_id: str) -> str:
+        """The date of the release recorded for the claim (releases are rare: scan them)."""
+        for (text,) in self._conn.execute(
+            "SELECT body FROM records WHERE kind = 'release' ORDER BY seq"
+        ):
+            body = json.loads(text)
+            if (body.get("round"), body.get("claim_id")) == (year, claim_id):
+                return str(body["found_on"])
+        raise LedgerError(
+            f"claim {claim_id!r}: the index records a release the chain does not hold; "
+            "run `qfund ledger verify`"
+        )
 
     # --- verification -------------------------------------------------------------------
 
@@ -750,6 +822,46 @@ class SqliteLedger:
                 return _compare_index(_index_rows(replica), _index_rows(self._conn))
             finally:
                 replica.close()
+
+
+def _check_path(path: Path, *, must_exist: bool) -> None:
+    """Refuse a directory, and a missing file when the ledger may not create it."""
+    if path.is_dir():
+        raise LedgerError(f"{path}: is a directory, not a ledger file")
+    if must_exist and not path.exists():
+        raise LedgerError(f"{path}: no such ledger file")
+    if must_exist and not path.is_file():
+        raise LedgerError(f"{path}: not a regular file, so not a ledger file")
+
+
+def _rolled_back_copy(path: Path) -> sqlite3.Connection:
+    """The file as it is once its hot journal is rolled back, in memory; ``path`` untouched."""
+    journal = path.with_name(path.name + "-journal")
+
+    def stamp() -> tuple[tuple[int, int], ...]:
+        return tuple((s.st_size, s.st_mtime_ns) for s in (path.stat(), journal.stat()))
+
+    with tempfile.TemporaryDirectory(prefix="qfund-ledger-") as tmp:
+        copy = Path(tmp) / "ledger.db"
+        try:
+            before = stamp()
+            shutil.copyfile(path, copy)
+            shutil.copyfile(journal, copy.with_name("ledger.db-journal"))
+            torn = stamp() != before
+        except OSError:
+            torn = True
+        if torn:  # a writer was rolling it back meanwhile: the file is readable again
+            raise LedgerError(f"{path}: the ledger changed while it was read; run again")
+        source = sqlite3.connect(copy, isolation_level=None)
+        memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            source.backup(memory)  # SQLite rolls the copy's journal back on this first read
+        except BaseException:
+            memory.close()
+            raise
+        finally:
+            source.close()
+    return memory
 
 
 def _compare_index(
