@@ -15,7 +15,7 @@ import qfund_rules as q
 from qfund_rules.allocation import run_round
 from qfund_rules.cli import run
 from qfund_rules.explain import Lang
-from qfund_rules.ledger import MemoryLedger
+from qfund_rules.ledger import MemoryLedger, SqliteLedger
 from qfund_rules.money import format_wan
 from qfund_rules.report import render_report
 
@@ -287,6 +287,26 @@ def test_cli_report_budget_needs_round(tmp_path: Path) -> None:
     code, _, err = call("report", str(batch), "--budget", "300", "--out", str(tmp_path / "x"))
     assert code == 2
     assert "--round" in err
+
+
+@pytest.mark.parametrize("target", ["batch.yaml", "sub/../batch.yaml", "fund.db"])
+def test_cli_report_never_overwrites_its_input(tmp_path: Path, target: str) -> None:
+    """`--out` naming the batch or the ledger (however spelt) is refused; both stay intact."""
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(BATCH, encoding="utf-8")
+    ledger = tmp_path / "fund.db"
+    with SqliteLedger(ledger):
+        pass
+    before = (batch.read_bytes(), ledger.read_bytes())
+    (tmp_path / "sub").mkdir()
+    out = tmp_path / target
+    code, stdout, err = call("report", str(batch), "--ledger", str(ledger), "--out", str(out))
+    assert (code, stdout, err, (batch.read_bytes(), ledger.read_bytes()) == before) == (
+        2,
+        "",
+        f"qfund report: --out {out} is an input of the report; not overwriting it\n",
+        True,
+    )
 
 
 def test_cli_report_never_creates_a_ledger(tmp_path: Path) -> None:

@@ -88,6 +88,10 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.round and (args.budget is not None or args.publicity_start is not None):
         err.write("qfund report: --budget and --publicity-start need --round\n")
         return 2
+    inputs = [args.batch] + ([args.ledger] if args.ledger is not None else [])
+    if str(args.out) != "-" and any(_same_file(args.out, p) for p in inputs):
+        err.write(f"qfund report: --out {args.out} is an input of the report; not overwriting it\n")
+        return 2
     rules = load_rules(args.rules)
     batch = rules.load_batch(args.batch)
     result: Evaluation | RoundResult
@@ -123,6 +127,13 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"({rules.status}) sha256 {rules.sha256}\n"
     )
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
