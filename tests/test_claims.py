@@ -417,3 +417,114 @@ claims:
     ]
     found = problems(source)
     assert expected == [m[: len(e)] for e, m in zip(expected, found, strict=True)]
+
+
+# --- the round's year and a credit listing's end ------------------------------------------
+
+LISTED = """round: {round}
+submitted_on: 2027-03-20
+applicants:
+  - id: A1
+    name: 某公司
+    org_type: enterprise
+    region: "650502"
+    credit_listings:
+      - {{list: dishonest, from: {start}, until: {end}}}
+claims:
+  - {{id: C1, applicant: A1, kind: leading_enterprise, achieved_on: 2026-11-02}}
+"""
+
+
+def listed(round_: object = 2027, start: str = "2026-11-15", end: str = "null") -> bytes:
+    """A batch of one claim whose applicant has one dishonest listing from ``start``."""
+    return LISTED.format(round=round_, start=start, end=end).encode()
+
+
+@pytest.mark.parametrize("value", [2**63, -1, 0, 10_000])
+def test_round_outside_the_years_a_date_holds_is_located(value: int) -> None:
+    """A round that is not a year from 1 to 9999 is one problem located at round."""
+    expected = [
+        f"batch.yaml:1:1: round: must be an application year (申报年度) from 1 to 9999, got {value}"
+    ]
+    assert expected == problems(listed(round_=value))
+
+
+@pytest.mark.parametrize("value", [1, 9999])
+def test_round_may_be_any_year_a_date_holds(value: int) -> None:
+    """The first and the last year a datetime.date holds are rounds."""
+    assert value == load_batch(listed(round_=value), industry_codes=INDUSTRY).round
+
+
+def test_round_out_of_range_in_data_is_refused() -> None:
+    """batch_from_data refuses a round beyond a 64-bit integer, located by field path."""
+    data = minimal(achieved_on="2026-11-02")
+    data["round"] = 2**64
+    expected = [
+        "<data>: round: must be an application year (申报年度) from 1 to 9999, "
+        "got 18446744073709551616"
+    ]
+    assert expected == data_problems(data)
+
+
+def test_batch_model_refuses_a_round_out_of_range() -> None:
+    """A Batch built without the loader cannot hold a round that is not a year either."""
+    with pytest.raises(ValueError, match="from 1 to 9999, got 0"):
+        Batch(round=0, submitted_on=dt.date(2027, 3, 20), applicants=(), claims=())
+
+
+def test_listing_ending_before_it_starts_is_located_at_until() -> None:
+    """A credit listing whose until is before its from is a problem located at until."""
+    expected = [
+        "batch.yaml:9:45: applicants[0].credit_listings[0].until: until 2026-01-01 is before "
+        "from 2026-11-15: a listing cannot end before it starts"
+    ]
+    assert expected == problems(listed(end="2026-01-01"))
+
+
+def test_listing_ending_before_it_starts_in_data_is_refused() -> None:
+    """batch_from_data refuses the same listing, located by field path."""
+    data = minimal(achieved_on="2026-11-02")
+    data["applicants"] = [
+        {
+            "id": "A1",
+            "name": "某公司",
+            "org_type": "enterprise",
+            "region": "650502",
+            "credit_listings": [{"list": "negative", "from": "2027-01-02", "until": "2027-01-01"}],
+        }
+    ]
+    expected = [
+        "<data>: applicants[0].credit_listings[0].until: until 2027-01-01 is before from "
+        "2027-01-02: a listing cannot end before it starts"
+    ]
+    assert expected == data_problems(data)
+
+
+@pytest.mark.parametrize("end", ["2026-11-15", "2026-11-16", "null"])
+def test_listing_of_one_day_or_more_loads(end: str) -> None:
+    """A listing ending on the day it starts, later, or not yet is kept as written."""
+    batch = load_batch(listed(end=end), industry_codes=INDUSTRY)
+    expected = (dt.date(2026, 11, 15), None if end == "null" else dt.date.fromisoformat(end))
+    [listing] = batch.applicants[0].credit_listings
+    assert expected == (listing.from_, listing.until)
+
+
+def test_listing_with_a_refused_from_reports_from_only() -> None:
+    """When from is not a date, until is not compared with it: the one problem is at from."""
+    expected = [
+        "batch.yaml:9:27: applicants[0].credit_listings[0].from: expected a date (YYYY-MM-DD), "
+        "got 'soon'"
+    ]
+    assert expected == problems(listed(start="soon", end="2026-01-01"))
+
+
+def test_round_and_listing_problems_are_reported_together() -> None:
+    """A bad round, a listing ending before it starts and an unknown applicant: all three."""
+    source = listed(round_=0, end="2026-01-01").replace(b"applicant: A1,", b"applicant: A2,")
+    expected = [
+        "batch.yaml:1:1: round: must be an application year",
+        "batch.yaml:9:45: applicants[0].credit_listings[0].until: until 2026-01-01 is before",
+        "batch.yaml:11:14: claims[0].applicant: no applicant has the id 'A2'",
+    ]
+    found = problems(source)
+    assert expected == [m[: len(e)] for e, m in zip(expected, found, strict=True)]

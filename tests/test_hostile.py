@@ -342,3 +342,69 @@ def test_endless_rule_file_is_refused_by_load_rules(tmp_path: Path) -> None:
     code, _, err, elapsed = run_capped(_CAPPED_API, "rules", str(directory))
     assert (code, elapsed < SECONDS) == (2, True), err[-2000:]
     assert err.startswith(f"{directory / 'awards.yaml'}: "), err[-2000:]
+
+
+# --- values the batch check must bound ----------------------------------------------------
+# Each of these once passed the batch check: a round past a 64-bit integer crashed `qfund
+# round` with an OverflowError when the ledger was read, and a credit listing ending before
+# it started cleared a listed applicant. Both are now one located problem.
+
+_CLAIM = (
+    b"claims:\n  - {id: C1, applicant: A1, kind: leading_enterprise, achieved_on: 2026-11-02}\n"
+)
+OUT_OF_RANGE = {
+    "round_past_int64": (
+        VALID_HEAD.replace(b"round: 2027", b"round: 9223372036854775808", 1) + _CLAIM,
+        ":1:1: round: must be an application year (申报年度) from 1 to 9999, "
+        "got 9223372036854775808",
+    ),
+    "listing_ends_before_it_starts": (
+        VALID_HEAD.replace(
+            b'region: "650502"}',
+            b'region: "650502",\n     credit_listings: [{list: dishonest, from: 2026-11-15, '
+            b"until: 2026-01-01}]}",
+            1,
+        )
+        + _CLAIM,
+        ":5:60: applicants[0].credit_listings[0].until: until 2026-01-01 is before from "
+        "2026-11-15: a listing cannot end before it starts",
+    ),
+}
+
+
+def _write_out_of_range(tmp: Path, name: str) -> tuple[Path, str]:
+    """The batch file of ``OUT_OF_RANGE[name]`` and the located problem it must yield."""
+    source, problem = OUT_OF_RANGE[name]
+    path = tmp / f"{name}.yaml"
+    path.write_bytes(source)
+    return path, f"{path}{problem}"
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OF_RANGE))
+def test_qfund_evaluate_refuses_a_value_out_of_range(name: str, tmp_path: Path) -> None:
+    """`qfund evaluate` exits 2 with the one located problem, and decides nothing."""
+    path, expected = _write_out_of_range(tmp_path, name)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["evaluate", str(path)], out, err)
+    assert code == 2
+    assert_refused(out.getvalue(), err.getvalue(), path)
+    assert expected == err.getvalue().splitlines()[0]
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OF_RANGE))
+def test_qfund_round_refuses_a_value_out_of_range(name: str, tmp_path: Path) -> None:
+    """`qfund round --commit` exits 2 with the located problem, no traceback, and leaves
+    the ledger as it was."""
+    good = tmp_path / "good.yaml"
+    good.write_bytes(VALID_HEAD + _CLAIM)
+    ledger = tmp_path / "fund.db"
+    common = ["--ledger", str(ledger), "--budget", "300", "--commit"]
+    assert run(["round", str(good), *common], io.StringIO(), io.StringIO()) == 0
+    before = ledger.read_bytes()
+    path, expected = _write_out_of_range(tmp_path, name)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["round", str(path), *common], out, err)
+    assert code == 2
+    assert_refused(out.getvalue(), err.getvalue(), path)
+    assert expected == err.getvalue().splitlines()[0]
+    assert before == ledger.read_bytes()

@@ -31,6 +31,8 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 from stdnum import exceptions as stdnum_errors
@@ -117,7 +119,19 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _year(value: int) -> int:
+    # The round is a year (申报年度): dates are built in it, the ledger stores it as a
+    # 64-bit integer and commits rounds in year order; one a date cannot hold is a typo.
+    if not dt.MINYEAR <= value <= dt.MAXYEAR:
+        raise _invalid(
+            f"must be an application year (申报年度) from {dt.MINYEAR} to {dt.MAXYEAR}, "
+            f"got {shown(value)}"
+        )
+    return value
+
+
 IsoDate = Annotated[dt.date, BeforeValidator(_date)]
+Year = Annotated[StrictInt, AfterValidator(_year)]
 Division = Annotated[StrictStr, BeforeValidator(_division)]
 Uscc = Annotated[StrictStr, BeforeValidator(_uscc)]
 Text = Annotated[StrictStr, AfterValidator(_not_blank)]
@@ -135,6 +149,18 @@ class CreditListing(_Model):
     list: Literal["dishonest", "negative"]
     from_: IsoDate = Field(alias="from")
     until: IsoDate | None = None  # None: still listed
+
+    @field_validator("until")
+    @classmethod
+    def _not_before_from(cls, until: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        # A listing that ends before it starts covers no day: read as given, it would clear
+        # an applicant that is listed (第十七条(二)). One day (until == from) is a listing.
+        start = info.data.get("from_")  # absent when 'from' itself was refused
+        if until is not None and isinstance(start, dt.date) and until < start:
+            raise _invalid(
+                f"until {until} is before from {start}: a listing cannot end before it starts"
+            )
+        return until
 
 
 class Applicant(_Model):
@@ -341,7 +367,7 @@ CLAIM_TYPES: Mapping[str, type[ClaimBase]] = MappingProxyType(
 class Batch(_Model):
     """One application round's applicants and claims; resolved when the loader returns it."""
 
-    round: StrictInt
+    round: Year
     submitted_on: IsoDate  # the default for every claim's submitted_on
     applicants: tuple[Applicant, ...]
     claims: tuple[Claim, ...]
@@ -356,7 +382,7 @@ def batch_pool() -> ModelPool:
 class _Head(_Model):
     """The batch's top level, checked before its items are checked one by one."""
 
-    round: StrictInt
+    round: Year
     submitted_on: IsoDate
     applicants: list[Any]
     claims: list[Any]
