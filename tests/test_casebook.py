@@ -124,7 +124,7 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
         pytest.param(
             "stage: approved,",
             'stage: approved, objection: "yes",',
-            "9:74: cases[0].batch.claims[0].objection: Input should be a valid boolean, got 'yes'",
+            "9:74: cases[0].batch.claims[0].objection: expected true or false, got 'yes'",
             id="batch-wrong-type",
         ),
         pytest.param(
@@ -267,7 +267,7 @@ def test_cli_bad_case_exits_2_with_every_problem_and_no_results(tmp_path: Path) 
     code, out, err = _qfund("test", str(tmp_path), "--rules", str(RULES_DIR))
     assert (code, out) == (2, "")
     assert err.splitlines() == [
-        f"{b}:9:74: cases[0].batch.claims[0].objection: Input should be a valid boolean, got 'yes'",
+        f"{b}:9:74: cases[0].batch.claims[0].objection: expected true or false, got 'yes'",
         f"{b}:29:82: cases[1].expect[0].reasons[0]: unknown reason code 'bannedd'; did you mean "
         f"'banned'? (reason codes: {', '.join(REASON_CODES)})",
         "qfund: 2 problems; nothing was decided",

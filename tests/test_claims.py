@@ -331,8 +331,9 @@ INVALID = [
      "'blacklist'; allowed: dishonest, negative"),
     ("impossible_date", "10:18: claims[0].achieved_on: impossible date '2026-02-30'"),
     ("datetime", "10:5: claims[0].achieved_on: expected a date (YYYY-MM-DD), not a date and time"),
-    ("bool_string", "11:5: claims[0].first_time: Input should be a valid boolean, got 'yes'"),
-    ("round_string", "2:1: round: Input should be a valid integer, got '2027'"),
+    ("bool_string", "11:5: claims[0].first_time: expected true or false, got 'yes'"),
+    ("round_string", "2:1: round: expected a whole number, got '2027'"),
+    ("round_decimal", "2:1: round: expected a whole number, got 2027.0"),
     ("uscc_check", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2Q583': bad check "
      "character"),
     ("uscc_format", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2QO82': characters "
@@ -369,8 +370,8 @@ INVALID = [
     ("empty_name", "11:5: claims[0].subject: must not be empty"),
     ("claim_not_mapping", "7:5: claims[0]: a claim must be a mapping, got 'C1'"),
     ("not_mapping", "2:1: a claims batch must be a mapping with the keys round, submitted_on,"),
-    ("claims_not_list", "5:1: claims: Input should be a valid list"),
-    ("applicants_not_list", "4:1: applicants: Input should be a valid list, got 'A1'"),
+    ("claims_not_list", "5:1: claims: expected a list"),
+    ("applicants_not_list", "4:1: applicants: expected a list, got 'A1'"),
 ]  # fmt: skip
 
 

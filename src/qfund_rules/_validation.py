@@ -12,14 +12,23 @@ import reprlib
 import types
 import typing
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ._yaml import Document
 from .errors import Problem
 
-__all__ = ["allowed_keys", "did_you_mean", "model_at", "problems_from_validation", "shown"]
+__all__ = [
+    "allowed_keys",
+    "did_you_mean",
+    "model_at",
+    "plain_message",
+    "problems_from_validation",
+    "shown",
+]
 
 
 _SHORT = reprlib.Repr()  # keyword arguments arrived in Python 3.12
@@ -29,8 +38,39 @@ _SHORT.maxlevel = 2
 
 
 def shown(value: object) -> str:
-    """A refused value as messages quote it: its repr, cut short when it is long."""
-    return _SHORT.repr(value)
+    """A refused value as messages quote it: its repr, cut short when it is long.
+
+    A number with a decimal point, which the YAML reader keeps as a ``Decimal``, is shown
+    as written (2027.0), not as ``Decimal('2027.0')``.
+    """
+    return str(value) if isinstance(value, Decimal) else _SHORT.repr(value)
+
+
+# pydantic's words for a value of the wrong type, in the words of a YAML file's reader.
+_EXPECTED = {
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "string_type": "expected a text",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "dict_type": "expected a mapping",
+    "model_type": "expected a mapping",
+    "model_attributes_type": "expected a mapping",
+}
+
+
+def plain_message(err: ErrorDetails) -> str:
+    """A pydantic error's message without pydantic's wording for types and lengths."""
+    kind = err["type"]
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    if kind == "too_short" and isinstance(err.get("ctx", {}).get("min_length"), int):
+        n = err["ctx"]["min_length"]
+        return f"expected at least {n} item{'s' if n != 1 else ''}"
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -125,9 +165,7 @@ def problems_from_validation(
                 continue  # reported once, as the misspelt key beside it
             msg = f"required key {wanted!r} is missing"
         else:
-            msg = str(err["msg"])
-            if kind.startswith("value_error"):
-                msg = msg.removeprefix("Value error, ")
+            msg = plain_message(err)
             if (
                 kind not in ("missing",)
                 and "input" in err

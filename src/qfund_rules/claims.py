@@ -39,7 +39,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
 from ._pool import ModelPool
-from ._validation import allowed_keys, did_you_mean, model_at, shown
+from ._validation import allowed_keys, did_you_mean, model_at, plain_message, shown
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .errors import BatchError, Problem, StandardNumberError
 from .standards import Level, parse_standard_number
@@ -600,5 +600,5 @@ def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
         hint = did_you_mean(given, allowed) if isinstance(given, str) else ""
         return f"invalid value {given!r}{hint or ';'} allowed: {', '.join(allowed)}"
     if kind == "qfund" or isinstance(err["input"], dict | list):
-        return err["msg"]
-    return f"{err['msg']}, got {shown(err['input'])}"
+        return plain_message(err)
+    return f"{plain_message(err)}, got {shown(err['input'])}"
