@@ -750,3 +750,32 @@ def test_a_ledger_reads_from_threads(rules: q.RuleSet) -> None:
     )
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(look, range(200))) == [1] * 200
+
+
+def test_verify_reads_one_state_of_the_ledger(
+    rules: q.RuleSet, two_rounds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit by another process cannot fall between verify()'s reads of the chain and head.
+
+    The writer tries to record a finding at the moment verify() has read the chain and is
+    about to read the head: it cannot commit while verify() reads (it is refused, its
+    timeout short), so verify() sees one ledger and reports no false "missing" record.
+    """
+    with (
+        SqliteLedger(two_rounds, readonly=True) as reader,
+        SqliteLedger(two_rounds, create=False, timeout=0.05) as writer,
+    ):
+        refused: list[str] = []
+        head = reader.head
+
+        def head_after_a_concurrent_commit() -> tuple[int, str]:
+            try:
+                writer.fraud("C2", dt.date(2028, 1, 15), 3)
+            except LedgerError as exc:
+                refused.append(str(exc))
+            return head()
+
+        monkeypatch.setattr(reader, "head", head_after_a_concurrent_commit)
+        fault = reader.verify()
+        monkeypatch.undo()
+        assert (fault, len(refused), reader.head()[0]) == (None, 1, writer.head()[0])

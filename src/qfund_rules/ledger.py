@@ -535,6 +535,19 @@ class SqliteLedger:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads in one read transaction: no commit of another process falls between them."""
+        with self._lock:
+            if self._conn.in_transaction:  # inside transaction(): already one view
+                yield
+                return
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._conn.execute("COMMIT")
+
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
@@ -789,9 +802,11 @@ class SqliteLedger:
         """The first record edited, deleted or reordered, else ``None``.
 
         Walks the chain in ``seq`` order; then checks the head kept in ``meta`` (records
-        deleted from the end) and that the index tables equal a replay of the chain.
+        deleted from the end) and that the index tables equal a replay of the chain. All of
+        it is read in one read transaction, so a round committed meanwhile by another
+        process is either wholly seen or not at all.
         """
-        with self._lock:
+        with self._snapshot():
             rows = self._conn.execute(
                 "SELECT seq, kind, body, prev_hash, hash FROM records ORDER BY seq"
             ).fetchall()
