@@ -209,6 +209,28 @@ def test_negative_budget_is_an_error(rules: q.RuleSet) -> None:
         run_round(rules, batch(rules, 2027, leading("C1", "A1")), MemoryLedger(), budget_yuan=-1)
 
 
+def test_a_round_takes_the_claims_of_its_year(rules: q.RuleSet) -> None:
+    """round_year submitted_year (第二十一条): a round of 2072 for claims of 2027 is refused."""
+    late = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2", submitted_on="2028-01-05"))
+    typo = batch(rules, 2027, leading("C1", "A1")).model_copy(update={"round": 2072})
+    for b, days in ((typo, "2027-03-20"), (late, "2028-01-05")):
+        with pytest.raises(RoundError) as refused:
+            run_round(rules, b, MemoryLedger())
+        assert str(refused.value).startswith(
+            f"round {b.round} holds claims submitted in another year ({days}); "
+            "allocation.yaml round_year.policy is submitted_year (第二十一条)"
+        )
+
+
+def test_round_year_any_lifts_the_check(rules: q.RuleSet) -> None:
+    """round_year any: a guide whose period runs into the next year, such claims are taken."""
+    late = batch(rules, 2027, leading("C1", "A1", submitted_on="2028-01-05"))
+    reading = rules.allocation.round_year.model_copy(update={"policy": "any"})
+    alloc = rules.allocation.model_copy(update={"round_year": reading})
+    result = run_round(dataclasses.replace(rules, allocation=alloc), late, MemoryLedger())
+    assert [(d.claim_id, d.outcome) for d in result.decisions] == [("C1", "awarded")]
+
+
 def test_publicity_past_the_last_date_is_an_error(rules: q.RuleSet) -> None:
     """A publicity period that would end after 9999-12-31 is refused, not an OverflowError."""
     b = batch(rules, 2027, leading("C1", "A1"))

@@ -344,7 +344,12 @@ def test_round_report_says_where_a_deferred_award_goes(rules: q.RuleSet) -> None
 
 def test_round_report_lists_awards_carried_in(rules: q.RuleSet) -> None:
     """Awards deferred by an earlier round appear in their own table with this round's fate."""
-    earlier = _batch(rules, BATCH.replace("round: 2027", "round: 2026", 1))
+    earlier = _batch(
+        rules,
+        BATCH.replace(
+            "round: 2027\nsubmitted_on: 2027-03-20", "round: 2026\nsubmitted_on: 2026-12-28"
+        ),
+    )
     later = _batch(
         rules,
         BATCH.split("claims:", 1)[0]

@@ -436,9 +436,19 @@ def test_a_directory_is_not_a_ledger(
     assert (code, err) == (2, f"qfund: {folder}: is a directory, not a ledger file\n")
 
 
+def test_a_round_of_another_year_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """A round year typed wrong (2072) is refused (exit 2): a committed round is for good."""
+    batch = write(tmp_path / "b.json", {**BATCH_2028, "round": 2072})
+    ledger = tmp_path / "l.db"
+    code, out, err = qfund("round", batch, "--ledger", ledger, "--budget", "100", "--commit")
+    assert (code, out, ledger.exists()) == (2, "", False)
+    assert err.startswith("qfund: round 2072 holds claims submitted in another year (2028-03-20")
+
+
 def test_a_year_without_budget_is_an_error(tmp_path: Path) -> None:
     """round exits 2 when the rules set no budget for the year and none is given; no file."""
-    batch = write(tmp_path / "b.json", {**BATCH_2028, "round": 2031})
+    in_2031 = json.loads(json.dumps(BATCH_2028).replace('"2028-', '"2031-'))
+    batch = write(tmp_path / "b.json", {**in_2031, "round": 2031})
     ledger = tmp_path / "l.db"
     code, _, err = qfund("round", batch, "--ledger", ledger, "--commit")
     assert (code, "no budget for round 2031" in err, ledger.exists()) == (2, True, False)

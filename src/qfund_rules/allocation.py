@@ -334,6 +334,22 @@ class _Purse:
         return "deferred"
 
 
+def _check_round_year(rules: RuleSet, batch: Batch) -> None:
+    """第二十一条 as ``round_year`` reads it: a round takes the claims of its own year."""
+    reading = rules.allocation.round_year
+    if reading.policy == "any":
+        return
+    days = [c.submitted_on or batch.submitted_on for c in batch.claims] or [batch.submitted_on]
+    other = sorted({d for d in days if d.year != batch.round})
+    if other:
+        shown = ", ".join(str(d) for d in other[:3]) + (", ..." if len(other) > 3 else "")
+        raise RoundError(
+            f"round {batch.round} holds claims submitted in another year ({shown}); "
+            f"allocation.yaml round_year.policy is submitted_year ({reading.citation}): "
+            "correct the round or the dates, or set the policy to any"
+        )
+
+
 def run_round(
     rules: RuleSet,
     batch: Batch,
@@ -351,11 +367,13 @@ def run_round(
     committed with the same claims is read back from the ledger (``recorded=True``).
 
     Raises:
-        RoundError: no budget for the year, a negative one, or a publicity period past
-            the year 9999.
+        RoundError: claims submitted in another year than the round's (when
+            ``round_year.policy`` is ``submitted_year``), no budget for the year, a
+            negative one, or a publicity period past the year 9999.
         LedgerError: the year holds a round with other claims, or a later round exists.
     """
     year = batch.round
+    _check_round_year(rules, batch)
     recorded = ledger.round_claim_ids(year)
     if recorded is not None:
         if recorded == tuple(sorted(c.id for c in batch.claims)):

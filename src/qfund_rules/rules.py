@@ -289,6 +289,14 @@ class FirstTime(_Model):
     scope: Literal["item", "qualification"]
 
 
+class RoundYear(_Model):
+    """第二十一条: the year of a round (申报年度) and the year its claims are submitted in."""
+
+    citation: Citation
+    clause: str | None = None
+    policy: Literal["submitted_year", "any"]
+
+
 class AllocationFile(_Model):
     """``allocation.yaml``."""
 
@@ -298,6 +306,7 @@ class AllocationFile(_Model):
     same_qualification: SameQualification
     participation: Participation
     first_time: FirstTime
+    round_year: RoundYear
 
 
 _FILE_MODELS: Mapping[str, type[_Model]] = {
