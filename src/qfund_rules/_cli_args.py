@@ -13,6 +13,7 @@ from .money import wan_to_yuan
 __all__ = ["backend_opt", "iso_date", "rules_opt", "wan_budget", "year"]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_YEAR = re.compile(r"\d{1,4}", re.ASCII)
 
 
 def iso_date(text: str) -> dt.date:
@@ -31,7 +32,7 @@ def iso_date(text: str) -> dt.date:
 
 def year(text: str) -> int:
     """A round year argument: 1 to 9999, the years a date can hold."""
-    if not re.fullmatch(r"\d{1,4}", text, re.ASCII) or int(text) == 0:
+    if not _YEAR.fullmatch(text) or int(text) == 0:
         raise argparse.ArgumentTypeError(f"not a year (1 to 9999): {text!r}")
     return int(text)
 
