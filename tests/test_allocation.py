@@ -212,14 +212,31 @@ def test_negative_budget_is_an_error(rules: q.RuleSet) -> None:
 def test_a_round_takes_the_claims_of_its_year(rules: q.RuleSet) -> None:
     """round_year submitted_year (第二十一条): a round of 2072 for claims of 2027 is refused."""
     late = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2", submitted_on="2028-01-05"))
-    typo = batch(rules, 2027, leading("C1", "A1")).model_copy(update={"round": 2072})
-    for b, days in ((typo, "2027-03-20"), (late, "2028-01-05")):
+    typo = late.model_copy(update={"round": 2072})
+    empty = late.model_copy(update={"round": 2072, "claims": ()})
+    why = "allocation.yaml round_year.policy is submitted_year (第二十一条): correct the round"
+    for b, found in (
+        (late, "round 2027 holds 1 claim submitted in another year: C2 (2028-01-05); "),
+        (typo, "round 2072 holds 2 claims submitted in another year: C1 (2027-03-20), C2 "
+         "(2028-01-05); "),
+        (empty, "round 2072: the batch's submitted_on 2027-03-20 is in another year; "),
+    ):  # fmt: skip
         with pytest.raises(RoundError) as refused:
             run_round(rules, b, MemoryLedger())
-        assert str(refused.value).startswith(
-            f"round {b.round} holds claims submitted in another year ({days}); "
-            "allocation.yaml round_year.policy is submitted_year (第二十一条)"
-        )
+        assert str(refused.value).startswith(found + why)
+
+
+def test_a_round_year_refusal_names_ten_claims_and_counts_the_rest(rules: q.RuleSet) -> None:
+    """Many claims of another year: the first ten are named, the others counted."""
+    b = batch(rules, 2027, *(leading(f"C{i:02}", "A1") for i in range(12)))
+    with pytest.raises(RoundError) as refused:
+        run_round(rules, b.model_copy(update={"round": 2028}), MemoryLedger())
+    assert str(refused.value).startswith(
+        "round 2028 holds 12 claims submitted in another year: C00 (2027-03-20), "
+        "C01 (2027-03-20), C02 (2027-03-20), C03 (2027-03-20), C04 (2027-03-20), "
+        "C05 (2027-03-20), C06 (2027-03-20), C07 (2027-03-20), C08 (2027-03-20), "
+        "C09 (2027-03-20) and 2 more; allocation.yaml"
+    )
 
 
 def test_round_year_any_lifts_the_check(rules: q.RuleSet) -> None:

@@ -590,6 +590,18 @@ def test_readonly_reads_a_hot_journal_as_rolled_back(two_rounds: Path) -> None:
         assert (head, False) == (ledger.head(), journal.exists())
 
 
+def test_readonly_reads_a_hot_journal_through_a_symlink(two_rounds: Path, tmp_path: Path) -> None:
+    """The journal is beside the file a symlink points to, and is found there."""
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        head = ledger.head()
+    subprocess.run(_python(_INTERRUPTED, two_rounds), check=True, timeout=60)
+    link = tmp_path / "elsewhere" / "link.db"
+    link.parent.mkdir()
+    link.symlink_to(two_rounds)
+    with SqliteLedger(link, readonly=True) as ledger:
+        assert (ledger.head(), ledger.verify()) == (head, None)
+
+
 def test_readonly_refuses_a_journal_rolled_back_while_it_is_copied(
     two_rounds: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -779,3 +791,18 @@ def test_verify_reads_one_state_of_the_ledger(
         fault = reader.verify()
         monkeypatch.undo()
         assert (fault, len(refused), reader.head()[0]) == (None, 1, writer.head()[0])
+
+
+def test_a_snapshot_holds_one_state_of_the_ledger(two_rounds: Path) -> None:
+    """Inside snapshot() another process cannot commit; once it ends, it can."""
+    with (
+        SqliteLedger(two_rounds, readonly=True) as reader,
+        SqliteLedger(two_rounds, create=False, timeout=0.05) as writer,
+    ):
+        with reader.snapshot():
+            listed = reader.records()
+            with pytest.raises(LedgerError, match="nothing was written"):
+                writer.fraud("C2", dt.date(2028, 1, 15), 3)
+            assert reader.head()[0] == listed[-1].seq
+        writer.fraud("C2", dt.date(2028, 1, 15), 3)
+        assert reader.head()[0] == listed[-1].seq + 3  # fraud, clawback, ban

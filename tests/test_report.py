@@ -309,6 +309,23 @@ def test_cli_report_never_overwrites_its_input(tmp_path: Path, target: str) -> N
     )
 
 
+def test_cli_report_never_overwrites_a_rule_file(tmp_path: Path) -> None:
+    """`--out` naming one of the rule files the report reads is refused; the file is intact."""
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(BATCH, encoding="utf-8")
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    awards = rules / "awards.yaml"
+    before = awards.read_bytes()
+    code, stdout, err = call("report", str(batch), "--rules", str(rules), "--out", str(awards))
+    assert (code, stdout, err, awards.read_bytes() == before) == (
+        2,
+        "",
+        f"qfund report: --out {awards} is an input of the report; not overwriting it\n",
+        True,
+    )
+
+
 def test_cli_report_never_creates_a_ledger(tmp_path: Path) -> None:
     """A missing --ledger file is bad input (exit 2), and is not created."""
     batch = tmp_path / "batch.yaml"

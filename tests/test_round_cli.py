@@ -442,7 +442,10 @@ def test_a_round_of_another_year_is_refused_before_anything_is_written(tmp_path:
     ledger = tmp_path / "l.db"
     code, out, err = qfund("round", batch, "--ledger", ledger, "--budget", "100", "--commit")
     assert (code, out, ledger.exists()) == (2, "", False)
-    assert err.startswith("qfund: round 2072 holds claims submitted in another year (2028-03-20")
+    assert err.startswith(
+        "qfund: round 2072 holds 2 claims submitted in another year: D1 (2028-03-20), "
+        "D2 (2028-03-21); allocation.yaml round_year.policy is submitted_year (第二十一条)"
+    )
 
 
 def test_a_year_without_budget_is_an_error(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from .diff import diff_rules, measure_impact
 from .engine import evaluate
 from .ledger import MemoryLedger, SqliteLedger
 from .report import render_report
-from .rules import load_rules
+from .rules import RULE_FILES, load_rules
 
 if TYPE_CHECKING:
     from .cli import Handler
@@ -88,11 +88,13 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.round and (args.budget is not None or args.publicity_start is not None):
         err.write("qfund report: --budget and --publicity-start need --round\n")
         return 2
-    inputs = [args.batch] + ([args.ledger] if args.ledger is not None else [])
+    rules = load_rules(args.rules)
+    inputs = [args.batch, *(Path(rules.directory) / name for name in RULE_FILES)]
+    if args.ledger is not None:
+        inputs.append(args.ledger)
     if str(args.out) != "-" and any(_same_file(args.out, p) for p in inputs):
         err.write(f"qfund report: --out {args.out} is an input of the report; not overwriting it\n")
         return 2
-    rules = load_rules(args.rules)
     batch = rules.load_batch(args.batch)
     result: Evaluation | RoundResult
     if args.ledger is None and not args.round:
@@ -102,7 +104,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ledger = (
             SqliteLedger(args.ledger, readonly=True) if args.ledger is not None else MemoryLedger()
         )
-        with ledger:
+        with ledger, ledger.snapshot():
             if args.round:
                 result = run_round(
                     rules,

@@ -189,9 +189,15 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 err.write(f"qfund: round {result.year} was already in {path}; nothing recorded\n")
         else:
-            result = run_round(
-                rules, batch, ledger, budget_yuan=budget, publicity_start=start, evaluator=evaluator
-            )
+            with ledger.snapshot():  # one state of the ledger, as a commit would see it
+                result = run_round(
+                    rules,
+                    batch,
+                    ledger,
+                    budget_yuan=budget,
+                    publicity_start=start,
+                    evaluator=evaluator,
+                )
             if result.recorded:
                 err.write(f"qfund: round {result.year} is in {path}; showing it as recorded\n")
     out.write(result.to_json() if args.format == "json" else _round_text(result))
@@ -245,9 +251,9 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with SqliteLedger(args.ledger, readonly=True) as ledger:
+    with SqliteLedger(args.ledger, readonly=True) as ledger, ledger.snapshot():
         fault = ledger.verify()
-        seq, head = ledger.head()
+        seq, head = ledger.head()  # the head of the chain just verified
     if args.format == "json":
         out.write(
             dumps(
@@ -270,9 +276,9 @@ def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with SqliteLedger(args.ledger, readonly=True) as ledger:
+    with SqliteLedger(args.ledger, readonly=True) as ledger, ledger.snapshot():
         records = ledger.records(year=args.year)
-        seq, head = ledger.head()
+        seq, head = ledger.head()  # the head of the records listed
     if args.format == "json":
         listing: list[JSONValue] = [r.to_dict() for r in records]
         data: dict[str, JSONValue] = {"head": {"seq": seq, "hash": head}}

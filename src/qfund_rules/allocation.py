@@ -339,14 +339,22 @@ def _check_round_year(rules: RuleSet, batch: Batch) -> None:
     reading = rules.allocation.round_year
     if reading.policy == "any":
         return
-    days = [c.submitted_on or batch.submitted_on for c in batch.claims] or [batch.submitted_on]
-    other = sorted({d for d in days if d.year != batch.round})
-    if other:
-        shown = ", ".join(str(d) for d in other[:3]) + (", ..." if len(other) > 3 else "")
+    why = (
+        f"allocation.yaml round_year.policy is submitted_year ({reading.citation}): correct "
+        "the round or the dates, or set the policy to any"
+    )
+    if not batch.claims and batch.submitted_on.year != batch.round:
         raise RoundError(
-            f"round {batch.round} holds claims submitted in another year ({shown}); "
-            f"allocation.yaml round_year.policy is submitted_year ({reading.citation}): "
-            "correct the round or the dates, or set the policy to any"
+            f"round {batch.round}: the batch's submitted_on {batch.submitted_on} is in "
+            f"another year; {why}"
+        )
+    other = [c for c in batch.claims if (c.submitted_on or batch.submitted_on).year != batch.round]
+    if other:
+        listed = ", ".join(f"{c.id} ({c.submitted_on or batch.submitted_on})" for c in other[:10])
+        more = f" and {len(other) - 10} more" if len(other) > 10 else ""
+        raise RoundError(
+            f"round {batch.round} holds {len(other)} claim{'s' if len(other) != 1 else ''} "
+            f"submitted in another year: {listed}{more}; {why}"
         )
 
 

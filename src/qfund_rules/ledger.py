@@ -536,8 +536,12 @@ class SqliteLedger:
             self._conn.execute("ROLLBACK")
 
     @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """Reads in one read transaction: no commit of another process falls between them."""
+    def snapshot(self) -> Iterator[None]:
+        """Read in one read transaction for the block: one state of the ledger throughout.
+
+        A round committed by another process meanwhile is either wholly seen or not at all
+        (it waits to commit until the block ends). Inside :meth:`transaction` it adds nothing.
+        """
         with self._lock:
             if self._conn.in_transaction:  # inside transaction(): already one view
                 yield
@@ -806,7 +810,7 @@ class SqliteLedger:
         it is read in one read transaction, so a round committed meanwhile by another
         process is either wholly seen or not at all.
         """
-        with self._snapshot():
+        with self.snapshot():
             rows = self._conn.execute(
                 "SELECT seq, kind, body, prev_hash, hash FROM records ORDER BY seq"
             ).fetchall()
@@ -851,6 +855,7 @@ def _check_path(path: Path, *, must_exist: bool) -> None:
 
 def _rolled_back_copy(path: Path) -> sqlite3.Connection:
     """The file as it is once its hot journal is rolled back, in memory; ``path`` untouched."""
+    path = path.resolve()  # SQLite keeps the journal beside the file a symlink points to
     journal = path.with_name(path.name + "-journal")
 
     def stamp() -> tuple[tuple[int, int], ...]:
