@@ -81,9 +81,9 @@ cases:
       claims:
         - {id: C1, applicant: YZ, kind: quality_county, stage: approved, achieved_on: 2026-09-15}
     history:
-      awards: [{applicant: ZZ, family: a9.pilot_approval, subject: ZZ, claim_id: OLD1,
+      awards: [{applicant: YZ, family: a9.pilot_approval, subject: ZZ, claim_id: OLD1,
                 item: a9.1, amount_yuan: 200000, year: 2026}]
-      bans: [{applicant: ZZ, claim_id: OLD2, found_on: 2026-05-01, until: 2029-05-01}]
+      bans: [{applicant: YZ, claim_id: OLD2, found_on: 2023-05-01, until: 2026-05-01}]
     expect:
       - {claim: C1, outcome: awarded, item: a9.1, amount_yuan: 200000, reasons: []}
 """
@@ -180,23 +180,115 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
             id="history-unknown-family",
         ),
         pytest.param(
-            "found_on: 2026-05-01",
+            "found_on: 2023-05-01",
             "found_on: 2026-02-30",
             "13:56: cases[0].history.bans[0].found_on: impossible date '2026-02-30': "
             "day is out of range for month",
             id="history-impossible-date",
         ),
         pytest.param(
-            "found_on: 2026-05-01",
+            "found_on: 2023-05-01",
             "found_on: soon",
             "13:46: cases[0].history.bans[0].found_on: expected a date (YYYY-MM-DD) (got 'soon')",
             id="history-not-a-date",
         ),
         pytest.param(
-            "until: 2029-05-01",
-            "until: 2029-05-01 08:00:00",
+            "applicant: YZ, family",
+            "applicant: YZZ, family",
+            "11:17: cases[0].history.awards[0].applicant: no applicant in the case's batch has "
+            "the id 'YZZ'; did you mean 'YZ'?",
+            id="history-award-unknown-applicant",
+        ),
+        pytest.param(
+            "applicant: YZ, claim_id: OLD2",
+            "applicant: ZZ, claim_id: OLD2",
+            "13:15: cases[0].history.bans[0].applicant: no applicant in the case's batch has "
+            "the id 'ZZ'",
+            id="history-ban-unknown-applicant",
+        ),
+        pytest.param(
+            "until: 2026-05-01",
+            "until: 2022-05-01",
+            "13:68: cases[0].history.bans[0].until: must be after found_on (2023-05-01): a ban "
+            "covers [found_on, until), so this one covers no day (got 2022-05-01)",
+            id="history-ban-backwards",
+        ),
+        pytest.param(
+            "until: 2026-05-01",
+            "until: 2023-05-01",
+            "13:68: cases[0].history.bans[0].until: must be after found_on (2023-05-01): a ban "
+            "covers [found_on, until), so this one covers no day (got 2023-05-01)",
+            id="history-ban-empty",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, year",
+            'amount_yuan: "200000", year',
+            "12:29: cases[0].history.awards[0].amount_yuan: expected a whole number (got '200000')",
+            id="history-amount-text",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, year",
+            "amount_yuan: 50000.0, year",
+            "12:29: cases[0].history.awards[0].amount_yuan: expected a whole number (got 50000.0)",
+            id="history-amount-decimal",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, year",
+            "amount_yuan: 0, year",
+            "12:29: cases[0].history.awards[0].amount_yuan: must be a positive number of yuan: "
+            "an earlier award paid its item's amount or a top-up (got 0)",
+            id="history-amount-zero",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, year",
+            "amount_yuan: -200000, year",
+            "12:29: cases[0].history.awards[0].amount_yuan: must be a positive number of yuan: "
+            "an earlier award paid its item's amount or a top-up (got -200000)",
+            id="history-amount-negative",
+        ),
+        pytest.param(
+            "year: 2026}",
+            'year: "2026"}',
+            "12:50: cases[0].history.awards[0].year: expected a whole number (got '2026')",
+            id="history-year-text",
+        ),
+        pytest.param(
+            "year: 2026}",
+            "year: 2026.0}",
+            "12:50: cases[0].history.awards[0].year: expected a whole number (got 2026.0)",
+            id="history-year-decimal",
+        ),
+        pytest.param(
+            "year: 2026}",
+            "year: 20260}",
+            "12:50: cases[0].history.awards[0].year: must be the year of a round, from 1 to 9999 "
+            "(got 20260)",
+            id="history-year-too-late",
+        ),
+        pytest.param(
+            "year: 2026}",
+            "year: 0}",
+            "12:50: cases[0].history.awards[0].year: must be the year of a round, from 1 to 9999 "
+            "(got 0)",
+            id="history-year-zero",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, reasons",
+            'amount_yuan: "200000", reasons',
+            "15:51: cases[0].expect[0].amount_yuan: expected a whole number (got '200000')",
+            id="expect-amount-text",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, reasons",
+            "amount_yuan: 200000.0, reasons",
+            "15:51: cases[0].expect[0].amount_yuan: expected a whole number (got 200000.0)",
+            id="expect-amount-decimal",
+        ),
+        pytest.param(
+            "until: 2026-05-01",
+            "until: 2026-05-01 08:00:00",
             "13:68: cases[0].history.bans[0].until: expected a date (YYYY-MM-DD), not a date "
-            "and time (got datetime.datetime(2029, 5, 1, 8, 0))",
+            "and time (got 2026-05-01T08:00:00)",
             id="history-datetime",
         ),
     ],
@@ -207,6 +299,50 @@ def test_a_case_that_cannot_run_is_bad_input(
     """A case wrong as written is one located problem, never a failing case."""
     path = _write(tmp_path, "case.yaml", ((old, new),))
     assert _problems(tmp_path) == [f"{path}:{expected}"]
+
+
+def test_a_history_record_naming_an_applicant_by_its_uscc_is_told_to_use_the_id(
+    tmp_path: Path,
+) -> None:
+    """The history is keyed by the batch's applicant ids; a USCC written there is pointed at."""
+    path = _write(
+        tmp_path,
+        "case.yaml",
+        (
+            ('region: "650502"}', 'region: "650502", uscc: 91650502MA78K2Q582}'),
+            ("applicant: YZ, family", "applicant: 91650502MA78K2Q582, family"),
+        ),
+    )
+    assert _problems(tmp_path) == [
+        f"{path}:11:17: cases[0].history.awards[0].applicant: no applicant in the case's batch "
+        "has the id '91650502MA78K2Q582'; 91650502MA78K2Q582 is the USCC of applicant 'YZ': "
+        "name it by its id"
+    ]
+
+
+def test_every_wrong_history_record_is_listed(tmp_path: Path) -> None:
+    """Wrong applicants, a decimal amount and a backwards ban in one case: all reported, in
+    file order (the model's problems and the checker's together)."""
+    path = _write(
+        tmp_path,
+        "case.yaml",
+        (
+            ("applicant: YZ, family", "applicant: XX, family"),
+            ("amount_yuan: 200000, year", "amount_yuan: 200000.0, year"),
+            ("applicant: YZ, claim_id", "applicant: XX, claim_id"),
+            ("until: 2026-05-01", "until: 2023-04-30"),
+        ),
+    )
+    assert _problems(tmp_path) == [
+        f"{path}:11:17: cases[0].history.awards[0].applicant: no applicant in the case's batch "
+        "has the id 'XX'",
+        f"{path}:12:29: cases[0].history.awards[0].amount_yuan: expected a whole number "
+        "(got 200000.0)",
+        f"{path}:13:15: cases[0].history.bans[0].applicant: no applicant in the case's batch "
+        "has the id 'XX'",
+        f"{path}:13:68: cases[0].history.bans[0].until: must be after found_on (2023-05-01): "
+        "a ban covers [found_on, until), so this one covers no day (got 2023-04-30)",
+    ]
 
 
 def test_every_problem_of_every_case_file_is_listed(tmp_path: Path) -> None:
@@ -220,7 +356,7 @@ def test_every_problem_of_every_case_file_is_listed(tmp_path: Path) -> None:
             ("item: a9.1, amount_yuan: 200000, r", "item: x, amount_yuan: 200000, r"),
         ),
     )
-    b = _write(tmp_path, "b.yaml", (), (("found_on: 2026-05-01", "found_on: 2026-02-30"),))
+    b = _write(tmp_path, "b.yaml", (), (("found_on: 2023-05-01", "found_on: 2026-02-30"),))
     _write(tmp_path, "c.yaml", ())
     located = [": ".join(p.split(": ")[:2]) for p in _problems(tmp_path)]
     assert located == [
@@ -290,10 +426,30 @@ def test_cli_bad_case_exits_2_with_every_problem_and_no_results(tmp_path: Path) 
             id="negative-amount",
         ),
         pytest.param(
-            "found_on: 2026-05-01",
+            "found_on: 2023-05-01",
             "found_on: 2026-02-30",
             "13:56: cases[0].history.bans[0].found_on: impossible date '2026-02-30'",
             id="impossible-history-date",
+        ),
+        pytest.param(
+            "applicant: YZ, claim_id",
+            "applicant: ZZ, claim_id",
+            "13:15: cases[0].history.bans[0].applicant: no applicant in the case's batch has "
+            "the id 'ZZ'\n",
+            id="history-unknown-applicant",
+        ),
+        pytest.param(
+            "until: 2026-05-01",
+            "until: 2023-05-01",
+            "13:68: cases[0].history.bans[0].until: must be after found_on (2023-05-01)",
+            id="history-empty-ban",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, year",
+            'amount_yuan: "200000", year',
+            "12:29: cases[0].history.awards[0].amount_yuan: expected a whole number "
+            "(got '200000')\n",
+            id="history-amount-text",
         ),
     ],
 )

@@ -4,9 +4,11 @@ Each file under ``rules/tests/`` holds cases: a small claims batch, optionally t
 of earlier rounds, and the decision expected for each claim (outcome, item, amount,
 reasons). They are the measures' worked examples, run against the rule files as they are,
 so a changed amount that no case expects shows up as a failing case with a diff. A case
-that cannot run as written (its batch invalid, a history record with a wrong date, an item
-id, reason code, family or claim that does not exist) is bad input instead: every such
-problem in every file is raised together, located at its line and column, and no case runs.
+that cannot run as written (its batch invalid; a history record with a wrong date, a ban
+whose [found_on, until) covers no day, or an applicant that is not in the batch; an amount
+or year that is not a YAML integer; an item id, reason code, family or claim that does not
+exist) is bad input instead: every such problem in every file is raised together, located
+at its line and column, and no case runs.
 
 ```yaml
 cases:
@@ -24,16 +26,24 @@ cases:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+)
 
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import Document, read_yaml
-from .claims import Batch, batch_from_data
+from .claims import Applicant, Batch, batch_from_data
 from .decision import REASON_CODES
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError
@@ -59,6 +69,29 @@ def _date(value: object) -> object:
 _Date = Annotated[dt.date, BeforeValidator(_date)]
 
 
+def _paid(value: int) -> int:
+    # Every award the ledger holds paid something: an item amount is positive (awards.yaml)
+    # and a top-up is paid only above what was paid before (rulings R5). An earlier award
+    # of 0 yuan cannot happen, and would still count as one for 首次 (rulings R4).
+    if value <= 0:
+        raise ValueError(
+            "must be a positive number of yuan: an earlier award paid its item's amount or a top-up"
+        )
+    return value
+
+
+def _year(value: int) -> int:
+    if not dt.MINYEAR <= value <= dt.MAXYEAR:
+        raise ValueError(f"must be the year of a round, from {dt.MINYEAR} to {dt.MAXYEAR}")
+    return value
+
+
+# Money is integer yuan: a YAML integer, never a text ("200000") or a decimal (50000.0).
+_Yuan = Annotated[StrictInt, Field(ge=0)]
+_PaidYuan = Annotated[StrictInt, AfterValidator(_paid)]
+_Year = Annotated[StrictInt, AfterValidator(_year)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -69,8 +102,8 @@ class _Award(_Model):
     subject: str
     claim_id: str
     item: str
-    amount_yuan: int = Field(ge=0)
-    year: int
+    amount_yuan: _PaidYuan
+    year: _Year
 
 
 class _Ban(_Model):
@@ -89,7 +122,7 @@ class _Expect(_Model):
     claim: str
     outcome: Literal["awarded", "rejected", "superseded"]
     item: str | None = None
-    amount_yuan: int = Field(default=0, ge=0)
+    amount_yuan: _Yuan = 0
     reasons: tuple[str, ...] = ()
 
 
@@ -138,9 +171,11 @@ def run_cases(rules: RuleSet, directory: Path) -> Iterator[CaseResult]:
     Raises:
         RuleFileError: at the call, before any case runs, listing every problem of every
             case file with its line and column: a malformed file, a case whose batch is
-            invalid, or a history record or expectation naming an item id, family, reason
-            code or claim that does not exist. A wrong case is bad input, never a failing
-            case, and no result is ever returned beside it.
+            invalid, a history record for an applicant not in the batch or a ban covering
+            no day, an amount or year that is not an integer, or a history record or
+            expectation naming an item id, family, reason code or claim that does not
+            exist. A wrong case is bad input, never a failing case, and no result is ever
+            returned beside it.
     """
     files = case_files(directory)
     if not files:
@@ -202,9 +237,10 @@ class _CaseChecker:
         if not isinstance(raw, dict):
             return None  # the model reports it
         batch = self._batch(raw["batch"]) if "batch" in raw else None
+        applicants = batch.applicants if batch is not None else None
         history = raw.get("history")
         if isinstance(history, dict):
-            self._history(history.get("awards"))
+            self._history(history, applicants)
         claims = [c.id for c in batch.claims] if batch is not None else None
         for j, exp in _entries(raw.get("expect")):
             self._expectation(("expect", j), exp, claims)
@@ -224,13 +260,48 @@ class _CaseChecker:
                 self._report(("batch", *p.path), p.message)
             return None
 
-    def _history(self, awards: object) -> None:
+    def _history(self, history: dict[str, object], applicants: Sequence[Applicant] | None) -> None:
         families = sorted({i.item.family for i in self.rules.items})
-        for j, award in _entries(awards):
-            self._known(
-                ("history", "awards", j, "item"), award.get("item"), "item id", self.rules.by_id
+        for j, award in _entries(history.get("awards")):
+            path = ("history", "awards", j)
+            self._applicant((*path, "applicant"), award.get("applicant"), applicants)
+            self._known((*path, "family"), award.get("family"), "family", families)
+            self._known((*path, "item"), award.get("item"), "item id", self.rules.by_id)
+        for j, ban in _entries(history.get("bans")):
+            path = ("history", "bans", j)
+            self._applicant((*path, "applicant"), ban.get("applicant"), applicants)
+            self._period(path, ban.get("found_on"), ban.get("until"))
+
+    def _applicant(
+        self, path: _Path, value: object, applicants: Sequence[Applicant] | None
+    ) -> None:
+        """Report a history record's applicant that is not one of the batch's applicants.
+
+        The case's history is keyed by the batch's applicants (their USCC, else their id),
+        so a record for anyone else could never apply: it would be silently ignored.
+        """
+        if applicants is None or not isinstance(value, str):
+            return  # the batch reports its own problems; a wrong type is the model's
+        ids = [a.id for a in applicants]
+        if value in ids:
+            return
+        hint = did_you_mean(value, ids)
+        owner = next((a.id for a in applicants if a.uscc == value), None)
+        if owner is not None:
+            hint = f"; {value} is the USCC of applicant {owner!r}: name it by its id"
+        self._report(path, f"no applicant in the case's batch has the id {value!r}{hint}")
+
+    def _period(self, path: _Path, found_on: object, until: object) -> None:
+        """Report a ban whose period [found_on, until) is empty or backwards, at ``until``."""
+        start, end = _day(found_on), _day(until)
+        if start is None or end is None:
+            return  # a missing, wrong or impossible date is reported as such
+        if end <= start:
+            self._report(
+                (*path, "until"),
+                f"must be after found_on ({start}): a ban covers [found_on, until), "
+                f"so this one covers no day (got {end})",
             )
-            self._known(("history", "awards", j, "family"), award.get("family"), "family", families)
 
     def _expectation(self, path: _Path, exp: dict[str, object], claims: list[str] | None) -> None:
         self._known((*path, "item"), exp.get("item"), "item id", self.rules.by_id)
@@ -257,6 +328,13 @@ class _CaseChecker:
         self._report(path, message)
 
 
+def _day(value: object) -> dt.date | None:
+    """A raw value that the model takes as a date (a datetime it refuses), else ``None``."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    return None
+
+
 def _entries(raw: object) -> Iterator[tuple[int, dict[str, object]]]:
     """The mappings in a raw list, with their indexes; anything else is the model's to report."""
     if isinstance(raw, list):
@@ -269,13 +347,15 @@ def _run(rules: RuleSet, ready: _Ready) -> CaseResult:
     case, batch = ready.case, ready.batch
     keys = {a.id: applicant_key(a.id, a.uscc) for a in batch.applicants}
     awards: dict[tuple[str, str, str], list[PriorAward]] = {}
+    # Checked: every history record names an applicant of the batch.
     for aw in case.history.awards:
-        key = (keys.get(aw.applicant, aw.applicant), aw.family, aw.subject)
+        key = (keys[aw.applicant], aw.family, aw.subject)
         awards.setdefault(key, []).append(PriorAward(aw.claim_id, aw.item, aw.amount_yuan, aw.year))
     bans: dict[str, list[BanRecord]] = {}
     for ban in case.history.bans:
-        who = keys.get(ban.applicant, ban.applicant)
-        bans.setdefault(who, []).append(BanRecord(ban.claim_id, ban.found_on, ban.until))
+        bans.setdefault(keys[ban.applicant], []).append(
+            BanRecord(ban.claim_id, ban.found_on, ban.until)
+        )
     evaluation = evaluate(rules, batch, StaticHistory(awards, bans))
     by_id = {d.claim_id: d for d in evaluation.decisions}
     diffs: list[str] = []
