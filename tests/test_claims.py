@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from stdnum.cn import uscc
 
+from qfund_rules._validation import shown
 from qfund_rules.claims import (
     CLAIM_TYPES,
     Batch,
@@ -529,3 +531,30 @@ def test_round_and_listing_problems_are_reported_together() -> None:
     ]
     found = problems(source)
     assert expected == [m[: len(e)] for e, m in zip(expected, found, strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (True, "true"),
+        (None, "null"),
+        (Decimal("2027.0"), "2027.0"),
+        (dt.date(2026, 1, 1), "2026-01-01"),
+        (dt.datetime(2026, 1, 1, 8, 0), "2026-01-01T08:00:00"),
+        ([dt.date(2027, 3, 20), False], "[2027-03-20, false]"),
+        ("2027", "'2027'"),
+    ],
+)
+def test_a_refused_value_is_quoted_as_the_file_writes_it(value: object, text: str) -> None:
+    """Messages quote YAML (true, null, 2026-01-01), not Python (True, None, datetime.date)."""
+    assert shown(value) == text
+
+
+def test_a_wrong_type_message_quotes_the_file() -> None:
+    """`submitted_on: [2027-03-20]` is reported with the value as written."""
+    source = "round: 2027\nsubmitted_on: [2027-03-20]\napplicants: []\nclaims: []\n"
+    with pytest.raises(BatchError) as caught:
+        load_batch(source.encode(), industry_codes=INDUSTRY, name="b.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        "b.yaml:2:1: submitted_on: expected a date (YYYY-MM-DD), got [2027-03-20]"
+    ]

@@ -7,6 +7,7 @@ the keys allowed at that place and suggests the closest one.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import reprlib
 import types
@@ -38,12 +39,22 @@ _SHORT.maxlevel = 2
 
 
 def shown(value: object) -> str:
-    """A refused value as messages quote it: its repr, cut short when it is long.
+    """A refused value as the file writes it: true, null, 2027.0, 2026-01-01, [a, b].
 
-    A number with a decimal point, which the YAML reader keeps as a ``Decimal``, is shown
-    as written (2027.0), not as ``Decimal('2027.0')``.
+    Strings keep their quotes; anything long is cut short. (The YAML reader keeps a number
+    with a decimal point as a ``Decimal`` and a date as a ``date``: their reprs would show
+    Python, not the file.)
     """
-    return str(value) if isinstance(value, Decimal) else _SHORT.repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal | dt.date):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    if isinstance(value, list | tuple):
+        head = [shown(v) for v in value[: _SHORT.maxlist]]
+        return f"[{', '.join(head)}{', ...' if len(value) > _SHORT.maxlist else ''}]"
+    return _SHORT.repr(value)
 
 
 # pydantic's words for a value of the wrong type, in the words of a YAML file's reader.
