@@ -10,6 +10,7 @@ import pytest
 
 import qfund_rules as q
 from qfund_rules.allocation import Publicity, RoundError, RoundResult, run_round
+from qfund_rules.claims import batch_sha256
 from qfund_rules.decision import Allocation
 from qfund_rules.errors import LedgerError
 from qfund_rules.ledger import MemoryLedger, SqliteLedger
@@ -420,3 +421,44 @@ def test_rounds_go_in_year_order(rules: q.RuleSet) -> None:
     committed(rules, ledger, batch(rules, 2028, leading("D1", "A1")), LEADING)
     with pytest.raises(LedgerError, match="year order"):
         run_round(rules, batch(rules, 2027, leading("C1", "A2")), ledger)
+
+
+def test_a_round_records_the_batch_it_was_computed_from(rules: q.RuleSet) -> None:
+    """The round record names the batch by its sha256, and reading it back keeps it."""
+    b = batch(rules, 2027, leading("C1", "A1"))
+    with MemoryLedger() as ledger:
+        result = run_round(rules, b, ledger, budget_yuan=LEADING)
+        assert result.commit(ledger)
+        head = ledger.round_records(2027)[0].body
+        again = run_round(rules, b, ledger, budget_yuan=LEADING)
+    assert (head["batch_sha256"], again.recorded, again.batch_sha256) == (
+        batch_sha256(b),
+        True,
+        batch_sha256(b),
+    )
+
+
+def test_a_recorded_round_is_not_shown_for_a_different_one(rules: q.RuleSet) -> None:
+    """Same year and claim ids, but other facts or options: refused, not the old round."""
+    b = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2"))
+    other_facts = batch(rules, 2027, leading("C1", "A3"), leading("C2", "A2"))
+    with MemoryLedger() as ledger:
+        assert run_round(rules, b, ledger, budget_yuan=3_000_000).commit(ledger)
+        refused = []
+        for again, budget, start in (
+            (other_facts, None, None),
+            (b, 2_000_000, None),
+            (b, None, dt.date(2027, 6, 1)),
+        ):
+            with pytest.raises(LedgerError) as caught:
+                run_round(rules, again, ledger, budget_yuan=budget, publicity_start=start)
+            refused.append(str(caught.value).split(" (batch sha256")[0])
+        same = run_round(rules, b, ledger, budget_yuan=3_000_000)
+    assert (refused, same.recorded) == (
+        [
+            "round 2027 is already in the ledger from another batch with the same claim ids",
+            "round 2027 is already in the ledger with a budget of 300 万元, not 200",
+            "round 2027 is already in the ledger with publicity from no date, not 2027-06-01",
+        ],
+        True,
+    )

@@ -581,3 +581,19 @@ def test_a_round_year_out_of_range_is_a_usage_error(
         "",
         f"qfund ledger {argv[0]}: error: argument {argv[-2]}: not a year (1 to 9999): {value!r}",
     )
+
+
+def test_a_changed_batch_with_the_same_claim_ids_is_refused(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """Round 2027 again with C1's facts changed: exit 2, not the recorded round as if it were."""
+    ledger = scenario.copy(tmp_path)
+    before = ledger.read_bytes()
+    changed = json.loads(json.dumps(BATCH_2027))
+    changed["claims"][0]["tier"] = "winner"
+    batch = write(tmp_path / "changed.json", changed)
+    code, out, err = qfund("round", batch, "--ledger", ledger, "--budget", "100")
+    assert (code, out, ledger.read_bytes() == before) == (2, "", True)
+    assert err.startswith(
+        "qfund: round 2027 is already in the ledger from another batch with the same claim ids"
+    )

@@ -304,6 +304,7 @@ def _describe(r: Record) -> str:
             f"{format_wan(s['budget_yuan'])} 万元, paid {format_wan(s['paid_yuan'])}, deferred "
             f"{format_wan(s['deferred_yuan'])}, held {format_wan(s['held_yuan'])}; rules "
             f"{b['rules'].get('version')} {str(b['rules'].get('sha256', ''))[:12]}"
+            + (f"; batch {str(b['batch_sha256'])[:12]}" if b.get("batch_sha256") else "")
         )
     if r.kind == "decision":
         d = b["decision"]

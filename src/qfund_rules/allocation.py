@@ -22,12 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from .claims import Batch
+from .claims import Batch, batch_sha256
 from .decision import Allocation, Decision, Evaluation, JSONValue, dumps
 from .engine import evaluate
 from .errors import LedgerError, QfundError
 from .history import History, applicant_key
 from .ledger import Record, SqliteLedger
+from .money import format_wan
 from .rules import RuleSet
 
 __all__ = [
@@ -165,6 +166,7 @@ class RoundResult:
     summary: RoundSummary
     claims: tuple[RoundClaim, ...]  # one per decision, same order
     base_head: str  # hash of the ledger head the round was computed against
+    batch_sha256: str  # the batch it was computed from (claims.batch_sha256); "" if unknown
     recorded: bool = False  # True: read back from the ledger, where it is already committed
 
     @property
@@ -205,6 +207,7 @@ class RoundResult:
                 {
                     "year": self.year,
                     "rules": dict(self.rules),
+                    "batch_sha256": self.batch_sha256,
                     "claim_ids": ids,
                     "summary": self.summary.to_dict(),
                 },
@@ -289,6 +292,7 @@ class RoundResult:
             summary=RoundSummary.from_dict(head["summary"]),
             claims=tuple(claims),
             base_head=records[-1].hash,
+            batch_sha256=str(head.get("batch_sha256", "")),
             recorded=True,
         )
 
@@ -332,6 +336,31 @@ class _Purse:
         if self.on_shortfall == "stop":
             self.stopped = True
         return "deferred"
+
+
+def _same_round(
+    recorded: RoundResult, digest: str, budget: int | None, start: dt.date | None
+) -> None:
+    """Refuse to show a recorded round as the answer to a different one (same claim ids)."""
+    year = recorded.year
+    if recorded.batch_sha256 and recorded.batch_sha256 != digest:
+        raise LedgerError(
+            f"round {year} is already in the ledger from another batch with the same claim ids "
+            f"(batch sha256 {recorded.batch_sha256[:16]}, this one {digest[:16]}): a committed "
+            "round cannot be changed"
+        )
+    summary = recorded.summary
+    if budget is not None and budget != summary.budget_yuan:
+        raise LedgerError(
+            f"round {year} is already in the ledger with a budget of "
+            f"{format_wan(summary.budget_yuan)} 万元, not {format_wan(budget)}"
+        )
+    was = None if summary.publicity is None else summary.publicity.start
+    if start is not None and start != was:
+        raise LedgerError(
+            f"round {year} is already in the ledger with publicity from {was or 'no date'}, "
+            f"not {start}"
+        )
 
 
 def _check_round_year(rules: RuleSet, batch: Batch) -> None:
@@ -382,11 +411,14 @@ def run_round(
     """
     year = batch.round
     _check_round_year(rules, batch)
+    digest = batch_sha256(batch)
     recorded = ledger.round_claim_ids(year)
     if recorded is not None:
-        if recorded == tuple(sorted(c.id for c in batch.claims)):
-            return RoundResult.from_records(ledger.round_records(year))
-        raise LedgerError(f"round {year} is already in the ledger with other claims")
+        if recorded != tuple(sorted(c.id for c in batch.claims)):
+            raise LedgerError(f"round {year} is already in the ledger with other claims")
+        result = RoundResult.from_records(ledger.round_records(year))
+        _same_round(result, digest, budget_yuan, publicity_start)
+        return result
     later = [y for y in ledger.round_years() if y > year]
     if later:
         raise LedgerError(f"round {later[-1]} is already committed: rounds go in year order")
@@ -482,4 +514,5 @@ def run_round(
         summary=summary,
         claims=tuple(round_claims),
         base_head=base_head,
+        batch_sha256=digest,
     )

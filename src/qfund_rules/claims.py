@@ -14,6 +14,8 @@ among its models: a batch of a million claims must fit in memory with its evalua
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 import typing
 from collections.abc import Mapping, Sequence
@@ -50,7 +52,8 @@ __all__ = [
     "LeadingEnterpriseClaim", "QcGroupClaim", "QualityAwardClaim",
     "QualityChainClaim", "QualityCountyClaim", "Review", "StandardClaim",
     "StandardizationPilotClaim", "TechnicalCommitteeClaim", "TestingPlatformClaim",
-    "XinjiangBrandClaim", "batch_from_data", "batch_pool", "batch_to_data", "load_batch",
+    "XinjiangBrandClaim", "batch_from_data", "batch_pool", "batch_sha256", "batch_to_data",
+    "load_batch",
 ]  # fmt: skip
 
 _Path = tuple[str | int, ...]
@@ -418,6 +421,18 @@ def batch_from_data(data: object, *, industry_codes: frozenset[str], name: str =
 def batch_to_data(batch: Batch) -> dict[str, object]:
     """The batch as JSON-able data in the interchange format, dates as ISO strings."""
     return batch.model_dump(mode="json", by_alias=True)
+
+
+def batch_sha256(batch: Batch) -> str:
+    """sha256 of the resolved batch as canonical JSON (:func:`batch_to_data`, keys sorted).
+
+    It names the batch a round was computed from: the same claims and facts give the same
+    digest whatever the file's layout, comments or format (YAML or JSON).
+    """
+    text = json.dumps(
+        batch_to_data(batch), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class _Checker:
