@@ -558,3 +558,27 @@ def test_a_wrong_type_message_quotes_the_file() -> None:
     assert [str(p) for p in caught.value.problems] == [
         "b.yaml:2:1: submitted_on: expected a date (YYYY-MM-DD), got [2027-03-20]"
     ]
+
+
+def test_a_duplicate_key_does_not_hide_the_other_problems() -> None:
+    """A repeated key is one located problem; the rest of the file is still checked."""
+    source = """round: 2027
+submitted_on: 2027-03-20
+applicants:
+  - {id: A1, name: 哈密某公司, org_type: enterprise, region: "650502"}
+claims:
+  - {id: C1, applicant: A1, kind: leading_enterprise, achieved_on: 2027-02-30}
+  - id: C2
+    applicant: A1
+    applicant: A9
+    kind: leading_enterpris
+    achieved_on: 2026-12-01
+"""
+    with pytest.raises(BatchError) as caught:
+        load_batch(source.encode(), industry_codes=INDUSTRY, name="b.yaml")
+    assert [str(p).split(": ", 2)[:2] for p in caught.value.problems] == [
+        ["b.yaml:6:68", "claims[0].achieved_on"],
+        ["b.yaml:9:5", "claims[1].applicant"],
+        ["b.yaml:10:5", "claims[1].kind"],
+    ]
+    assert str(caught.value.problems[1]).endswith("duplicate key 'applicant' (first at line 8)")

@@ -321,13 +321,27 @@ class _Builder:
                 value = str(value).lower()
             key_text = value if isinstance(value, str) else str(value)
             if key_text in container:
+                # One problem among others, not the end of the read: the first value stays,
+                # the repeated one is dropped, and the rest of the file is still checked.
                 first = self.positions.get((*path, key_text))
                 where = f" (first at line {first[0]})" if first else ""
-                raise self._refuse(event, (*path, key_text), f"duplicate key {key_text!r}{where}")
+                mark = event.start_mark
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        mark.line + 1,
+                        mark.column + 1,
+                        (*path, key_text),
+                        f"duplicate key {key_text!r}{where}",
+                    )
+                )
+                frame[2] = _Dropped(key_text)
+                return
             frame[2] = key_text
             self._record((*path, key_text), event)
             return
-        container[key] = value
+        if not isinstance(key, _Dropped):
+            container[key] = value
         frame[2] = _NO_KEY
 
     def _record(self, path: Path_t, event: Any) -> None:
@@ -373,3 +387,9 @@ def _decimal(text: str, builder: _Builder, event: Any, path: Path_t) -> Decimal:
 
 
 _NO_KEY: Any = object()
+
+
+class _Dropped(str):
+    """The key of a repeated entry: its value is read (and checked), then dropped."""
+
+    __slots__ = ()
