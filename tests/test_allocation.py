@@ -249,6 +249,19 @@ def test_round_year_any_lifts_the_check(rules: q.RuleSet) -> None:
     assert [(d.claim_id, d.outcome) for d in result.decisions] == [("C1", "awarded")]
 
 
+def test_publicity_before_the_last_submission_is_an_error(rules: q.RuleSet) -> None:
+    """第二十二条: results are made public after the claims are in, not before the last one."""
+    b = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2", submitted_on="2027-04-02"))
+    with pytest.raises(RoundError) as refused:
+        run_round(rules, b, MemoryLedger(), publicity_start=dt.date(2027, 4, 1))
+    on_the_day = run_round(rules, b, MemoryLedger(), publicity_start=dt.date(2027, 4, 2))
+    assert (str(refused.value), on_the_day.summary.publicity is not None) == (
+        "publicity cannot start on 2027-04-01, before the round's claims were all submitted "
+        "(the last on 2027-04-02)",
+        True,
+    )
+
+
 def test_publicity_past_the_last_date_is_an_error(rules: q.RuleSet) -> None:
     """A publicity period that would end after 9999-12-31 is refused, not an OverflowError."""
     b = batch(rules, 2027, leading("C1", "A1"))

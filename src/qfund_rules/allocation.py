@@ -406,7 +406,8 @@ def run_round(
     Raises:
         RoundError: claims submitted in another year than the round's (when
             ``round_year.policy`` is ``submitted_year``), no budget for the year, a
-            negative one, or a publicity period past the year 9999.
+            negative one, or a publicity period that starts before the last claim was
+            submitted or ends past the year 9999.
         LedgerError: the year holds a round with other claims, or a later round exists.
     """
     year = batch.round
@@ -432,6 +433,13 @@ def run_round(
         raise RoundError(f"the budget cannot be negative: {budget} yuan")
     publicity = None
     if publicity_start is not None:
+        # 第二十二条: claims are submitted, reviewed, then the results are made public.
+        last = max((c.submitted_on or batch.submitted_on for c in batch.claims), default=None)
+        if last is not None and publicity_start < last:
+            raise RoundError(
+                f"publicity cannot start on {publicity_start}, before the round's claims were "
+                f"all submitted (the last on {last})"
+            )
         try:
             publicity = Publicity.starting(publicity_start, rules.allocation.publicity.days)
         except OverflowError:
