@@ -231,6 +231,22 @@ def test_fraud_on_another_date_is_refused(rules: q.RuleSet) -> None:
         ledger.fraud("C1", dt.date(2028, 2, 1), 3)
 
 
+def test_fraud_found_before_the_claim_was_submitted_is_refused(rules: q.RuleSet) -> None:
+    """A finding dated before the claim existed is a slip: refused, nothing written."""
+    ledger = MemoryLedger()
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    head = ledger.head()
+    with pytest.raises(LedgerError) as refused:
+        ledger.fraud("C1", dt.date(2027, 3, 19), 3)
+    finding = ledger.fraud("C1", dt.date(2027, 3, 20), 3)  # the day it was submitted: taken
+    assert (str(refused.value), finding.banned_until) == (
+        "claim 'C1': a fraud finding on 2027-03-19 is before the claim was submitted "
+        "(2027-03-20); check the date of the finding",
+        dt.date(2030, 3, 20),
+    )
+    assert ledger.head()[0] == head[0] + 3
+
+
 def test_fraud_on_an_unknown_claim_is_refused() -> None:
     """A claim the ledger does not hold cannot be found fraudulent."""
     with pytest.raises(LedgerError, match="no committed claim 'C9'"):

@@ -706,8 +706,9 @@ class SqliteLedger:
         """第二十四条: revoke the award, claw back what was paid for it, ban the applicant.
 
         The ban covers claims submitted in [found_on, found_on + ban_years). Recording the
-        same finding again records nothing; a different date for it is refused, and so is a
-        ban that would end after year 9999.
+        same finding again records nothing; a different date for it is refused, and so are
+        a finding dated before the claim was submitted and a ban that would end after year
+        9999.
         """
         with self.transaction():
             row = self._claim(claim_id, round_year)
@@ -719,6 +720,12 @@ class SqliteLedger:
                     "SELECT until FROM bans WHERE round = ? AND claim_id = ?", (year, claim_id)
                 ).fetchone()[0]
                 return FraudFinding(claim_id, applicant_id, clawed, dt.date.fromisoformat(until))
+            submitted = self._submitted_on(year, claim_id)
+            if found_on < submitted:
+                raise LedgerError(
+                    f"claim {claim_id!r}: a fraud finding on {found_on} is before the claim was "
+                    f"submitted ({submitted}); check the date of the finding"
+                )
             try:
                 until_day = found_on + relativedelta(years=ban_years)
             except (ValueError, OverflowError):
@@ -786,6 +793,16 @@ class SqliteLedger:
                 },
             )
         return Release(claim_id, applicant_id, outcome, status, amount)
+
+    def _submitted_on(self, year: int, claim_id: str) -> dt.date:
+        """The ``submitted_on`` its round recorded for a claim (fraud findings are rare)."""
+        for r in self.round_records(year):
+            if r.kind == "decision" and r.body["decision"]["claim_id"] == claim_id:
+                return dt.date.fromisoformat(str(r.body["submitted_on"]))
+        raise LedgerError(
+            f"claim {claim_id!r}: the index records a claim the chain does not hold; "
+            "run `qfund ledger verify`"
+        )
 
     def _release_date(self, year: int, claim_id: str) -> str:
         """The date of the release recorded for the claim (releases are rare: scan them)."""
