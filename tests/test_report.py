@@ -289,39 +289,29 @@ def test_cli_report_budget_needs_round(tmp_path: Path) -> None:
     assert "--round" in err
 
 
-@pytest.mark.parametrize("target", ["batch.yaml", "sub/../batch.yaml", "fund.db"])
+@pytest.mark.parametrize(
+    "target", ["batch.yaml", "sub/../batch.yaml", "fund.db", "rules/awards.yaml"]
+)
 def test_cli_report_never_overwrites_its_input(tmp_path: Path, target: str) -> None:
-    """`--out` naming the batch or the ledger (however spelt) is refused; both stay intact."""
+    """`--out` naming the batch, the ledger or a rule file (however spelt) is refused."""
     batch = tmp_path / "batch.yaml"
     batch.write_text(BATCH, encoding="utf-8")
     ledger = tmp_path / "fund.db"
     with SqliteLedger(ledger):
         pass
-    before = (batch.read_bytes(), ledger.read_bytes())
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
     (tmp_path / "sub").mkdir()
+    inputs = (batch, ledger, rules / "awards.yaml")
+    before = [p.read_bytes() for p in inputs]
     out = tmp_path / target
-    code, stdout, err = call("report", str(batch), "--ledger", str(ledger), "--out", str(out))
-    assert (code, stdout, err, (batch.read_bytes(), ledger.read_bytes()) == before) == (
+    code, stdout, err = call(
+        "report", str(batch), "--ledger", str(ledger), "--rules", str(rules), "--out", str(out)
+    )
+    assert (code, stdout, err, [p.read_bytes() for p in inputs] == before) == (
         2,
         "",
         f"qfund report: --out {out} is an input of the report; not overwriting it\n",
-        True,
-    )
-
-
-def test_cli_report_never_overwrites_a_rule_file(tmp_path: Path) -> None:
-    """`--out` naming one of the rule files the report reads is refused; the file is intact."""
-    batch = tmp_path / "batch.yaml"
-    batch.write_text(BATCH, encoding="utf-8")
-    rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules)
-    awards = rules / "awards.yaml"
-    before = awards.read_bytes()
-    code, stdout, err = call("report", str(batch), "--rules", str(rules), "--out", str(awards))
-    assert (code, stdout, err, awards.read_bytes() == before) == (
-        2,
-        "",
-        f"qfund report: --out {awards} is an input of the report; not overwriting it\n",
         True,
     )
 
