@@ -162,8 +162,8 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
         pytest.param(
             "outcome: awarded",
             "outcome: awardd",
-            "15:21: cases[0].expect[0].outcome: Input should be 'awarded', 'rejected' or "
-            "'superseded' (got 'awardd')",
+            "15:21: cases[0].expect[0].outcome: invalid value 'awardd'; did you mean "
+            "'awarded'? allowed: awarded, rejected, superseded",
             id="expect-bad-outcome",
         ),
         pytest.param(
@@ -422,7 +422,7 @@ def test_cli_bad_case_exits_2_with_every_problem_and_no_results(tmp_path: Path) 
         pytest.param(
             "amount_yuan: 200000, reasons",
             "amount_yuan: -1, reasons",
-            "15:51: cases[0].expect[0].amount_yuan: Input should be greater than or equal to 0",
+            "15:51: cases[0].expect[0].amount_yuan: must be at least 0 (got -1)",
             id="negative-amount",
         ),
         pytest.param(

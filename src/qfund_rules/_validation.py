@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import reprlib
 import types
 import typing
@@ -73,11 +74,32 @@ _EXPECTED = {
 }
 
 
+# pydantic's bounds, as "must be at least 0".
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "more than"),
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "less than"),
+}
+
+
 def plain_message(err: ErrorDetails) -> str:
-    """A pydantic error's message without pydantic's wording for types and lengths."""
+    """A pydantic error's message without pydantic's wording for types, bounds and choices.
+
+    A refused choice names the value, the closest allowed one and every allowed one.
+    """
     kind = err["type"]
+    ctx = err.get("ctx", {})
     if kind in _EXPECTED:
         return _EXPECTED[kind]
+    if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
+        bound, words = _BOUNDS[kind]
+        return f"must be {words} {ctx[bound]}"
+    if kind == "literal_error":
+        given = err.get("input")
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        hint = did_you_mean(given, allowed) if isinstance(given, str) else ""
+        return f"invalid value {shown(given)}{hint or ';'} allowed: {', '.join(allowed)}"
     if kind == "too_short" and isinstance(err.get("ctx", {}).get("min_length"), int):
         n = err["ctx"]["min_length"]
         return f"expected at least {n} item{'s' if n != 1 else ''}"
@@ -178,7 +200,7 @@ def problems_from_validation(
         else:
             msg = plain_message(err)
             if (
-                kind not in ("missing",)
+                kind not in ("missing", "literal_error")  # a choice names its value already
                 and "input" in err
                 and not isinstance(err["input"], dict | list)
             ):

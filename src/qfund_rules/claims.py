@@ -609,11 +609,6 @@ def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
         return f"unknown field {key!r}{hint or ';'} allowed: {', '.join(allowed)}"
     if kind == "missing":
         return f"missing required field {loc[-1]!r}"
-    if kind == "literal_error":
-        given = err["input"]
-        allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
-        hint = did_you_mean(given, allowed) if isinstance(given, str) else ""
-        return f"invalid value {given!r}{hint or ';'} allowed: {', '.join(allowed)}"
-    if kind == "qfund" or isinstance(err["input"], dict | list):
+    if kind in ("qfund", "literal_error") or isinstance(err["input"], dict | list):
         return plain_message(err)
     return f"{plain_message(err)}, got {shown(err['input'])}"
