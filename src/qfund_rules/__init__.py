@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._yaml import Limits
 from .allocation import RoundError, RoundResult, run_round
-from .claims import Applicant, Batch, batch_from_data, batch_to_data, load_batch
+from .claims import Applicant, Batch, batch_from_data, batch_sha256, batch_to_data, load_batch
 from .decision import Decision, Evaluation, TraceStep
 from .engine import evaluate
 from .errors import BatchError, LedgerError, Problem, QfundError, RuleFileError
@@ -52,6 +52,7 @@ __all__ = [
     "TraceStep",
     "__version__",
     "batch_from_data",
+    "batch_sha256",
     "batch_to_data",
     "evaluate",
     "load_batch",
