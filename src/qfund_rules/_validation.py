@@ -50,8 +50,10 @@ def shown(value: object) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
-    if isinstance(value, Decimal | dt.date):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, list | tuple):
         head = [shown(v) for v in value[: _SHORT.maxlist]]
         return f"[{', '.join(head)}{', ...' if len(value) > _SHORT.maxlist else ''}]"
@@ -100,8 +102,7 @@ def plain_message(err: ErrorDetails) -> str:
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = did_you_mean(given, allowed) if isinstance(given, str) else ""
         return f"invalid value {shown(given)}{hint or ';'} allowed: {', '.join(allowed)}"
-    if kind == "too_short" and isinstance(err.get("ctx", {}).get("min_length"), int):
-        n = err["ctx"]["min_length"]
+    if kind == "too_short" and isinstance(n := ctx.get("min_length"), int):
         return f"expected at least {n} item{'s' if n != 1 else ''}"
     return str(err["msg"]).removeprefix("Value error, ")
 
