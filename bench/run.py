@@ -62,7 +62,7 @@ TARGET_1M_MB = 2048.0
 
 HAMI = ("650500", "650502", "650521", "650522", "652201")
 ROUND_DAY, LATE = dt.date(2027, 3, 20), dt.date(2027, 4, 30)
-IN_FORCE = (dt.date(2026, 3, 14), dt.date(2029, 3, 13))
+IN_FORCE_FROM = dt.date(2026, 3, 14)  # the first day of the period in force
 # A realistic mix: standards and brand certifications dominate, county pilots are rare.
 KIND_WEIGHTS = {
     "standard": 24, "xinjiang_brand": 14, "quality_award": 9, "qc_group": 9,
@@ -169,14 +169,13 @@ def synthetic_batch(n_claims: int, seed: int, rules: q.RuleSet) -> q.Batch:
             continue
         kind = rnd.choices(kinds, weights)[0]
         applicant = rnd.randrange(len(applicants))
-        outside = rnd.random() < 0.03  # achieved before or after the period in force
-        achieved = (
-            rnd.choice((dt.date(2025, 11, 3), dt.date(2029, 6, 1)))
-            if outside else _day(rnd, *IN_FORCE)
-        )  # fmt: skip
+        submitted = ROUND_DAY if rnd.random() < 0.8 else _day(rnd, ROUND_DAY, LATE)
+        # Achieved by the day it is submitted (achieved_by_submission), or before the
+        # period in force (3%).
+        outside = rnd.random() < 0.03
+        achieved = dt.date(2025, 11, 3) if outside else _day(rnd, IN_FORCE_FROM, submitted)
         facts: dict[str, Any] = {
-            "id": cid, "kind": kind, "achieved_on": achieved,
-            "submitted_on": ROUND_DAY if rnd.random() < 0.8 else _day(rnd, ROUND_DAY, LATE),
+            "id": cid, "kind": kind, "achieved_on": achieved, "submitted_on": submitted,
             "other_support": ("自治区首台(套)补助",) if rnd.random() < 0.03 else (),
             "review": pool.build(Review, {
                 "industrial_policy": "violates" if rnd.random() < 0.02 else "ok",

@@ -582,3 +582,53 @@ claims:
         ["b.yaml:10:5", "claims[1].kind"],
     ]
     assert str(caught.value.problems[1]).endswith("duplicate key 'applicant' (first at line 8)")
+
+
+# --- an honour is claimed once granted (allocation.yaml achieved_by_submission) -----------
+
+LATE_HONOUR = b"""round: 2027
+submitted_on: 2027-03-20
+applicants:
+  - {id: A1, name: \xe6\x9f\x90\xe5\x85\xac\xe5\x8f\xb8, org_type: enterprise, region: "650502"}
+claims:
+  - {id: C1, applicant: A1, kind: leading_enterprise, achieved_on: 2027-03-20}
+  - {id: C2, applicant: A1, kind: leading_enterprise, achieved_on: 2027-03-21}
+  - {id: C3, applicant: A1, kind: leading_enterprise, achieved_on: 2027-05-01,
+     submitted_on: 2027-04-30}
+  - {id: C4, applicant: A1, kind: leading_enterprise, achieved_on: 2027-05-01,
+     submitted_on: 2027-05-01}
+"""
+
+
+def test_a_claim_achieved_after_it_was_submitted_is_located_at_achieved_on() -> None:
+    """Achieved after the batch's default or its own submitted_on: one problem each;
+    achieved on the day it is submitted is fine."""
+    assert problems(LATE_HONOUR) == [
+        "batch.yaml:7:55: claims[1].achieved_on: achieved_on 2027-03-21 is after the batch's "
+        "default submitted_on 2027-03-20: an honour is claimed once granted "
+        "(allocation.yaml achieved_by_submission)",
+        "batch.yaml:8:55: claims[2].achieved_on: achieved_on 2027-05-01 is after its "
+        "submitted_on 2027-04-30: an honour is claimed once granted "
+        "(allocation.yaml achieved_by_submission)",
+    ]
+
+
+def test_a_claim_achieved_after_it_was_submitted_in_data_is_refused() -> None:
+    """batch_from_data makes the same check, located by field path."""
+    data = minimal(achieved_on="2027-04-01")
+    assert data_problems(data) == [
+        "<data>: claims[0].achieved_on: achieved_on 2027-04-01 is after the batch's default "
+        "submitted_on 2027-03-20: an honour is claimed once granted "
+        "(allocation.yaml achieved_by_submission)"
+    ]
+
+
+def test_achieved_by_submission_off_accepts_a_later_honour() -> None:
+    """With the check off (policy any), the claims load with the dates as written."""
+    batch = load_batch(LATE_HONOUR, industry_codes=INDUSTRY, achieved_by_submission=False)
+    assert [(c.achieved_on.isoformat(), str(c.submitted_on)) for c in batch.claims] == [
+        ("2027-03-20", "2027-03-20"),
+        ("2027-03-21", "2027-03-20"),
+        ("2027-05-01", "2027-04-30"),
+        ("2027-05-01", "2027-05-01"),
+    ]

@@ -161,6 +161,33 @@ def test_bad_batch_exit_2_nothing_on_stdout(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+def test_a_claim_achieved_after_it_was_submitted_exits_2(tmp_path: Path) -> None:
+    """The shipped rules require an honour granted by its submission (第二十二条第(一)项)."""
+    late = tmp_path / "late.yaml"
+    late.write_text(BATCH.replace("achieved_on: 2026-11-02", "achieved_on: 2027-04-02", 1))
+    code, out, err = call("evaluate", str(late))
+    assert (code, out) == (2, "")
+    assert (
+        "late.yaml:6:68: claims[0].achieved_on: achieved_on 2027-04-02 is after the batch's "
+        "default submitted_on 2027-03-20" in err
+    )
+
+
+def test_achieved_by_submission_any_lets_such_a_claim_be_decided(tmp_path: Path) -> None:
+    """Policy staff may lift the check: allocation.yaml achieved_by_submission.policy any."""
+    rules = Path(shutil.copytree(RULES_DIR, tmp_path / "rules"))
+    allocation = rules / "allocation.yaml"
+    text = allocation.read_text(encoding="utf-8")
+    allocation.write_text(text.replace("policy: required", "policy: any"), encoding="utf-8")
+    late = tmp_path / "late.yaml"
+    late.write_text(BATCH.replace("achieved_on: 2026-11-02", "achieved_on: 2027-04-02", 1))
+    code, out, err = call("evaluate", str(late), "--rules", str(rules))
+    assert (code, err) == (0, "")
+    assert [d["outcome"] for d in json.loads(out)["decisions"]] == ["awarded", "awarded"]
+    assert q.load_rules(rules).achieved_by_submission is False
+    assert q.load_rules(RULES_DIR).achieved_by_submission is True
+
+
 def test_unreadable_batch(tmp_path: Path) -> None:
     """A missing batch file is refused with exit 2 and one line."""
     code, out, err = call("evaluate", str(tmp_path / "missing.yaml"))

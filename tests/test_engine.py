@@ -107,6 +107,7 @@ def test_validity_period(rules: q.RuleSet, achieved_on: str, outcome: str) -> No
     """The reference date must fall in 2026-03-14..2029-03-13 (第二十八条, rulings R2)."""
     c = claim("C1", "leading_enterprise")
     c["achieved_on"] = achieved_on
+    c["submitted_on"] = max(achieved_on, "2027-03-20")  # not before it is achieved
     d = decide(rules, c)["C1"]
     assert outcome == d.outcome
     if outcome == "rejected":

@@ -147,10 +147,13 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     diff = diff_rules(old, new)
     if args.claims is not None:
         batch = old.load_batch(args.claims)
-        # A standard number's level depends on the industry codes of each rule set.
-        new_batch = (
-            batch if new.industry_codes == old.industry_codes else new.load_batch(args.claims)
+        # A standard number's level depends on the industry codes of each rule set, and
+        # each may or may not accept a claim achieved after it was submitted.
+        same = (new.industry_codes, new.achieved_by_submission) == (
+            old.industry_codes,
+            old.achieved_by_submission,
         )
+        new_batch = batch if same else new.load_batch(args.claims)
         diff = replace(diff, impact=measure_impact(old, new, batch, new_batch))
     out.write(diff.to_json() if args.format == "json" else diff.to_text(args.lang))
     return 0 if diff.identical else 1

@@ -14,7 +14,6 @@ from typing import Any, TextIO
 
 from ._cli_args import backend_opt, iso_date, rules_opt, wan_budget, year
 from .allocation import RoundResult, run_round
-from .claims import load_batch
 from .decision import JSONValue, dumps
 from .durable_backend import evaluate_durable
 from .ledger import MemoryLedger, Record, SqliteLedger
@@ -161,7 +160,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     evaluator = evaluate_durable if args.backend == "durable" else None
     rules = load_rules(args.rules)
-    batch = load_batch(args.batch, industry_codes=rules.industry_codes)
+    batch = rules.load_batch(args.batch)
     path: Path = args.ledger
     budget, start = args.budget, args.publicity_start
     ledger: SqliteLedger

@@ -43,7 +43,7 @@ from pydantic import (
 
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import Document, read_yaml
-from .claims import Applicant, Batch, batch_from_data
+from .claims import Applicant, Batch
 from .decision import REASON_CODES
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError
@@ -251,9 +251,7 @@ class _CaseChecker:
 
     def _batch(self, raw: object) -> Batch | None:
         try:
-            return batch_from_data(
-                raw, industry_codes=self.rules.industry_codes, name=self.doc.file
-            )
+            return self.rules.batch_from_data(raw, name=self.doc.file)
         except BatchError as exc:
             # Located by field path only: the case file knows where each field stands.
             for p in exc.problems:

@@ -395,10 +395,16 @@ def load_batch(
     source: str | Path | bytes,
     *,
     industry_codes: frozenset[str],
+    achieved_by_submission: bool = True,
     name: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Batch:
     """Read, check and resolve a YAML or JSON batch file (or its bytes, shown as ``name``).
+
+    ``industry_codes`` and ``achieved_by_submission`` come from the rule files
+    (:meth:`RuleSet.load_batch <qfund_rules.RuleSet.load_batch>` passes both): the
+    two-letter industry-standard codes, and whether a claim achieved after its
+    ``submitted_on`` is an input error (``allocation.yaml`` ``achieved_by_submission``).
 
     Raises:
         BatchError: listing every problem found; no partial batch is ever returned.
@@ -406,16 +412,24 @@ def load_batch(
     doc, read_problems = read_yaml(source, name=name, limits=limits)
     if doc is None:
         raise BatchError(read_problems)
-    return _Checker(doc, industry_codes).run(read_problems)
+    return _Checker(doc, industry_codes, achieved_by_submission).run(read_problems)
 
 
-def batch_from_data(data: object, *, industry_codes: frozenset[str], name: str = "<data>") -> Batch:
+def batch_from_data(
+    data: object,
+    *,
+    industry_codes: frozenset[str],
+    achieved_by_submission: bool = True,
+    name: str = "<data>",
+) -> Batch:
     """Check and resolve a batch given as plain data (dates as ``date`` or ISO strings).
+
+    The keywords are those of :func:`load_batch`.
 
     Raises:
         BatchError: listing every problem found, located by field path only.
     """
-    return _Checker(Document(name, data), industry_codes).run(())
+    return _Checker(Document(name, data), industry_codes, achieved_by_submission).run(())
 
 
 def batch_to_data(batch: Batch) -> dict[str, object]:
@@ -438,9 +452,12 @@ def batch_sha256(batch: Batch) -> str:
 class _Checker:
     """Checks one document item by item, so that every problem in it is found."""
 
-    def __init__(self, doc: Document, industry_codes: frozenset[str]) -> None:
+    def __init__(
+        self, doc: Document, industry_codes: frozenset[str], achieved_by_submission: bool
+    ) -> None:
         self.doc = doc
         self.industry_codes = industry_codes
+        self.achieved_by_submission = achieved_by_submission
         self.problems: list[Problem] = []
         self.pool = batch_pool()
 
@@ -552,7 +569,15 @@ class _Checker:
         claim = self._validate(model, raw, path)
         if claim is None:
             return None
-        update: dict[str, object] = {"submitted_on": claim.submitted_on or default}
+        submitted = claim.submitted_on or default
+        if self.achieved_by_submission and submitted is not None and claim.achieved_on > submitted:
+            whose = "its" if claim.submitted_on else "the batch's default"
+            self._report(
+                (*path, "achieved_on"),
+                f"achieved_on {claim.achieved_on} is after {whose} submitted_on {submitted}: "
+                "an honour is claimed once granted (allocation.yaml achieved_by_submission)",
+            )
+        update: dict[str, object] = {"submitted_on": submitted}
         if isinstance(claim, StandardClaim):
             update.update(self._standard(path, claim))
         elif claim.subject is None and claim.subject_is_applicant():

@@ -22,7 +22,7 @@ from ._cli_args import backend_opt, iso_date, rules_opt
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from .casebook import run_cases
-from .claims import Batch, load_batch
+from .claims import Batch
 from .decision import Evaluation, JSONValue, dumps
 from .durable_backend import evaluate_durable
 from .engine import evaluate
@@ -181,7 +181,7 @@ def _rules(args: argparse.Namespace) -> RuleSet:
 
 
 def _batch(args: argparse.Namespace, rules: RuleSet) -> Batch:
-    return load_batch(args.batch, industry_codes=rules.industry_codes)
+    return rules.load_batch(args.batch)
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

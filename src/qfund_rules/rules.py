@@ -297,6 +297,14 @@ class RoundYear(_Model):
     policy: Literal["submitted_year", "any"]
 
 
+class AchievedBySubmission(_Model):
+    """第二十二条第(一)项: whether a claim's honour must be granted by the day it is submitted."""
+
+    citation: Citation
+    clause: str | None = None
+    policy: Literal["required", "any"]
+
+
 class AllocationFile(_Model):
     """``allocation.yaml``."""
 
@@ -307,6 +315,7 @@ class AllocationFile(_Model):
     participation: Participation
     first_time: FirstTime
     round_year: RoundYear
+    achieved_by_submission: AchievedBySubmission
 
 
 _FILE_MODELS: Mapping[str, type[_Model]] = {
@@ -384,6 +393,11 @@ class RuleSet:
         """Two-letter industry-standard codes (rulings R7)."""
         return frozenset(self.awards.standard_codes.industry)
 
+    @property
+    def achieved_by_submission(self) -> bool:
+        """Whether a batch refuses a claim achieved after its ``submitted_on`` (第二十二条)."""
+        return self.allocation.achieved_by_submission.policy == "required"
+
     def identity(self) -> dict[str, str]:
         """``{"version", "status", "sha256"}`` as every result carries it."""
         return {"version": self.version, "status": self.status, "sha256": self.sha256}
@@ -393,16 +407,34 @@ class RuleSet:
         wan = self.allocation.budgets.by_year.get(year)
         return None if wan is None else wan_to_yuan(wan)
 
-    def load_batch(self, source: str | Path | bytes, *, name: str | None = None) -> Batch:
-        """Read a claims batch file (YAML or JSON) checked against these rules' lists.
+    def load_batch(
+        self,
+        source: str | Path | bytes,
+        *,
+        name: str | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> Batch:
+        """Read a claims batch file (YAML or JSON) checked against these rules' lists and
+        readings (industry codes, ``achieved_by_submission``), within ``limits``.
 
         Raises :class:`~qfund_rules.errors.BatchError` listing every problem.
         """
-        return load_batch(source, industry_codes=self.industry_codes, name=name)
+        return load_batch(
+            source,
+            industry_codes=self.industry_codes,
+            achieved_by_submission=self.achieved_by_submission,
+            name=name,
+            limits=limits,
+        )
 
     def batch_from_data(self, data: object, *, name: str = "<data>") -> Batch:
         """Build a claims batch from already-parsed data (a dict as in interchange.md)."""
-        return batch_from_data(data, industry_codes=self.industry_codes, name=name)
+        return batch_from_data(
+            data,
+            industry_codes=self.industry_codes,
+            achieved_by_submission=self.achieved_by_submission,
+            name=name,
+        )
 
 
 def default_rules_dir() -> Path:

@@ -174,6 +174,8 @@ REFERENCE_DATES: Final = st.one_of(
     st.dates(dt.date(2024, 1, 1), dt.date(2031, 12, 31)),
 )
 _SUBMITTED: Final = st.dates(dt.date(2026, 6, 1), dt.date(2028, 6, 30))
+#: The batch default ``submitted_on``: a claim without its own is submitted on it.
+_DEFAULT_SUBMITTED: Final = (dt.date(2027, 3, 20), dt.date(2027, 5, 8))
 _LISTED_FROM: Final = st.dates(dt.date(2025, 1, 1), dt.date(2028, 6, 30))
 _LISTED_DAYS: Final = st.none() | st.integers(0, 900)
 _FOUND_ON: Final = st.dates(dt.date(2024, 1, 1), dt.date(2027, 12, 31))
@@ -416,12 +418,18 @@ def batch_data(draw: st.DrawFn, max_claims: int = 6) -> dict[str, Any]:
         claims.append(_other_claim(draw, cid, _pick(draw, ids), noisy))
     for j in range(_pick(draw, (0, 0, 1, 2, 3))):
         claims.append(_twin(draw, f"T{j + 1:02d}", _pick(draw, claims)))
-    return {
-        "round": 2027,
-        "submitted_on": _pick(draw, (dt.date(2027, 3, 20), dt.date(2027, 5, 8))),
-        "applicants": applicants,
-        "claims": claims,
-    }
+    default = _pick(draw, _DEFAULT_SUBMITTED)
+    for claim in claims:
+        _submitted_once_achieved(draw, claim, default)
+    return {"round": 2027, "submitted_on": default, "applicants": applicants, "claims": claims}
+
+
+def _submitted_once_achieved(draw: st.DrawFn, claim: dict[str, Any], default: dt.date) -> None:
+    """A claim is submitted on or after the day it was achieved (achieved_by_submission):
+    one that would be submitted before is given its own ``submitted_on``, 0-90 days after."""
+    achieved: dt.date = claim["achieved_on"]
+    if achieved > claim.get("submitted_on", default):
+        claim["submitted_on"] = achieved + dt.timedelta(days=draw(st.integers(0, 90)))
 
 
 @st.composite
@@ -440,10 +448,14 @@ def outsiders(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     noisy = _chance(draw, 2)
     if _chance(draw, 2):
         fresh = _Standard("GB/T", "99999", 2026, ({"name": applicant["name"]},), ("Z9",))
-        return applicant, _standard_claim(draw, "Z9-C1", "Z9", fresh, noisy)
+        claim = _standard_claim(draw, "Z9-C1", "Z9", fresh, noisy)
+        _submitted_once_achieved(draw, claim, min(_DEFAULT_SUBMITTED))
+        return applicant, claim
     claim = _other_claim(draw, "Z9-C1", "Z9", noisy)
     if "subject" in claim:
         claim["subject"] = "独立性检验专用事项"  # not a subject batch_data draws
+    # Valid beside any batch default batch_data draws.
+    _submitted_once_achieved(draw, claim, min(_DEFAULT_SUBMITTED))
     return applicant, claim
 
 
