@@ -15,6 +15,7 @@ by any number of threads.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._measures import check_citations
 from ._yaml import Limits
 from .allocation import RoundError, RoundResult, run_round
 from .claims import Applicant, Batch, batch_from_data, batch_sha256, batch_to_data, load_batch
@@ -54,6 +55,7 @@ __all__ = [
     "batch_from_data",
     "batch_sha256",
     "batch_to_data",
+    "check_citations",
     "evaluate",
     "load_batch",
     "load_rules",
