@@ -1,4 +1,5 @@
-"""Clauses and citations checked against the text of the measures (``check_citations``).
+"""Clauses and citations checked against the text of the measures: ``check_citations``
+and ``qfund validate --measures``.
 
 Each fixture in ``fixtures/rules/measures/`` makes one edit to the valid snapshot and
 states the one problem it must cause, exactly as ``qfund validate`` prints it.
@@ -6,7 +7,12 @@ states the one problem it must cause, exactly as ``qfund validate`` prints it.
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +20,7 @@ import pytest
 import yaml
 
 import qfund_rules as q
+from qfund_rules.cli import run
 from qfund_rules.rules import RULE_FILES
 
 from .conftest import ROOT, RULES_DIR
@@ -34,6 +41,13 @@ def patched(tmp_path: Path, fixture: dict[str, Any]) -> Path:
     assert text.count(fixture["find"]) == 1, "the fixture's text must occur once in the snapshot"
     target.write_text(text.replace(fixture["find"], fixture["replace"]), encoding="utf-8")
     return tmp_path
+
+
+def call(*argv: str) -> tuple[int, str, str]:
+    """Run qfund in process; return exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
 
 
 def fault(path: Path) -> dict[str, Any]:
@@ -102,3 +116,139 @@ def test_changed_files_are_refused(tmp_path: Path) -> None:
         fh.write("# edited\n")
     with pytest.raises(q.QfundError, match="changed since they were loaded"):
         q.check_citations(rules, MEASURES)
+
+
+# ---- qfund validate --measures FILE
+
+
+def test_validate_shipped_rules_against_the_measures() -> None:
+    """The shipped rules pass, and the output is that of a plain `qfund validate`."""
+    plain = call("validate")
+    assert call("validate", "--measures", str(MEASURES_FILE)) == plain
+    assert plain[0] == 0
+
+
+@pytest.mark.parametrize("path", FAULTS, ids=[p.stem for p in FAULTS])
+def test_validate_reports_the_fault(tmp_path: Path, path: Path) -> None:
+    """Each fault is printed as FILE:LINE:COL: field: message, and validate exits 1."""
+    fixture = fault(path)
+    directory = patched(tmp_path, fixture)
+    code, out, err = call("validate", str(directory), "--measures", str(MEASURES_FILE))
+    expected = f"{tmp_path}/{fixture['expect']}\nqfund: invalid rule files: 1 problem\n"
+    assert (code, out, err) == (1, "", expected)
+
+
+@pytest.mark.parametrize("path", FAULTS, ids=[p.stem for p in FAULTS])
+def test_validate_json_lists_the_fault(tmp_path: Path, path: Path) -> None:
+    """With --format json the fault is in the usual list of problems."""
+    fixture = fault(path)
+    directory = patched(tmp_path, fixture)
+    argv = ("validate", str(directory), "--measures", str(MEASURES_FILE), "--format", "json")
+    code, out, _ = call(*argv)
+    assert (code, json.loads(out)) == (
+        1,
+        {"valid": False, "problems": [f"{tmp_path}/{fixture['expect']}"]},
+    )
+
+
+@pytest.mark.parametrize("path", FAULTS, ids=[p.stem for p in FAULTS])
+def test_validate_without_measures_is_unchanged(tmp_path: Path, path: Path) -> None:
+    """Without --measures the clauses and citations are not compared with the measures."""
+    code, out, _ = call("validate", str(patched(tmp_path, fault(path))))
+    assert (code, out.startswith("ok: 42 award items")) == (0, True)
+
+
+def test_validate_checks_the_measures_once_the_files_load(tmp_path: Path) -> None:
+    """A file the loader refuses is reported alone: the measures are compared after."""
+    patched(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))
+    awards = tmp_path / "awards.yaml"
+    awards.write_text(
+        awards.read_text(encoding="utf-8").replace("wan: 50}", "wan: 0}", 1), encoding="utf-8"
+    )
+    code, _, err = call("validate", str(tmp_path), "--measures", str(MEASURES_FILE))
+    assert code == 1
+    assert "must be a positive number of 万元" in err
+    assert "verbatim" not in err
+
+
+def test_validate_keeps_warnings_beside_the_problems(tmp_path: Path) -> None:
+    """A loader warning is listed with the measures' problems, which it does not count."""
+    patched(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))
+    alloc = tmp_path / "allocation.yaml"
+    alloc.write_text(
+        alloc.read_text(encoding="utf-8").replace("    2027: 300", "    2027: 250", 1),
+        encoding="utf-8",
+    )
+    code, _, err = call("validate", str(tmp_path), "--measures", str(MEASURES_FILE))
+    lines = err.splitlines()
+    assert code == 1
+    assert [line.split(": ", 2)[1] for line in lines[:2]] == [
+        "budgets.by_year.2027",
+        "items[20].clause",
+    ]
+    assert "warning: budget 250 万元" in lines[0]
+    assert lines[2:] == ["qfund: invalid rule files: 1 problem"]
+
+
+def _not_utf8(tmp_path: Path) -> Path:
+    path = tmp_path / "measures-gbk.txt"
+    path.write_bytes(MEASURES.encode("gbk"))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "missing.txt", "cannot read: No such file or directory"),
+        (lambda tmp: tmp, "cannot read: Is a directory"),
+        (_not_utf8, "not UTF-8 text (bad byte at offset "),
+        (lambda tmp: Path("/dev/zero"), "more than 16777216 bytes"),
+    ],
+    ids=["missing", "directory", "gbk", "endless"],
+)
+def test_unreadable_measures_exit_2(
+    tmp_path: Path, make: Callable[[Path], Path], message: str
+) -> None:
+    """A measures file that cannot be read as UTF-8 text is one line on stderr, exit 2."""
+    path = make(tmp_path)
+    code, out, err = call("validate", "--measures", str(path))
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert err.startswith(f"qfund: {path}: {message}")
+
+
+def test_text_without_articles_exits_2(tmp_path: Path) -> None:
+    """A UTF-8 file in which no line opens an article is refused in one line, exit 2."""
+    path = tmp_path / "notes.txt"
+    path.write_text("哈密市质量提升发展专项资金管理办法\n", encoding="utf-8")
+    code, out, err = call("validate", "--measures", str(path))
+    assert (code, out, err) == (
+        2,
+        "",
+        "qfund: the measures text has no articles: no line starts with 第X条\n",
+    )
+
+
+def test_measures_with_bom_and_crlf(tmp_path: Path) -> None:
+    """The measures saved with a byte-order mark and CRLF line ends check the same."""
+    path = tmp_path / "measures.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + MEASURES.replace("\n", "\r\n").encode())
+    code, _, _ = call("validate", "--measures", str(path))
+    assert code == 0
+
+
+def test_no_traceback_from_the_console_script(tmp_path: Path) -> None:
+    """Run as a program, a non-UTF-8 measures file prints its one line and no traceback."""
+    path = _not_utf8(tmp_path)
+    cmd = [sys.executable, "-m", "qfund_rules", "validate", "--measures", str(path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (2, "")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"qfund: {path}: not UTF-8 text (bad byte at offset ")
+
+
+def test_validate_help_explains_measures() -> None:
+    """`qfund validate --help` says what --measures checks."""
+    code, out, _ = call("validate", "--help")
+    assert code == 0
+    assert "--measures FILE" in out
+    assert "verbatim" in " ".join(out.split())

@@ -21,6 +21,8 @@ from . import __version__
 from ._cli_args import backend_opt, iso_date, rules_opt
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
+from ._measures import check_citations
+from ._yaml import DEFAULT_LIMITS, read_bounded
 from .casebook import run_cases
 from .claims import Batch
 from .decision import Evaluation, JSONValue, dumps
@@ -71,7 +73,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         "validate",
         help="check the rule files; exit 1 when invalid",
         description="Check awards.yaml, exclusions.yaml and allocation.yaml and "
-        "list every problem with file, line and field.",
+        "list every problem with file, line and field; with --measures, once the files "
+        "load, also check their clauses and citations against the text of the measures.",
     )
     v.add_argument(
         "rules_dir",
@@ -81,6 +84,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         help="directory of the rule files (default: the shipped rules)",
     )
     v.add_argument("--format", choices=("text", "json"), default="text")
+    v.add_argument(
+        "--measures",
+        type=Path,
+        metavar="FILE",
+        help="also check that every clause is quoted verbatim from this UTF-8 text of the "
+        "measures (docs/source/measures-2026-draft.txt) and that every citation names the "
+        "article, and numbered item, that holds it",
+    )
 
     c = sub.add_parser(
         "catalogue",
@@ -184,13 +195,37 @@ def _batch(args: argparse.Namespace, rules: RuleSet) -> Batch:
     return rules.load_batch(args.batch)
 
 
+def _read_text(path: Path) -> str:
+    """A UTF-8 text file's contents; a QfundError naming the file when it cannot be read."""
+    try:
+        raw = read_bounded(path)
+    except OSError as exc:
+        raise QfundError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(raw) > DEFAULT_LIMITS.max_bytes:
+        raise QfundError(f"{path}: more than {DEFAULT_LIMITS.max_bytes} bytes")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise QfundError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _validated(directory: Path | None, measures: str | None) -> RuleSet:
+    """The loaded rules, then checked against the text of the measures when given one."""
+    rules = load_rules(directory)
+    found = check_citations(rules, measures) if measures is not None else ()
+    if found:
+        raise RuleFileError([*rules.warnings, *found])
+    return rules
+
+
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     directory: Path | None = args.rules_dir
     if directory is not None and not directory.is_dir():
         err.write(f"qfund: {directory}: not a directory of rule files\n")
         return 2
+    measures = None if args.measures is None else _read_text(args.measures)
     try:
-        rules = load_rules(directory)
+        rules = _validated(directory, measures)
     except RuleFileError as exc:
         if args.format == "json":
             out.write(dumps({"valid": False, "problems": [str(p) for p in exc.problems]}))
