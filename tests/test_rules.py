@@ -110,6 +110,8 @@ def test_invalid_fixture_is_reported(tmp_path: Path, fixture_path: Path) -> None
     report = info.value.render()
     for fragment in fixture["expect"]:
         assert fragment in report
+    if "problems" in fixture:  # the fault is reported where it is, and nowhere else
+        assert len(info.value.problems) == fixture["problems"], report
 
 
 def test_all_errors_reported_together(tmp_path: Path) -> None:

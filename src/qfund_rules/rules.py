@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -437,6 +438,11 @@ class RuleSet:
         )
 
 
+def _family_shape(item: AwardItem) -> tuple[str, str]:
+    """The kind of claim an item pays and its article: the same across a family."""
+    return item.kind, item.citation.split("条")[0]
+
+
 def default_rules_dir() -> Path:
     """The rule files shipped with the package (or, in a source checkout, ``rules/``)."""
     packaged = Path(str(resources.files("qfund_rules"))) / "rules"
@@ -615,22 +621,25 @@ class _Checker:
 
     def _families(self) -> None:
         # A family groups tiers or levels of one qualification (rulings R5): its items must
-        # pay the same kind of claim under the same article.
-        first: dict[str, tuple[int, AwardItem]] = {}
+        # pay the same kind of claim under the same article. The odd ones out are those
+        # that differ from most of the family (ties: from its first item), so one mistyped
+        # citation is reported at that item, not at every other member.
+        families: dict[str, list[tuple[int, AwardItem]]] = {}
         for i, item in enumerate(self.awards.items):
-            if item.family not in first:
-                first[item.family] = (i, item)
-                continue
-            _, head = first[item.family]
-            article = item.citation.split("条")[0]
-            if head.kind != item.kind or head.citation.split("条")[0] != article:
-                self.problems.append(
-                    self.awards_doc.problem(
-                        ("items", i, "family"),
-                        f"family {item.family!r} mixes {item.id} ({item.kind}, {item.citation}) "
-                        f"with {head.id} ({head.kind}, {head.citation})",
+            families.setdefault(item.family, []).append((i, item))
+        for family, members in families.items():
+            shapes = Counter(_family_shape(item) for _, item in members)
+            usual = max(shapes, key=lambda shape: shapes[shape])  # first of the most common
+            head = next(item for _, item in members if _family_shape(item) == usual)
+            for i, item in members:
+                if _family_shape(item) != usual:
+                    self.problems.append(
+                        self.awards_doc.problem(
+                            ("items", i, "family"),
+                            f"family {family!r} mixes {item.id} ({item.kind}, {item.citation}) "
+                            f"with {head.id} ({head.kind}, {head.citation})",
+                        )
                     )
-                )
 
     def _exclusions(self) -> None:
         doc = self.excl_doc
