@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, Literal
 
 __all__ = [
@@ -58,9 +59,15 @@ class TraceStep:
     rule: str
     citation: str
     result: str
-    facts: Mapping[str, JSONValue]
+    #: Read-only: steps are shared by the decisions they belong to. Not hashed (a mapping
+    #: is not hashable); equality still compares it.
+    facts: Mapping[str, JSONValue] = field(hash=False)
     message_zh: str
     message_en: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.facts, MappingProxyType):
+            object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
 
     def to_dict(self) -> dict[str, JSONValue]:
         """The step as interchange.md writes it."""
@@ -194,7 +201,7 @@ def new_step(
     b(s, rule)
     c(s, citation)
     d(s, result)
-    e(s, facts)
+    e(s, MappingProxyType(facts))
     f(s, message_zh)
     g(s, message_en)
     return s

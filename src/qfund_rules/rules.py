@@ -18,15 +18,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import MappingProxyType
+from typing import Annotated, Any, Literal, TypeVar
 
 from dateutil.relativedelta import relativedelta
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
+    WrapSerializer,
     model_validator,
 )
 
@@ -126,9 +130,17 @@ def _wan(value: object) -> object:
     return value
 
 
+def _as_dict(value: Mapping[Any, Any], handler: SerializerFunctionWrapHandler) -> Any:
+    return handler(dict(value))
+
+
 Citation = Annotated[str, BeforeValidator(_citation)]
 Wan = Annotated[Decimal, BeforeValidator(_wan)]
 Text = Annotated[str, Field(min_length=1)]
+K = TypeVar("K")
+V = TypeVar("V")
+#: A mapping of a rule file, read-only once loaded (a RuleSet is shared by its callers).
+FrozenMap = Annotated[Mapping[K, V], AfterValidator(MappingProxyType), WrapSerializer(_as_dict)]
 
 
 class _Model(BaseModel):
@@ -200,8 +212,8 @@ class Eligibility(_Model):
 
     citation: Citation
     clause: Text
-    org_types: dict[str, Text]
-    regions: dict[Annotated[str, Field(pattern=r"^\d{6}$")], Text]
+    org_types: FrozenMap[str, Text]
+    regions: FrozenMap[Annotated[str, Field(pattern=r"^\d{6}$")], Text]
     hami_unit_prefixes: tuple[Annotated[str, Field(pattern=r"^\d{2,6}$")], ...]
 
 
@@ -246,7 +258,7 @@ class Budgets(_Model):
     citation: Citation
     clause: str | None = None
     minimum_wan: Wan
-    by_year: dict[int, Wan]
+    by_year: FrozenMap[int, Wan]
 
 
 class AllocationPolicy(_Model):
@@ -348,6 +360,10 @@ class CompiledItem:
         return self.amounts_yuan[i - 1] if i else None
 
 
+def _no_entries() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     """A loaded, validated and compiled rule set; immutable and safe to share."""
@@ -359,8 +375,8 @@ class RuleSet:
     allocation: AllocationFile
     items: tuple[CompiledItem, ...]
     warnings: tuple[Problem, ...] = ()
-    by_kind: Mapping[str, tuple[CompiledItem, ...]] = field(default_factory=dict)
-    by_id: Mapping[str, CompiledItem] = field(default_factory=dict)
+    by_kind: Mapping[str, tuple[CompiledItem, ...]] = field(default_factory=_no_entries)
+    by_id: Mapping[str, CompiledItem] = field(default_factory=_no_entries)
 
     @property
     def version(self) -> str:
@@ -516,8 +532,8 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
         allocation=allocation,
         items=tuple(items),
         warnings=tuple(checker.problems),
-        by_kind={k: tuple(v) for k, v in by_kind.items()},
-        by_id={i.id: i for i in items},
+        by_kind=MappingProxyType({k: tuple(v) for k, v in by_kind.items()}),
+        by_id=MappingProxyType({i.id: i for i in items}),
     )
 
 
