@@ -83,7 +83,12 @@ class TraceStep:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TraceStep:
-        """Rebuild a step from :meth:`to_dict` output."""
+        """Rebuild a step from :meth:`to_dict` output.
+
+        Raises:
+            ValueError: naming every field that is not as :meth:`to_dict` writes it.
+        """
+        _refuse(_step_problems(data, ""))
         return cls(
             step=data["step"],
             rule=data["rule"],
@@ -157,21 +162,89 @@ class Decision:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Decision:
-        """Rebuild a decision from :meth:`to_dict` output (JSON round trip)."""
+        """Rebuild a decision from :meth:`to_dict` output (JSON round trip).
+
+        Raises:
+            ValueError: naming every field that is not as :meth:`to_dict` writes it (an
+                amount that is not whole yuan, an outcome outside the three, ...): nothing
+                is converted or truncated.
+        """
+        _refuse(_decision_problems(data))
         alloc = data.get("allocation")
         return cls(
             claim_id=data["claim_id"],
             applicant_id=data["applicant_id"],
             outcome=data["outcome"],
             item=data["item"],
-            amount_yuan=int(data["amount_yuan"]),
+            amount_yuan=data["amount_yuan"],
             reasons=tuple(data["reasons"]),
             citations=tuple(data["citations"]),
             trace=tuple(TraceStep.from_dict(s) for s in data["trace"]),
             rules_sha256=data["rules_sha256"],
-            draft=bool(data["draft"]),
+            draft=data["draft"],
             allocation=None if alloc is None else Allocation(**alloc),
         )
+
+
+# --- reading decisions back: every field checked, nothing converted ---------------------
+
+_OUTCOMES = ("awarded", "rejected", "superseded")
+_STATUSES = ("paid", "deferred", "held", None)
+_STEP_TEXTS = ("step", "rule", "citation", "result", "message_zh", "message_en")
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        raise ValueError("not a decision as to_dict writes it: " + "; ".join(problems))
+
+
+def _is_yuan(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _texts(value: object) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+
+
+def _step_problems(data: object, at: str) -> list[str]:
+    if not isinstance(data, Mapping):
+        return [f"{at or 'step'}: expected a mapping, got {type(data).__name__}"]
+    found = [f"{at}{k}: expected text" for k in _STEP_TEXTS if not isinstance(data.get(k), str)]
+    facts = data.get("facts")
+    if not isinstance(facts, Mapping) or not all(isinstance(k, str) for k in facts):
+        found.append(f"{at}facts: expected a mapping of names to values")
+    return found
+
+
+def _decision_problems(data: object) -> list[str]:
+    if not isinstance(data, Mapping):
+        return [f"expected a mapping, got {type(data).__name__}"]
+    checks: list[tuple[str, bool, str]] = [
+        ("claim_id", isinstance(data.get("claim_id"), str), "expected text"),
+        ("applicant_id", isinstance(data.get("applicant_id"), str), "expected text"),
+        ("outcome", data.get("outcome") in _OUTCOMES, f"expected one of {', '.join(_OUTCOMES)}"),
+        ("item", data.get("item") is None or isinstance(data.get("item"), str), "expected text"),
+        ("amount_yuan", _is_yuan(data.get("amount_yuan")), "expected whole yuan (an integer)"),
+        ("reasons", _texts(data.get("reasons")), "expected a list of reason codes"),
+        ("citations", _texts(data.get("citations")), "expected a list of articles"),
+        ("rules_sha256", isinstance(data.get("rules_sha256"), str), "expected text"),
+        ("draft", isinstance(data.get("draft"), bool), "expected true or false"),
+        ("trace", isinstance(data.get("trace"), list | tuple), "expected a list of steps"),
+    ]
+    found = [f"{k}: {why}, got {data.get(k)!r}" for k, ok, why in checks if not ok]
+    trace = data.get("trace")
+    for i, step in enumerate(trace if isinstance(trace, list | tuple) else ()):
+        found.extend(_step_problems(step, f"trace[{i}]."))
+    alloc = data.get("allocation")
+    if alloc is not None and not (
+        isinstance(alloc, Mapping)
+        and set(alloc) == {"status", "amount_yuan", "year"}
+        and alloc["status"] in _STATUSES
+        and _is_yuan(alloc["amount_yuan"])
+        and type(alloc["year"]) is int
+    ):
+        found.append(f"allocation: expected status, amount_yuan and year, got {alloc!r}")
+    return found
 
 
 def _setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
