@@ -262,6 +262,24 @@ def test_a_closed_stdout_stops_quietly(
     assert (stopped.value.code, capsys.readouterr().err) == (141, "")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_2() -> None:
+    """`qfund evaluate ... > /dev/full`: the error in one line, no traceback, exit 2."""
+    example = str(EXAMPLES_DIR / "claims-2027.yaml")
+    with open("/dev/full", "w") as full:  # noqa: PTH123 - a device, not a path to build
+        done = subprocess.run(
+            [sys.executable, "-m", "qfund_rules", "evaluate", example],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert (done.returncode, done.stderr) == (
+        2,
+        "qfund: cannot write the output: No space left on device\n",
+    )
+
+
 def test_help_exit_0() -> None:
     """`--help` helps and exits 0."""
     code, out, _ = call("--help")

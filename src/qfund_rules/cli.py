@@ -1,7 +1,8 @@
 """The ``qfund`` command line: input/output only; every decision is made by the library.
 
 Exit codes: 0 ok, 1 a check failed (invalid rules for ``validate``, a failing case for
-``test``), 2 bad input or usage (every problem printed, never a traceback).
+``test``), 2 bad input or usage (every problem printed, never a traceback), or an output
+that cannot be written.
 """
 
 from __future__ import annotations
@@ -366,4 +367,10 @@ def main() -> None:
         # command killed by SIGPIPE would, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 128 + 13
+    except OSError as exc:
+        # stdout itself failed (`> /dev/full`, a disk that filled up): say so in one line;
+        # what is left in its buffer goes nowhere, so that exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(f"qfund: cannot write the output: {exc.strerror or exc}\n")
+        code = 2
     raise SystemExit(code)
