@@ -244,6 +244,9 @@ def test_to_data_is_json_with_iso_dates(valid: Batch) -> None:
     listing = data["applicants"][0]["credit_listings"][0]
     expected = ("2027-03-20", "2026-01-10")
     assert expected == (data["submitted_on"], listing["from"])
+    # Indexable as integrators index it (mypy --strict checks this line in CI).
+    first: str = batch_to_data(valid)["claims"][0]["id"]
+    assert first == valid.claims[0].id
 
 
 def test_json_input_loads(valid: Batch) -> None:

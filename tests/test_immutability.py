@@ -1,4 +1,5 @@
-"""A rule set and the decisions made with it cannot be changed by a caller.
+"""A rule set and the decisions made with it cannot be changed by a caller; an argument of
+the wrong type is a TypeError, told apart from bad input.
 
 Both are shared: one RuleSet by every thread that evaluates with it, one trace step by
 every decision it belongs to. A caller that could write into either would change other
@@ -7,6 +8,7 @@ callers' results while they still name the same rule-file sha256.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -73,3 +75,34 @@ def test_a_rule_sets_mappings_refuse_assignment(rules: q.RuleSet, mapping: str) 
     key = next(iter(target))
     with pytest.raises(TypeError):
         target[key] = target[key]
+
+
+# --- arguments of the wrong type are told apart from bad input ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("rules", {}), "evaluate() needs a Batch (rules.load_batch(path) or "),
+        (("rules", "claims.yaml"), "got a str"),
+        (("batch", "rules"), "evaluate() needs a RuleSet (q.load_rules()), got a Batch"),
+        (("rules", "batch", None), "evaluate() needs a History (q.NO_HISTORY, a StaticHistory"),
+    ],
+)
+def test_evaluate_names_an_argument_of_the_wrong_type(
+    rules: q.RuleSet, args: tuple[object, ...], message: str
+) -> None:
+    """A dict or a path where a loaded batch belongs is a TypeError saying what to pass."""
+    batch = rules.load_batch(EXAMPLES_DIR / "claims-2027.yaml")
+    given: Any = [{"rules": rules, "batch": batch}.get(a, a) if isinstance(a, str) else a
+                  for a in args]  # fmt: skip
+    with pytest.raises(TypeError, match=re.escape(message)):
+        q.evaluate(*given)
+
+
+@pytest.mark.parametrize("value", [-1, True, 1.5, "64"])
+def test_limits_refuse_what_is_not_a_whole_number(value: object) -> None:
+    """Limits(max_bytes=-1) would blame every input for a limit the caller mistyped."""
+    message = f"Limits.max_bytes must be a whole number >= 0, got {value!r}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        q.Limits(max_bytes=value)  # type: ignore[arg-type]

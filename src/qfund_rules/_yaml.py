@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,12 @@ class Limits:
     max_depth: int = 64
     max_aliases: int = 1_000
     max_nodes: int = 2_000_000  # values in the document with every alias expanded
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if type(value) is not int or value < 0:
+                raise ValueError(f"Limits.{f.name} must be a whole number >= 0, got {value!r}")
 
 
 DEFAULT_LIMITS = Limits()

@@ -432,7 +432,7 @@ def batch_from_data(
     return _Checker(Document(name, data), industry_codes, achieved_by_submission).run(())
 
 
-def batch_to_data(batch: Batch) -> dict[str, object]:
+def batch_to_data(batch: Batch) -> dict[str, Any]:
     """The batch as JSON-able data in the interchange format, dates as ISO strings."""
     return batch.model_dump(mode="json", by_alias=True)
 

@@ -44,7 +44,12 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
     Evaluation creates no reference cycles. On very large batches, much of the remaining
     time is Python's cyclic collector walking the heap; the library leaves that
     process-wide switch to its caller (the ``qfund`` command turns it off, bench/README.md).
+
+    Raises:
+        TypeError: an argument is not a RuleSet, a Batch or a History (a dict or a path
+            where a loaded batch belongs: load it with ``rules.load_batch``).
     """
+    _check_arguments(rules, batch, history)
     ctx = Context(rules, history)
     people = _people(ctx, batch.applicants)
     cross = _CrossClaim(ctx)
@@ -66,6 +71,23 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
         rules=rules.identity(),
         decisions=tuple([d if isinstance(d, Decision) else d.finish(sha, is_draft) for d in done]),
     )
+
+
+def _check_arguments(rules: object, batch: object, history: object) -> None:
+    if not isinstance(rules, RuleSet):
+        raise TypeError(f"evaluate() needs a RuleSet (q.load_rules()), got {_what(rules)}")
+    if not isinstance(batch, Batch):
+        hint = "rules.load_batch(path) or rules.batch_from_data(data)"
+        raise TypeError(f"evaluate() needs a Batch ({hint}), got {_what(batch)}")
+    if not all(callable(getattr(history, m, None)) for m in ("prior_awards", "bans")):
+        raise TypeError(
+            "evaluate() needs a History (q.NO_HISTORY, a StaticHistory or a ledger), "
+            f"got {_what(history)}"
+        )
+
+
+def _what(value: object) -> str:
+    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def _people(ctx: Context, applicants: Iterable[Applicant]) -> dict[str, Person]:
