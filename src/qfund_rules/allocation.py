@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from ._arguments import check_callable, check_date, check_type, check_yuan
 from .claims import Batch, batch_sha256
 from .decision import Allocation, Decision, Evaluation, JSONValue, dumps
 from .engine import evaluate
@@ -43,9 +44,16 @@ __all__ = [
 
 Status = Literal["paid", "deferred", "held"]
 
+_LEDGER = "a SqliteLedger or MemoryLedger"
+
 
 class RoundError(QfundError):
-    """Raised when a round cannot be run: no budget for its year, or a negative budget."""
+    """Raised when a round cannot be run: claims of another year, no budget for its year.
+
+    Also for a publicity period out of range, and an argument of :func:`run_round` of the
+    wrong type (a float or bool budget, a date given as text) or out of range (a negative
+    budget).
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +203,14 @@ class RoundResult:
         return dumps(self.to_dict())
 
     def commit(self, ledger: SqliteLedger) -> bool:
-        """Record the round in ``ledger``; ``False`` when it was already recorded."""
+        """Record the round in ``ledger``; ``False`` when it was already recorded.
+
+        Raises :class:`LedgerError` when ``ledger`` is not a :class:`SqliteLedger` (or
+        ``MemoryLedger``), and when the ledger refuses the round
+        (:meth:`SqliteLedger.commit_round`).
+        """
+        where = "RoundResult.commit"
+        check_type(LedgerError, where, "ledger", ledger, SqliteLedger, _LEDGER)
         return ledger.commit_round(self)
 
     def records(self) -> list[tuple[str, dict[str, JSONValue]]]:
@@ -403,13 +418,32 @@ def run_round(
     commit). A round already
     committed with the same claims is read back from the ledger (``recorded=True``).
 
+    The arguments are checked before anything is read or computed: ``rules`` a
+    :class:`RuleSet`, ``batch`` a :class:`Batch`, ``ledger`` a :class:`SqliteLedger` (or
+    ``MemoryLedger``), ``budget_yuan`` ``None`` or an ``int`` of yuan (not a ``bool``, not
+    a ``float``), ``publicity_start`` ``None`` or a ``datetime.date`` (not a
+    ``datetime.datetime``: it would be printed with its time and cannot be compared with
+    the claims' dates), ``evaluator`` ``None`` or a callable.
+
     Raises:
-        RoundError: claims submitted in another year than the round's (when
-            ``round_year.policy`` is ``submitted_year``), no budget for the year, a
-            negative one, or a publicity period that starts before the last claim was
-            submitted or ends past the year 9999.
-        LedgerError: the year holds a round with other claims, or a later round exists.
+        RoundError: an argument of the wrong type, a negative budget, claims submitted in
+            another year than the round's (when ``round_year.policy`` is
+            ``submitted_year``), no budget for the year, or a publicity period that starts
+            before the last claim was submitted or ends past the year 9999.
+        LedgerError: the year holds a round with other claims, or a later round exists;
+            or it holds this round, recorded from another batch, or with another
+            ``budget_yuan`` or ``publicity_start`` than the ones given.
     """
+    where = "run_round"
+    check_type(RoundError, where, "rules", rules, RuleSet, "a RuleSet (q.load_rules())")
+    check_type(RoundError, where, "batch", batch, Batch, "a Batch (rules.load_batch(...))")
+    check_type(RoundError, where, "ledger", ledger, SqliteLedger, _LEDGER)
+    if budget_yuan is not None:
+        check_yuan(RoundError, where, "budget_yuan", budget_yuan)
+    if publicity_start is not None:
+        check_date(RoundError, where, "publicity_start", publicity_start)
+    if evaluator is not None:
+        check_callable(RoundError, where, "evaluator", evaluator)
     year = batch.round
     _check_round_year(rules, batch)
     digest = batch_sha256(batch)
@@ -429,8 +463,6 @@ def run_round(
             f"no budget for round {year}: allocation.yaml budgets.by_year has none; "
             "give one (--budget in 万元)"
         )
-    if budget < 0:
-        raise RoundError(f"the budget cannot be negative: {budget} yuan")
     publicity = None
     if publicity_start is not None:
         # 第二十二条: claims are submitted, reviewed, then the results are made public.

@@ -43,6 +43,7 @@ from typing import Any, Literal, Protocol
 
 from dateutil.relativedelta import relativedelta
 
+from ._arguments import check_count, check_date, check_type, check_year
 from .decision import JSONValue
 from .errors import LedgerError
 from .history import BanRecord, PriorAward
@@ -681,6 +682,13 @@ class SqliteLedger:
                 self._append(kind, body)
         return True
 
+    @staticmethod
+    def _check_claim(where: str, claim_id: object, round_year: object) -> None:
+        """The arguments naming a committed claim, checked before the ledger is read."""
+        check_type(LedgerError, where, "claim_id", claim_id, str, "a str")
+        if round_year is not None:
+            check_year(LedgerError, where, "round_year", round_year)
+
     def _claim(self, claim_id: str, round_year: int | None) -> tuple[Any, ...]:
         sql = (
             "SELECT round, claim_id, applicant_id, applicant_key, outcome, amount_yuan, status,"
@@ -709,7 +717,16 @@ class SqliteLedger:
         same finding again records nothing; a different date for it is refused, and so are
         a finding dated before the claim was submitted and a ban that would end after year
         9999.
+
+        Raises :class:`LedgerError` for all of these, and for an argument of the wrong
+        type: ``claim_id`` a ``str``, ``found_on`` a ``datetime.date`` (not a
+        ``datetime.datetime``), ``ban_years`` an ``int`` of at least 1, ``round_year``
+        ``None`` or an ``int`` from 1 to 9999 (never a ``bool``).
         """
+        where = "SqliteLedger.fraud"
+        self._check_claim(where, claim_id, round_year)
+        check_date(LedgerError, where, "found_on", found_on)
+        check_count(LedgerError, where, "ban_years", ban_years, "years")
         with self.transaction():
             row = self._claim(claim_id, round_year)
             year, _, applicant_id, key, _, _, _, paid, clawed, found, _ = row
@@ -764,8 +781,13 @@ class SqliteLedger:
         """第二十二条: resolve the objection to a held award (dismissed: deferred; upheld: revoked).
 
         Recording the same resolution again records nothing; another outcome or another
-        date for it is refused.
+        date for it is refused (:class:`LedgerError`), and so is an argument of the wrong
+        type: ``claim_id`` a ``str``, ``found_on`` a ``datetime.date`` (not a
+        ``datetime.datetime``), ``round_year`` ``None`` or an ``int`` from 1 to 9999.
         """
+        where = "SqliteLedger.release"
+        self._check_claim(where, claim_id, round_year)
+        check_date(LedgerError, where, "found_on", found_on)
         if outcome not in ("upheld", "dismissed"):
             raise LedgerError(f"outcome must be upheld or dismissed, not {outcome!r}")
         status: Literal["deferred", "revoked"] = "deferred" if outcome == "dismissed" else "revoked"

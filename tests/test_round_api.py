@@ -1,0 +1,220 @@
+"""Tests for the guards of the round API.
+
+Arguments are checked at the call (``run_round``, ``commit``, the ledger's ``fraud`` and
+``release``), only the native engine's rounds are committed, and a committed round is
+never shown as the answer to the same batch under other rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import qfund_rules as q
+from qfund_rules.allocation import RoundError, run_round
+from qfund_rules.errors import LedgerError
+from qfund_rules.ledger import MemoryLedger, SqliteLedger
+
+
+def applicants() -> list[dict[str, Any]]:
+    """Hami enterprises A1..A3."""
+    return [
+        {"id": f"A{i}", "name": f"哈密某企业{i}", "org_type": "enterprise", "region": "650502"}
+        for i in range(1, 4)
+    ]
+
+
+def small_batch(rules: q.RuleSet) -> q.Batch:
+    """Round 2027: a leading enterprise (20 万元, paid) and a CNAS claim with an objection."""
+    return rules.batch_from_data(
+        {
+            "round": 2027,
+            "submitted_on": "2027-03-20",
+            "applicants": applicants(),
+            "claims": [
+                {
+                    "id": "C1",
+                    "applicant": "A1",
+                    "kind": "leading_enterprise",
+                    "achieved_on": "2026-11-01",
+                },
+                {
+                    "id": "C2",
+                    "applicant": "A2",
+                    "kind": "cnas_accreditation",
+                    "first_time": True,
+                    "achieved_on": "2026-11-01",
+                    "objection": True,
+                },
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def ledger() -> Iterator[SqliteLedger]:
+    """An empty ledger in memory."""
+    with MemoryLedger() as led:
+        yield led
+
+
+@pytest.fixture
+def committed(rules: q.RuleSet) -> Iterator[SqliteLedger]:
+    """A ledger holding round 2027 of :func:`small_batch` (C1 paid, C2 held)."""
+    with MemoryLedger() as led:
+        assert run_round(rules, small_batch(rules), led).commit(led)
+        yield led
+
+
+# --- 1. arguments are checked at the call ------------------------------------------------
+
+BAD_ROUND_ARGUMENTS = [
+    ({"budget_yuan": 3000000.7}, ["budget_yuan", "whole number of yuan", "float 3000000.7"]),
+    ({"budget_yuan": True}, ["budget_yuan", "whole number of yuan", "bool True"]),
+    ({"budget_yuan": "300"}, ["budget_yuan", "str '300'"]),
+    ({"budget_yuan": -1}, ["budget_yuan cannot be negative: -1 yuan"]),
+    ({"budget_yuan": 10**16}, ["budget_yuan 10000000000000000 yuan is too large"]),
+    (
+        {"publicity_start": "2027-05-06"},
+        ["publicity_start must be a datetime.date", "str '2027-05-06'"],
+    ),
+    (
+        {"publicity_start": dt.datetime(2027, 5, 6, 9, 30)},
+        ["publicity_start", "not a datetime.datetime (2027-05-06 09:30:00)", ".date()"],
+    ),
+    ({"evaluator": "native"}, ["evaluator must be a callable", "str 'native'"]),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "fragments"), BAD_ROUND_ARGUMENTS)
+def test_run_round_refuses_a_bad_keyword_argument(
+    rules: q.RuleSet, ledger: SqliteLedger, kwargs: dict[str, Any], fragments: list[str]
+) -> None:
+    """A keyword argument of the wrong type or range is a RoundError naming it and its value."""
+    with pytest.raises(RoundError) as caught:
+        run_round(rules, small_batch(rules), ledger, **kwargs)
+    message = str(caught.value)
+    assert [f for f in ["run_round: ", *fragments] if f not in message] == []
+
+
+@pytest.mark.parametrize(
+    ("position", "value", "fragment"),
+    [
+        (0, "rules", "run_round: rules must be a RuleSet (q.load_rules()), not str 'rules'"),
+        (1, {"round": 2027}, "run_round: batch must be a Batch (rules.load_batch(...)), not dict"),
+        (2, "fund.db", "run_round: ledger must be a SqliteLedger or MemoryLedger, not str"),
+    ],
+)
+def test_run_round_refuses_a_bad_positional_argument(
+    rules: q.RuleSet, ledger: SqliteLedger, position: int, value: object, fragment: str
+) -> None:
+    """rules, batch and ledger of another type are a RoundError, not an AttributeError."""
+    args: list[Any] = [rules, small_batch(rules), ledger]
+    args[position] = value
+    with pytest.raises(RoundError, match=re.escape(fragment)):
+        run_round(*args)
+
+
+def test_arguments_are_checked_before_the_ledger_is_read(rules: q.RuleSet) -> None:
+    """A float budget is refused before run_round touches the ledger (here, a closed one)."""
+    closed = MemoryLedger()
+    closed.close()
+    with pytest.raises(RoundError, match="budget_yuan"):
+        run_round(rules, small_batch(rules), closed, budget_yuan=1e6)  # type: ignore[arg-type]
+
+
+def test_a_date_publicity_start_is_still_taken(rules: q.RuleSet, ledger: SqliteLedger) -> None:
+    """A plain date and an int budget pass the checks: the round runs as before."""
+    result = run_round(
+        rules, small_batch(rules), ledger, budget_yuan=200_000, publicity_start=dt.date(2027, 6, 1)
+    )
+    publicity = result.summary.publicity
+    assert (200_000, dt.date(2027, 6, 7)) == (
+        result.summary.budget_yuan,
+        publicity and publicity.end,
+    )
+
+
+def test_a_bool_budget_is_never_committed(rules: q.RuleSet, ledger: SqliteLedger) -> None:
+    """budget_yuan=True is refused, and the ledger stays empty."""
+    with pytest.raises(RoundError, match="bool True"):
+        run_round(rules, small_batch(rules), ledger, budget_yuan=True).commit(ledger)
+    assert ledger.head() == (0, "0" * 64)
+
+
+def test_commit_refuses_what_is_not_a_ledger(rules: q.RuleSet, ledger: SqliteLedger) -> None:
+    """commit("fund.db") is a LedgerError naming the parameter, not an AttributeError."""
+    result = run_round(rules, small_batch(rules), ledger)
+    with pytest.raises(
+        LedgerError,
+        match=re.escape(
+            "RoundResult.commit: ledger must be a SqliteLedger or MemoryLedger, not str"
+        ),
+    ):
+        result.commit("fund.db")  # type: ignore[arg-type]
+
+
+BAD_LEDGER_ARGUMENTS = [
+    ("claim_id", 1, ["claim_id must be a str, not int 1"]),
+    ("found_on", "2028-01-15", ["found_on must be a datetime.date, not str '2028-01-15'"]),
+    (
+        "found_on",
+        dt.datetime(2028, 1, 15),
+        ["found_on must be a datetime.date, not a datetime.datetime", ".date()"],
+    ),
+    ("round_year", True, ["round_year must be a year from 1 to 9999 (an int), not bool True"]),
+    ("round_year", 0, ["round_year must be a year from 1 to 9999", "not int 0"]),
+    ("round_year", 10_000, ["round_year must be a year from 1 to 9999", "not int 10000"]),
+    ("round_year", "2027", ["round_year must be a year", "not str '2027'"]),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "fragments"), BAD_LEDGER_ARGUMENTS)
+def test_fraud_refuses_a_bad_argument(
+    committed: SqliteLedger, name: str, value: object, fragments: list[str]
+) -> None:
+    """SqliteLedger.fraud: an argument of the wrong type is a LedgerError; nothing is written."""
+    head = committed.head()
+    kwargs: dict[str, Any] = {
+        "claim_id": "C1",
+        "found_on": dt.date(2028, 1, 15),
+        "ban_years": 3,
+        "round_year": 2027,
+        name: value,
+    }
+    with pytest.raises(LedgerError) as caught:
+        committed.fraud(**kwargs)
+    message = str(caught.value)
+    missing = [f for f in ["SqliteLedger.fraud: ", *fragments] if f not in message]
+    assert (missing, committed.head()) == ([], head)
+
+
+@pytest.mark.parametrize("ban_years", [0, True, 3.0])
+def test_fraud_refuses_a_bad_ban_length(committed: SqliteLedger, ban_years: object) -> None:
+    """ban_years must be an int of at least 1: not 0, not True, not 3.0."""
+    with pytest.raises(LedgerError, match="ban_years must be a whole number of years, at least 1"):
+        committed.fraud("C1", dt.date(2028, 1, 15), ban_years)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("name", "value", "fragments"), BAD_LEDGER_ARGUMENTS)
+def test_release_refuses_a_bad_argument(
+    committed: SqliteLedger, name: str, value: object, fragments: list[str]
+) -> None:
+    """SqliteLedger.release: an argument of the wrong type is a LedgerError; nothing written."""
+    head = committed.head()
+    kwargs: dict[str, Any] = {
+        "claim_id": "C2",
+        "found_on": dt.date(2027, 6, 10),
+        "outcome": "dismissed",
+        "round_year": 2027,
+        name: value,
+    }
+    with pytest.raises(LedgerError) as caught:
+        committed.release(**kwargs)
+    message = str(caught.value)
+    missing = [f for f in ["SqliteLedger.release: ", *fragments] if f not in message]
+    assert (missing, committed.head()) == ([], head)
