@@ -16,6 +16,7 @@ import pytest
 
 import qfund_rules as q
 from qfund_rules.allocation import RoundError, run_round
+from qfund_rules.durable_backend import durable_unavailable_reason, evaluate_durable
 from qfund_rules.errors import LedgerError
 from qfund_rules.ledger import MemoryLedger, SqliteLedger
 
@@ -218,3 +219,86 @@ def test_release_refuses_a_bad_argument(
     message = str(caught.value)
     missing = [f for f in ["SqliteLedger.release: ", *fragments] if f not in message]
     assert (missing, committed.head()) == ([], head)
+
+
+# --- 2. only the native engine's rounds are committed ------------------------------------
+
+
+def cross_checker(rules: q.RuleSet, batch: q.Batch, history: q.History) -> q.Evaluation:
+    """An evaluator other than the native engine (it happens to agree with it)."""
+    return q.evaluate(rules, batch, history)
+
+
+def test_a_round_records_whether_the_native_engine_decided(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """native is True without evaluator or with q.evaluate, False with another evaluator."""
+    b = small_batch(rules)
+    assert (
+        run_round(rules, b, ledger).native,
+        run_round(rules, b, ledger, evaluator=q.evaluate).native,
+        run_round(rules, b, ledger, evaluator=cross_checker).native,
+    ) == (True, True, False)
+
+
+def test_commit_refuses_a_round_of_another_evaluator(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """A round decided by another evaluator is a LedgerError saying why; nothing is written."""
+    result = run_round(rules, small_batch(rules), ledger, evaluator=cross_checker)
+    with pytest.raises(LedgerError) as caught:
+        result.commit(ledger)
+    assert (str(caught.value), ledger.head()) == (
+        "round 2027 was decided by another evaluator than the native engine (run_round's "
+        "evaluator=): only the native engine's decisions are recorded in a ledger; run the "
+        "round again without evaluator to commit it",
+        (0, "0" * 64),
+    )
+
+
+def test_commit_round_refuses_it_too(rules: q.RuleSet, ledger: SqliteLedger) -> None:
+    """SqliteLedger.commit_round, which commit calls, refuses it as well: no way around."""
+    result = run_round(rules, small_batch(rules), ledger, evaluator=cross_checker)
+    with pytest.raises(LedgerError, match="only the native engine's decisions are recorded"):
+        ledger.commit_round(result)
+
+
+def test_the_native_engine_named_explicitly_commits(rules: q.RuleSet, ledger: SqliteLedger) -> None:
+    """evaluator=q.evaluate is the native engine: its round is committed."""
+    assert run_round(rules, small_batch(rules), ledger, evaluator=q.evaluate).commit(ledger)
+
+
+def test_a_recorded_round_read_with_another_evaluator_is_as_recorded(
+    rules: q.RuleSet, committed: SqliteLedger
+) -> None:
+    """A round already recorded is read back (native) whatever the evaluator: commit is False."""
+    again = run_round(rules, small_batch(rules), committed, evaluator=cross_checker)
+    assert (again.recorded, again.native, again.commit(committed)) == (True, True, False)
+
+
+@pytest.mark.skipif(
+    durable_unavailable_reason() is not None, reason=durable_unavailable_reason() or ""
+)
+def test_commit_refuses_a_round_of_the_durable_backend(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """run_round(..., evaluator=evaluate_durable).commit(ledger) is refused; nothing written."""
+    result = run_round(rules, small_batch(rules), ledger, evaluator=evaluate_durable)
+    with pytest.raises(LedgerError, match="another evaluator than the native engine"):
+        result.commit(ledger)
+    assert (result.native, ledger.head()) == (False, (0, "0" * 64))
+
+
+def test_a_round_without_a_native_attribute_still_commits(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """commit_round reads native when present: rounds written to its protocol before commit."""
+    result = run_round(rules, small_batch(rules), ledger)
+
+    class Legacy:
+        year, claim_ids, base_head = result.year, result.claim_ids, result.base_head
+
+        def records(self) -> list[tuple[str, dict[str, Any]]]:
+            return result.records()
+
+    assert ledger.commit_round(Legacy())

@@ -176,6 +176,9 @@ class RoundResult:
     base_head: str  # hash of the ledger head the round was computed against
     batch_sha256: str  # the batch it was computed from (claims.batch_sha256); "" if unknown
     recorded: bool = False  # True: read back from the ledger, where it is already committed
+    # False: decided by another evaluator than the native engine (run_round's evaluator=),
+    # to cross-check it; such a round is never committed (SqliteLedger.commit_round).
+    native: bool = True
 
     @property
     def claim_ids(self) -> tuple[str, ...]:
@@ -206,8 +209,9 @@ class RoundResult:
         """Record the round in ``ledger``; ``False`` when it was already recorded.
 
         Raises :class:`LedgerError` when ``ledger`` is not a :class:`SqliteLedger` (or
-        ``MemoryLedger``), and when the ledger refuses the round
-        (:meth:`SqliteLedger.commit_round`).
+        ``MemoryLedger``), when the round was not decided by the native engine
+        (``native`` is ``False``: ``run_round`` was given another ``evaluator``), and when
+        the ledger refuses the round (:meth:`SqliteLedger.commit_round`).
         """
         where = "RoundResult.commit"
         check_type(LedgerError, where, "ledger", ledger, SqliteLedger, _LEDGER)
@@ -414,8 +418,9 @@ def run_round(
     """Evaluate ``batch`` against ``ledger`` and allocate the year's budget; write nothing.
 
     ``budget_yuan`` defaults to the rule files' budget for ``batch.round``; ``evaluator``
-    to the native engine (the durable backend may stand in to cross-check, never to
-    commit). A round already
+    to the native engine (:func:`~qfund_rules.engine.evaluate`). Another evaluator (the
+    durable backend, say) may stand in to cross-check, never to commit: its result has
+    ``native=False`` and :meth:`RoundResult.commit` refuses it. A round already
     committed with the same claims is read back from the ledger (``recorded=True``).
 
     The arguments are checked before anything is read or computed: ``rules`` a
@@ -555,4 +560,5 @@ def run_round(
         claims=tuple(round_claims),
         base_head=base_head,
         batch_sha256=digest,
+        native=evaluator is None or evaluator is evaluate,
     )

@@ -217,6 +217,10 @@ class CommittableRound(Protocol):
     @property
     def base_head(self) -> str: ...  # pragma: no cover - protocol
 
+    # Not a member: ``native`` (False when another evaluator than the native engine
+    # decided) is read when present, so that rounds written to this protocol before it
+    # existed still commit.
+
     def records(self) -> list[tuple[str, dict[str, JSONValue]]]: ...  # pragma: no cover
 
 
@@ -659,10 +663,20 @@ class SqliteLedger:
     def commit_round(self, result: CommittableRound) -> bool:
         """Record a round whole, in one transaction; ``False`` when it was already recorded.
 
-        Raises :class:`LedgerError` when the year already holds a round with other claims,
-        a later round is already committed, or the ledger changed since ``result`` was
-        computed (it would pay against a stale state: run the round again).
+        Raises :class:`LedgerError` when ``result`` was not decided by the native engine
+        (its ``native`` attribute is ``False``; a round without one counts as native), the
+        year already holds a round with other claims, a later round is already committed,
+        or the ledger changed since ``result`` was computed (it would pay against a stale
+        state: run the round again).
         """
+        if not getattr(result, "native", True):
+            # The ledger is what later rounds are decided against (R4, R5, R9): another
+            # evaluator's decisions and traces may cross-check the engine, never stand in for it.
+            raise LedgerError(
+                f"round {result.year} was decided by another evaluator than the native engine "
+                "(run_round's evaluator=): only the native engine's decisions are recorded in "
+                "a ledger; run the round again without evaluator to commit it"
+            )
         with self.transaction():
             recorded = self.round_claim_ids(result.year)
             if recorded is not None:
