@@ -8,17 +8,25 @@ never shown as the answer to the same batch under other rules.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import qfund_rules as q
 from qfund_rules.allocation import RoundError, run_round
+from qfund_rules.cli import run
 from qfund_rules.durable_backend import durable_unavailable_reason, evaluate_durable
 from qfund_rules.errors import LedgerError
 from qfund_rules.ledger import MemoryLedger, SqliteLedger
+from qfund_rules.rules import RULE_FILES
+
+from .conftest import RULES_DIR
 
 
 def applicants() -> list[dict[str, Any]]:
@@ -302,3 +310,78 @@ def test_a_round_without_a_native_attribute_still_commits(
             return result.records()
 
     assert ledger.commit_round(Legacy())
+
+
+# --- 3. a committed round is not shown as the answer to other rules ----------------------
+
+
+@pytest.fixture
+def other_rules_dir(tmp_path: Path) -> Path:
+    """The shipped rule files with a comment added: the same rules, another sha256."""
+    folder = tmp_path / "rules2"
+    folder.mkdir()
+    for name in RULE_FILES:
+        shutil.copy(RULES_DIR / name, folder / name)
+    allocation = folder / "allocation.yaml"
+    allocation.write_text(
+        allocation.read_text(encoding="utf-8") + "# reviewed again\n", encoding="utf-8"
+    )
+    return folder
+
+
+def refusal(year: int, recorded: q.RuleSet, given: q.RuleSet) -> str:
+    """The message refusing a recorded round under other rules."""
+    return (
+        f"round {year} is already in the ledger under other rules (rules sha256 "
+        f"{recorded.sha256[:16]}, these {given.sha256[:16]}): a committed round cannot be changed"
+    )
+
+
+def test_run_round_refuses_a_recorded_round_under_other_rules(
+    rules: q.RuleSet, committed: SqliteLedger, other_rules_dir: Path
+) -> None:
+    """The same batch against a ledger holding its round, under other rules: LedgerError."""
+    other = q.load_rules(other_rules_dir)
+    with pytest.raises(LedgerError) as caught:
+        run_round(other, small_batch(other), committed)
+    assert str(caught.value) == refusal(2027, rules, other)
+
+
+def qfund(*argv: str | Path) -> tuple[int, str, str]:
+    """Run ``qfund`` in process; return exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run([str(a) for a in argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def cli_ledger(tmp_path: Path) -> tuple[Path, Path]:
+    """A batch file and a ledger holding its round, committed by ``qfund round --commit``."""
+    batch = tmp_path / "claims-2027.json"
+    batch.write_text(json.dumps(q.batch_to_data(small_batch(q.load_rules(RULES_DIR)))))
+    ledger = tmp_path / "fund.db"
+    code, _, err = qfund("round", batch, "--ledger", ledger, "--rules", RULES_DIR, "--commit")
+    assert code == 0, err
+    return batch, ledger
+
+
+@pytest.mark.parametrize("commit", [["--commit"], []], ids=["commit", "dry run"])
+def test_qfund_round_refuses_a_recorded_round_under_other_rules(
+    cli_ledger: tuple[Path, Path], other_rules_dir: Path, commit: list[str]
+) -> None:
+    """round BATCH --rules OTHER on a ledger holding the round: exit 2 naming both rule sets."""
+    batch, ledger = cli_ledger
+    before = ledger.read_bytes()
+    code, out, err = qfund("round", batch, "--ledger", ledger, "--rules", other_rules_dir, *commit)
+    expected = refusal(2027, q.load_rules(RULES_DIR), q.load_rules(other_rules_dir))
+    assert (code, out, err, ledger.read_bytes() == before) == (2, "", f"qfund: {expected}\n", True)
+
+
+def test_qfund_round_under_the_same_rules_shows_the_recorded_round(
+    cli_ledger: tuple[Path, Path],
+) -> None:
+    """round BATCH --commit again under the rules it was recorded with: exit 0, nothing added."""
+    batch, ledger = cli_ledger
+    before = ledger.read_bytes()
+    code, _, err = qfund("round", batch, "--ledger", ledger, "--rules", RULES_DIR, "--commit")
+    assert (code, "nothing recorded" in err, ledger.read_bytes() == before) == (0, True, True)

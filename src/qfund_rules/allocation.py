@@ -358,7 +358,7 @@ class _Purse:
 
 
 def _same_round(
-    recorded: RoundResult, digest: str, budget: int | None, start: dt.date | None
+    recorded: RoundResult, digest: str, rules: RuleSet, budget: int | None, start: dt.date | None
 ) -> None:
     """Refuse to show a recorded round as the answer to a different one (same claim ids)."""
     year = recorded.year
@@ -367,6 +367,13 @@ def _same_round(
             f"round {year} is already in the ledger from another batch with the same claim ids "
             f"(batch sha256 {recorded.batch_sha256[:16]}, this one {digest[:16]}): a committed "
             "round cannot be changed"
+        )
+    # Other rules may decide the same claims otherwise: the recorded decisions are not theirs.
+    made_by = recorded.rules.get("sha256", "")
+    if made_by != rules.sha256:
+        raise LedgerError(
+            f"round {year} is already in the ledger under other rules (rules sha256 "
+            f"{made_by[:16]}, these {rules.sha256[:16]}): a committed round cannot be changed"
         )
     summary = recorded.summary
     if budget is not None and budget != summary.budget_yuan:
@@ -436,8 +443,9 @@ def run_round(
             ``submitted_year``), no budget for the year, or a publicity period that starts
             before the last claim was submitted or ends past the year 9999.
         LedgerError: the year holds a round with other claims, or a later round exists;
-            or it holds this round, recorded from another batch, or with another
-            ``budget_yuan`` or ``publicity_start`` than the ones given.
+            or it holds this round, recorded from another batch, under other rules
+            (another rule-set sha256), or with another ``budget_yuan`` or
+            ``publicity_start`` than the ones given.
     """
     where = "run_round"
     check_type(RoundError, where, "rules", rules, RuleSet, "a RuleSet (q.load_rules())")
@@ -457,7 +465,7 @@ def run_round(
         if recorded != tuple(sorted(c.id for c in batch.claims)):
             raise LedgerError(f"round {year} is already in the ledger with other claims")
         result = RoundResult.from_records(ledger.round_records(year))
-        _same_round(result, digest, budget_yuan, publicity_start)
+        _same_round(result, digest, rules, budget_yuan, publicity_start)
         return result
     later = [y for y in ledger.round_years() if y > year]
     if later:
