@@ -1,8 +1,9 @@
 """Tests for the guards of the round API.
 
 Arguments are checked at the call (``run_round``, ``commit``, the ledger's ``fraud`` and
-``release``), only the native engine's rounds are committed, and a committed round is
-never shown as the answer to the same batch under other rules.
+``release``), only the native engine's rounds are committed, a committed round is never
+shown as the answer to the same batch under other rules, and a result computed before its
+year was recorded otherwise is never reported as recorded.
 """
 
 from __future__ import annotations
@@ -385,3 +386,49 @@ def test_qfund_round_under_the_same_rules_shows_the_recorded_round(
     before = ledger.read_bytes()
     code, _, err = qfund("round", batch, "--ledger", ledger, "--rules", RULES_DIR, "--commit")
     assert (code, "nothing recorded" in err, ledger.read_bytes() == before) == (0, True, True)
+
+
+def test_a_stale_result_under_other_rules_is_refused(
+    rules: q.RuleSet, ledger: SqliteLedger, other_rules_dir: Path
+) -> None:
+    """A result computed under other rules before the round was recorded: not "already in"."""
+    other = q.load_rules(other_rules_dir)
+    stale = run_round(other, small_batch(other), ledger)
+    assert run_round(rules, small_batch(rules), ledger).commit(ledger)
+    head = ledger.head()
+    with pytest.raises(LedgerError) as caught:
+        stale.commit(ledger)
+    assert (str(caught.value), ledger.head()) == (
+        refusal(2027, rules, other).replace(", these ", ", this round's "),
+        head,
+    )
+
+
+def test_a_stale_result_with_another_budget_is_refused(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """A result with another budget, computed before the round was recorded: refused."""
+    stale = run_round(rules, small_batch(rules), ledger, budget_yuan=100_000)
+    assert run_round(rules, small_batch(rules), ledger).commit(ledger)
+    with pytest.raises(LedgerError, match="already in the ledger with another summary"):
+        stale.commit(ledger)
+
+
+def test_a_stale_result_from_another_batch_is_refused(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """A result from other facts under the same claim ids, computed before: refused."""
+    data = q.batch_to_data(small_batch(rules))
+    data["claims"][0]["applicant"] = "A3"  # type: ignore[index]
+    stale = run_round(rules, rules.batch_from_data(data), ledger)
+    assert run_round(rules, small_batch(rules), ledger).commit(ledger)
+    with pytest.raises(LedgerError, match="from another batch with the same claim ids"):
+        stale.commit(ledger)
+
+
+def test_the_committed_result_committed_again_is_false(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """The very result that was committed, committed again, records nothing: False."""
+    result = run_round(rules, small_batch(rules), ledger)
+    assert (result.commit(ledger), result.commit(ledger)) == (True, False)

@@ -665,9 +665,10 @@ class SqliteLedger:
 
         Raises :class:`LedgerError` when ``result`` was not decided by the native engine
         (its ``native`` attribute is ``False``; a round without one counts as native), the
-        year already holds a round with other claims, a later round is already committed,
-        or the ledger changed since ``result`` was computed (it would pay against a stale
-        state: run the round again).
+        year already holds a round with other claims, or the same claims recorded from
+        another batch, under other rules or with another summary (budget, publicity,
+        amounts), a later round is already committed, or the ledger changed since
+        ``result`` was computed (it would pay against a stale state: run the round again).
         """
         if not getattr(result, "native", True):
             # The ledger is what later rounds are decided against (R4, R5, R9): another
@@ -681,6 +682,8 @@ class SqliteLedger:
             recorded = self.round_claim_ids(result.year)
             if recorded is not None:
                 if recorded == tuple(sorted(result.claim_ids)):
+                    stored = self.round_records(result.year)[0].body
+                    _as_recorded(result.year, stored, result.records()[0][1])
                     return False
                 raise LedgerError(f"round {result.year} is already in the ledger with other claims")
             later = [y for y in self.round_years() if y > result.year]
@@ -894,6 +897,40 @@ class SqliteLedger:
                 return _compare_index(_index_rows(replica), _index_rows(self._conn))
             finally:
                 replica.close()
+
+
+def _as_recorded(year: int, stored: Mapping[str, Any], ours: Mapping[str, JSONValue]) -> None:
+    """Refuse to answer "already recorded" for a round the ledger records otherwise.
+
+    ``stored`` is the body of the round's record, ``ours`` the one the round would write:
+    a round computed before another process recorded its year differently is not in the
+    ledger, and must not be reported as if it were.
+    """
+    theirs_batch, our_batch = (
+        str(stored.get("batch_sha256") or ""),
+        str(ours.get("batch_sha256") or ""),
+    )
+    if theirs_batch and our_batch and theirs_batch != our_batch:
+        raise LedgerError(
+            f"round {year} is already in the ledger from another batch with the same claim ids "
+            f"(batch sha256 {theirs_batch[:16]}, this round's {our_batch[:16]}): a committed "
+            "round cannot be changed"
+        )
+    rules = ours["rules"]
+    theirs_rules = str(stored["rules"].get("sha256", ""))
+    our_rules = str(rules.get("sha256", "")) if isinstance(rules, Mapping) else ""
+    if theirs_rules != our_rules:
+        raise LedgerError(
+            f"round {year} is already in the ledger under other rules (rules sha256 "
+            f"{theirs_rules[:16]}, this round's {our_rules[:16]}): a committed round cannot be "
+            "changed"
+        )
+    if stored["summary"] != ours["summary"]:
+        raise LedgerError(
+            f"round {year} is already in the ledger with another summary (budget, publicity "
+            "or amounts) than this round, computed before it was recorded: a committed round "
+            "cannot be changed; run the round again to see it as recorded"
+        )
 
 
 def _check_path(path: Path, *, must_exist: bool) -> None:
