@@ -29,6 +29,8 @@ Order of payment (rulings R10): awards deferred by earlier rounds first (oldest 
 first), then this round's awards by submitted_on, then claim id; awards are paid whole
 while they fit. Claims with `objection: true` are held (rulings R11).
 Without --commit nothing is written; committing the same round again records nothing.
+A year the ledger already holds is shown as recorded only for the same batch, rules,
+budget and publicity start; anything else is refused: a committed round cannot change.
 exit codes: 0 ok; 2 bad input, no budget for the year, or a ledger that refuses the round."""
 
 
