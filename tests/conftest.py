@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 import qfund_rules as q
+from qfund_rules.ledger import MemoryLedger
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "rules"
@@ -32,3 +34,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def rules() -> q.RuleSet:
     """The shipped rule set, loaded once (it is immutable)."""
     return q.load_rules(RULES_DIR)
+
+
+@pytest.fixture
+def ledger() -> Iterator[MemoryLedger]:
+    """An empty ledger in memory, closed after the test: Python 3.13 warns of an unclosed one."""
+    fresh = MemoryLedger()
+    with fresh:  # not `as`: __enter__ is typed to return a SqliteLedger
+        yield fresh

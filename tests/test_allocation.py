@@ -87,7 +87,9 @@ def committed(rules: q.RuleSet, ledger: SqliteLedger, b: q.Batch, budget: int) -
     return result
 
 
-def test_stop_defers_the_first_misfit_and_everything_after(rules: q.RuleSet) -> None:
+def test_stop_defers_the_first_misfit_and_everything_after(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """用完即止: once an award does not fit, it and all later awards are deferred."""
     b = batch(
         rules,
@@ -96,11 +98,11 @@ def test_stop_defers_the_first_misfit_and_everything_after(rules: q.RuleSet) -> 
         quality_award("C2", "A2", "china", "winner", submitted_on="2027-03-21"),
         cnas("C3", "A3", submitted_on="2027-03-22"),
     )
-    result = run_round(rules, b, MemoryLedger(), budget_yuan=500_000)
+    result = run_round(rules, b, ledger, budget_yuan=500_000)
     assert statuses(result) == {"C1": "paid", "C2": "deferred", "C3": "deferred"}
 
 
-def test_skip_pays_later_awards_that_still_fit(rules: q.RuleSet) -> None:
+def test_skip_pays_later_awards_that_still_fit(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """on_shortfall: skip keeps paying later awards that fit the remaining budget."""
     b = batch(
         rules,
@@ -110,11 +112,11 @@ def test_skip_pays_later_awards_that_still_fit(rules: q.RuleSet) -> None:
         cnas("C3", "A3", submitted_on="2027-03-22"),
     )
     skip = with_policy(rules, on_shortfall="skip")
-    result = run_round(skip, b, MemoryLedger(), budget_yuan=500_000)
+    result = run_round(skip, b, ledger, budget_yuan=500_000)
     assert statuses(result) == {"C1": "paid", "C2": "deferred", "C3": "paid"}
 
 
-def test_order_is_submitted_on_then_claim_id(rules: q.RuleSet) -> None:
+def test_order_is_submitted_on_then_claim_id(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """This round's awards are paid by submitted_on, then claim id, whatever the batch order."""
     b = batch(
         rules,
@@ -123,21 +125,23 @@ def test_order_is_submitted_on_then_claim_id(rules: q.RuleSet) -> None:
         leading("C3", "A3", submitted_on="2027-03-21"),
         leading("C2", "A2", submitted_on="2027-03-21"),
     )
-    result = run_round(rules, b, MemoryLedger(), budget_yuan=LEADING)
+    result = run_round(rules, b, ledger, budget_yuan=LEADING)
     assert statuses(result) == {"C1": "deferred", "C2": "paid", "C3": "deferred"}
 
 
-def test_whole_awards_only(rules: q.RuleSet) -> None:
+def test_whole_awards_only(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """An award larger than what is left is never paid in part (一次性拨付)."""
     b = batch(rules, 2027, quality_award("C1", "A1", "china", "winner"))
-    result = run_round(rules, b, MemoryLedger(), budget_yuan=599_900)
+    result = run_round(rules, b, ledger, budget_yuan=599_900)
     assert (Allocation("deferred", CHINA_WINNER, 2027), 0) == (
         result.decision("C1").allocation,
         result.summary.paid_yuan,
     )
 
 
-def test_objection_holds_the_award_without_using_budget(rules: q.RuleSet) -> None:
+def test_objection_holds_the_award_without_using_budget(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """第二十二条: a claim with an objection is held, and the budget goes to the next award."""
     b = batch(
         rules,
@@ -145,18 +149,20 @@ def test_objection_holds_the_award_without_using_budget(rules: q.RuleSet) -> Non
         leading("C1", "A1", objection=True),
         leading("C2", "A2", submitted_on="2027-03-21"),
     )
-    result = run_round(rules, b, MemoryLedger(), budget_yuan=LEADING)
+    result = run_round(rules, b, ledger, budget_yuan=LEADING)
     assert statuses(result) == {"C1": "held", "C2": "paid"}
 
 
-def test_decision_granting_nothing_has_a_null_status(rules: q.RuleSet) -> None:
+def test_decision_granting_nothing_has_a_null_status(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """A rejected claim gains an allocation with status null and 0 yuan."""
     b = batch(rules, 2027, {**cnas("C1", "A1"), "first_time": False})
-    result = run_round(rules, b, MemoryLedger(), budget_yuan=1_000_000)
+    result = run_round(rules, b, ledger, budget_yuan=1_000_000)
     assert Allocation(None, 0, 2027) == result.decision("C1").allocation
 
 
-def test_summary_adds_up(rules: q.RuleSet) -> None:
+def test_summary_adds_up(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """The summary gives budget, awarded, paid, deferred and held in yuan."""
     b = batch(
         rules,
@@ -166,7 +172,7 @@ def test_summary_adds_up(rules: q.RuleSet) -> None:
         cnas("C3", "A3", submitted_on="2027-03-22"),
         quality_award("C4", "A4", "hami", "nominee", objection=True),
     )
-    s = run_round(rules, b, MemoryLedger(), budget_yuan=1_000_000).summary
+    s = run_round(rules, b, ledger, budget_yuan=1_000_000).summary
     assert (
         s.budget_yuan,
         s.carried_in_yuan,
@@ -177,40 +183,42 @@ def test_summary_adds_up(rules: q.RuleSet) -> None:
     ) == (1_000_000, 0, 1_150_000, 1_000_000, CNAS, HAMI_NOMINEE)
 
 
-def test_publicity_lasts_seven_days_counting_the_first(rules: q.RuleSet) -> None:
+def test_publicity_lasts_seven_days_counting_the_first(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """Rulings R11: start .. start + 6 days, disbursement from start + 7 days."""
     b = batch(rules, 2027, leading("C1", "A1"))
-    result = run_round(rules, b, MemoryLedger(), publicity_start=dt.date(2027, 6, 1))
+    result = run_round(rules, b, ledger, publicity_start=dt.date(2027, 6, 1))
     expected = Publicity(dt.date(2027, 6, 1), dt.date(2027, 6, 7), dt.date(2027, 6, 8))
     assert expected == result.summary.publicity
 
 
-def test_publicity_is_null_without_a_start(rules: q.RuleSet) -> None:
+def test_publicity_is_null_without_a_start(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Without a publicity start the summary's publicity is null."""
-    result = run_round(rules, batch(rules, 2027, leading("C1", "A1")), MemoryLedger())
+    result = run_round(rules, batch(rules, 2027, leading("C1", "A1")), ledger)
     assert result.to_dict()["summary"]["publicity"] is None  # type: ignore[index,call-overload]
 
 
-def test_budget_defaults_to_the_rule_files(rules: q.RuleSet) -> None:
+def test_budget_defaults_to_the_rule_files(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Without a budget the round uses allocation.yaml's budget for its year (300 万元)."""
-    result = run_round(rules, batch(rules, 2027, leading("C1", "A1")), MemoryLedger())
+    result = run_round(rules, batch(rules, 2027, leading("C1", "A1")), ledger)
     assert result.summary.budget_yuan == 3_000_000
 
 
-def test_year_without_budget_is_an_error(rules: q.RuleSet) -> None:
+def test_year_without_budget_is_an_error(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A round year the rule files set no budget for, and none given, is refused."""
     b = batch(rules, 2031, leading("C1", "A1"))
     with pytest.raises(RoundError, match="no budget for round 2031"):
-        run_round(rules, b, MemoryLedger())
+        run_round(rules, b, ledger)
 
 
-def test_negative_budget_is_an_error(rules: q.RuleSet) -> None:
+def test_negative_budget_is_an_error(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A negative budget is refused."""
     with pytest.raises(RoundError, match="negative"):
-        run_round(rules, batch(rules, 2027, leading("C1", "A1")), MemoryLedger(), budget_yuan=-1)
+        run_round(rules, batch(rules, 2027, leading("C1", "A1")), ledger, budget_yuan=-1)
 
 
-def test_a_round_takes_the_claims_of_its_year(rules: q.RuleSet) -> None:
+def test_a_round_takes_the_claims_of_its_year(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """round_year submitted_year (第二十一条): a round of 2072 for claims of 2027 is refused."""
     late = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2", submitted_on="2028-01-05"))
     typo = late.model_copy(update={"round": 2072})
@@ -223,15 +231,17 @@ def test_a_round_takes_the_claims_of_its_year(rules: q.RuleSet) -> None:
         (empty, "round 2072: the batch's submitted_on 2027-03-20 is in another year; "),
     ):  # fmt: skip
         with pytest.raises(RoundError) as refused:
-            run_round(rules, b, MemoryLedger())
+            run_round(rules, b, ledger)
         assert str(refused.value).startswith(found + why)
 
 
-def test_a_round_year_refusal_names_ten_claims_and_counts_the_rest(rules: q.RuleSet) -> None:
+def test_a_round_year_refusal_names_ten_claims_and_counts_the_rest(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """Many claims of another year: the first ten are named, the others counted."""
     b = batch(rules, 2027, *(leading(f"C{i:02}", "A1") for i in range(12)))
     with pytest.raises(RoundError) as refused:
-        run_round(rules, b.model_copy(update={"round": 2028}), MemoryLedger())
+        run_round(rules, b.model_copy(update={"round": 2028}), ledger)
     assert str(refused.value).startswith(
         "round 2028 holds 12 claims submitted in another year: C00 (2027-03-20), "
         "C01 (2027-03-20), C02 (2027-03-20), C03 (2027-03-20), C04 (2027-03-20), "
@@ -240,21 +250,23 @@ def test_a_round_year_refusal_names_ten_claims_and_counts_the_rest(rules: q.Rule
     )
 
 
-def test_round_year_any_lifts_the_check(rules: q.RuleSet) -> None:
+def test_round_year_any_lifts_the_check(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """round_year any: a guide whose period runs into the next year, such claims are taken."""
     late = batch(rules, 2027, leading("C1", "A1", submitted_on="2028-01-05"))
     reading = rules.allocation.round_year.model_copy(update={"policy": "any"})
     alloc = rules.allocation.model_copy(update={"round_year": reading})
-    result = run_round(dataclasses.replace(rules, allocation=alloc), late, MemoryLedger())
+    result = run_round(dataclasses.replace(rules, allocation=alloc), late, ledger)
     assert [(d.claim_id, d.outcome) for d in result.decisions] == [("C1", "awarded")]
 
 
-def test_publicity_before_the_last_submission_is_an_error(rules: q.RuleSet) -> None:
+def test_publicity_before_the_last_submission_is_an_error(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """第二十二条: results are made public after the claims are in, not before the last one."""
     b = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2", submitted_on="2027-04-02"))
     with pytest.raises(RoundError) as refused:
-        run_round(rules, b, MemoryLedger(), publicity_start=dt.date(2027, 4, 1))
-    on_the_day = run_round(rules, b, MemoryLedger(), publicity_start=dt.date(2027, 4, 2))
+        run_round(rules, b, ledger, publicity_start=dt.date(2027, 4, 1))
+    on_the_day = run_round(rules, b, ledger, publicity_start=dt.date(2027, 4, 2))
     assert (str(refused.value), on_the_day.summary.publicity is not None) == (
         "publicity cannot start on 2027-04-01, before the round's claims were all submitted "
         "(the last on 2027-04-02)",
@@ -262,17 +274,16 @@ def test_publicity_before_the_last_submission_is_an_error(rules: q.RuleSet) -> N
     )
 
 
-def test_publicity_past_the_last_date_is_an_error(rules: q.RuleSet) -> None:
+def test_publicity_past_the_last_date_is_an_error(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A publicity period that would end after 9999-12-31 is refused, not an OverflowError."""
     b = batch(rules, 2027, leading("C1", "A1"))
     late = dt.date(9999, 12, 26)  # 7 days: 12-26 .. 12-31 fits, disbursement would not
     with pytest.raises(RoundError, match="publicity starting 9999-12-26 would end after"):
-        run_round(rules, b, MemoryLedger(), publicity_start=late)
+        run_round(rules, b, ledger, publicity_start=late)
 
 
-def test_deferred_awards_are_paid_first_next_year(rules: q.RuleSet) -> None:
+def test_deferred_awards_are_paid_first_next_year(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Awards deferred last year are paid before this year's, with their amount unchanged."""
-    ledger = MemoryLedger()
     b27 = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2", submitted_on="2027-03-21"))
     committed(rules, ledger, b27, LEADING)
     b28 = batch(rules, 2028, cnas("D1", "A3", submitted_on="2028-01-02"))
@@ -284,9 +295,8 @@ def test_deferred_awards_are_paid_first_next_year(rules: q.RuleSet) -> None:
     ) == ({"D1": "deferred", "C2@2027": "paid"}, LEADING)
 
 
-def test_deferred_awards_keep_their_place(rules: q.RuleSet) -> None:
+def test_deferred_awards_keep_their_place(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Deferred awards come oldest round first, then in their original order."""
-    ledger = MemoryLedger()
     b27 = batch(rules, 2027, leading("C2", "A2"), cnas("C1", "A1", submitted_on="2027-03-21"))
     committed(rules, ledger, b27, 0)
     committed(rules, ledger, batch(rules, 2028, leading("D1", "A3")), 0)
@@ -298,9 +308,8 @@ def test_deferred_awards_keep_their_place(rules: q.RuleSet) -> None:
     ]
 
 
-def test_carried_in_counts_in_the_summary(rules: q.RuleSet) -> None:
+def test_carried_in_counts_in_the_summary(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """carried in + awarded = paid + deferred + held, carried awards included."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
     s = run_round(rules, batch(rules, 2028, cnas("D1", "A2")), ledger, budget_yuan=LEADING).summary
     assert (
@@ -311,18 +320,16 @@ def test_carried_in_counts_in_the_summary(rules: q.RuleSet) -> None:
     ) == (LEADING, CNAS, LEADING, CNAS)
 
 
-def test_carry_over_off_leaves_deferred_awards_out(rules: q.RuleSet) -> None:
+def test_carry_over_off_leaves_deferred_awards_out(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """carry_over: false takes no earlier deferred award into the round."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
     no_carry = with_policy(rules, carry_over=False)
     result = run_round(no_carry, batch(rules, 2028, cnas("D1", "A2")), ledger)
     assert (result.carried_in, ledger.awards()[0].status) == ((), "deferred")
 
 
-def test_higher_tier_next_year_tops_up(rules: q.RuleSet) -> None:
+def test_higher_tier_next_year_tops_up(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Rulings R5: a winner after a nominee is awarded the difference, reason top_up."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, quality_award("C1", "A1", "china", "nominee")), 0)
     d = run_round(
         rules, batch(rules, 2028, quality_award("D1", "A1", "china", "winner")), ledger
@@ -334,25 +341,22 @@ def test_higher_tier_next_year_tops_up(rules: q.RuleSet) -> None:
     ) == ("awarded", CHINA_WINNER - CHINA_NOMINEE, ("top_up",))
 
 
-def test_same_tier_next_year_is_already_awarded(rules: q.RuleSet) -> None:
+def test_same_tier_next_year_is_already_awarded(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Rulings R5: the same amount again for one qualification is already_awarded."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     d = run_round(rules, batch(rules, 2028, leading("D1", "A1")), ledger).decision("D1")
     assert (d.outcome, d.reasons) == ("rejected", ("already_awarded",))
 
 
-def test_first_time_item_already_in_the_ledger(rules: q.RuleSet) -> None:
+def test_first_time_item_already_in_the_ledger(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Rulings R4: a 首次 item already awarded to the applicant is not_first_time."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, cnas("C1", "A1")), CNAS)
     d = run_round(rules, batch(rules, 2028, cnas("D1", "A1")), ledger).decision("D1")
     assert "not_first_time" in d.reasons
 
 
-def test_ban_rejects_claims_within_three_years(rules: q.RuleSet) -> None:
+def test_ban_rejects_claims_within_three_years(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Rulings R9: a claim submitted within 3 years of a fraud finding is rejected, banned."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     ledger.fraud("C1", dt.date(2027, 12, 1), rules.exclusions.ban.years)
     b = batch(rules, 2030, cnas("E1", "A1", submitted_on="2030-11-30"))
@@ -360,9 +364,8 @@ def test_ban_rejects_claims_within_three_years(rules: q.RuleSet) -> None:
     assert (d.outcome, d.reasons, d.citations[-1]) == ("rejected", ("banned",), "第二十四条")
 
 
-def test_ban_ends_after_three_years(rules: q.RuleSet) -> None:
+def test_ban_ends_after_three_years(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Rulings R9: the ban ends on found_on + 3 years (that day may apply again)."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     ledger.fraud("C1", dt.date(2027, 12, 1), rules.exclusions.ban.years)
     b = batch(rules, 2030, cnas("E1", "A1", submitted_on="2030-12-01"))
@@ -370,18 +373,20 @@ def test_ban_ends_after_three_years(rules: q.RuleSet) -> None:
     assert "banned" not in d.reasons
 
 
-def test_fraud_on_a_deferred_award_takes_it_off_the_queue(rules: q.RuleSet) -> None:
+def test_fraud_on_a_deferred_award_takes_it_off_the_queue(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """A revoked award is never carried into a later round."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
     ledger.fraud("C1", dt.date(2027, 12, 1), 3)
     result = run_round(rules, batch(rules, 2028, cnas("D1", "A2")), ledger)
     assert result.carried_in == ()
 
 
-def test_dismissed_objection_joins_the_next_allocation(rules: q.RuleSet) -> None:
+def test_dismissed_objection_joins_the_next_allocation(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """A held award whose objection is dismissed is carried into the next round."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
     ledger.release("C1", dt.date(2027, 7, 1), "dismissed")
     result = run_round(rules, batch(rules, 2028, cnas("D1", "A2")), ledger)
@@ -390,19 +395,20 @@ def test_dismissed_objection_joins_the_next_allocation(rules: q.RuleSet) -> None
     ]
 
 
-def test_upheld_objection_revokes_the_award(rules: q.RuleSet) -> None:
+def test_upheld_objection_revokes_the_award(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A held award whose objection is upheld is revoked and never carried."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
     ledger.release("C1", dt.date(2027, 7, 1), "upheld")
     result = run_round(rules, batch(rules, 2028, cnas("D1", "A2")), ledger)
     assert (result.carried_in, ledger.awards()[0].status) == ((), "revoked")
 
 
-def test_round_json_has_rules_decisions_carried_and_summary(rules: q.RuleSet) -> None:
+def test_round_json_has_rules_decisions_carried_and_summary(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """The JSON is evaluate's, each decision with an allocation, plus carried_in and summary."""
     b = batch(rules, 2027, leading("C1", "A1"))
-    data = run_round(rules, b, MemoryLedger()).to_dict()
+    data = run_round(rules, b, ledger).to_dict()
     decision = data["decisions"][0]  # type: ignore[index]
     assert (
         ["rules", "decisions", "carried_in", "summary"],
@@ -411,26 +417,23 @@ def test_round_json_has_rules_decisions_carried_and_summary(rules: q.RuleSet) ->
     ) == (list(data), data["rules"], decision["allocation"])  # type: ignore[call-overload,index]
 
 
-def test_a_committed_round_reads_back_as_recorded(rules: q.RuleSet) -> None:
+def test_a_committed_round_reads_back_as_recorded(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Running a committed round again shows what was recorded, byte for byte."""
-    ledger = MemoryLedger()
     b = batch(rules, 2027, leading("C1", "A1"), cnas("C2", "A2"))
     first = committed(rules, ledger, b, LEADING)
     again = run_round(rules, b, ledger, budget_yuan=LEADING)
     assert (True, first.to_json()) == (again.recorded, again.to_json())
 
 
-def test_a_year_holds_one_round(rules: q.RuleSet) -> None:
+def test_a_year_holds_one_round(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A second, different round for a committed year is refused."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     with pytest.raises(LedgerError, match="already in the ledger with other claims"):
         run_round(rules, batch(rules, 2027, leading("C9", "A2")), ledger)
 
 
-def test_rounds_go_in_year_order(rules: q.RuleSet) -> None:
+def test_rounds_go_in_year_order(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A round earlier than one already committed is refused."""
-    ledger = MemoryLedger()
     committed(rules, ledger, batch(rules, 2028, leading("D1", "A1")), LEADING)
     with pytest.raises(LedgerError, match="year order"):
         run_round(rules, batch(rules, 2027, leading("C1", "A2")), ledger)

@@ -105,50 +105,44 @@ def tamper(path: Path, sql: str, params: tuple[str, ...] = ()) -> None:
 # --- History --------------------------------------------------------------------------
 
 
-def test_empty_ledger_has_no_history() -> None:
+def test_empty_ledger_has_no_history(ledger: MemoryLedger) -> None:
     """A new ledger knows no award and no ban."""
-    ledger = MemoryLedger()
     assert (
         ledger.prior_awards(KEY_A1, "a11.leading_enterprise", "A1"),
         ledger.bans(KEY_A1),
     ) == ((), ())
 
 
-def test_prior_awards_are_indexed_by_qualification(rules: q.RuleSet) -> None:
+def test_prior_awards_are_indexed_by_qualification(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A committed award is found by (applicant key, family, subject)."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     assert (PriorAward("C1", "a11.4", LEADING, 2027),) == ledger.prior_awards(
         KEY_A1, "a11.leading_enterprise", "A1"
     )
 
 
-def test_deferred_awards_count_as_prior_awards(rules: q.RuleSet) -> None:
+def test_deferred_awards_count_as_prior_awards(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """An award granted but deferred still counts for its qualification."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
     assert len(ledger.prior_awards(KEY_A1, "a11.leading_enterprise", "A1")) == 1
 
 
-def test_revoked_awards_are_not_prior_awards(rules: q.RuleSet) -> None:
+def test_revoked_awards_are_not_prior_awards(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """An award revoked for fraud no longer counts for its qualification."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     ledger.fraud("C1", dt.date(2027, 12, 1), 3)
     assert ledger.prior_awards(KEY_A1, "a11.leading_enterprise", "A1") == ()
 
 
-def test_bans_are_indexed_by_applicant_key(rules: q.RuleSet) -> None:
+def test_bans_are_indexed_by_applicant_key(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A fraud finding bans the applicant key for [found_on, found_on + 3 years)."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     ledger.fraud("C1", dt.date(2027, 12, 1), 3)
     assert (BanRecord("C1", dt.date(2027, 12, 1), dt.date(2030, 12, 1)),) == ledger.bans(KEY_A1)
 
 
-def test_pending_lists_deferred_awards_in_order(rules: q.RuleSet) -> None:
+def test_pending_lists_deferred_awards_in_order(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Deferred awards are listed by round, then their place in the round's order."""
-    ledger = MemoryLedger()
     b = batch(rules, 2027, leading("C2", "A2"), leading("C1", "A1", submitted_on="2027-03-21"))
     commit(rules, ledger, b, 0)
     assert (
@@ -160,17 +154,15 @@ def test_pending_lists_deferred_awards_in_order(rules: q.RuleSet) -> None:
 # --- commits --------------------------------------------------------------------------
 
 
-def test_committing_a_round_twice_records_nothing(rules: q.RuleSet) -> None:
+def test_committing_a_round_twice_records_nothing(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """The same year and claim ids again: commit returns False and no record is added."""
-    ledger = MemoryLedger()
     result = commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     head = ledger.head()
     assert (False, head) == (result.commit(ledger), ledger.head())
 
 
-def test_a_stale_round_is_refused(rules: q.RuleSet) -> None:
+def test_a_stale_round_is_refused(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A round computed before another write to the ledger cannot be committed."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
     stale = run_round(rules, batch(rules, 2028, leading("D1", "A2")), ledger)
     ledger.fraud("C1", dt.date(2028, 1, 5), 3)
@@ -178,9 +170,8 @@ def test_a_stale_round_is_refused(rules: q.RuleSet) -> None:
         stale.commit(ledger)
 
 
-def test_a_failed_commit_writes_nothing(rules: q.RuleSet) -> None:
+def test_a_failed_commit_writes_nothing(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """An error in the middle of a commit rolls the whole round back."""
-    ledger = MemoryLedger()
     result = run_round(rules, batch(rules, 2027, leading("C1", "A1")), ledger)
 
     class Broken:
@@ -197,43 +188,42 @@ def test_a_failed_commit_writes_nothing(rules: q.RuleSet) -> None:
 # --- fraud and objections (第二十四条, 第二十二条) -----------------------------------------
 
 
-def test_fraud_claws_back_what_was_paid(rules: q.RuleSet) -> None:
+def test_fraud_claws_back_what_was_paid(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A fraud finding on a paid award claws back its amount and bans for 3 years."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, nominee("C1", "A1")), CHINA_NOMINEE)
     finding = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
     assert FraudFinding("C1", "A1", CHINA_NOMINEE, dt.date(2031, 1, 15)) == finding
 
 
-def test_fraud_on_an_unpaid_award_claws_back_nothing(rules: q.RuleSet) -> None:
+def test_fraud_on_an_unpaid_award_claws_back_nothing(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """A deferred award found fraudulent is revoked with nothing to claw back."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
     finding = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
     assert (finding.clawback_yuan, ledger.awards()[0].status) == (0, "revoked")
 
 
-def test_fraud_recorded_again_records_nothing(rules: q.RuleSet) -> None:
+def test_fraud_recorded_again_records_nothing(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """The same finding twice returns the first result and adds no record."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     first = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
     head = ledger.head()
     assert (first, head) == (ledger.fraud("C1", dt.date(2028, 1, 15), 3), ledger.head())
 
 
-def test_fraud_on_another_date_is_refused(rules: q.RuleSet) -> None:
+def test_fraud_on_another_date_is_refused(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A second finding with another date for the same claim is refused."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     ledger.fraud("C1", dt.date(2028, 1, 15), 3)
     with pytest.raises(LedgerError, match="already recorded on 2028-01-15"):
         ledger.fraud("C1", dt.date(2028, 2, 1), 3)
 
 
-def test_fraud_found_before_the_claim_was_submitted_is_refused(rules: q.RuleSet) -> None:
+def test_fraud_found_before_the_claim_was_submitted_is_refused(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """A finding dated before the claim existed is a slip: refused, nothing written."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     head = ledger.head()
     with pytest.raises(LedgerError) as refused:
@@ -247,15 +237,14 @@ def test_fraud_found_before_the_claim_was_submitted_is_refused(rules: q.RuleSet)
     assert ledger.head()[0] == head[0] + 3
 
 
-def test_fraud_on_an_unknown_claim_is_refused() -> None:
+def test_fraud_on_an_unknown_claim_is_refused(ledger: MemoryLedger) -> None:
     """A claim the ledger does not hold cannot be found fraudulent."""
     with pytest.raises(LedgerError, match="no committed claim 'C9'"):
-        MemoryLedger().fraud("C9", dt.date(2028, 1, 15), 3)
+        ledger.fraud("C9", dt.date(2028, 1, 15), 3)
 
 
-def test_a_reused_claim_id_needs_its_round(rules: q.RuleSet) -> None:
+def test_a_reused_claim_id_needs_its_round(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A claim id used in two rounds must be named with its round."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     commit(rules, ledger, batch(rules, 2028, leading("C1", "A2")), LEADING)
     with pytest.raises(LedgerError, match="name the round"):
@@ -263,17 +252,15 @@ def test_a_reused_claim_id_needs_its_round(rules: q.RuleSet) -> None:
     assert ledger.fraud("C1", dt.date(2028, 6, 1), 3, round_year=2028).applicant_id == "A2"
 
 
-def test_release_needs_a_held_award(rules: q.RuleSet) -> None:
+def test_release_needs_a_held_award(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Only an award held for an objection can be released."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     with pytest.raises(LedgerError, match="not held"):
         ledger.release("C1", dt.date(2027, 7, 1), "dismissed")
 
 
-def test_release_recorded_again_records_nothing(rules: q.RuleSet) -> None:
+def test_release_recorded_again_records_nothing(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """The same resolution twice adds no record; another resolution is refused."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
     ledger.release("C1", dt.date(2027, 7, 1), "dismissed")
     head = ledger.head()
@@ -283,9 +270,8 @@ def test_release_recorded_again_records_nothing(rules: q.RuleSet) -> None:
     assert head == ledger.head()
 
 
-def test_release_on_another_date_is_refused(rules: q.RuleSet) -> None:
+def test_release_on_another_date_is_refused(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """The same outcome on another date is refused, naming the outcome and date recorded."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
     ledger.release("C1", dt.date(2027, 5, 1), "dismissed")
     head = ledger.head()
@@ -294,9 +280,10 @@ def test_release_on_another_date_is_refused(rules: q.RuleSet) -> None:
     assert head == ledger.head()
 
 
-def test_a_repeated_release_is_compared_with_its_own_round(rules: q.RuleSet) -> None:
+def test_a_repeated_release_is_compared_with_its_own_round(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
     """With a claim id reused across rounds, a repeat is checked against its round's release."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
     ledger.release("C1", dt.date(2027, 5, 1), "dismissed", round_year=2027)
     commit(rules, ledger, batch(rules, 2028, leading("C1", "A2", objection=True)), 0)
@@ -309,9 +296,10 @@ def test_a_repeated_release_is_compared_with_its_own_round(rules: q.RuleSet) -> 
 
 
 @pytest.mark.parametrize("found_on", [dt.date(9997, 1, 1), dt.date(9999, 12, 31)])
-def test_a_ban_ending_after_year_9999_is_refused(rules: q.RuleSet, found_on: dt.date) -> None:
+def test_a_ban_ending_after_year_9999_is_refused(
+    rules: q.RuleSet, found_on: dt.date, ledger: MemoryLedger
+) -> None:
     """A finding whose ban would end after 9999-12-31 is a LedgerError; nothing is written."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     head = ledger.head()
     with pytest.raises(LedgerError, match=f"3-year ban from {found_on} would end after year 9999"):
@@ -319,9 +307,8 @@ def test_a_ban_ending_after_year_9999_is_refused(rules: q.RuleSet, found_on: dt.
     assert (head, "paid") == (ledger.head(), ledger.awards()[0].status)
 
 
-def test_a_ban_ending_on_the_last_day_is_recorded(rules: q.RuleSet) -> None:
+def test_a_ban_ending_on_the_last_day_is_recorded(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A finding on 9996-12-31 bans until 9999-12-31, the last date there is."""
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     assert dt.date(9999, 12, 31) == ledger.fraud("C1", dt.date(9996, 12, 31), 3).banned_until
 
@@ -767,11 +754,10 @@ def test_a_process_killed_mid_commit_leaves_the_ledger_whole(
     assert "nothing" in outcomes  # at least one kill really landed inside the commit
 
 
-def test_a_ledger_reads_from_threads(rules: q.RuleSet) -> None:
+def test_a_ledger_reads_from_threads(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """One ledger instance answers history look-ups from several threads."""
     from concurrent.futures import ThreadPoolExecutor
 
-    ledger = MemoryLedger()
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     look: Callable[[int], int] = lambda _: len(  # noqa: E731
         ledger.prior_awards(KEY_A1, "a11.leading_enterprise", "A1")
