@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -431,11 +432,11 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
 
 def test_migration_from_an_empty_file() -> None:
     """migrate() takes a version-0 database to the current schema."""
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    assert (
-        migrate(conn, 0),
-        conn.execute("PRAGMA user_version").fetchone()[0],
-    ) == (SCHEMA_VERSION, SCHEMA_VERSION)
+    with closing(sqlite3.connect(":memory:", isolation_level=None)) as conn:
+        assert (
+            migrate(conn, 0),
+            conn.execute("PRAGMA user_version").fetchone()[0],
+        ) == (SCHEMA_VERSION, SCHEMA_VERSION)
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
