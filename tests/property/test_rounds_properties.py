@@ -161,6 +161,12 @@ def play(rules: q.RuleSet, history: History, ledger: SqliteLedger) -> list[Playe
     return played
 
 
+def play_in_memory(rules: q.RuleSet, history: History) -> list[Played]:
+    """:func:`play` in a fresh ledger in memory, closed again before the checks."""
+    with MemoryLedger() as ledger:
+        return play(rules, history, ledger)
+
+
 def statuses(result: RoundResult) -> list[tuple[str, int]]:
     """(status, amount) of every allocation the round made, carried awards first."""
     allocs = [c.allocation for c in result.carried_in]
@@ -171,7 +177,7 @@ def statuses(result: RoundResult) -> list[tuple[str, int]]:
 @given(histories)
 def test_nothing_is_lost(rules: q.RuleSet, history: History) -> None:
     """Every round: carried in + awarded = paid + deferred + held, award by award."""
-    for p in play(rules, history, MemoryLedger()):
+    for p in play_in_memory(rules, history):
         s = p.result.summary
         by_status: dict[str, int] = defaultdict(int)
         for status, amount in statuses(p.result):
@@ -187,7 +193,7 @@ def test_nothing_is_lost(rules: q.RuleSet, history: History) -> None:
 @given(histories)
 def test_a_year_never_pays_more_than_its_budget(rules: q.RuleSet, history: History) -> None:
     """Every round: paid <= the year's budget."""
-    for p in play(rules, history, MemoryLedger()):
+    for p in play_in_memory(rules, history):
         assert p.result.summary.paid_yuan <= p.result.summary.budget_yuan
 
 
@@ -197,7 +203,7 @@ def test_deferred_awards_come_first_and_keep_their_amount(
 ) -> None:
     """Every round takes all pending awards first, in order, amounts unchanged; a carried
     award stays deferred only when it does not fit (stop: then no new award is paid)."""
-    for p in play(rules, history, MemoryLedger()):
+    for p in play_in_memory(rules, history):
         r = p.result
         assert [(a.claim_id, a.round, a.amount_yuan) for a in p.pending_before] == [
             (c.claim_id, c.round, c.amount_yuan) for c in r.carried_in
@@ -216,15 +222,16 @@ def test_deferred_awards_come_first_and_keep_their_amount(
 @given(histories)
 def test_every_deferred_award_is_paid_or_still_owed(rules: q.RuleSet, history: History) -> None:
     """At the end every award ever deferred is paid, still deferred, or revoked."""
-    ledger = MemoryLedger()
-    played = play(rules, history, ledger)
+    with MemoryLedger() as ledger:
+        played = play(rules, history, ledger)
+        awards = ledger.awards()
     deferred = {
         (p.result.year, d.claim_id)
         for p in played
         for d in p.result.decisions
         if d.allocation and d.allocation.status == "deferred"
     }
-    final = {(s.round, s.claim_id): s.status for s in ledger.awards()}
+    final = {(s.round, s.claim_id): s.status for s in awards}
     assert all(final[k] in ("paid", "deferred", "revoked") for k in deferred)
 
 
@@ -233,14 +240,15 @@ def test_no_qualification_is_paid_more_than_its_highest_tier(
     rules: q.RuleSet, history: History
 ) -> None:
     """Per (applicant, family, subject): net paid, and all granted, <= the family's top amount."""
-    ledger = MemoryLedger()
-    play(rules, history, ledger)
+    with MemoryLedger() as ledger:
+        play(rules, history, ledger)
+        awards = ledger.awards()
     top: dict[str, int] = defaultdict(int)
     for item in rules.items:
         top[item.item.family] = max(top[item.item.family], *item.amounts_yuan)
     paid: dict[tuple[str, str, str], int] = defaultdict(int)
     granted: dict[tuple[str, str, str], int] = defaultdict(int)
-    for s in ledger.awards():
+    for s in awards:
         if s.family is None:
             continue
         key = (s.applicant_key, s.family, s.subject)
@@ -254,22 +262,22 @@ def test_no_qualification_is_paid_more_than_its_highest_tier(
 @given(histories)
 def test_committing_twice_changes_nothing(rules: q.RuleSet, history: History) -> None:
     """A committed round committed again, as is or run again, adds no record."""
-    ledger = MemoryLedger()
-    for p in play(rules, history, ledger):
-        head = ledger.head()
-        assert not p.result.commit(ledger)
-        rules_ = policy(rules, history.on_shortfall)
-        spec = history.years[p.result.year - 2027]
-        again = run_round(rules_, batch(rules_, p.result.year, spec), ledger)
-        assert (True, False, head) == (again.recorded, again.commit(ledger), ledger.head())
+    with MemoryLedger() as ledger:
+        for p in play(rules, history, ledger):
+            head = ledger.head()
+            assert not p.result.commit(ledger)
+            rules_ = policy(rules, history.on_shortfall)
+            spec = history.years[p.result.year - 2027]
+            again = run_round(rules_, batch(rules_, p.result.year, spec), ledger)
+            assert (True, False, head) == (again.recorded, again.commit(ledger), ledger.head())
 
 
 @given(histories)
 def test_the_chain_verifies_after_any_rounds(rules: q.RuleSet, history: History) -> None:
     """Whatever rounds, findings and releases were recorded, the chain verifies."""
-    ledger = MemoryLedger()
-    play(rules, history, ledger)
-    assert ledger.verify() is None
+    with MemoryLedger() as ledger:
+        play(rules, history, ledger)
+        assert ledger.verify() is None
 
 
 EDITS = ("body", "hash", "prev_hash", "kind", "seq_swap", "delete", "append")
