@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 import qfund_rules as q
 from qfund_rules.ledger import MemoryLedger
+from qfund_rules.rules import RULE_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "rules"
 EXAMPLES_DIR = ROOT / "examples"
+#: A line-stable snapshot of the rule files that the fault fixtures edit.
+VALID_RULES_DIR = Path(__file__).parent / "fixtures" / "rules" / "valid"
 
 # A small default profile keeps the suite quick and explores new examples on every run;
 # CI (.ci/run sets HYPOTHESIS_PROFILE=ci) runs many more, derandomized so that a
@@ -42,3 +47,15 @@ def ledger() -> Iterator[MemoryLedger]:
     fresh = MemoryLedger()
     with fresh:  # not `as`: __enter__ is typed to return a SqliteLedger
         yield fresh
+
+
+def patched_rules(tmp_path: Path, fixture: dict[str, Any]) -> Path:
+    """A copy of the valid snapshot in ``tmp_path`` with the fixture's one edit applied:
+    the first ``find`` in ``file`` replaced by ``replace``."""
+    for name in RULE_FILES:
+        shutil.copy(VALID_RULES_DIR / name, tmp_path / name)
+    target = tmp_path / fixture["file"]
+    text = target.read_text(encoding="utf-8")
+    assert fixture["find"] in text, "the fixture's text must occur in the valid snapshot"
+    target.write_text(text.replace(fixture["find"], fixture["replace"], 1), encoding="utf-8")
+    return tmp_path

@@ -23,24 +23,13 @@ import qfund_rules as q
 from qfund_rules.cli import run
 from qfund_rules.rules import RULE_FILES
 
-from .conftest import ROOT, RULES_DIR
+from .conftest import ROOT, RULES_DIR, VALID_RULES_DIR, patched_rules
 
 MEASURES_FILE = ROOT / "docs" / "source" / "measures-2026-draft.txt"
 MEASURES = MEASURES_FILE.read_text(encoding="utf-8")
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
-VALID = FIXTURES / "valid"
+VALID = VALID_RULES_DIR
 FAULTS = sorted((FIXTURES / "measures").glob("*.yaml"))
-
-
-def patched(tmp_path: Path, fixture: dict[str, Any]) -> Path:
-    """A copy of the valid snapshot with the fixture's one edit applied."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    target = tmp_path / fixture["file"]
-    text = target.read_text(encoding="utf-8")
-    assert text.count(fixture["find"]) == 1, "the fixture's text must occur once in the snapshot"
-    target.write_text(text.replace(fixture["find"], fixture["replace"]), encoding="utf-8")
-    return tmp_path
 
 
 def call(*argv: str) -> tuple[int, str, str]:
@@ -67,14 +56,14 @@ def test_rules_agree_with_the_measures(directory: Path) -> None:
 def test_fault_is_located(tmp_path: Path, path: Path) -> None:
     """Each fault gives exactly one problem, with its file, line, column, field and message."""
     fixture = fault(path)
-    rules = q.load_rules(patched(tmp_path, fixture))
+    rules = q.load_rules(patched_rules(tmp_path, fixture))
     problems = q.check_citations(rules, MEASURES)
     assert [str(p) for p in problems] == [f"{tmp_path}/{fixture['expect']}"]
 
 
 def test_problem_fields(tmp_path: Path) -> None:
     """A problem carries its file, line, column and field path as attributes."""
-    rules = q.load_rules(patched(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml")))
+    rules = q.load_rules(patched_rules(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml")))
     (problem,) = q.check_citations(rules, MEASURES)
     assert (problem.file, problem.line, problem.column, problem.path, problem.severity) == (
         str(tmp_path / "awards.yaml"),
@@ -87,7 +76,7 @@ def test_problem_fields(tmp_path: Path) -> None:
 
 def test_every_problem_is_listed_in_file_order(tmp_path: Path) -> None:
     """Faults in two files are all reported, ordered by file and line."""
-    patched(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))
+    patched_rules(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))
     for name in ("citation-wrong-article.yaml", "citation-not-an-article.yaml"):
         fixture = fault(FIXTURES / "measures" / name)
         target = tmp_path / fixture["file"]
@@ -132,7 +121,7 @@ def test_validate_shipped_rules_against_the_measures() -> None:
 def test_validate_reports_the_fault(tmp_path: Path, path: Path) -> None:
     """Each fault is printed as FILE:LINE:COL: field: message, and validate exits 1."""
     fixture = fault(path)
-    directory = patched(tmp_path, fixture)
+    directory = patched_rules(tmp_path, fixture)
     code, out, err = call("validate", str(directory), "--measures", str(MEASURES_FILE))
     expected = f"{tmp_path}/{fixture['expect']}\nqfund: invalid rule files: 1 problem\n"
     assert (code, out, err) == (1, "", expected)
@@ -142,7 +131,7 @@ def test_validate_reports_the_fault(tmp_path: Path, path: Path) -> None:
 def test_validate_json_lists_the_fault(tmp_path: Path, path: Path) -> None:
     """With --format json the fault is in the usual list of problems."""
     fixture = fault(path)
-    directory = patched(tmp_path, fixture)
+    directory = patched_rules(tmp_path, fixture)
     argv = ("validate", str(directory), "--measures", str(MEASURES_FILE), "--format", "json")
     code, out, _ = call(*argv)
     assert (code, json.loads(out)) == (
@@ -154,13 +143,13 @@ def test_validate_json_lists_the_fault(tmp_path: Path, path: Path) -> None:
 @pytest.mark.parametrize("path", FAULTS, ids=[p.stem for p in FAULTS])
 def test_validate_without_measures_is_unchanged(tmp_path: Path, path: Path) -> None:
     """Without --measures the clauses and citations are not compared with the measures."""
-    code, out, _ = call("validate", str(patched(tmp_path, fault(path))))
+    code, out, _ = call("validate", str(patched_rules(tmp_path, fault(path))))
     assert (code, out.startswith("ok: 42 award items")) == (0, True)
 
 
 def test_validate_checks_the_measures_once_the_files_load(tmp_path: Path) -> None:
     """A file the loader refuses is reported alone: the measures are compared after."""
-    patched(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))
+    patched_rules(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))
     awards = tmp_path / "awards.yaml"
     awards.write_text(
         awards.read_text(encoding="utf-8").replace("wan: 50}", "wan: 0}", 1), encoding="utf-8"
@@ -173,7 +162,7 @@ def test_validate_checks_the_measures_once_the_files_load(tmp_path: Path) -> Non
 
 def test_validate_keeps_warnings_beside_the_problems(tmp_path: Path) -> None:
     """A loader warning is listed with the measures' problems, which it does not count."""
-    patched(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))
+    patched_rules(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))
     alloc = tmp_path / "allocation.yaml"
     alloc.write_text(
         alloc.read_text(encoding="utf-8").replace("    2027: 300", "    2027: 250", 1),

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -14,22 +13,11 @@ import yaml
 import qfund_rules as q
 from qfund_rules.rules import ITEM_IDS, RULE_FILES, default_rules_dir
 
-from .conftest import RULES_DIR
+from .conftest import RULES_DIR, VALID_RULES_DIR, patched_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
-VALID = FIXTURES / "valid"
+VALID = VALID_RULES_DIR
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
-
-
-def _patched(tmp_path: Path, fixture: dict[str, Any]) -> Path:
-    """A copy of the valid snapshot with the fixture's one edit applied."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    target = tmp_path / fixture["file"]
-    text = target.read_text(encoding="utf-8")
-    assert fixture["find"] in text, "the fixture's text must occur in the valid snapshot"
-    target.write_text(text.replace(fixture["find"], fixture["replace"], 1), encoding="utf-8")
-    return tmp_path
 
 
 def test_shipped_rules_load(rules: q.RuleSet) -> None:
@@ -104,7 +92,7 @@ def test_budget_below_minimum_warns(tmp_path: Path) -> None:
 def test_invalid_fixture_is_reported(tmp_path: Path, fixture_path: Path) -> None:
     """Each injected fault is refused with its file, line, field and message."""
     fixture = yaml.safe_load(fixture_path.read_text(encoding="utf-8"))
-    directory = _patched(tmp_path, fixture)
+    directory = patched_rules(tmp_path, fixture)
     with pytest.raises(q.RuleFileError) as info:
         q.load_rules(directory)
     report = info.value.render()
