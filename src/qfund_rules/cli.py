@@ -254,6 +254,8 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"in force {rules.effective_from} .. {rules.effective_until}\n"
             f"sha256 {rules.sha256}\n"
         )
+        if args.measures is not None:
+            out.write(f"every clause and citation agrees with {args.measures}\n")
     return 0
 
 
