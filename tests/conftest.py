@@ -44,8 +44,7 @@ def rules() -> q.RuleSet:
 @pytest.fixture
 def ledger() -> Iterator[MemoryLedger]:
     """An empty ledger in memory, closed after the test: Python 3.13 warns of an unclosed one."""
-    fresh = MemoryLedger()
-    with fresh:  # not `as`: __enter__ is typed to return a SqliteLedger
+    with MemoryLedger() as fresh:
         yield fresh
 
 

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, Self
 
 from dateutil.relativedelta import relativedelta
 
@@ -496,7 +496,7 @@ class SqliteLedger:
         """Close the file."""
         self._conn.close()
 
-    def __enter__(self) -> SqliteLedger:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
