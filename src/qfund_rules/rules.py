@@ -112,11 +112,11 @@ DERIVED_FACTS: Mapping[str, Mapping[str, FactSpec]] = {
     "standard": {"role": ("lead", "participant", "none", "unproven")},
 }
 
-_CITATION = re.compile(r"^第[一二三四五六七八九十]+条(第\([一二三四五六七八九十]+\)项)?$")
+_CITATION = re.compile(r"第[一二三四五六七八九十]+条(第\([一二三四五六七八九十]+\)项)?")
 
 
 def _citation(value: object) -> object:
-    if isinstance(value, str) and not _CITATION.match(value):
+    if isinstance(value, str) and not _CITATION.fullmatch(value):
         raise ValueError("a citation reads like 第十三条第(一)项 or 第十四条")
     return value
 
