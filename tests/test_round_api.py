@@ -230,6 +230,21 @@ def test_release_refuses_a_bad_argument(
     assert (missing, committed.head()) == ([], head)
 
 
+@pytest.mark.parametrize("outcome", ["pending", "", None])
+def test_release_refuses_an_outcome_it_does_not_know(
+    committed: SqliteLedger, outcome: object
+) -> None:
+    """The outcome of a release is upheld or dismissed: anything else is refused, named
+    like the other arguments, and nothing is written."""
+    head = committed.head()
+    with pytest.raises(LedgerError) as caught:
+        committed.release("C2", dt.date(2027, 6, 10), outcome, round_year=2027)  # type: ignore[arg-type]
+    assert (str(caught.value), committed.head()) == (
+        f"SqliteLedger.release: outcome must be upheld or dismissed, not {outcome!r}",
+        head,
+    )
+
+
 # --- 2. only the native engine's rounds are committed ------------------------------------
 
 

@@ -806,7 +806,7 @@ class SqliteLedger:
         self._check_claim(where, claim_id, round_year)
         check_date(LedgerError, where, "found_on", found_on)
         if outcome not in ("upheld", "dismissed"):
-            raise LedgerError(f"outcome must be upheld or dismissed, not {outcome!r}")
+            raise LedgerError(f"{where}: outcome must be upheld or dismissed, not {outcome!r}")
         status: Literal["deferred", "revoked"] = "deferred" if outcome == "dismissed" else "revoked"
         with self.transaction():
             row = self._claim(claim_id, round_year)
