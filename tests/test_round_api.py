@@ -183,23 +183,36 @@ BAD_LEDGER_ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "value", "fragments"), BAD_LEDGER_ARGUMENTS)
-def test_fraud_refuses_a_bad_argument(
-    committed: SqliteLedger, name: str, value: object, fragments: list[str]
-) -> None:
-    """SqliteLedger.fraud: an argument of the wrong type is a LedgerError; nothing is written."""
-    head = committed.head()
-    kwargs: dict[str, Any] = {
+#: The ledger's writes that name a committed claim, each with arguments it accepts.
+LEDGER_WRITES: dict[str, dict[str, Any]] = {
+    "fraud": {
         "claim_id": "C1",
         "found_on": dt.date(2028, 1, 15),
         "ban_years": 3,
         "round_year": 2027,
-        name: value,
-    }
+    },
+    "release": {
+        "claim_id": "C2",
+        "found_on": dt.date(2027, 6, 10),
+        "outcome": "dismissed",
+        "round_year": 2027,
+    },
+}
+
+
+@pytest.mark.parametrize("method", LEDGER_WRITES)
+@pytest.mark.parametrize(("name", "value", "fragments"), BAD_LEDGER_ARGUMENTS)
+def test_a_ledger_write_refuses_a_bad_argument(
+    committed: SqliteLedger, method: str, name: str, value: object, fragments: list[str]
+) -> None:
+    """SqliteLedger.fraud and .release: an argument of the wrong type is a LedgerError
+    naming the method; nothing is written."""
+    head = committed.head()
+    kwargs: dict[str, Any] = {**LEDGER_WRITES[method], name: value}
     with pytest.raises(LedgerError) as caught:
-        committed.fraud(**kwargs)
+        getattr(committed, method)(**kwargs)
     message = str(caught.value)
-    missing = [f for f in ["SqliteLedger.fraud: ", *fragments] if f not in message]
+    missing = [f for f in [f"SqliteLedger.{method}: ", *fragments] if f not in message]
     assert (missing, committed.head()) == ([], head)
 
 
@@ -208,26 +221,6 @@ def test_fraud_refuses_a_bad_ban_length(committed: SqliteLedger, ban_years: obje
     """ban_years must be an int of at least 1: not 0, not True, not 3.0."""
     with pytest.raises(LedgerError, match="ban_years must be a whole number of years, at least 1"):
         committed.fraud("C1", dt.date(2028, 1, 15), ban_years)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(("name", "value", "fragments"), BAD_LEDGER_ARGUMENTS)
-def test_release_refuses_a_bad_argument(
-    committed: SqliteLedger, name: str, value: object, fragments: list[str]
-) -> None:
-    """SqliteLedger.release: an argument of the wrong type is a LedgerError; nothing written."""
-    head = committed.head()
-    kwargs: dict[str, Any] = {
-        "claim_id": "C2",
-        "found_on": dt.date(2027, 6, 10),
-        "outcome": "dismissed",
-        "round_year": 2027,
-        name: value,
-    }
-    with pytest.raises(LedgerError) as caught:
-        committed.release(**kwargs)
-    message = str(caught.value)
-    missing = [f for f in ["SqliteLedger.release: ", *fragments] if f not in message]
-    assert (missing, committed.head()) == ([], head)
 
 
 @pytest.mark.parametrize("outcome", ["pending", "", None])
