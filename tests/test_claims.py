@@ -635,3 +635,17 @@ def test_achieved_by_submission_off_accepts_a_later_honour() -> None:
         ("2027-05-01", "2027-04-30"),
         ("2027-05-01", "2027-05-01"),
     ]
+
+
+def test_problems_in_data_are_listed_claim_by_claim() -> None:
+    """Without lines to order them, problems follow the field path: claims[2] before
+    claims[10] (not the order of their messages), one claim's problems together."""
+    data = minimal(achieved_on="2026-11-02")
+    claims = [{**data["claims"][0], "id": f"C{n}"} for n in range(11)]  # type: ignore[index]
+    del claims[2]["kind"]  # "missing required field ..." sorts after "achieved_on ..."
+    claims[10] = {**claims[10], "achieved_on": "2027-04-01"}
+    data["claims"] = claims
+    assert [p.split(": ")[1] for p in data_problems(data)] == [
+        "claims[2].kind",
+        "claims[10].achieved_on",
+    ]

@@ -58,9 +58,14 @@ class Problem:
             return f"{where}: {field}: {prefix}{self.message}"
         return f"{where}: {prefix}{self.message}"
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        """Order problems by file, then position, then message."""
-        return (self.file, self.line or 0, self.column or 0, self.message)
+    def sort_key(self) -> tuple[str, int, int, tuple[tuple[int, int, str], ...], str]:
+        """Order problems by file, then position, then field path, then message.
+
+        Data without lines (``batch_from_data``) is so listed item by item: ``claims[2]``
+        before ``claims[10]``, a claim's problems together.
+        """
+        path = tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in self.path)
+        return (self.file, self.line or 0, self.column or 0, path, self.message)
 
 
 class QfundError(Exception):
