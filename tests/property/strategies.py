@@ -395,7 +395,7 @@ def _twin(draw: st.DrawFn, cid: str, of: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @st.composite
-def batch_data(draw: st.DrawFn, max_claims: int = 6) -> dict[str, Any]:
+def batch_data(draw: st.DrawFn, max_claims: int = 6, *, late: bool = False) -> dict[str, Any]:
     """A valid claims batch as plain data (dates as ``date``), across all 13 kinds.
 
     Each standard is claimed by up to three applicants, mostly those its 前言 names; other
@@ -403,6 +403,10 @@ def batch_data(draw: st.DrawFn, max_claims: int = 6) -> dict[str, Any]:
     claim again) make one qualification meet several claims. Half the batches are *clean*
     (eligible applicants, no exclusion, dates in force), so that awards, supersession and
     participation are exercised as often as rejections.
+
+    Every claim is submitted on or after the day it was achieved, as the shipped rule files
+    require (``achieved_by_submission``), unless ``late``: then, for rule files that accept
+    any order, each claim keeps the submission day it was drawn with half the time.
     """
     noisy = _chance(draw, 2)
     applicants = [_applicant(draw, i, noisy) for i in range(draw(st.integers(1, len(_STEMS))))]
@@ -420,7 +424,8 @@ def batch_data(draw: st.DrawFn, max_claims: int = 6) -> dict[str, Any]:
         claims.append(_twin(draw, f"T{j + 1:02d}", _pick(draw, claims)))
     default = _pick(draw, _DEFAULT_SUBMITTED)
     for claim in claims:
-        _submitted_once_achieved(draw, claim, default)
+        if not (late and _chance(draw, 2)):
+            _submitted_once_achieved(draw, claim, default)
     return {"round": 2027, "submitted_on": default, "applicants": applicants, "claims": claims}
 
 
@@ -473,6 +478,7 @@ class RuleParams:
     participation: str = "foremost_after_lead"
     first_time_scope: str = "item"
     on_shortfall: str = "stop"
+    achieved_by_submission: str = "required"
 
 
 #: How many rule-set variants the pool holds (variant 0 is the shipped rule set).
@@ -506,6 +512,7 @@ def params_of_variant(seed: int) -> RuleParams:
         participation=rnd.choice(("foremost_after_lead", "foremost_overall")),
         first_time_scope=rnd.choice(("item", "qualification")),
         on_shortfall=rnd.choice(("stop", "skip")),
+        achieved_by_submission=rnd.choice(("required", "required", "any")),
     )
 
 
@@ -562,6 +569,7 @@ def rule_documents(params: RuleParams) -> dict[str, Any]:
     alloc["participation"]["policy"] = params.participation
     alloc["first_time"]["scope"] = params.first_time_scope
     alloc["allocation"]["on_shortfall"] = params.on_shortfall
+    alloc["achieved_by_submission"]["policy"] = params.achieved_by_submission
     return docs
 
 
@@ -669,8 +677,7 @@ class Scenario:
 def scenario_of(params: RuleParams, data: dict[str, Any], ledger: Ledger | None = None) -> Scenario:
     """A scenario written out by hand (for ``@example``), loaded as drawn ones are."""
     rules = rules_for(params)
-    batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
-    return Scenario(params, data, ledger or Ledger(), rules, batch)
+    return Scenario(params, data, ledger or Ledger(), rules, rules.batch_from_data(data))
 
 
 @st.composite
@@ -678,7 +685,8 @@ def scenarios(draw: st.DrawFn, *, history: bool = True, max_claims: int = 6) -> 
     """A valid rule set, a valid batch and (unless ``history=False``) a ledger."""
     params = draw(rule_params())
     rules = rules_for(params)
-    data = draw(batch_data(max_claims=max_claims))
-    batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
+    # A late claim (achieved after its submission) only where the rule files accept one.
+    data = draw(batch_data(max_claims=max_claims, late=not rules.achieved_by_submission))
+    batch = rules.batch_from_data(data)
     ledger = draw(ledgers(batch, rules)) if history else Ledger()
     return Scenario(params, data, ledger, rules, batch)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -31,12 +32,15 @@ from qfund_rules.history import applicant_key
 from qfund_rules.rules import DERIVED_FACTS, ITEM_IDS, CompiledItem, RuleSet
 
 from .strategies import (
+    RULE_VARIANTS,
     SHIPPED,
     RuleParams,
     Scenario,
+    batch_data,
     dump_yaml,
     norm_name,
     outsiders,
+    params_of_variant,
     rules_for,
     scenario_of,
     scenarios,
@@ -153,6 +157,38 @@ def totals(s: Scenario, evaluation: q.Evaluation, rules: RuleSet) -> dict[Qualif
         if d.item is not None:
             out[qualification(s, d, rules)] += d.amount_yuan
     return dict(out)
+
+
+# --- loading: an honour is claimed once granted --------------------------------------------
+
+
+@given(batch_data(late=True))
+def test_late_claims_are_refused_exactly_where_the_rules_require_it(data: dict[str, Any]) -> None:
+    """Invariant (allocation.yaml achieved_by_submission): under ``required`` a batch is
+    refused iff a claim was achieved after its submission day (its own or the batch's), with
+    one problem per such claim, located at its ``achieved_on``; under ``any`` it loads."""
+    default = data["submitted_on"]
+    late = [
+        i for i, c in enumerate(data["claims"]) if c["achieved_on"] > c.get("submitted_on", default)
+    ]
+    codes = SHIPPED.industry_codes
+    lenient = q.batch_from_data(data, industry_codes=codes, achieved_by_submission=False)
+    assert [c.id for c in lenient.claims] == [c["id"] for c in data["claims"]]
+    if not late:
+        q.batch_from_data(data, industry_codes=codes)
+        return
+    with pytest.raises(q.BatchError) as refused:
+        q.batch_from_data(data, industry_codes=codes)
+    problems = refused.value.problems
+    assert [p.path for p in problems] == [("claims", i, "achieved_on") for i in late]
+    assert all("achieved_by_submission" in p.message for p in problems)
+
+
+def test_some_drawn_rule_sets_accept_late_claims() -> None:
+    """The scenarios draw late claims only under rule files that accept them (``any``):
+    without such a variant in the pool, that reading would go untested."""
+    variants = [rules_for(params_of_variant(i)) for i in range(RULE_VARIANTS)]
+    assert sum(not rules.achieved_by_submission for rules in variants) >= 2
 
 
 # --- outcomes and amounts -----------------------------------------------------------------
@@ -408,7 +444,7 @@ def test_shuffling_claims_and_applicants_changes_no_decision(
     shuffled = dict(s.data)
     shuffled["claims"] = rnd.sample(s.data["claims"], len(s.data["claims"]))
     shuffled["applicants"] = rnd.sample(s.data["applicants"], len(s.data["applicants"]))
-    batch = q.batch_from_data(shuffled, industry_codes=s.rules.industry_codes)
+    batch = s.rules.batch_from_data(shuffled)
     again = q.evaluate(s.rules, batch, s.ledger.history)
     assert by_claim(s.evaluate()) == by_claim(again)
 
@@ -424,7 +460,7 @@ def test_another_applicants_claim_changes_no_decision(
     more = dict(s.data)
     more["applicants"] = [*s.data["applicants"], applicant]
     more["claims"] = [*s.data["claims"], claim]
-    batch = q.batch_from_data(more, industry_codes=s.rules.industry_codes)
+    batch = s.rules.batch_from_data(more)
     after = by_claim(q.evaluate(s.rules, batch, s.ledger.history))
     del after[claim["id"]]
     assert by_claim(s.evaluate()) == after
@@ -499,7 +535,7 @@ def test_raising_a_lower_tier_above_the_higher_moves_the_award() -> None:
 @given(scenarios())
 def test_evaluation_is_deterministic_within_a_process(s: Scenario) -> None:
     """The same batch and rules give byte-identical JSON, the batch loaded afresh or not."""
-    again = q.batch_from_data(s.data, industry_codes=s.rules.industry_codes)
+    again = s.rules.batch_from_data(s.data)
     first = s.evaluate().to_json()
     assert first == q.evaluate(s.rules, again, s.ledger.history).to_json()
     assert first == s.evaluate().to_json()
@@ -542,7 +578,7 @@ def test_dumped_batch_reloads_and_evaluates_the_same(s: Scenario) -> None:
     """A batch dumped with batch_to_data (through JSON text) and reloaded evaluates to the
     same JSON."""
     dumped = json.loads(json.dumps(q.batch_to_data(s.batch), ensure_ascii=False))
-    reloaded = q.batch_from_data(dumped, industry_codes=s.rules.industry_codes)
+    reloaded = s.rules.batch_from_data(dumped)
     again = q.evaluate(s.rules, reloaded, s.ledger.history)
     assert s.evaluate().to_json() == again.to_json()
 
