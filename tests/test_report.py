@@ -371,3 +371,30 @@ def test_round_report_lists_awards_carried_in(rules: q.RuleSet) -> None:
     assert [c.claim_id for c in result.carried_in] == ["C1", "C2"]  # C5 is held
     assert '<tr data-carried="C1">' in carried
     assert "2027年度拨付" in carried
+
+
+@pytest.mark.parametrize(
+    ("recorded", "message"),
+    [
+        ("round: 2027\nsubmitted_on: 2027-03-20", "the ledger already records round 2027"),
+        ("round: 2028\nsubmitted_on: 2028-03-20", "later rounds (2028) than the batch"),
+    ],
+)
+def test_cli_report_refuses_a_ledger_holding_the_round_or_a_later_one(
+    tmp_path: Path, rules: q.RuleSet, recorded: str, message: str
+) -> None:
+    """--ledger decides against earlier rounds only: against a ledger that holds the batch's
+    own round, its awards would count as earlier ones (C2 already awarded, not first time)."""
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(BATCH, encoding="utf-8")
+    ledger = tmp_path / "fund.db"
+    committed = _batch(rules, BATCH.replace("round: 2027\nsubmitted_on: 2027-03-20", recorded))
+    with SqliteLedger(ledger) as fund:
+        assert run_round(rules, committed, fund).commit(fund)
+    code, stdout, err = call("report", str(batch), "--ledger", str(ledger), "--out", "-")
+    assert (code, stdout) == (2, "")
+    assert message in err
+    if "2027" in recorded:  # --round shows the recorded round as it was committed
+        code, page, _ = call("report", str(batch), "--ledger", str(ledger), "--round", "--out", "-")
+        assert code == 0
+        assert 'data-outcome="awarded"' in page

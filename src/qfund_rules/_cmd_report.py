@@ -43,7 +43,8 @@ def register(
         "--ledger",
         type=Path,
         metavar="FILE",
-        help="decide against this ledger's earlier rounds (read, never written)",
+        help="decide against this ledger's earlier rounds (read, never written); a ledger "
+        "that already holds the batch's round or a later one is refused without --round",
     )
     r.add_argument(
         "--round",
@@ -114,6 +115,10 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     publicity_start=args.publicity_start,
                 )
             else:
+                recorded = [y for y in ledger.round_years() if y >= batch.round]
+                if recorded:
+                    err.write(_not_earlier(batch.round, recorded))
+                    return 2
                 result = evaluate(rules, batch, ledger)
     page = render_report(result, rules, batch, lang=args.lang)
     if str(args.out) == "-":
@@ -129,6 +134,26 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"({rules.status}) sha256 {rules.sha256}\n"
     )
     return 0
+
+
+def _not_earlier(year: int, recorded: list[int]) -> str:
+    """Why a batch is not decided against a ledger that already holds its round or later.
+
+    The ledger's history includes those rounds: a recorded round would be judged against
+    its own awards (already awarded, not first time), and an older batch against awards
+    made after it.
+    """
+    years = ", ".join(map(str, recorded))
+    if recorded[0] == year:
+        return (
+            f"qfund report: the ledger already records round {year}: deciding the batch "
+            "against it would count the round's own awards as earlier ones; add --round to "
+            "show the round as recorded\n"
+        )
+    return (
+        f"qfund report: the ledger records later rounds ({years}) than the batch's round "
+        f"{year}: --ledger decides a batch against earlier rounds only\n"
+    )
 
 
 def _same_file(a: Path, b: Path) -> bool:
