@@ -11,6 +11,7 @@ leave the checkout untouched.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -111,3 +112,31 @@ def test_scratch_directory_mirrors_the_repository(tmp_path: Path) -> None:
     root = scratch(tmp_path)
     assert (root / "examples").samefile(ROOT / "examples")
     assert (root / "rules" / "awards.yaml").is_file()
+
+
+def test_json_examples_show_what_the_engine_gives() -> None:
+    """Each decision a ```json block of the docs shows for the example batch is the engine's
+    own, field by field: placeholders (``<64 hex>``, ``...``) stand for any value, and a
+    trace shown shortened must be the start of the real one."""
+    import qfund_rules as q
+
+    rules = q.load_rules()
+    real = q.evaluate(rules, rules.load_batch(ROOT / "examples" / "claims-2027.yaml"))
+    by_id = {d.claim_id: d.to_dict() for d in real.decisions}
+    # docs/rounds.md shows the two-year scenario of tests/test_round_cli.py instead.
+    example = [b for b in blocks("json") if b.file != "docs/rounds.md"]
+    shown = [d for b in example for d in json.loads(b.code).get("decisions", [])]
+    assert shown, "no decision shown in a json block of the docs"
+    for decision in shown:
+        assert _agrees(decision, by_id[decision["claim_id"]]), decision["claim_id"]
+
+
+def _agrees(shown: object, real: object) -> bool:
+    """``shown`` is ``real`` but where it holds a placeholder or a shortened list."""
+    if isinstance(shown, str) and (shown.startswith("<") or shown == "..."):
+        return True
+    if isinstance(shown, dict) and isinstance(real, dict):
+        return all(k in real and _agrees(v, real[k]) for k, v in shown.items())
+    if isinstance(shown, list) and isinstance(real, list):
+        return len(shown) <= len(real) and all(map(_agrees, shown, real))
+    return shown == real
