@@ -80,6 +80,34 @@ def test_validate_missing_directory() -> None:
     assert "not a directory" in err
 
 
+@pytest.mark.parametrize(
+    ("broken", "expected"),
+    [
+        ({"awards.yaml": "items: [\n"}, 1),  # not YAML: located
+        ({"awards.yaml": b"items: \xff\n"}, 1),  # not UTF-8: located
+        ({"awards.yaml": None}, 2),  # missing, nothing else wrong: nothing to locate
+        ({"awards.yaml": None, "allocation.yaml": "budgets: [\n"}, 1),  # and a located one
+    ],
+)
+def test_validate_exit_code_says_whether_a_problem_was_located(
+    tmp_path: Path, broken: dict[str, str | bytes | None], expected: int
+) -> None:
+    """As docs/policy-staff.md says: 1 when problems were found in the files (a syntax
+    error included), 2 when every problem is a file that could not be read."""
+    for name in RULE_FILES:
+        shutil.copy(RULES_DIR / name, tmp_path / name)
+    for name, content in broken.items():
+        if content is None:
+            (tmp_path / name).unlink()
+        elif isinstance(content, bytes):
+            (tmp_path / name).write_bytes(content)
+        else:
+            (tmp_path / name).write_text(content, encoding="utf-8")
+    code, _, err = call("validate", str(tmp_path))
+    assert code == expected, err
+    assert "Traceback" not in err
+
+
 def test_catalogue_lists_all_items() -> None:
     """`qfund catalogue --format json` lists the 42 items with their amounts in yuan."""
     code, out, _ = call("catalogue", "--format", "json")
