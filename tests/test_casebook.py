@@ -476,3 +476,19 @@ def test_cli_failing_case_still_exits_1(tmp_path: Path) -> None:
         "     C1.amount_yuan: expected 250000, got 200000",
         "0 passed, 1 failed",
     ]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [(False, "no such directory"), (True, "no case files (*.yaml or *.yml) in this directory")],
+)
+def test_cli_a_directory_without_cases_is_named_for_what_it_is(
+    tmp_path: Path, make: bool, message: str
+) -> None:
+    """A missing directory and an empty one are told apart; both are bad input (exit 2)."""
+    directory = tmp_path / "cases"
+    if make:
+        directory.mkdir()
+    code, out, err = _qfund("test", str(directory))
+    assert (code, out) == (2, "")
+    assert f"{directory}: {message}\n" in err

@@ -341,3 +341,10 @@ def test_explain_quotes_the_cited_article_on_supersession() -> None:
     last = out.rstrip().splitlines()[-1]
     assert "第二十条第(二)项" in last
     assert "就高不就低" in last
+
+
+def test_schema_without_an_argument_names_what_is_missing() -> None:
+    """The usage error names the argument as --help shows it, not an internal name."""
+    code, _, err = call("schema")
+    assert code == 2
+    assert "required: SCHEMA" in err

@@ -67,7 +67,7 @@ def register(
     r.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="HTML file to write ('-': stdout)"
     )
-    r.add_argument("--lang", choices=("zh", "en"), default="zh")
+    r.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the page")
 
     d = sub.add_parser(
         "diff",
@@ -81,7 +81,7 @@ def register(
     d.add_argument("new_rules", type=Path, metavar="NEW_RULES", help="rule directory after")
     d.add_argument("--claims", type=Path, metavar="BATCH", help="a batch to decide under both")
     d.add_argument("--format", choices=("text", "json"), default="text")
-    d.add_argument("--lang", choices=("zh", "en"), default="zh")
+    d.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of --format text")
     return {"report": _cmd_report, "diff": _cmd_diff}
 
 

@@ -177,9 +177,12 @@ def run_cases(rules: RuleSet, directory: Path) -> Iterator[CaseResult]:
             exist. A wrong case is bad input, never a failing case, and no result is ever
             returned beside it.
     """
+    if not directory.is_dir():
+        raise RuleFileError([Problem(str(directory), None, None, (), "no such directory")])
     files = case_files(directory)
     if not files:
-        raise RuleFileError([Problem(str(directory), None, None, (), "no *.yaml case files")])
+        message = "no case files (*.yaml or *.yml) in this directory"
+        raise RuleFileError([Problem(str(directory), None, None, (), message)])
     problems: list[Problem] = []
     ready: list[_Ready] = []
     for path in files:

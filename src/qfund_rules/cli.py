@@ -115,7 +115,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         help="print the JSON Schema of a rule file or a claims batch",
         description="JSON Schema generated from the models, for editors.",
     )
-    s.add_argument("which", choices=("awards", "exclusions", "allocation", "batch"))
+    s.add_argument(
+        "which",
+        choices=("awards", "exclusions", "allocation", "batch"),
+        metavar="SCHEMA",
+        help="awards, exclusions or allocation (a rule file), or batch (a claims batch)",
+    )
 
     e = sub.add_parser(
         "evaluate",
@@ -126,7 +131,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     e.add_argument("batch", type=Path, metavar="BATCH")
     rules_opt(e)
     e.add_argument("--format", choices=("json", "text"), default="json")
-    e.add_argument("--lang", choices=("zh", "en"), default="zh")
+    e.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of --format text (JSON holds every message in both)",
+    )
     backend_opt(e)
 
     x = sub.add_parser(
@@ -138,7 +148,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     x.add_argument("batch", type=Path, metavar="BATCH")
     x.add_argument("--claim", required=True, metavar="ID")
     rules_opt(x)
-    x.add_argument("--lang", choices=("zh", "en"), default="zh")
+    x.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the trace")
 
     t = sub.add_parser(
         "test",
