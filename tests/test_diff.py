@@ -13,7 +13,7 @@ import qfund_rules as q
 from qfund_rules.cli import run
 from qfund_rules.diff import diff_rules, measure_impact
 
-from .conftest import RULES_DIR
+from .conftest import ROOT, RULES_DIR
 
 # A lead of a national standard published after the amendment (C1) and one before it (C2).
 BATCH = """\
@@ -301,3 +301,49 @@ def test_bad_batch_exits_2(old: Path, new: Path, tmp_path: Path) -> None:
     code, _, err = call("diff", old, new, "--claims", bad)
     assert code == 2
     assert "bad.yaml:" in err
+
+
+def test_invalid_rules_on_both_sides_are_all_listed(old: Path, new: Path) -> None:
+    """Both directories broken: the problems of each are listed, not only the old one's."""
+    edit(old / "awards.yaml", AMOUNT_LINE, "      - {from: 2026-03-14, wan: 0}")
+    edit(new / "exclusions.yaml", "years: 3", "years: three")
+    code, _, err = call("diff", old, new)
+    assert code == 2
+    assert f"{old / 'awards.yaml'}:" in err
+    assert f"{new / 'exclusions.yaml'}:" in err
+
+
+@pytest.mark.parametrize("refused_by", ["new", "old"])
+def test_a_batch_refused_under_one_side_says_which_and_shows_the_changes(
+    old: Path, new: Path, tmp_path: Path, refused_by: str
+) -> None:
+    """A claim achieved after it was submitted loads under `any` and not under `required`:
+    the rule changes are shown (they say why), the side that refuses the batch is named,
+    its problems listed, and nothing is priced (exit 2)."""
+    late = tmp_path / "late.yaml"
+    late.write_text(BATCH.replace("achieved_on: 2026-12-01", "achieved_on: 2027-04-01"), "utf-8")
+    lenient = old if refused_by == "new" else new
+    edit(lenient / "allocation.yaml", "policy: required", "policy: any")
+    code, out, err = call("diff", old, new, "--claims", late, "--format", "json")
+    assert code == 2
+    assert [c["path"] for c in json.loads(out)["changes"]] == ["achieved_by_submission.policy"]
+    assert "late.yaml:" in err
+    assert "achieved_by_submission" in err
+    other = "old" if refused_by == "new" else "new"
+    assert f"valid under the {other} rules but refused under the {refused_by}" in err
+
+
+def test_policy_staff_transcript_is_what_diff_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/policy-staff.md's `qfund diff` example, redone as the doc describes the edit,
+    prints exactly what the doc shows (hashes included) and exits 1."""
+    doc = (ROOT / "docs" / "policy-staff.md").read_text(encoding="utf-8")
+    command = "$ qfund diff rules-before rules --claims examples/claims-2027.yaml\n"
+    shown = doc.split(command, 1)[1].split("```", 1)[0]
+    copy_rules(tmp_path / "rules-before")
+    amend(copy_rules(tmp_path / "rules"))
+    (tmp_path / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    argv = command.removeprefix("$ qfund ").split()
+    assert call(*argv) == (1, shown, "")

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ._cli_args import iso_date, rules_opt, wan_budget
 from .allocation import RoundResult, run_round
+from .claims import Batch
 from .decision import Evaluation
 from .diff import diff_rules, measure_impact
 from .engine import evaluate
+from .errors import BatchError, Problem, RuleFileError
 from .ledger import MemoryLedger, SqliteLedger
 from .report import render_report
-from .rules import RULE_FILES, load_rules
+from .rules import RULE_FILES, RuleSet, load_rules
 
 if TYPE_CHECKING:
     from .cli import Handler
@@ -168,17 +170,63 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not directory.is_dir():
             err.write(f"qfund: {directory}: not a directory of rule files\n")
             return 2
-    old, new = load_rules(args.old_rules), load_rules(args.new_rules)
+    old, new = _load_both(args.old_rules, args.new_rules)
     diff = diff_rules(old, new)
     if args.claims is not None:
-        batch = old.load_batch(args.claims)
-        # A standard number's level depends on the industry codes of each rule set, and
-        # each may or may not accept a claim achieved after it was submitted.
-        same = (new.industry_codes, new.achieved_by_submission) == (
-            old.industry_codes,
-            old.achieved_by_submission,
-        )
-        new_batch = batch if same else new.load_batch(args.claims)
-        diff = replace(diff, impact=measure_impact(old, new, batch, new_batch))
+        batches = _batch_under_both(old, new, args.claims)
+        if isinstance(batches, str):
+            # The rules' changes still help: they say why the batch is refused on one side.
+            out.write(diff.to_json() if args.format == "json" else diff.to_text(args.lang))
+            err.write(batches)
+            return 2
+        diff = replace(diff, impact=measure_impact(old, new, *batches))
     out.write(diff.to_json() if args.format == "json" else diff.to_text(args.lang))
     return 0 if diff.identical else 1
+
+
+def _load_both(old_dir: Path, new_dir: Path) -> tuple[RuleSet, RuleSet]:
+    """Both rule sets; every problem of both when either is invalid."""
+    loaded: list[RuleSet] = []
+    problems: list[Problem] = []
+    for directory in (old_dir, new_dir):
+        try:
+            loaded.append(load_rules(directory))
+        except RuleFileError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RuleFileError(problems)
+    return loaded[0], loaded[1]
+
+
+def _batch_under_both(old: RuleSet, new: RuleSet, path: Path) -> tuple[Batch, Batch] | str:
+    """The batch as each rule set loads it, or why one of them (or both) refuses it.
+
+    A standard number's level depends on the industry codes of each rule set, and each may
+    or may not accept a claim achieved after it was submitted.
+    """
+    same = (new.industry_codes, new.achieved_by_submission) == (
+        old.industry_codes,
+        old.achieved_by_submission,
+    )
+    sides = (("old", old), ("new", new)) if not same else (("old", old),)
+    loaded: dict[str, Batch] = {}
+    refused: dict[str, BatchError] = {}
+    for side, rules in sides:
+        try:
+            loaded[side] = rules.load_batch(path)
+        except BatchError as exc:
+            refused[side] = exc
+    if not refused:
+        return loaded["old"], loaded.get("new", loaded["old"])
+    if len(refused) == len(sides):
+        raise refused["old"]  # bad input whatever the rules: as any command reports it
+    side = next(iter(refused))
+    other = "new" if side == "old" else "old"
+    problems = refused[side]
+    count = len([p for p in problems.problems if p.severity == "error"])
+    return (
+        f"{problems.render()}\n"
+        f"qfund diff: {path} is valid under the {other} rules but refused under the {side} "
+        f"({count} problem{'s' if count != 1 else ''}): the rule changes above say why; "
+        "no decision was priced\n"
+    )
