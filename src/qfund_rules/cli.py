@@ -24,6 +24,7 @@ from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from ._measures import check_citations
 from ._yaml import DEFAULT_LIMITS, read_bounded
+from .allocation import run_round
 from .casebook import run_cases
 from .claims import Batch
 from .decision import Evaluation, JSONValue, dumps
@@ -31,6 +32,7 @@ from .durable_backend import evaluate_durable
 from .engine import evaluate
 from .errors import InputError, QfundError, RuleFileError
 from .explain import explain, table
+from .ledger import AwardState, SqliteLedger
 from .money import format_wan
 from .rules import RuleSet, load_rules
 from .schema import schemas
@@ -148,6 +150,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     x.add_argument("batch", type=Path, metavar="BATCH")
     x.add_argument("--claim", required=True, metavar="ID")
     rules_opt(x)
+    x.add_argument(
+        "--ledger",
+        type=Path,
+        metavar="FILE",
+        help="decide against this ledger's earlier rounds (read, never written); a round "
+        "the ledger records is explained as committed, with its allocation and where the "
+        "award stands now",
+    )
     x.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the trace")
 
     t = sub.add_parser(
@@ -328,14 +338,35 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = _rules(args)
-    evaluation = evaluate(rules, _batch(args, rules))
-    try:
-        decision = evaluation.decision(args.claim)
-    except KeyError:
-        known = ", ".join(d.claim_id for d in evaluation.decisions)
+    batch = _batch(args, rules)
+    state: AwardState | None = None
+    if args.ledger is None:
+        decisions = evaluate(rules, batch).decisions
+    else:
+        with SqliteLedger(args.ledger, readonly=True) as ledger, ledger.snapshot():
+            years = ledger.round_years()
+            later = [y for y in years if y > batch.round]
+            if batch.round in years:
+                # As committed: run_round reads a recorded round back, and refuses it when
+                # the batch or the rules are not those it was committed from.
+                decisions = run_round(rules, batch, ledger).decisions
+                key = (batch.round, args.claim)
+                state = next((a for a in ledger.awards() if (a.round, a.claim_id) == key), None)
+            elif later:
+                err.write(
+                    f"qfund explain: the ledger records later rounds ({', '.join(map(str, later))})"
+                    f" than the batch's round {batch.round}: --ledger decides a batch against "
+                    "earlier rounds only\n"
+                )
+                return 2
+            else:
+                decisions = evaluate(rules, batch, ledger).decisions
+    found_decision = [d for d in decisions if d.claim_id == args.claim]
+    if not found_decision:
+        known = ", ".join(d.claim_id for d in decisions)
         err.write(f"qfund: no claim {args.claim!r} in {args.batch}; claims: {known}\n")
         return 2
-    out.write(explain(decision, rules, args.lang))
+    out.write(explain(found_decision[0], rules, args.lang, now=state))
     return 0
 
 

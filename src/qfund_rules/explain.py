@@ -6,11 +6,14 @@ Rendering only: the decisions and traces are data (:mod:`qfund_rules.decision`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .decision import Decision, Evaluation, JSONValue, TraceStep
 from .money import format_wan
 from .rules import RuleSet
+
+if TYPE_CHECKING:
+    from .ledger import AwardState
 
 __all__ = ["OUTCOMES", "RESULTS", "ClauseBook", "Lang", "explain", "table"]
 
@@ -44,8 +47,30 @@ def _facts(facts: dict[str, JSONValue]) -> str:
     return ", ".join(f"{k}={v}" for k, v in facts.items()) or "-"
 
 
-def explain(decision: Decision, rules: RuleSet, lang: Lang = "zh") -> str:
-    """The whole trace of one decision, with each cited clause quoted from the rule files."""
+# How a round allocated an award, and where it stands in the ledger now (rulings R9-R11).
+_ALLOCATION = {
+    "zh": {"paid": "{year}年度拨付", "deferred": "{year}年度预算不足,列入下一年度",
+           "held": "公示异议暂缓"},
+    "en": {"paid": "paid from {year}", "deferred": "deferred: {year}'s budget ran out",
+           "held": "held (objection)"},
+}  # fmt: skip
+_NOW = {
+    "zh": {"paid": "已拨付", "deferred": "待拨付", "held": "公示异议暂缓",
+           "revoked": "已撤销(第二十四条)"},
+    "en": {"paid": "paid", "deferred": "owed (deferred)", "held": "held (objection)",
+           "revoked": "revoked (第二十四条)"},
+}  # fmt: skip
+
+
+def explain(
+    decision: Decision, rules: RuleSet, lang: Lang = "zh", *, now: AwardState | None = None
+) -> str:
+    """The whole trace of one decision, with each cited clause quoted from the rule files.
+
+    A decision of a round has its allocation shown; ``now`` (a ledger's
+    :meth:`~qfund_rules.ledger.SqliteLedger.awards` row for it) adds where the award stands
+    today: paid later, still owed, or revoked, with what was paid and clawed back.
+    """
     zh = lang == "zh"
     clauses = ClauseBook(rules)
     lines = [
@@ -65,6 +90,21 @@ def explain(decision: Decision, rules: RuleSet, lang: Lang = "zh") -> str:
     ]
     if decision.draft:
         lines.append("注意:本决定依据征求意见稿作出" if zh else "Note: made under DRAFT rules")
+    allocation = decision.allocation
+    if allocation is not None and allocation.status is not None:
+        status = _ALLOCATION[lang][allocation.status].format(year=allocation.year)
+        lines.append(
+            f"{'拨付' if zh else 'Allocation'}: {status}, {format_wan(allocation.amount_yuan)} 万元"
+        )
+    if now is not None and now.status is not None:
+        status = _NOW[lang].get(now.status, now.status)
+        paid = f"{format_wan(now.paid_yuan)} 万元"
+        back = f"{format_wan(now.clawed_back_yuan)} 万元"
+        lines.append(
+            f"账本现状: {status}; 拨付 {paid}, 收回 {back}"
+            if zh
+            else f"In the ledger now: {status}; paid {paid}, clawed back {back}"
+        )
     lines.append("")
     for n, step in enumerate(decision.trace, 1):
         result = RESULTS[lang].get(step.result, step.result)
