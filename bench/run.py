@@ -28,7 +28,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from reference import evaluate_reference
 from stdnum.cn import uscc as stdnum_uscc
@@ -342,6 +342,78 @@ def memory_floor(batch: q.Batch) -> tuple[q.Decision, ...]:
     return tuple(out)
 
 
+#: Calls per round for each batch size in scale_in_turns: enough that a round of the small
+#: sizes is not one short call.
+CALLS_PER_ROUND: Final = {1_000: 5, 10_000: 3, 100_000: 1}
+SCALING_ROUNDS: Final = 5
+
+
+def scale_in_turns(
+    rules: q.RuleSet, seed: int, sizes: Sequence[int], out: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Native, reference and floor on each batch size, the sizes taken in turns.
+
+    Every round times each size once (the median of ``CALLS_PER_ROUND`` calls), so drift in
+    the machine's speed falls on all sizes alike: timed one after the other, the same
+    engine gave a 10x step of 10.4x in one run and 12.3x in the next (bench/README.md).
+    Each figure is the median over ``SCALING_ROUNDS`` rounds. Also records the RSS one
+    evaluation of 100k claims adds (``rss_mb_per_100k_claims``).
+    """
+    batches = {n: synthetic_batch(n, seed + n, rules) for n in sizes}
+    evaluators: dict[str, Callable[[q.Batch], object]] = {
+        "seconds": functools.partial(q.evaluate, rules),
+        "reference_seconds": functools.partial(evaluate_reference, rules),
+        "floor_seconds": memory_floor,
+    }
+    for batch in batches.values():
+        for evaluate in evaluators.values():
+            evaluate(batch)  # warm
+    times: dict[tuple[int, str], list[float]] = {}
+    for _ in range(SCALING_ROUNDS):
+        for n, batch in batches.items():
+            for name, evaluate in evaluators.items():
+                call = functools.partial(evaluate, batch)
+                times.setdefault((n, name), []).append(
+                    median_seconds(call, CALLS_PER_ROUND.get(n, 1))
+                )
+    if 100_000 in batches:
+        gc.collect()
+        before = rss_mb()
+        result = q.evaluate(rules, batches[100_000])
+        out["rss_mb_per_100k_claims"] = rss_mb() - before
+        del result
+    rows = []
+    for n in sizes:
+        row: dict[str, Any] = {"claims": n}
+        for name in evaluators:
+            row[name] = statistics.median(times[(n, name)])
+        row["claims_per_s"] = n / row["seconds"]
+        row["reference_claims_per_s"] = n / row["reference_seconds"]
+        rows.append(row)
+    del batches
+    gc.collect()
+    return rows
+
+
+def scale_alone(rules: q.RuleSet, seed: int, n: int) -> dict[str, Any]:
+    """Native, reference and floor on one batch of ``n`` claims: a warm-up, then the
+    median of 3."""
+    batch = synthetic_batch(n, seed + n, rules)
+    row: dict[str, Any] = {"claims": n}
+    for name, evaluate in (
+        ("seconds", functools.partial(q.evaluate, rules)),
+        ("reference_seconds", functools.partial(evaluate_reference, rules)),
+        ("floor_seconds", memory_floor),
+    ):
+        evaluate(batch)
+        row[name] = median_seconds(functools.partial(evaluate, batch), 3)
+    row["claims_per_s"] = n / row["seconds"]
+    row["reference_claims_per_s"] = n / row["reference_seconds"]
+    del batch
+    gc.collect()
+    return row
+
+
 def growth(scaling: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per 10x step of batch size: the time ratio, and the microseconds each claim gained.
 
@@ -434,31 +506,11 @@ def run(quick: bool, seed: int, collector: str = "off") -> dict[str, Any]:
         out["durable_unavailable"] = unavailable
     del native, reference, batch
 
-    scaling = []
-    sizes = (1_000, 10_000, 100_000) if quick else (1_000, 10_000, 100_000, 1_000_000)
-    for n in sizes:
-        batch = synthetic_batch(n, seed + n, rules)
-        before = rss_mb()
-        q.evaluate(rules, batch)  # warm, and the memory an evaluation holds
-        repeats = 5 if n <= 10_000 else 3
-        seconds = median_seconds(functools.partial(q.evaluate, rules, batch), repeats)
-        # The hand-written reference on the same batch: how plain Python scales here; and
-        # the memory floor: how much of that is memory alone.
-        evaluate_reference(rules, batch)
-        plain = median_seconds(functools.partial(evaluate_reference, rules, batch), repeats)
-        memory_floor(batch)
-        floor = median_seconds(functools.partial(memory_floor, batch), repeats)
-        scaling.append(
-            {"claims": n, "seconds": seconds, "claims_per_s": n / seconds,
-             "reference_seconds": plain, "reference_claims_per_s": n / plain,
-             "floor_seconds": floor}
-        )  # fmt: skip
-        if n == 100_000:
-            result = q.evaluate(rules, batch)
-            out["rss_mb_per_100k_claims"] = rss_mb() - before
-            del result
-        del batch
-        gc.collect()
+    scaling = scale_in_turns(rules, seed, (1_000, 10_000, 100_000), out)
+    if not quick:
+        # A million claims are timed alone: beside the smaller batches they would add to
+        # the peak memory measured with them.
+        scaling.append(scale_alone(rules, seed, 1_000_000))
     out["scaling"] = scaling
     out["growth"] = growth(scaling)
     out["reference_worst_10x_step"] = max(g["reference_ratio"] for g in out["growth"])

@@ -69,3 +69,17 @@ def test_growth_per_10x_step() -> None:
     assert step["reference_added_us"] == pytest.approx(0.0)
     assert step["floor_added_us"] == pytest.approx(0.5)
     assert step["allowed_us"] == pytest.approx(1.0)
+
+
+def test_scaling_rows_in_turns(bench_rules: q.RuleSet) -> None:
+    """Sizes taken in turns give one row per size, in order, with per-second figures that
+    are the claims over the seconds; the RSS of 100k claims is recorded only for 100k."""
+    out: dict[str, object] = {}
+    rows = bench.scale_in_turns(bench_rules, 7, (100, 300), out)
+    assert [r["claims"] for r in rows] == [100, 300]
+    for r in rows:
+        assert r["seconds"] > 0
+        assert r["claims_per_s"] == pytest.approx(r["claims"] / r["seconds"])
+        assert r["reference_claims_per_s"] == pytest.approx(r["claims"] / r["reference_seconds"])
+        assert r["floor_seconds"] > 0
+    assert "rss_mb_per_100k_claims" not in out
