@@ -380,6 +380,28 @@ def test_lower_tier_later_is_already_awarded(rules: q.RuleSet) -> None:
     assert d.reasons == ("already_awarded",)
 
 
+def first_time_message(d: q.Decision) -> str:
+    (step,) = [s for s in d.trace if s.step == "first_time"]
+    return f"{step.result}: {step.message_en} / {step.message_zh}"
+
+
+def test_first_time_step_says_what_the_scope_looked_for(tmp_path: Path, rules: q.RuleSet) -> None:
+    """With scope item (shipped), an earlier nominee award does not stop a first-time winner
+    award, and the step says no earlier award *of this item*: the same trace shows the
+    earlier award of the qualification (the top-up). With scope qualification it fails."""
+    h = history("a11.1.nominee", "a11.china_quality_award", "A1", 400_000)
+    c = claim("C1", "quality_award", award="china", tier="winner", first_time=True)
+    assert first_time_message(decide(rules, c, history=h)["C1"]) == (
+        "pass: first time: declared, and no earlier award of this item in the ledger"
+        " / 首次获得(新承担),账本中无该奖励事项的既往奖励"
+    )
+    with edited_rules(tmp_path, "allocation.yaml", "scope: item", "scope: qualification") as wide:
+        assert first_time_message(decide(wide, c, history=h)["C1"]) == (
+            "fail: the ledger already holds an award for the same qualification (OLD1)"
+            " / 账本中已有同一资格的奖励(OLD1)"
+        )
+
+
 def test_reject_policy_never_pays_twice(tmp_path: Path) -> None:
     """With same_qualification: reject, a higher tier later is not topped up."""
     h = history("a11.1.nominee", "a11.china_quality_award", "A1", 400_000)

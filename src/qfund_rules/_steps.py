@@ -188,6 +188,14 @@ def _amount(ctx: Context, item: CompiledItem, on: dt.date) -> tuple[TraceStep, i
     return found
 
 
+# What 首次 looks for in the ledger, as allocation.yaml first_time.scope reads it (R4): an
+# earlier award of the same item, or of any item of the same qualification (family).
+_SCOPE = {
+    "item": ("该奖励事项", "of this item"),
+    "qualification": ("同一资格", "for the same qualification"),
+}
+
+
 def _first_time(ctx: Context, d: Draft, info: ItemInfo, prior: Sequence[PriorAward]) -> None:
     """Rulings R4: 首次 / 新承担 needs the declaration and no earlier award in the ledger."""
     # Kinds without a declared first_time fact have only the ledger check (R4).
@@ -204,8 +212,8 @@ def _first_time(ctx: Context, d: Draft, info: ItemInfo, prior: Sequence[PriorAwa
                 info.citation,
                 "pass",
                 facts,
-                "首次获得(新承担),账本中无同一资格的既往奖励",
-                "first time: declared, and no earlier award in the ledger",
+                f"首次获得(新承担),账本中无{_SCOPE[scope][0]}的既往奖励",
+                f"first time: declared, and no earlier award {_SCOPE[scope][1]} in the ledger",
             )
         d.trace.append(step)
         return
@@ -213,7 +221,8 @@ def _first_time(ctx: Context, d: Draft, info: ItemInfo, prior: Sequence[PriorAwa
         zh, en = "申报未声明为首次获得", "the claim does not declare a first time"
     else:
         ids = ", ".join(p.claim_id for p in earlier)
-        zh, en = f"账本中已有同一资格的奖励({ids})", f"the ledger already holds an award ({ids})"
+        zh = f"账本中已有{_SCOPE[scope][0]}的奖励({ids})"
+        en = f"the ledger already holds an award {_SCOPE[scope][1]} ({ids})"
     facts = _first_time_facts(d, scope, earlier)
     d.step("first_time", info.id, info.citation, False, facts, zh, en, "not_first_time")
 
