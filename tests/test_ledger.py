@@ -394,6 +394,30 @@ def test_tampering_is_found(two_rounds: Path, sql: str, seq: int | None, word: s
     assert (seq, True) == (fault.seq, word in str(fault))
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE meta SET value = 'x' WHERE key = 'head_hash'",
+        "UPDATE meta SET value = '15' WHERE key = 'head_seq'",
+        "UPDATE meta SET value = '17' WHERE key = 'head_seq'",
+    ],
+    ids=["hash", "seq lowered", "seq raised"],
+)
+def test_an_edited_head_is_named_as_such(two_rounds: Path, sql: str) -> None:
+    """A head edited in meta is reported as the head not matching the last record, not a cut."""
+    tamper(two_rounds, sql)
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        fault = ledger.verify()
+    assert fault is not None
+    text = str(fault)
+    assert (
+        fault.kind,
+        fault.seq,
+        text.startswith("head: edited: the stored head") and "last record (record 16" in text,
+        "deleted" in text,
+    ) == ("head", None, True, False), text
+
+
 def test_a_rehashed_edit_is_found_at_the_edited_record(two_rounds: Path) -> None:
     """A record edited and given a matching hash breaks the next record's link to it."""
     conn = sqlite3.connect(two_rounds)

@@ -309,6 +309,20 @@ def test_verify_names_the_tampered_record(
     assert (code, out.startswith(f"record {seq}")) == (1, True)
 
 
+def test_verify_names_an_edited_head(scenario: Scenario, tmp_path: Path) -> None:
+    """ledger verify exits 1 on a head hash edited in meta, saying so, not "deleted"."""
+    ledger = scenario.copy(tmp_path)
+    conn = sqlite3.connect(ledger)
+    conn.executescript("UPDATE meta SET value = 'x' WHERE key = 'head_hash';")
+    conn.close()
+    code, out, _ = qfund("ledger", "verify", "--ledger", ledger)
+    assert (
+        code,
+        out.split(" does not match")[0],
+        "deleted" in out,
+    ) == (1, "head: edited: the stored head (meta: record 22, hash x)", False)
+
+
 def test_verify_json_reports_the_fault(scenario: Scenario, tmp_path: Path) -> None:
     """ledger verify --format json gives valid false and the fault's record."""
     ledger = scenario.copy(tmp_path)

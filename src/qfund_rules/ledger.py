@@ -120,7 +120,7 @@ class Record:
 class LedgerFault:
     """The first record that fails verification, and how."""
 
-    seq: int | None  # None: not a record but the derived index (kind "index")
+    seq: int | None  # None: not a record: the derived index (kind "index") or the head ("head")
     kind: str | None
     problem: str
 
@@ -862,7 +862,8 @@ class SqliteLedger:
         """The first record edited, deleted or reordered, else ``None``.
 
         Walks the chain in ``seq`` order; then checks the head kept in ``meta`` (records
-        deleted from the end) and that the index tables equal a replay of the chain. All of
+        deleted from the end, or the head itself edited: a fault of kind ``"head"``) and
+        that the index tables equal a replay of the chain. All of
         it is read in one read transaction, so a round committed meanwhile by another
         process is either wholly seen or not at all.
         """
@@ -887,12 +888,23 @@ class SqliteLedger:
                         )
                     prev, expected = digest, expected + 1
                 head_seq, head_hash = self.head()
-                if head_seq != expected - 1 or head_hash != prev:
+                last = expected - 1
+                if head_seq > last and head_hash != prev:
                     return LedgerFault(
                         expected,
                         None,
                         f"missing: the ledger head is record {head_seq} but the chain ends at "
-                        f"record {expected - 1} (records deleted from the end)",
+                        f"record {last} (records deleted from the end)",
+                    )
+                if (head_seq, head_hash) != (last, prev):
+                    # Nothing missing: the head kept in meta was edited (or records were
+                    # added behind qfund's back); either way it no longer names the last record.
+                    return LedgerFault(
+                        None,
+                        "head",
+                        f"edited: the stored head (meta: record {head_seq}, hash "
+                        f"{head_hash[:16]}) does not match the last record (record {last}, "
+                        f"hash {prev[:16]})",
                     )
                 return _compare_index(_index_rows(replica), _index_rows(self._conn))
             finally:
