@@ -281,6 +281,39 @@ def test_release_on_another_date_is_refused(rules: q.RuleSet, ledger: MemoryLedg
     assert head == ledger.head()
 
 
+def test_release_before_the_claim_was_submitted_is_refused(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """A resolution dated before the claim was submitted is refused, naming both dates."""
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
+    head = ledger.head()
+    with pytest.raises(
+        LedgerError,
+        match=r"SqliteLedger.release: claim 'C1': an objection resolved on 2027-03-19 is "
+        r"before the claim was submitted \(2027-03-20\)",
+    ):
+        ledger.release("C1", dt.date(2027, 3, 19), "dismissed")
+    assert head == ledger.head()
+    assert ledger.release("C1", dt.date(2027, 3, 20), "dismissed").status == "deferred"
+
+
+def test_release_before_publicity_is_refused(rules: q.RuleSet, ledger: MemoryLedger) -> None:
+    """A resolution dated before the round's publicity started is refused (第二十二条)."""
+    b = batch(rules, 2027, leading("C1", "A1", objection=True))
+    run_round(rules, b, ledger, budget_yuan=LEADING, publicity_start=dt.date(2027, 6, 1)).commit(
+        ledger
+    )
+    head = ledger.head()
+    with pytest.raises(
+        LedgerError,
+        match=r"SqliteLedger.release: claim 'C1': an objection resolved on 2027-05-31 is "
+        r"before the publicity of round 2027 started \(2027-06-01\)",
+    ):
+        ledger.release("C1", dt.date(2027, 5, 31), "upheld")
+    assert head == ledger.head()
+    assert ledger.release("C1", dt.date(2027, 6, 1), "upheld").status == "revoked"
+
+
 def test_a_repeated_release_is_compared_with_its_own_round(
     rules: q.RuleSet, ledger: MemoryLedger
 ) -> None:

@@ -534,6 +534,37 @@ def test_release_on_another_date_is_refused(scenario: Scenario, tmp_path: Path) 
     )
 
 
+@pytest.mark.parametrize(
+    ("found_on", "why"),
+    [
+        ("2020-01-01", "before the claim was submitted (2027-03-24)"),
+        ("2027-05-31", "before the publicity of round 2027 started (2027-06-01)"),
+    ],
+)
+def test_release_dated_too_early_is_refused(
+    scenario: Scenario, tmp_path: Path, found_on: str, why: str
+) -> None:
+    """ledger release exits 2 on one line for a resolution before submission or publicity."""
+    ledger = tmp_path / "l.db"
+    code, _, err = qfund(
+        "round", scenario.b27, "--ledger", ledger, "--budget", "100",
+        "--publicity-start", "2027-06-01", "--commit",
+    )  # fmt: skip
+    assert code == 0, err
+    before = ledger.read_bytes()
+    code, out, err = qfund(
+        "ledger", "release", "--ledger", ledger, "--claim", "C5", "--found-on", found_on,
+        "--outcome", "dismissed",
+    )  # fmt: skip
+    assert (code, out, err, ledger.read_bytes()) == (
+        2,
+        "",
+        f"qfund: SqliteLedger.release: claim 'C5': an objection resolved on {found_on} is "
+        f"{why}; check the date of the resolution\n",
+        before,
+    )
+
+
 def test_release_repeated_exactly_records_nothing(scenario: Scenario, tmp_path: Path) -> None:
     """ledger release of the resolution already recorded exits 0 and writes nothing."""
     ledger = scenario.copy(tmp_path)

@@ -798,7 +798,10 @@ class SqliteLedger:
         """第二十二条: resolve the objection to a held award (dismissed: deferred; upheld: revoked).
 
         Recording the same resolution again records nothing; another outcome or another
-        date for it is refused (:class:`LedgerError`), and so is an argument of the wrong
+        date for it is refused (:class:`LedgerError`), and so is a resolution dated before
+        the claim was submitted or before the round's publicity started (when the round
+        was committed with a publicity start: objections are raised during publicity,
+        第二十二条), and an argument of the wrong
         type: ``claim_id`` a ``str``, ``found_on`` a ``datetime.date`` (not a
         ``datetime.datetime``), ``round_year`` ``None`` or an ``int`` from 1 to 9999.
         """
@@ -820,6 +823,7 @@ class SqliteLedger:
                 raise LedgerError(
                     f"claim {claim_id!r} is not held for an objection (status: {current})"
                 )
+            self._check_release_date(where, year, claim_id, found_on)
             self._append(
                 "release",
                 {
@@ -832,6 +836,22 @@ class SqliteLedger:
                 },
             )
         return Release(claim_id, applicant_id, outcome, status, amount)
+
+    def _check_release_date(self, where: str, year: int, claim_id: str, on: dt.date) -> None:
+        """第二十二条: an objection is raised during publicity, so resolved no earlier."""
+        submitted = self._submitted_on(year, claim_id)
+        if on < submitted:
+            raise LedgerError(
+                f"{where}: claim {claim_id!r}: an objection resolved on {on} is before the "
+                f"claim was submitted ({submitted}); check the date of the resolution"
+            )
+        publicity = self.round_records(year)[0].body["summary"].get("publicity")
+        start = None if publicity is None else dt.date.fromisoformat(str(publicity["start"]))
+        if start is not None and on < start:
+            raise LedgerError(
+                f"{where}: claim {claim_id!r}: an objection resolved on {on} is before the "
+                f"publicity of round {year} started ({start}); check the date of the resolution"
+            )
 
     def _submitted_on(self, year: int, claim_id: str) -> dt.date:
         """The ``submitted_on`` its round recorded for a claim (fraud findings are rare)."""
