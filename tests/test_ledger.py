@@ -470,9 +470,75 @@ def test_commit_refuses_a_ledger_whose_head_was_cut(rules: q.RuleSet, two_rounds
     tamper(two_rounds, "DELETE FROM records WHERE seq = 16")
     with (
         SqliteLedger(two_rounds, create=False) as ledger,
-        pytest.raises(LedgerError, match="verify"),
+        pytest.raises(LedgerError, match=r"fails verification \(record 16: missing"),
     ):
         ledger.fraud("C2", dt.date(2029, 1, 1), 3)
+
+
+#: Edits that leave the head alone: an allocation's record rewritten (owed award marked
+#: paid), and a ban deleted from the index (no trigger guards the index tables).
+EDITS: dict[str, tuple[str, str]] = {
+    "record edited": (
+        'UPDATE records SET body = replace(body, \'"status":"deferred"\', '
+        '\'"status":"paid"\') WHERE seq = 6;'
+        "UPDATE claims SET status = 'paid' WHERE claim_id = 'C2'",
+        "record 6 (allocation): edited",
+    ),
+    "index edited": ("DELETE FROM bans", "index: edited: index table bans"),
+}
+
+#: Each write of the ledger, on the two_rounds ledger (A1 banned from 2027-12-01).
+WRITES: dict[str, Callable[[SqliteLedger, q.RuleSet], object]] = {
+    "commit_round": lambda ledger, rules: commit(
+        rules, ledger, batch(rules, 2029, leading("E1", "A1")), LEADING
+    ),
+    "fraud": lambda ledger, rules: ledger.fraud("C2", dt.date(2029, 1, 1), 3),
+    "release": lambda ledger, rules: ledger.release("D1", dt.date(2028, 7, 1), "dismissed"),
+}
+
+
+@pytest.mark.parametrize(("sql", "fault"), EDITS.values(), ids=list(EDITS))
+@pytest.mark.parametrize("write", WRITES.values(), ids=list(WRITES))
+def test_a_write_refuses_a_ledger_that_fails_verification(
+    rules: q.RuleSet,
+    two_rounds: Path,
+    write: Callable[[SqliteLedger, q.RuleSet], object],
+    sql: str,
+    fault: str,
+) -> None:
+    """commit_round, fraud and release refuse an edited ledger, naming the fault; no write."""
+    tamper(two_rounds, sql)
+    before = two_rounds.read_bytes()
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        with pytest.raises(LedgerError) as caught:
+            write(ledger, rules)
+        message = str(caught.value)
+    assert (True, True, before) == (
+        f"fails verification ({fault}" in message,
+        message.endswith(f"check it with `qfund ledger verify --ledger {two_rounds}`"),
+        two_rounds.read_bytes(),
+    ), message
+
+
+def test_require_intact_verifies_once_per_write_transaction(
+    two_rounds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside one write transaction the ledger is verified once, not before every write."""
+    with SqliteLedger(two_rounds, create=False) as ledger:
+        calls: list[None] = []
+        verify = ledger.verify
+
+        def counted() -> object:
+            calls.append(None)
+            return verify()
+
+        monkeypatch.setattr(ledger, "verify", counted)
+        with ledger.transaction():
+            ledger.require_intact()
+            ledger.fraud("C2", dt.date(2029, 1, 1), 3)
+            ledger.fraud("C3", dt.date(2029, 1, 1), 3)
+        ledger.release("D1", dt.date(2028, 7, 1), "dismissed")  # a transaction of its own
+    assert len(calls) == 2
 
 
 # --- the file and its schema -----------------------------------------------------------

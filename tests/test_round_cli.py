@@ -323,6 +323,69 @@ def test_verify_names_an_edited_head(scenario: Scenario, tmp_path: Path) -> None
     ) == (1, "head: edited: the stored head (meta: record 22, hash x)", False)
 
 
+def year_one(scenario: Scenario, tmp_path: Path) -> Path:
+    """A ledger holding round 2027 and the fraud finding on C2 (A2 banned), not 2028."""
+    ledger = tmp_path / "year-one.db"
+    code, _, err = qfund(
+        "round", scenario.b27, "--ledger", ledger, "--budget", "100",
+        "--publicity-start", "2027-06-01", "--commit",
+    )  # fmt: skip
+    assert code == 0, err
+    code, _, err = qfund("ledger", "fraud", "--ledger", ledger, "--claim", "C2",
+                         "--found-on", "2028-01-15")  # fmt: skip
+    assert code == 0, err
+    return ledger
+
+
+#: Edits that leave the head alone: the ban deleted from the index (no trigger guards it),
+#: and the deferred allocations rewritten as paid, in the chain and the index alike.
+EDITED_LEDGERS = {
+    "ban deleted": ("DELETE FROM bans;", "index: edited: index table bans"),
+    "owed award marked paid": (
+        "DROP TRIGGER records_no_update;"
+        'UPDATE records SET body = replace(body, \'"status":"deferred"\', '
+        "'\"status\":\"paid\"') WHERE kind = 'allocation';"
+        "UPDATE claims SET status = 'paid' WHERE status = 'deferred';",
+        "record 9 (allocation): edited",
+    ),
+}
+COMMANDS_ON_AN_EDITED_LEDGER = {
+    "round": ("round", "{b28}", "--budget", "55"),
+    "round --commit": ("round", "{b28}", "--budget", "55", "--commit"),
+    "fraud": ("ledger", "fraud", "--claim", "C1", "--found-on", "2028-01-15"),
+    "release": ("ledger", "release", "--claim", "C5", "--found-on", "2027-06-10",
+                "--outcome", "dismissed"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("sql", "fault"), EDITED_LEDGERS.values(), ids=list(EDITED_LEDGERS))
+@pytest.mark.parametrize(
+    "argv", COMMANDS_ON_AN_EDITED_LEDGER.values(), ids=list(COMMANDS_ON_AN_EDITED_LEDGER)
+)
+def test_a_ledger_that_fails_verification_is_refused(
+    scenario: Scenario, tmp_path: Path, argv: tuple[str, ...], sql: str, fault: str
+) -> None:
+    """round (with or without --commit), fraud and release exit 2 on an edited ledger.
+
+    One line names the fault and how to check it; nothing is decided or written.
+    """
+    ledger = year_one(scenario, tmp_path)
+    conn = sqlite3.connect(ledger)
+    conn.executescript(sql)
+    conn.close()
+    before = ledger.read_bytes()
+    args = [a.format(b28=scenario.b28) for a in argv]
+    code, out, err = qfund(*args[:2], "--ledger", ledger, *args[2:])
+    assert (2, "", True, True, 1, before) == (
+        code,
+        out,
+        err.startswith(f"qfund: {ledger} fails verification ({fault}"),
+        err.endswith(f"check it with `qfund ledger verify --ledger {ledger}`\n"),
+        err.count("\n"),
+        ledger.read_bytes(),
+    ), err
+
+
 def test_verify_json_reports_the_fault(scenario: Scenario, tmp_path: Path) -> None:
     """ledger verify --format json gives valid false and the fault's record."""
     ledger = scenario.copy(tmp_path)

@@ -31,7 +31,8 @@ while they fit. Claims with `objection: true` are held (rulings R11).
 Without --commit nothing is written; committing the same round again records nothing.
 A year the ledger already holds is shown as recorded only for the same batch, rules,
 budget and publicity start; anything else is refused: a committed round cannot change.
-exit codes: 0 ok; 2 bad input, no budget for the year, or a ledger that refuses the round."""
+exit codes: 0 ok; 2 bad input, no budget for the year, a ledger that refuses the round, or
+a ledger that fails `qfund ledger verify` (nothing is decided from it)."""
 
 
 def _ledger_opt(p: argparse.ArgumentParser, help_text: str) -> None:
@@ -182,6 +183,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             # One transaction from reading the ledger to writing the round: a concurrent
             # `qfund round --commit` waits, then finds the round recorded.
             with ledger.transaction():
+                ledger.require_intact()  # decide nothing from an edited ledger
                 result = run_round(rules, batch, ledger, budget_yuan=budget, publicity_start=start)
                 written = result.commit(ledger)
             seq, head = ledger.head()
@@ -191,6 +193,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 err.write(f"qfund: round {result.year} was already in {path}; nothing recorded\n")
         else:
             with ledger.snapshot():  # one state of the ledger, as a commit would see it
+                ledger.require_intact()
                 result = run_round(
                     rules,
                     batch,

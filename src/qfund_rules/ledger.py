@@ -417,6 +417,7 @@ class SqliteLedger:
             _check_path(Path(self.path), must_exist=readonly or not create)
         self._lock = threading.RLock()
         self._depth = 0
+        self._verified = False  # verified in the current write transaction (require_intact)
         # mode=ro: SQLite itself refuses to write, so no path through qfund can.
         target, uri = (
             (Path(self.path).absolute().as_uri() + "?mode=ro", True)
@@ -524,6 +525,7 @@ class SqliteLedger:
             except sqlite3.OperationalError as exc:
                 raise LedgerError(f"{self.path}: cannot take the write lock: {exc}") from exc
             self._depth = 1
+            self._verified = False
             try:
                 yield
                 self._conn.execute("COMMIT")
@@ -535,6 +537,7 @@ class SqliteLedger:
                 raise
             finally:
                 self._depth = 0
+                self._verified = False
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:
@@ -667,8 +670,9 @@ class SqliteLedger:
         (its ``native`` attribute is ``False``; a round without one counts as native), the
         year already holds a round with other claims, or the same claims recorded from
         another batch, under other rules or with another summary (budget, publicity,
-        amounts), a later round is already committed, or the ledger changed since
-        ``result`` was computed (it would pay against a stale state: run the round again).
+        amounts), a later round is already committed, the ledger changed since
+        ``result`` was computed (it would pay against a stale state: run the round again),
+        or the ledger fails :meth:`verify` (:meth:`require_intact`).
         """
         if not getattr(result, "native", True):
             # The ledger is what later rounds are decided against (R4, R5, R9): another
@@ -679,6 +683,7 @@ class SqliteLedger:
                 "a ledger; run the round again without evaluator to commit it"
             )
         with self.transaction():
+            self.require_intact()
             recorded = self.round_claim_ids(result.year)
             if recorded is not None:
                 if recorded == tuple(sorted(result.claim_ids)):
@@ -732,8 +737,8 @@ class SqliteLedger:
 
         The ban covers claims submitted in [found_on, found_on + ban_years). Recording the
         same finding again records nothing; a different date for it is refused, and so are
-        a finding dated before the claim was submitted and a ban that would end after year
-        9999.
+        a finding dated before the claim was submitted, a ban that would end after year
+        9999, and a ledger that fails :meth:`verify` (:meth:`require_intact`).
 
         Raises :class:`LedgerError` for all of these, and for an argument of the wrong
         type: ``claim_id`` a ``str``, ``found_on`` a ``datetime.date`` (not a
@@ -745,6 +750,7 @@ class SqliteLedger:
         check_date(LedgerError, where, "found_on", found_on)
         check_count(LedgerError, where, "ban_years", ban_years, "years")
         with self.transaction():
+            self.require_intact()
             row = self._claim(claim_id, round_year)
             year, _, applicant_id, key, _, _, _, paid, clawed, found, _ = row
             if found is not None:
@@ -801,7 +807,8 @@ class SqliteLedger:
         date for it is refused (:class:`LedgerError`), and so is a resolution dated before
         the claim was submitted or before the round's publicity started (when the round
         was committed with a publicity start: objections are raised during publicity,
-        第二十二条), and an argument of the wrong
+        第二十二条), a ledger that fails :meth:`verify` (:meth:`require_intact`), and an
+        argument of the wrong
         type: ``claim_id`` a ``str``, ``found_on`` a ``datetime.date`` (not a
         ``datetime.datetime``), ``round_year`` ``None`` or an ``int`` from 1 to 9999.
         """
@@ -812,6 +819,7 @@ class SqliteLedger:
             raise LedgerError(f"{where}: outcome must be upheld or dismissed, not {outcome!r}")
         status: Literal["deferred", "revoked"] = "deferred" if outcome == "dismissed" else "revoked"
         with self.transaction():
+            self.require_intact()
             row = self._claim(claim_id, round_year)
             year, _, applicant_id, _, _, amount, current, _, _, _, resolved = row
             if resolved is not None:
@@ -877,6 +885,28 @@ class SqliteLedger:
         )
 
     # --- verification -------------------------------------------------------------------
+
+    def require_intact(self) -> None:
+        """Raise :class:`LedgerError` naming the fault when :meth:`verify` finds one.
+
+        Every write (:meth:`commit_round`, :meth:`fraud`, :meth:`release`) calls it first,
+        and ``qfund round`` before it decides anything: a round decided from an edited
+        chain or index (a ban deleted, an owed award marked paid) would be recorded as if
+        it were sound. It costs a full :meth:`verify`, O(size of the ledger); inside one
+        write transaction it runs once (nothing else can write meanwhile, and what this
+        ledger writes is replayed into the index as it is written).
+        """
+        with self._lock:
+            if self._depth and self._verified:
+                return
+            fault = self.verify()
+            if fault is not None:
+                raise LedgerError(
+                    f"{self.path} fails verification ({fault}): nothing is decided from it or "
+                    f"written to it; check it with `qfund ledger verify --ledger {self.path}`"
+                )
+            if self._depth:
+                self._verified = True
 
     def verify(self) -> LedgerFault | None:
         """The first record edited, deleted or reordered, else ``None``.
