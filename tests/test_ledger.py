@@ -238,6 +238,126 @@ def test_fraud_found_before_the_claim_was_submitted_is_refused(
     assert ledger.head()[0] == head[0] + 3
 
 
+def hami_nominee(cid: str, app: str, **extra: Any) -> dict[str, Any]:
+    """A 哈密市质量奖提名奖 claim (5 万元), declared first time."""
+    return {**nominee(cid, app), "award": "hami", **extra}
+
+
+def cnas(cid: str, app: str, **extra: Any) -> dict[str, Any]:
+    """A 第十二条(一) CNAS accreditation claim (10 万元), declared first time."""
+    return {"id": cid, "applicant": app, "kind": "cnas_accreditation", "first_time": True, **extra}
+
+
+@pytest.fixture
+def banned_later(rules: q.RuleSet, ledger: MemoryLedger) -> MemoryLedger:
+    """A1 paid in 2027 (C1); in 2028 A1's D1 paid (03-20), D2 paid (03-21), D4 held (03-23),
+    A2's D3 deferred (03-22); in 2029 A1's E1 deferred (03-21). No finding recorded yet."""
+    commit(rules, ledger, batch(rules, 2027, nominee("C1", "A1")), CHINA_NOMINEE)
+    b28 = batch(
+        rules,
+        2028,
+        leading("D1", "A1", submitted_on="2028-03-20"),
+        cnas("D2", "A1", submitted_on="2028-03-21"),
+        leading("D3", "A2", submitted_on="2028-03-22"),
+        hami_nominee("D4", "A1", submitted_on="2028-03-23", objection=True),
+    )
+    commit(rules, ledger, b28, LEADING + CNAS)
+    winner = {**nominee("E1", "A1"), "tier": "winner", "submitted_on": "2029-03-21"}
+    b29 = batch(rules, 2029, winner)  # a top-up of C1, 20 万, deferred
+    commit(rules, ledger, b29, 0)
+    return ledger
+
+
+def test_fraud_revokes_awards_submitted_inside_the_ban(banned_later: MemoryLedger) -> None:
+    """Awards already committed for claims submitted in [found_on, until) are revoked (R9).
+
+    Found on 2028-03-21 with a 1-year ban (until 2029-03-21): D2 (paid) is clawed back and
+    D4 (held) cancelled; D1 (submitted the day before), E1 (submitted on the day the ban
+    ends) and A2's D3 stand.
+    """
+    finding = banned_later.fraud("C1", dt.date(2028, 3, 21), 1)
+    states = {
+        (a.claim_id, a.status, a.paid_yuan, a.clawed_back_yuan) for a in banned_later.awards()
+    }
+    assert (
+        (
+            (2028, "D2", "A1", dt.date(2028, 3, 21), "paid", CNAS, CNAS),
+            (2028, "D4", "A1", dt.date(2028, 3, 23), "held", 50_000, 0),
+        ),
+        {
+            ("C1", "revoked", CHINA_NOMINEE, CHINA_NOMINEE),
+            ("D1", "paid", LEADING, 0),
+            ("D2", "revoked", CNAS, CNAS),
+            ("D3", "deferred", 0, 0),
+            ("D4", "revoked", 0, 0),
+            ("E1", "deferred", 0, 0),
+        },
+        None,
+    ) == (
+        tuple(
+            (b.round, b.claim_id, b.applicant_id, b.submitted_on, b.status, b.amount_yuan,
+             b.clawback_yuan)
+            for b in finding.banned_awards
+        ),
+        states,
+        banned_later.verify(),
+    )  # fmt: skip
+
+
+def test_awards_revoked_by_a_ban_leave_the_queue(banned_later: MemoryLedger) -> None:
+    """A deferred award inside the ban is no longer owed; a held one cannot be released."""
+    banned_later.fraud("C1", dt.date(2028, 3, 21), 3)  # E1 (2029-03-21) is inside now
+    with pytest.raises(LedgerError, match=r"not held for an objection \(status: revoked\)"):
+        banned_later.release("D4", dt.date(2028, 7, 1), "dismissed")
+    assert [p.claim_id for p in banned_later.pending()] == ["D3"]
+
+
+def test_the_fraud_record_names_the_awards_the_ban_revokes(banned_later: MemoryLedger) -> None:
+    """The fraud record lists them, and each has a clawback record with reason banned."""
+    head = banned_later.head()[0]
+    banned_later.fraud("C1", dt.date(2028, 3, 21), 1)
+    records = banned_later.records()[head:]
+    fraud = records[0].body
+    assert (
+        [r.kind for r in records],
+        [(b["claim_id"], b["status"], b["clawback_yuan"]) for b in fraud["banned_awards"]],
+        [(r.body["claim_id"], r.body["reason"], r.body["amount_yuan"]) for r in records[1:4]],
+        records[2].body["fraud"],
+    ) == (
+        ["fraud", "clawback", "clawback", "clawback", "ban"],
+        [("D2", "paid", CNAS), ("D4", "held", 0)],
+        [("C1", "fraud", CHINA_NOMINEE), ("D2", "banned", CNAS), ("D4", "banned", 0)],
+        {"round": 2027, "claim_id": "C1"},
+    )
+
+
+def test_a_finding_that_bans_nothing_already_awarded_records_no_list(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """A finding with no later award to revoke writes the fraud record as before (no key)."""
+    commit(rules, ledger, batch(rules, 2027, nominee("C1", "A1")), CHINA_NOMINEE)
+    finding = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+    fraud = next(r for r in ledger.records() if r.kind == "fraud")
+    assert (finding.banned_awards, "banned_awards" in fraud.body) == ((), False)
+
+
+def test_fraud_recorded_again_names_the_same_banned_awards(banned_later: MemoryLedger) -> None:
+    """Recording the finding again returns the awards it revoked and adds no record."""
+    first = banned_later.fraud("C1", dt.date(2028, 3, 21), 1)
+    head = banned_later.head()
+    again = banned_later.fraud("C1", dt.date(2028, 3, 21), 1)
+    assert (first, head, 2) == (again, banned_later.head(), len(again.banned_awards))
+
+
+def test_a_later_round_does_not_pay_an_award_the_ban_revoked(
+    rules: q.RuleSet, banned_later: MemoryLedger
+) -> None:
+    """The next round carries in only what is still owed: never the revoked awards."""
+    banned_later.fraud("C1", dt.date(2028, 3, 21), 3)
+    result = run_round(rules, batch(rules, 2030), banned_later, budget_yuan=1_000_000)
+    assert [c.claim_id for c in result.carried_in] == ["D3"]
+
+
 def test_fraud_on_an_unknown_claim_is_refused(ledger: MemoryLedger) -> None:
     """A claim the ledger does not hold cannot be found fraudulent."""
     with pytest.raises(LedgerError, match="no committed claim 'C9'"):

@@ -219,7 +219,80 @@ def test_fraud_finding_output(scenario: Scenario) -> None:
         "applicant_id": "A2",
         "clawback_yuan": 600_000,
         "banned_until": "2031-01-15",
+        "banned_awards": [],
     }
+
+
+def fraud_after_round_two(scenario: Scenario, tmp_path: Path, budget: str) -> Path:
+    """Rounds 2027 and 2028 committed (C5 still held), then fraud found on C2 on 2028-01-15.
+
+    A2's D2 (submitted 2028-03-21) was awarded 10 万 in 2028: deferred with a 55 万 budget,
+    paid with 65 万. The finding comes after the round, so the round could not ban it.
+    """
+    ledger = tmp_path / "late.db"
+    for argv in (
+        ("round", scenario.b27, "--budget", "100", "--publicity-start", "2027-06-01", "--commit"),
+        ("round", scenario.b28, "--budget", budget, "--commit"),
+    ):
+        code, _, err = qfund(*argv[:2], "--ledger", ledger, *argv[2:])
+        assert code == 0, err
+    return ledger
+
+
+@pytest.mark.parametrize(
+    ("budget", "done"),
+    [("55", "deferred award cancelled"), ("65", "clawback 10 万元 (100000 yuan)")],
+    ids=["deferred", "paid"],
+)
+def test_a_late_fraud_finding_revokes_awards_inside_the_ban(
+    scenario: Scenario, tmp_path: Path, budget: str, done: str
+) -> None:
+    """ledger fraud lists A2's D2 (submitted inside the ban) as revoked, and verify passes."""
+    ledger = fraud_after_round_two(scenario, tmp_path, budget)
+    code, out, err = qfund(
+        "ledger", "fraud", "--ledger", ledger, "--claim", "C2", "--found-on", "2028-01-15"
+    )
+    assert (
+        code,
+        err,
+        out.endswith(
+            "claim D2 (A2, round 2028, submitted 2028-03-21, inside the ban): award of 10 万元 "
+            f"revoked; {done}\n"
+        ),
+    ) == (0, "", True), out
+    assert qfund("ledger", "verify", "--ledger", ledger)[0] == 0
+
+
+def test_a_late_fraud_finding_is_shown_and_its_award_never_paid(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """ledger show names D2 under the fraud record; the 2029 round does not pay it."""
+    ledger = fraud_after_round_two(scenario, tmp_path, "55")
+    finding = qfund_json(
+        "ledger", "fraud", "--ledger", ledger, "--claim", "C2", "--found-on", "2028-01-15",
+        "--format", "json",
+    )  # fmt: skip
+    _, shown, _ = qfund("ledger", "show", "--ledger", ledger)
+    b29 = write(
+        tmp_path / "claims-2029.json",
+        {**BATCH_2028, "round": 2029, "submitted_on": "2029-03-20", "claims": []},
+    )
+    b29_round = qfund_json("round", b29, "--ledger", ledger, "--budget", "100")
+    assert (
+        [
+            (b["claim_id"], b["status"], b["amount_yuan"], b["clawback_yuan"])
+            for b in finding["banned_awards"]
+        ],
+        "fraud found on 2028-01-15: award revoked; awards revoked under the ban: D2 (round 2028)"
+        in shown,
+        "D2 (round 2028) clawback 0 万元 (banned: fraud finding on C2 (round 2027))" in shown,
+        b29_round["carried_in"],
+    ) == (
+        [("D2", "deferred", 100_000, 0)],
+        True,
+        True,
+        [],
+    )
 
 
 def test_release_dismissed_reports_the_deferral(scenario: Scenario) -> None:

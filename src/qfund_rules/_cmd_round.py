@@ -123,7 +123,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         description="第二十四条: revoke the claim's award, record the clawback of what was "
         "paid for it, and ban the applicant for ban.years of exclusions.yaml (3 in the "
         "shipped rules): claims submitted in [found-on, found-on + years) are rejected "
-        "with `banned`.",
+        "with `banned`. Awards already committed for the applicant's claims submitted in "
+        "that interval are revoked too (paid: clawed back; deferred or held: cancelled), "
+        "and listed.",
     )
     _ledger_opt(f, "ledger file (must exist)")
     f.add_argument("--claim", required=True, metavar="ID", help="the committed claim's id")
@@ -322,9 +324,19 @@ def _describe(r: Record) -> str:
     if r.kind == "release":
         return f"{claim} objection {b['outcome']} on {b['found_on']}"
     if r.kind == "fraud":
-        return f"{claim} fraud found on {b['found_on']}: award revoked"
+        banned = b.get("banned_awards") or ()
+        return f"{claim} fraud found on {b['found_on']}: award revoked" + (
+            "; awards revoked under the ban: "
+            + ", ".join(f"{x['claim_id']} (round {x['round']})" for x in banned)
+            if banned
+            else ""
+        )
     if r.kind == "clawback":
-        return f"{claim} clawback {format_wan(b['amount_yuan'])} 万元"
+        why = ""
+        if b.get("reason") == "banned":
+            f = b["fraud"]
+            why = f" (banned: fraud finding on {f['claim_id']} (round {f['round']}))"
+        return f"{claim} clawback {format_wan(b['amount_yuan'])} 万元{why}"
     if r.kind == "ban":
         return f"applicant {b['applicant_id']} banned {b['found_on']} .. {b['until']} (exclusive)"
     return str(dict(b))
@@ -344,6 +356,18 @@ def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{format_wan(finding.clawback_yuan)} 万元 ({finding.clawback_yuan} yuan); "
             f"banned until {finding.banned_until} (exclusive)\n"
         )
+        for b in finding.banned_awards:
+            # R9: submitted inside the ban, so banned: the award is revoked with the finding.
+            done = (
+                f"clawback {format_wan(b.clawback_yuan)} 万元 ({b.clawback_yuan} yuan)"
+                if b.status == "paid"
+                else f"{b.status} award cancelled"
+            )
+            out.write(
+                f"claim {b.claim_id} ({b.applicant_id}, round {b.round}, submitted "
+                f"{b.submitted_on}, inside the ban): award of {format_wan(b.amount_yuan)} 万元 "
+                f"revoked; {done}\n"
+            )
     return 0
 
 

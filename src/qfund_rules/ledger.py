@@ -14,7 +14,9 @@ JSON ``body`` (sorted keys, UTF-8 as is, integers for money, never a float),
 - ``release``: an objection resolved (第二十二条): ``dismissed`` sends the held award to
   the next allocation as a deferred award, ``upheld`` revokes it;
 - ``fraud``, ``clawback``, ``ban``: a fraud finding revokes the award, claws back what
-  was paid for it and bans the applicant (第二十四条, rulings R9).
+  was paid for it and bans the applicant (第二十四条, rulings R9). Awards already
+  committed for the applicant's claims submitted inside the ban are revoked by the same
+  finding (its ``banned_awards``; a clawback record each, ``reason: banned``).
 
 The tables ``rounds``, ``claims`` and ``bans`` are an index *derived* from the records
 (:func:`_apply` replays one record into them); the engine's look-ups go through them, keyed
@@ -52,6 +54,7 @@ __all__ = [
     "GENESIS",
     "SCHEMA_VERSION",
     "AwardState",
+    "BannedAward",
     "FraudFinding",
     "LedgerFault",
     "MemoryLedger",
@@ -166,21 +169,72 @@ class AwardState:
 
 
 @dataclass(frozen=True, slots=True)
+class BannedAward:
+    """An award already committed that a fraud finding's ban revokes (rulings R9).
+
+    Its claim, of the same applicant key, was submitted inside [found_on, until): under
+    R9 it is ``banned`` and could not have been awarded, so the finding revokes it as it
+    revokes the award it was made for: what was paid is clawed back, what was deferred or
+    held is cancelled.
+    """
+
+    round: int
+    claim_id: str
+    applicant_id: str
+    submitted_on: dt.date
+    status: str  # where it stood before the finding: paid | deferred | held
+    amount_yuan: int
+    clawback_yuan: int  # what was paid for it and is clawed back (0 when deferred or held)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"round", "claim_id", "applicant_id", "submitted_on", "status", "amount_yuan",
+        "clawback_yuan"}``, as the fraud record holds it."""
+        return {
+            "round": self.round,
+            "claim_id": self.claim_id,
+            "applicant_id": self.applicant_id,
+            "submitted_on": self.submitted_on.isoformat(),
+            "status": self.status,
+            "amount_yuan": self.amount_yuan,
+            "clawback_yuan": self.clawback_yuan,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BannedAward:
+        """The entry of a fraud record's ``banned_awards``."""
+        return cls(
+            int(data["round"]),
+            str(data["claim_id"]),
+            str(data["applicant_id"]),
+            dt.date.fromisoformat(str(data["submitted_on"])),
+            str(data["status"]),
+            int(data["amount_yuan"]),
+            int(data["clawback_yuan"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FraudFinding:
-    """What ``qfund ledger fraud`` did (第二十四条): award revoked, clawback, ban."""
+    """What ``qfund ledger fraud`` did (第二十四条): award revoked, clawback, ban.
+
+    ``banned_awards`` are the awards already committed for claims of the same applicant
+    key submitted inside the ban, revoked by the same finding (rulings R9).
+    """
 
     claim_id: str
     applicant_id: str
     clawback_yuan: int
     banned_until: dt.date  # first day the applicant may apply again (exclusive end)
+    banned_awards: tuple[BannedAward, ...] = ()
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """``{"claim_id", "applicant_id", "clawback_yuan", "banned_until"}``."""
+        """``{"claim_id", "applicant_id", "clawback_yuan", "banned_until", "banned_awards"}``."""
         return {
             "claim_id": self.claim_id,
             "applicant_id": self.applicant_id,
             "clawback_yuan": self.clawback_yuan,
             "banned_until": self.banned_until.isoformat(),
+            "banned_awards": [b.to_dict() for b in self.banned_awards],
         }
 
 
@@ -358,6 +412,13 @@ def _apply(conn: sqlite3.Connection, seq: int, kind: str, body: Mapping[str, Any
             " WHERE round = ? AND claim_id = ?",
             (body["found_on"], body["round"], body["claim_id"]),
         )
+        # R9: awards already committed for claims submitted inside the ban are revoked too
+        # (absent from findings that revoke nothing else, and from older ledgers).
+        for banned in body.get("banned_awards", ()):
+            conn.execute(
+                "UPDATE claims SET status = 'revoked' WHERE round = ? AND claim_id = ?",
+                (banned["round"], banned["claim_id"]),
+            )
     elif kind == "clawback":
         conn.execute(
             "UPDATE claims SET clawed_back_yuan = clawed_back_yuan + ?"
@@ -735,7 +796,13 @@ class SqliteLedger:
     ) -> FraudFinding:
         """第二十四条: revoke the award, claw back what was paid for it, ban the applicant.
 
-        The ban covers claims submitted in [found_on, found_on + ban_years). Recording the
+        The ban covers claims submitted in [found_on, found_on + ban_years). Awards already
+        committed for claims of the same applicant key submitted inside it (in a round
+        recorded before the finding) are revoked by the same finding, rulings R9: they
+        could not have been awarded. The fraud record names them (``banned_awards``), each
+        gets a clawback record (``reason: banned``) of what was paid for it, and what was
+        deferred or held is cancelled; :attr:`FraudFinding.banned_awards` lists them.
+        Recording the
         same finding again records nothing; a different date for it is refused, and so are
         a finding dated before the claim was submitted, a ban that would end after year
         9999, and a ledger that fails :meth:`verify` (:meth:`require_intact`).
@@ -759,7 +826,13 @@ class SqliteLedger:
                 until = self._conn.execute(
                     "SELECT until FROM bans WHERE round = ? AND claim_id = ?", (year, claim_id)
                 ).fetchone()[0]
-                return FraudFinding(claim_id, applicant_id, clawed, dt.date.fromisoformat(until))
+                banned = tuple(
+                    BannedAward.from_dict(b)
+                    for b in self._fraud_body(year, claim_id).get("banned_awards", ())
+                )
+                return FraudFinding(
+                    claim_id, applicant_id, clawed, dt.date.fromisoformat(until), banned
+                )
             submitted = self._submitted_on(year, claim_id)
             if found_on < submitted:
                 raise LedgerError(
@@ -773,15 +846,32 @@ class SqliteLedger:
                     f"claim {claim_id!r}: a {ban_years}-year ban from {found_on} would end "
                     f"after year {dt.MAXYEAR}; check the date of the finding"
                 ) from None
+            banned = self._banned_awards(key, (year, claim_id), found_on, until_day)
             base: dict[str, JSONValue] = {
                 "round": year,
                 "claim_id": claim_id,
                 "applicant_id": applicant_id,
                 "found_on": found_on.isoformat(),
             }
-            self._append("fraud", {**base, "applicant_key": key})
+            fraud: dict[str, JSONValue] = {**base, "applicant_key": key}
+            if banned:
+                fraud["banned_awards"] = [b.to_dict() for b in banned]
+            self._append("fraud", fraud)
             clawback = paid - clawed
             self._append("clawback", {**base, "amount_yuan": clawback, "reason": "fraud"})
+            for b in banned:
+                self._append(
+                    "clawback",
+                    {
+                        "round": b.round,
+                        "claim_id": b.claim_id,
+                        "applicant_id": b.applicant_id,
+                        "found_on": found_on.isoformat(),
+                        "amount_yuan": b.clawback_yuan,
+                        "reason": "banned",
+                        "fraud": {"round": year, "claim_id": claim_id},
+                    },
+                )
             self._append(
                 "ban",
                 {
@@ -791,7 +881,48 @@ class SqliteLedger:
                     "until": until_day.isoformat(),
                 },
             )
-        return FraudFinding(claim_id, applicant_id, clawback, until_day)
+        return FraudFinding(claim_id, applicant_id, clawback, until_day, banned)
+
+    def _banned_awards(
+        self, key: str, finding: tuple[int, str], found_on: dt.date, until: dt.date
+    ) -> tuple[BannedAward, ...]:
+        """Awards standing for the key's claims submitted in [found_on, until), but ``finding``.
+
+        Rulings R9: such a claim is ``banned``. A round committed before the finding was
+        recorded could not know it, so its award is revoked with the finding.
+        """
+        rows = self._conn.execute(
+            "SELECT round, claim_id, applicant_id, status, amount_yuan, paid_yuan,"
+            " clawed_back_yuan FROM claims WHERE applicant_key = ? AND outcome = 'awarded'"
+            " AND status IN ('paid', 'deferred', 'held') ORDER BY round, position, claim_id",
+            (key,),
+        ).fetchall()
+        submitted: dict[int, dict[str, dt.date]] = {}
+        out = []
+        for year, claim_id, applicant_id, status, amount, paid, clawed in rows:
+            if (year, claim_id) == finding:
+                continue
+            if year not in submitted:
+                submitted[year] = self._submitted_dates(year)
+            on = submitted[year][claim_id]
+            if found_on <= on < until:
+                out.append(
+                    BannedAward(year, claim_id, applicant_id, on, status, amount, paid - clawed)
+                )
+        return tuple(out)
+
+    def _fraud_body(self, year: int, claim_id: str) -> Mapping[str, Any]:
+        """The body of the fraud record for a claim (findings are rare: scan them)."""
+        for (text,) in self._conn.execute(
+            "SELECT body FROM records WHERE kind = 'fraud' ORDER BY seq"
+        ):
+            body = json.loads(text)
+            if (body.get("round"), body.get("claim_id")) == (year, claim_id):
+                return body  # type: ignore[no-any-return]
+        raise LedgerError(
+            f"claim {claim_id!r}: the index records a fraud finding the chain does not hold; "
+            "run `qfund ledger verify`"
+        )
 
     def release(
         self,
@@ -860,6 +991,14 @@ class SqliteLedger:
                 f"{where}: claim {claim_id!r}: an objection resolved on {on} is before the "
                 f"publicity of round {year} started ({start}); check the date of the resolution"
             )
+
+    def _submitted_dates(self, year: int) -> dict[str, dt.date]:
+        """Claim id -> the ``submitted_on`` its round recorded, for one round."""
+        return {
+            str(r.body["decision"]["claim_id"]): dt.date.fromisoformat(str(r.body["submitted_on"]))
+            for r in self.round_records(year)
+            if r.kind == "decision"
+        }
 
     def _submitted_on(self, year: int, claim_id: str) -> dt.date:
         """The ``submitted_on`` its round recorded for a claim (fraud findings are rare)."""
