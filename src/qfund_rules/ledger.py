@@ -802,10 +802,11 @@ class SqliteLedger:
         could not have been awarded. The fraud record names them (``banned_awards``), each
         gets a clawback record (``reason: banned``) of what was paid for it, and what was
         deferred or held is cancelled; :attr:`FraudFinding.banned_awards` lists them.
-        Recording the
-        same finding again records nothing; a different date for it is refused, and so are
-        a finding dated before the claim was submitted, a ban that would end after year
-        9999, and a ledger that fails :meth:`verify` (:meth:`require_intact`).
+
+        Recording the same finding again records nothing; a different date for it is
+        refused, and so are a finding dated before the claim was submitted, a ban that
+        would end after year 9999, and a ledger that fails :meth:`verify`
+        (:meth:`require_intact`).
 
         Raises :class:`LedgerError` for all of these, and for an argument of the wrong
         type: ``claim_id`` a ``str``, ``found_on`` a ``datetime.date`` (not a
@@ -939,8 +940,7 @@ class SqliteLedger:
         the claim was submitted or before the round's publicity started (when the round
         was committed with a publicity start: objections are raised during publicity,
         第二十二条), a ledger that fails :meth:`verify` (:meth:`require_intact`), and an
-        argument of the wrong
-        type: ``claim_id`` a ``str``, ``found_on`` a ``datetime.date`` (not a
+        argument of the wrong type: ``claim_id`` a ``str``, ``found_on`` a ``datetime.date`` (not a
         ``datetime.datetime``), ``round_year`` ``None`` or an ``int`` from 1 to 9999.
         """
         where = "SqliteLedger.release"
