@@ -285,6 +285,20 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
             id="expect-amount-decimal",
         ),
         pytest.param(
+            "amount_yuan: 200000, reasons",
+            "amount_yuan: 0200000, reasons",
+            "15:64: cases[0].expect[0].amount_yuan: YAML reads '0200000', with its leading "
+            "zero, as the octal number 65536; write 200000 without the leading zero",
+            id="expect-amount-octal",
+        ),
+        pytest.param(
+            "amount_yuan: 200000, year: 2026",
+            "amount_yuan: 200000, year: 2_026",
+            "12:56: cases[0].history.awards[0].year: '2_026' is not a plain whole number; "
+            "write 2026",
+            id="history-year-digit-separator",
+        ),
+        pytest.param(
             "until: 2026-05-01",
             "until: 2026-05-01 08:00:00",
             "13:68: cases[0].history.bans[0].until: expected a date (YYYY-MM-DD), not a date "

@@ -339,6 +339,8 @@ INVALID = [
     ("bool_string", "11:5: claims[0].first_time: expected true or false, got 'yes'"),
     ("round_string", "2:1: round: expected a whole number, got '2027'"),
     ("round_decimal", "2:1: round: expected a whole number, got 2027.0"),
+    ("round_octal", "2:8: round: YAML reads '03747', with its leading zero, as the octal "
+     "number 2023; write 3747 without the leading zero"),
     ("uscc_check", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2Q583': bad check "
      "character"),
     ("uscc_format", "8:5: applicants[0].uscc: invalid USCC '91650502MA78K2QO82': characters "

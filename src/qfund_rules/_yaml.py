@@ -8,6 +8,9 @@ parser's event stream rather than PyYAML's recursive constructor:
 * duplicate mapping keys are errors (PyYAML silently keeps the last one);
 * floats become :class:`decimal.Decimal`, so an amount in 万元 never passes through a
   binary float on its way to integer yuan (rulings R1);
+* a whole number is read only from plain decimal digits: YAML 1.1's octal (``010`` is
+  8), base-60 (``1:20`` is 80), hexadecimal, binary and ``1_000`` forms are located
+  problems, never a silently different amount, budget or count of days;
 * size, nesting depth, alias count and the size of the expanded document are capped
   (:class:`Limits`), which defeats alias bombs and stack exhaustion;
 * every value's position is recorded by its field path, so a later validation error
@@ -20,6 +23,7 @@ touches PyYAML's global state.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
@@ -274,7 +278,7 @@ class _Builder:
                     self._count(event, path, result_weight)
                     done = True
                 elif isinstance(event, yaml.ScalarEvent):
-                    value = self._scalar(loader, event, path)
+                    value = self._scalar(loader, event, path, _awaits_key(stack))
                     self._record(path, event)
                     result_weight, result_height = 1, 0
                     self._count(event, path, 1)
@@ -354,7 +358,7 @@ class _Builder:
         mark = event.start_mark
         self.positions.setdefault(path, (mark.line + 1, mark.column + 1))
 
-    def _scalar(self, loader: Any, event: Any, path: Path_t) -> Any:
+    def _scalar(self, loader: Any, event: Any, path: Path_t, is_key: bool) -> Any:
         if event.tag in (None, "!"):
             tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
         else:
@@ -364,8 +368,12 @@ class _Builder:
         value: str = event.value
         if tag == "tag:yaml.org,2002:str":
             return value
+        if tag == "tag:yaml.org,2002:int":
+            if is_key:
+                return value  # a key is text as written (its model reads a year from it)
+            return self._integer(event, path)
         if tag == "tag:yaml.org,2002:float":
-            return _decimal(value, self, event, path)
+            return self._decimal(event, path)
         node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
         try:
             return loader.construct_object(node, deep=True)
@@ -381,15 +389,85 @@ class _Builder:
             )
             return value
 
+    def _integer(self, event: Any, path: Path_t) -> int | str:
+        """A whole number written in decimal digits; any other YAML 1.1 form is refused.
 
-def _decimal(text: str, builder: _Builder, event: Any, path: Path_t) -> Decimal:
-    cleaned = text.replace("_", "")
-    if cleaned.lower() in {".nan", ".inf", "+.inf", "-.inf"}:
-        raise builder._refuse(event, path, f"{text!r} is not a finite number")
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        raise builder._refuse(event, path, f"invalid number {text!r}") from None
+        PyYAML reads ``010`` as 8 (octal), ``1:20`` as 80 (base 60), ``0x14`` as 20 and
+        ``0b101`` as 5: in an amount, a budget or a number of days or years, a misread
+        number is a wrong payment, so each is a located problem saying what to write.
+        """
+        text: str = event.value
+        if _PLAIN_INT.fullmatch(text):
+            return int(text)
+        # The reading PyYAML would have made, to say what the text would have meant.
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-").replace("_", "")
+        if ":" in digits:
+            read = sign * _base60(digits)
+            why = f"YAML reads {text!r} as the base-60 number {read}"
+            write = "the number in decimal digits (quote it if it is text)"
+        elif digits[:2] in ("0x", "0b"):
+            read = sign * int(digits, 16 if digits[1] == "x" else 2)
+            base = "hexadecimal" if digits[1] == "x" else "binary"
+            why = f"YAML reads {text!r} as the {base} number {read}"
+            write = f"{read} in decimal digits"
+        elif digits.startswith("0") and digits.strip("0"):
+            read = sign * int(digits, 8)
+            meant = sign * int(digits)
+            why = f"YAML reads {text!r}, with its leading zero, as the octal number {read}"
+            write = f"{meant} without the leading zero"
+        else:  # digit separators (1_000) or a zero written 00: right value, unusual form
+            meant = sign * int(digits)
+            why = f"{text!r} is not a plain whole number"
+            write = f"{meant}"
+        self._problem(event, path, f"{why}; write {write}")
+        return text
+
+    def _decimal(self, event: Any, path: Path_t) -> Decimal | str:
+        text: str = event.value
+        if text.lower().lstrip("+-") in {".nan", ".inf"}:
+            raise self._refuse(event, path, f"{text!r} is not a finite number")
+        sign = "-" if text.startswith("-") else ""
+        digits = text.lstrip("+-").replace("_", "")
+        if ":" in text:  # 1:20.5 is 80.5 in YAML 1.1: nobody means that in a rule file
+            read = sum(Decimal(part) * 60**i for i, part in enumerate(reversed(digits.split(":"))))
+            self._problem(
+                event,
+                path,
+                f"YAML reads {text!r} as the base-60 number {sign}{read}; "
+                "write the number in decimal digits (quote it if it is text)",
+            )
+            return text
+        if "_" in text:
+            self._problem(
+                event, path, f"{text!r} is not a plain decimal number; write {sign}{digits}"
+            )
+            return text
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the resolver only tags numbers
+            raise self._refuse(event, path, f"invalid number {text!r}") from None
+
+    def _problem(self, event: Any, path: Path_t, message: str) -> None:
+        """One problem among others: the value keeps its text, and the read goes on."""
+        mark = event.start_mark
+        self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, path, message))
+
+
+#: The one form of whole number read as such (no sign of YAML 1.1 octal, base 60, ...).
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+def _base60(digits: str) -> int:
+    total = 0
+    for part in digits.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def _awaits_key(stack: list[list[Any]]) -> bool:
+    """Whether the next node is a mapping key."""
+    return bool(stack) and isinstance(stack[-1][1], dict) and stack[-1][2] is _NO_KEY
 
 
 _NO_KEY: Any = object()

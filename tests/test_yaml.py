@@ -1,0 +1,55 @@
+"""The strict YAML reader: which number forms are read as numbers, and which are refused."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from qfund_rules._yaml import read_yaml
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("20", 20), ("-3", -3), ("+5", 5), ("0", 0), ("22.55", Decimal("22.55")), ("2.", Decimal(2))],
+)
+def test_plain_numbers_are_read(text: str, expected: object) -> None:
+    """Decimal digits, with an optional sign and point, are read as the number they show."""
+    doc, problems = read_yaml(f"n: {text}\n".encode())
+    assert doc is not None
+    assert (problems, doc.data) == ([], {"n": expected})
+    assert type(doc.data["n"]) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("010", "YAML reads '010', with its leading zero, as the octal number 8; write 10 "
+         "without the leading zero"),
+        ("-010", "YAML reads '-010', with its leading zero, as the octal number -8; write -10 "
+         "without the leading zero"),
+        ("00", "'00' is not a plain whole number; write 0"),
+        ("1:20", "YAML reads '1:20' as the base-60 number 80; write the number in decimal "
+         "digits (quote it if it is text)"),
+        ("0x14", "YAML reads '0x14' as the hexadecimal number 20; write 20 in decimal digits"),
+        ("0b101", "YAML reads '0b101' as the binary number 5; write 5 in decimal digits"),
+        ("1_000", "'1_000' is not a plain whole number; write 1000"),
+        ("1_000.5", "'1_000.5' is not a plain decimal number; write 1000.5"),
+        ("1:20.5", "YAML reads '1:20.5' as the base-60 number 80.5; write the number in "
+         "decimal digits (quote it if it is text)"),
+    ],
+)  # fmt: skip
+def test_other_yaml_1_1_number_forms_are_located_problems(text: str, message: str) -> None:
+    """Octal, base-60, hex, binary and digit-separated numbers are refused where they stand,
+    and the text is kept so that the rest of the file is still checked."""
+    doc, problems = read_yaml(f"a: 1\nn: {text}\n".encode(), name="f.yaml")
+    assert doc is not None
+    assert doc.data == {"a": 1, "n": text}
+    assert [str(p) for p in problems] == [f"f.yaml:2:4: n: {message}"]
+
+
+def test_a_key_is_text_as_written() -> None:
+    """A mapping key that YAML 1.1 would read as a number keeps the text it was written as."""
+    doc, problems = read_yaml(b"010: a\n0x1: b\n2027: c\n")
+    assert doc is not None
+    assert (problems, doc.data) == ([], {"010": "a", "0x1": "b", "2027": "c"})
