@@ -88,6 +88,22 @@ def test_budget_below_minimum_warns(tmp_path: Path) -> None:
     assert rules.budget_yuan(2027) == 2_500_000
 
 
+def test_org_type_left_out_warns(tmp_path: Path) -> None:
+    """An org type of 第四条 left out of eligibility loads, with a located warning."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    excl = tmp_path / "exclusions.yaml"
+    text = excl.read_text(encoding="utf-8")
+    excl.write_text(text.replace("    enterprise: 企业\n", "", 1), encoding="utf-8")
+    rules = q.load_rules(tmp_path)
+    assert [str(w).split(": ", 1)[1] for w in rules.warnings] == [
+        "eligibility.org_types: warning: org type 'enterprise' is not listed, so no claim of "
+        "that type is eligible; this loads, but check that it is meant"
+    ]
+    assert "exclusions.yaml:21:3:" in str(rules.warnings[0])
+    assert "enterprise" not in rules.exclusions.eligibility.org_types
+
+
 @pytest.mark.parametrize("fixture_path", INVALID, ids=[p.stem for p in INVALID])
 def test_invalid_fixture_is_reported(tmp_path: Path, fixture_path: Path) -> None:
     """Each injected fault is refused with its file, line, field and message."""

@@ -19,7 +19,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from dateutil.relativedelta import relativedelta
 from pydantic import (
@@ -36,7 +36,7 @@ from pydantic import (
 
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_bounded, read_yaml
-from .claims import CLAIM_TYPES, Batch, batch_from_data, load_batch
+from .claims import CLAIM_TYPES, Batch, OrgType, batch_from_data, load_batch
 from .conditions import (
     Condition,
     FactSpec,
@@ -560,6 +560,7 @@ class _Checker:
     def run(self) -> list[CompiledItem]:
         items = self._items()
         self._families()
+        self._eligibility()
         self._exclusions()
         self._budgets()
         return items
@@ -656,6 +657,37 @@ class _Checker:
                             f"with {head.id} ({head.kind}, {head.citation})",
                         )
                     )
+
+    def _eligibility(self) -> None:
+        # A claim's org_type is one of the batch format's five: a key outside them can never
+        # match, and the type it was meant to name would silently be ineligible.
+        doc = self.excl_doc
+        known = get_args(OrgType)
+        listed = self.exclusions.eligibility.org_types
+        path: tuple[str | int, ...] = ("eligibility", "org_types")
+        for key in listed:
+            if key not in known:
+                self.problems.append(
+                    doc.problem(
+                        (*path, key),
+                        f"unknown org type {key!r}{did_you_mean(key, known)} "
+                        f"(org types: {', '.join(known)})",
+                    )
+                )
+        unlisted = [t for t in known if t not in listed]
+        if unlisted and all(key in known for key in listed):
+            # 第四条 names five types; leaving one out is a policy choice, but a costly slip.
+            one = len(unlisted) == 1
+            names = ", ".join(repr(t) for t in unlisted)
+            self.problems.append(
+                doc.problem(
+                    path,
+                    f"org type{'' if one else 's'} {names} {'is' if one else 'are'} not listed, "
+                    f"so no claim of {'that type' if one else 'those types'} is eligible; "
+                    "this loads, but check that it is meant",
+                    severity="warning",
+                )
+            )
 
     def _exclusions(self) -> None:
         doc = self.excl_doc
