@@ -34,7 +34,6 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -48,25 +47,11 @@ from .decision import REASON_CODES
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError
 from .history import BanRecord, PriorAward, StaticHistory, applicant_key
-from .rules import RuleSet
+from .rules import RuleSet, YamlDate
 
 __all__ = ["CaseResult", "run_cases"]
 
 _Path = tuple[str | int, ...]
-
-
-def _date(value: object) -> object:
-    # A YAML date arrives as a date; pydantic's lax mode would also take a datetime or a
-    # number of seconds. An impossible date arrives as its text: the reader has reported
-    # it already, and its error here is skipped.
-    if isinstance(value, dt.datetime):
-        raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
-    if not isinstance(value, dt.date):
-        raise ValueError("expected a date (YYYY-MM-DD)")
-    return value
-
-
-_Date = Annotated[dt.date, BeforeValidator(_date)]
 
 
 def _paid(value: int) -> int:
@@ -109,8 +94,8 @@ class _Award(_Model):
 class _Ban(_Model):
     applicant: str
     claim_id: str
-    found_on: _Date
-    until: _Date
+    found_on: YamlDate
+    until: YamlDate
 
 
 class _History(_Model):

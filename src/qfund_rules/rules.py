@@ -121,6 +121,26 @@ def _citation(value: object) -> object:
     return value
 
 
+def _date(value: object) -> object:
+    # A YAML date arrives as a date; pydantic's lax mode would also take a datetime, or a
+    # number as seconds since 1970 (from: 0 is 1970-01-01), as a claims batch does not. An
+    # impossible date arrives as its text: the reader has reported it already, and its
+    # error here is skipped.
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if type(value) is int and 10_000_000 <= value <= 99_999_999:
+        text = str(value)
+        try:
+            day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            pass
+        else:  # 20260314: the dashes left out
+            raise ValueError(f"expected a date (YYYY-MM-DD): write {day.isoformat()}")
+    raise ValueError("expected a date (YYYY-MM-DD)")
+
+
 def _wan(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise ValueError("must be a number of 万元 (e.g. 20 or 2.5)")
@@ -135,6 +155,8 @@ def _as_dict(value: Mapping[Any, Any], handler: SerializerFunctionWrapHandler) -
 
 
 Citation = Annotated[str, BeforeValidator(_citation)]
+#: A date as YAML writes it (2026-03-14): never a number or a date and time.
+YamlDate = Annotated[dt.date, BeforeValidator(_date)]
 Wan = Annotated[Decimal, BeforeValidator(_wan)]
 Text = Annotated[str, Field(min_length=1)]
 K = TypeVar("K")
@@ -150,7 +172,7 @@ class _Model(BaseModel):
 class DatedAmount(_Model):
     """An amount in 万元 in force from a date (a later change is a new dated value)."""
 
-    from_: dt.date = Field(alias="from")
+    from_: YamlDate = Field(alias="from")
     wan: Wan
 
 
@@ -191,7 +213,7 @@ class Validity(_Model):
 
     citation: Citation
     clause: Text
-    published_on: dt.date
+    published_on: YamlDate
     starts_after_days: int = Field(ge=0)
     years: int = Field(ge=1)
 
