@@ -104,6 +104,19 @@ def test_org_type_left_out_warns(tmp_path: Path) -> None:
     assert "enterprise" not in rules.exclusions.eligibility.org_types
 
 
+def test_a_quoted_iso_date_is_a_date(tmp_path: Path) -> None:
+    """A date quoted as JSON writes it ("2026-03-14") is read as that date, as in a batch."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    excl = tmp_path / "exclusions.yaml"
+    text = excl.read_text(encoding="utf-8")
+    excl.write_text(
+        text.replace("published_on: 2026-02-12", 'published_on: "2026-02-12"', 1),
+        encoding="utf-8",
+    )
+    assert q.load_rules(tmp_path).published_on == dt.date(2026, 2, 12)
+
+
 @pytest.mark.parametrize("fixture_path", INVALID, ids=[p.stem for p in INVALID])
 def test_invalid_fixture_is_reported(tmp_path: Path, fixture_path: Path) -> None:
     """Each injected fault is refused with its file, line, field and message."""

@@ -121,6 +121,9 @@ def _citation(value: object) -> object:
     return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(value: object) -> object:
     # A YAML date arrives as a date; pydantic's lax mode would also take a datetime, or a
     # number as seconds since 1970 (from: 0 is 1970-01-01), as a claims batch does not. An
@@ -130,6 +133,11 @@ def _date(value: object) -> object:
         raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):  # quoted, as JSON writes it
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"impossible date: {exc}") from None
     if type(value) is int and 10_000_000 <= value <= 99_999_999:
         text = str(value)
         try:
