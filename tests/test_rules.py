@@ -175,3 +175,49 @@ def test_committed_schema_is_current(name: str) -> None:
 
     committed = (RULES_DIR.parent / "schema" / f"{name}.schema.json").read_text(encoding="utf-8")
     assert json.loads(committed) == schemas()[name]
+
+
+def test_schema_describes_amounts_as_numbers_only() -> None:
+    """An editor using the schema refuses wan: "20", as qfund validate does."""
+    from qfund_rules.schema import schemas
+
+    number = {"exclusiveMinimum": 0, "type": "number"}
+    awards, allocation = schemas()["awards"]["$defs"], schemas()["allocation"]["$defs"]
+    wan = awards["DatedAmount"]["properties"]["wan"]
+    budgets = allocation["Budgets"]["properties"]
+    assert [wan, budgets["minimum_wan"], budgets["by_year"]["additionalProperties"]] == [
+        {**number, "title": "Wan"},
+        {**number, "title": "Minimum Wan"},
+        number,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("awards.yaml", "wan: 20}", 'wan: "20"}', "items[0].amounts[0].wan: must be a number"),
+        ("awards.yaml", "first_time: false", 'first_time: "false"',
+         "items[0].first_time: expected true or false (got 'false')"),
+        ("exclusions.yaml", "  years: 3", '  years: "3"',
+         "validity.years: expected a whole number (got '3')"),
+        ("exclusions.yaml", "  years: 3", "  years: 08",
+         "validity.years: expected a whole number (got '08')"),
+        ("allocation.yaml", "  days: 7", "  days: 7.0",
+         "publicity.days: expected a whole number (got 7.0)"),
+        ("allocation.yaml", "carry_over: true", "carry_over: 1",
+         "allocation.carry_over: expected true or false (got 1)"),
+    ],
+)  # fmt: skip
+def test_values_the_schema_refuses_are_refused(
+    tmp_path: Path, file: str, old: str, new: str, expected: str
+) -> None:
+    """A number or truth value written as text (or a whole number as a decimal), which the
+    JSON Schema refuses, is refused by validation too, at its line."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    path = tmp_path / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(tmp_path)
+    [problem] = info.value.problems
+    assert expected in str(problem)

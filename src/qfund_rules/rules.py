@@ -29,7 +29,10 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
+    StrictInt,
     ValidationError,
+    WithJsonSchema,
     WrapSerializer,
     model_validator,
 )
@@ -165,7 +168,13 @@ def _as_dict(value: Mapping[Any, Any], handler: SerializerFunctionWrapHandler) -
 Citation = Annotated[str, BeforeValidator(_citation)]
 #: A date as YAML writes it (2026-03-14): never a number or a date and time.
 YamlDate = Annotated[dt.date, BeforeValidator(_date)]
-Wan = Annotated[Decimal, BeforeValidator(_wan)]
+# What the validator takes, for editors too: pydantic would describe a Decimal as a number
+# or a string, and an editor would then accept wan: "20", which _wan refuses.
+Wan = Annotated[
+    Decimal,
+    BeforeValidator(_wan),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+]
 Text = Annotated[str, Field(min_length=1)]
 K = TypeVar("K")
 V = TypeVar("V")
@@ -194,7 +203,7 @@ class AwardItem(_Model):
     title_en: Text
     kind: str
     family: Text
-    first_time: bool = False
+    first_time: StrictBool = False
     when: Any = None
     amounts: tuple[DatedAmount, ...] = Field(min_length=1)
 
@@ -222,8 +231,8 @@ class Validity(_Model):
     citation: Citation
     clause: Text
     published_on: YamlDate
-    starts_after_days: int = Field(ge=0)
-    years: int = Field(ge=1)
+    starts_after_days: StrictInt = Field(ge=0)
+    years: StrictInt = Field(ge=1)
 
     @model_validator(mode="after")
     def _period_fits_the_calendar(self) -> Validity:
@@ -270,7 +279,7 @@ class Ban(_Model):
 
     citation: Citation
     clause: Text
-    years: int = Field(ge=1, le=100)
+    years: StrictInt = Field(ge=1, le=100)
 
 
 class ExclusionsFile(_Model):
@@ -297,7 +306,7 @@ class AllocationPolicy(_Model):
     citation: Citation
     clause: str | None = None
     on_shortfall: Literal["stop", "skip"]
-    carry_over: bool = True
+    carry_over: StrictBool = True
 
 
 class Publicity(_Model):
@@ -305,7 +314,7 @@ class Publicity(_Model):
 
     citation: Citation
     clause: str | None = None
-    days: int = Field(ge=1, le=366)
+    days: StrictInt = Field(ge=1, le=366)
 
 
 class SameQualification(_Model):
