@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 import qfund_rules as q
+from qfund_rules.claims import CLAIM_TYPES
+from qfund_rules.errors import format_path
 from qfund_rules.rules import ITEM_IDS, RULE_FILES, default_rules_dir
 
 from .conftest import RULES_DIR, VALID_RULES_DIR, patched_rules
@@ -221,3 +223,83 @@ def test_values_the_schema_refuses_are_refused(
         q.load_rules(tmp_path)
     [problem] = info.value.problems
     assert expected in str(problem)
+
+
+def _edited(tmp_path: Path, *edits: tuple[str, str, str]) -> list[str]:
+    """The problems of the valid snapshot with each (file, old, new) edit made once."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    for name, old, new in edits:
+        path = tmp_path / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(tmp_path)
+    return [
+        f"{Path(p.file).name}:{p.line}: {format_path(p.path)}: {p.message}"
+        for p in info.value.problems
+    ]
+
+
+def test_a_type_error_in_one_file_hides_no_cross_check_in_another(tmp_path: Path) -> None:
+    """years: three in exclusions.yaml and two unknown kinds in awards.yaml: all three."""
+    assert _edited(
+        tmp_path,
+        ("exclusions.yaml", "  years: 3", "  years: three"),
+        ("awards.yaml", "    kind: quality_county\n", "    kind: quality_countyy\n"),
+        ("awards.yaml", "    kind: quality_county\n", "    kind: quality_countyy\n"),
+    ) == [
+        "awards.yaml:102: items[0].kind: unknown claim kind 'quality_countyy'; did you mean "
+        f"'quality_county'?; kinds: {', '.join(CLAIM_TYPES)}",
+        "awards.yaml:114: items[1].kind: unknown claim kind 'quality_countyy'; did you mean "
+        f"'quality_county'?; kinds: {', '.join(CLAIM_TYPES)}",
+        "exclusions.yaml:15: validity.years: expected a whole number (got 'three')",
+    ]
+
+
+def test_an_item_that_does_not_validate_still_has_its_id_kind_and_condition_checked(
+    tmp_path: Path,
+) -> None:
+    """first_time: maybe refuses the item; its unknown id and condition fact are still
+    reported beside it."""
+    assert _edited(
+        tmp_path,
+        ("awards.yaml", "  - id: a9.1\n", "  - id: a9.x\n"),
+        ("awards.yaml", "    first_time: false\n", "    first_time: maybe\n"),
+        ("awards.yaml", "{fact: stage, eq: approved}", "{fact: stagee, eq: approved}"),
+    ) == [
+        "awards.yaml:94: items: items missing from the measures: a9.1",
+        "awards.yaml:97: items[0].id: 'a9.x' is not an item of the measures; did you mean 'a9.2'?",
+        "awards.yaml:104: items[0].first_time: expected true or false (got 'maybe')",
+        "awards.yaml:105: items[0].when.fact: unknown fact 'stagee'; did you mean 'stage'?; "
+        "this kind has: achieved_on, stage, submitted_on",
+    ]
+
+
+def test_no_follow_on_problem_from_an_entry_that_did_not_validate(tmp_path: Path) -> None:
+    """An item with an unreadable id and an exclusion with a misspelt check are reported
+    once each: neither "items missing" nor "check missing" follows from them."""
+    assert _edited(
+        tmp_path,
+        ("awards.yaml", "  - id: a9.1\n", "  - id: [a9.1]\n"),
+        ("exclusions.yaml", "    check: unlicensed\n", "    check: unlicenced\n"),
+    ) == [
+        "awards.yaml:97: items[0].id: expected a text",
+        "exclusions.yaml:50: exclusions[1].check: invalid value 'unlicenced'; did you mean "
+        "'unlicensed'? allowed: industrial_policy, unlicensed, credit_listing, "
+        "duplicate_claim, other_support, unrelated, other_violation",
+    ]
+
+
+def test_a_value_the_reader_refused_in_a_condition_is_reported_once(tmp_path: Path) -> None:
+    """An impossible date and a hex number in a condition: the reader's problems only."""
+    when = (
+        "{all: [{fact: stage, eq: approved}, {fact: achieved_on, ge: 2026-02-30}, "
+        "{fact: achieved_on, le: 0x10}]}"
+    )
+    found = _edited(tmp_path, ("awards.yaml", "{fact: stage, eq: approved}", when))
+    assert [p.split(": ")[1] for p in found] == [
+        "items[0].when.all[1].ge",
+        "items[0].when.all[2].le",
+    ]

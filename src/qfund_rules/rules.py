@@ -528,6 +528,7 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
     raw: dict[str, bytes] = {}
     docs: dict[str, Document] = {}
     models: dict[str, Any] = {}
+    reported: list[tuple[str, tuple[str | int, ...]]] = []  # values the reader refused
     for name in RULE_FILES:
         path = root / name
         shown = str(path)
@@ -538,6 +539,7 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
             continue
         doc, found = read_yaml(raw[name], name=shown, limits=limits)
         problems.extend(found)
+        reported.extend((shown, p.path) for p in found)
         if doc is None:
             continue
         docs[name] = doc
@@ -550,16 +552,21 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
         except ValidationError as exc:
             skip = [p.path for p in found]
             problems.extend(problems_from_validation(exc, doc, _FILE_MODELS[name], skip))
-    if problems or len(models) != len(RULE_FILES):
+    # The checks across entries and files run on whatever did validate, so one wrong
+    # value does not hide every other kind of problem until it is fixed.
+    checker = _Checker(docs, _parts(docs, models))
+    items = checker.run()
+    # A value the reader refused keeps its text: a condition reading it is not told again.
+    problems.extend(
+        p
+        for p in checker.problems
+        if not any(p.file == file and p.path[: len(r)] == r for file, r in reported)
+    )
+    if any(p.severity == "error" for p in problems) or len(models) != len(RULE_FILES):
         raise RuleFileError(problems)
     awards: AwardsFile = models["awards.yaml"]
     exclusions: ExclusionsFile = models["exclusions.yaml"]
     allocation: AllocationFile = models["allocation.yaml"]
-    checker = _Checker(docs, awards, exclusions, allocation)
-    items = checker.run()
-    errors = [p for p in checker.problems if p.severity == "error"]
-    if errors:
-        raise RuleFileError(checker.problems)
     by_kind: dict[str, list[CompiledItem]] = {}
     for item in items:
         by_kind.setdefault(item.item.kind, []).append(item)
@@ -570,31 +577,91 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
         exclusions=exclusions,
         allocation=allocation,
         items=tuple(items),
-        warnings=tuple(checker.problems),
+        warnings=tuple(problems),
         by_kind=MappingProxyType({k: tuple(v) for k, v in by_kind.items()}),
         by_id=MappingProxyType({i.id: i for i in items}),
     )
 
 
-class _Checker:
-    """The checks a model alone cannot express; collects every problem."""
+M = TypeVar("M", bound=BaseModel)
+#: An entry of a list in a rule file: its index, its model (``None``: it did not
+#: validate, and its problems are reported already) and the data as written.
+_Entry = tuple[int, M | None, object]
 
-    def __init__(
-        self,
-        docs: Mapping[str, Document],
-        awards: AwardsFile,
-        exclusions: ExclusionsFile,
-        allocation: AllocationFile,
-    ) -> None:
-        self.awards_doc = docs["awards.yaml"]
-        self.excl_doc = docs["exclusions.yaml"]
-        self.alloc_doc = docs["allocation.yaml"]
-        self.awards = awards
-        self.exclusions = exclusions
-        self.allocation = allocation
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """The parts of the rule files that validated; ``None`` for a part that did not."""
+
+    items: tuple[_Entry[AwardItem], ...] | None
+    validity: Validity | None
+    eligibility: Eligibility | None
+    exclusions: tuple[_Entry[Exclusion], ...] | None
+    budgets: Budgets | None
+
+
+def _valid(model: type[M], data: object) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _parts(docs: Mapping[str, Document], models: Mapping[str, Any]) -> _Parts:
+    """Every section and list entry that validates, from the file models when they did."""
+
+    def raw(name: str, key: str) -> object:
+        doc = docs.get(name)
+        return doc.data.get(key) if doc is not None and isinstance(doc.data, dict) else None
+
+    def entries(name: str, key: str, model: type[M]) -> tuple[_Entry[M], ...] | None:
+        data = raw(name, key)
+        if not isinstance(data, list):
+            return None
+        return tuple((i, _valid(model, entry), entry) for i, entry in enumerate(data))
+
+    awards: AwardsFile | None = models.get("awards.yaml")
+    excl: ExclusionsFile | None = models.get("exclusions.yaml")
+    alloc: AllocationFile | None = models.get("allocation.yaml")
+    return _Parts(
+        items=tuple((i, item, None) for i, item in enumerate(awards.items))
+        if awards is not None
+        else entries("awards.yaml", "items", AwardItem),
+        validity=excl.validity if excl else _valid(Validity, raw("exclusions.yaml", "validity")),
+        eligibility=excl.eligibility
+        if excl
+        else _valid(Eligibility, raw("exclusions.yaml", "eligibility")),
+        exclusions=tuple((i, ex, None) for i, ex in enumerate(excl.exclusions))
+        if excl is not None
+        else entries("exclusions.yaml", "exclusions", Exclusion),
+        budgets=alloc.budgets if alloc else _valid(Budgets, raw("allocation.yaml", "budgets")),
+    )
+
+
+def _text(entry: object, key: str) -> str | None:
+    """The text at ``key`` of an entry that did not validate, when it is one."""
+    value = entry.get(key) if isinstance(entry, dict) else None
+    return value if isinstance(value, str) else None
+
+
+class _Checker:
+    """The checks a model alone cannot express; collects every problem.
+
+    It checks the parts of the files that validated (:class:`_Parts`): an entry that did
+    not has its id, kind and condition checked from its data as written, and a check
+    whose answer depends on a part that did not validate is not made.
+    """
+
+    def __init__(self, docs: Mapping[str, Document], parts: _Parts) -> None:
+        self.awards_doc = docs.get("awards.yaml")
+        self.excl_doc = docs.get("exclusions.yaml")
+        self.alloc_doc = docs.get("allocation.yaml")
+        self.parts = parts
         self.problems: list[Problem] = []
-        v = exclusions.validity
-        self.effective_from = v.published_on + dt.timedelta(days=v.starts_after_days)
+        v = parts.validity
+        self.effective_from = (
+            v.published_on + dt.timedelta(days=v.starts_after_days) if v is not None else None
+        )
 
     def run(self) -> list[CompiledItem]:
         items = self._items()
@@ -605,84 +672,111 @@ class _Checker:
         return items
 
     def _items(self) -> list[CompiledItem]:
-        doc = self.awards_doc
+        doc, entries = self.awards_doc, self.parts.items
+        if doc is None or entries is None:
+            return []
         seen: dict[str, int] = {}
         compiled: list[CompiledItem] = []
-        for i, item in enumerate(self.awards.items):
+        unread = False  # an item whose id is not known: "missing" cannot be told
+        for i, item, raw in entries:
             path: tuple[str | int, ...] = ("items", i)
-            if item.id not in ITEM_IDS:
-                hint = did_you_mean(item.id, ITEM_IDS)
+            ident = item.id if item is not None else _text(raw, "id")
+            kind = item.kind if item is not None else _text(raw, "kind")
+            when = (
+                item.when
+                if item is not None
+                else raw.get("when")
+                if isinstance(raw, dict)
+                else None
+            )
+            if ident is None:
+                unread = True
+            elif ident not in ITEM_IDS:
+                hint = did_you_mean(ident, ITEM_IDS)
                 self.problems.append(
-                    doc.problem((*path, "id"), f"{item.id!r} is not an item of the measures{hint}")
+                    doc.problem((*path, "id"), f"{ident!r} is not an item of the measures{hint}")
                 )
-            elif item.id in seen:
-                first = doc.locate(("items", seen[item.id], "id"))[0]
+            elif ident in seen:
+                first = doc.locate(("items", seen[ident], "id"))[0]
                 self.problems.append(
                     doc.problem(
-                        (*path, "id"), f"item {item.id!r} appears twice (first at line {first})"
+                        (*path, "id"), f"item {ident!r} appears twice (first at line {first})"
                     )
                 )
-            seen.setdefault(item.id, i)
-            claim_type = CLAIM_TYPES.get(item.kind)
+            if ident is not None:
+                seen.setdefault(ident, i)
+            if kind is None:
+                continue
+            claim_type = CLAIM_TYPES.get(kind)
             if claim_type is None:
-                hint = did_you_mean(item.kind, CLAIM_TYPES)
+                hint = did_you_mean(kind, CLAIM_TYPES)
                 self.problems.append(
                     doc.problem(
                         (*path, "kind"),
-                        f"unknown claim kind {item.kind!r}{hint}; kinds: {', '.join(CLAIM_TYPES)}",
+                        f"unknown claim kind {kind!r}{hint}; kinds: {', '.join(CLAIM_TYPES)}",
                     )
                 )
                 continue
             facts: dict[str, FactSpec] = dict(claim_type.FACTS)
-            facts.update(DERIVED_FACTS.get(item.kind, {}))
+            facts.update(DERIVED_FACTS.get(kind, {}))
             cond: Condition | None = None
-            if item.when is not None:
-                cond, found = parse_condition(item.when, (*path, "when"), facts)
+            if when is not None:
+                cond, found = parse_condition(when, (*path, "when"), facts)
                 self.problems.extend(doc.problem(p, m) for p, m in found)
-            dates = tuple(a.from_ for a in item.amounts)
-            for j in range(1, len(dates)):
-                if dates[j] <= dates[j - 1]:
-                    what = "repeats" if dates[j] == dates[j - 1] else "is earlier than"
-                    self.problems.append(
-                        doc.problem(
-                            (*path, "amounts", j, "from"),
-                            f"dated value {dates[j]} {what} the one before ({dates[j - 1]}); "
-                            "add changes in date order",
-                        )
-                    )
-            if dates and dates[0] > self.effective_from:
-                self.problems.append(
-                    doc.problem(
-                        (*path, "amounts", 0, "from"),
-                        f"the first amount must be in force when the rules are "
-                        f"({self.effective_from}), not from {dates[0]}",
-                    )
-                )
-            compiled.append(
-                CompiledItem(
-                    item=item,
-                    condition=cond,
-                    predicate=compile_condition(cond),
-                    reads=facts_read(cond),
-                    amount_dates=dates,
-                    amounts_yuan=tuple(wan_to_yuan(a.wan) for a in item.amounts),
-                )
-            )
+            if item is not None:
+                compiled.append(self._compiled(doc, path, item, cond))
         missing = [i for i in ITEM_IDS if i not in seen]
-        if missing:
+        if missing and not unread:
             self.problems.append(
                 doc.problem(("items",), f"items missing from the measures: {', '.join(missing)}")
             )
         return compiled
+
+    def _compiled(
+        self, doc: Document, path: tuple[str | int, ...], item: AwardItem, cond: Condition | None
+    ) -> CompiledItem:
+        """The item compiled, its dated amounts checked."""
+        dates = tuple(a.from_ for a in item.amounts)
+        for j in range(1, len(dates)):
+            if dates[j] <= dates[j - 1]:
+                what = "repeats" if dates[j] == dates[j - 1] else "is earlier than"
+                self.problems.append(
+                    doc.problem(
+                        (*path, "amounts", j, "from"),
+                        f"dated value {dates[j]} {what} the one before ({dates[j - 1]}); "
+                        "add changes in date order",
+                    )
+                )
+        start = self.effective_from
+        if dates and start is not None and dates[0] > start:
+            self.problems.append(
+                doc.problem(
+                    (*path, "amounts", 0, "from"),
+                    f"the first amount must be in force when the rules are "
+                    f"({start}), not from {dates[0]}",
+                )
+            )
+        return CompiledItem(
+            item=item,
+            condition=cond,
+            predicate=compile_condition(cond),
+            reads=facts_read(cond),
+            amount_dates=dates,
+            amounts_yuan=tuple(wan_to_yuan(a.wan) for a in item.amounts),
+        )
 
     def _families(self) -> None:
         # A family groups tiers or levels of one qualification (rulings R5): its items must
         # pay the same kind of claim under the same article. The odd ones out are those
         # that differ from most of the family (ties: from its first item), so one mistyped
         # citation is reported at that item, not at every other member.
+        doc, entries = self.awards_doc, self.parts.items
+        if doc is None or entries is None:
+            return
         families: dict[str, list[tuple[int, AwardItem]]] = {}
-        for i, item in enumerate(self.awards.items):
-            families.setdefault(item.family, []).append((i, item))
+        for i, item, _raw in entries:
+            if item is not None:
+                families.setdefault(item.family, []).append((i, item))
         for family, members in families.items():
             shapes = Counter(_family_shape(item) for _, item in members)
             usual = max(shapes, key=lambda shape: shapes[shape])  # first of the most common
@@ -690,7 +784,7 @@ class _Checker:
             for i, item in members:
                 if _family_shape(item) != usual:
                     self.problems.append(
-                        self.awards_doc.problem(
+                        doc.problem(
                             ("items", i, "family"),
                             f"family {family!r} mixes {item.id} ({item.kind}, {item.citation}) "
                             f"with {head.id} ({head.kind}, {head.citation})",
@@ -700,9 +794,11 @@ class _Checker:
     def _eligibility(self) -> None:
         # A claim's org_type is one of the batch format's five: a key outside them can never
         # match, and the type it was meant to name would silently be ineligible.
-        doc = self.excl_doc
+        doc, eligibility = self.excl_doc, self.parts.eligibility
+        if doc is None or eligibility is None:
+            return
         known = get_args(OrgType)
-        listed = self.exclusions.eligibility.org_types
+        listed = eligibility.org_types
         path: tuple[str | int, ...] = ("eligibility", "org_types")
         for key in listed:
             if key not in known:
@@ -729,22 +825,30 @@ class _Checker:
             )
 
     def _exclusions(self) -> None:
-        doc = self.excl_doc
+        doc, entries = self.excl_doc, self.parts.exclusions
+        if doc is None or entries is None:
+            return
         seen: set[str] = set()
-        for i, ex in enumerate(self.exclusions.exclusions):
+        unread = False  # an entry whose check is not known: "missing" cannot be told
+        for i, ex, raw in entries:
             path: tuple[str | int, ...] = ("exclusions", i)
-            expected = EXCLUSION_CHECKS[ex.check]
-            if ex.code != expected:
+            check = ex.check if ex is not None else _text(raw, "check")
+            code = ex.code if ex is not None else _text(raw, "code")
+            if check is None or check not in EXCLUSION_CHECKS:
+                unread = True
+                continue
+            expected = EXCLUSION_CHECKS[check]
+            if code is not None and code != expected:
                 self.problems.append(
                     doc.problem(
                         (*path, "code"),
-                        f"check {ex.check!r} reports reason {expected!r}, not {ex.code!r}",
+                        f"check {check!r} reports reason {expected!r}, not {code!r}",
                     )
                 )
-            if ex.check in seen:
-                self.problems.append(doc.problem((*path, "check"), f"check {ex.check!r} twice"))
-            seen.add(ex.check)
-            if (ex.lists is None) != (ex.check != "credit_listing"):
+            if check in seen:
+                self.problems.append(doc.problem((*path, "check"), f"check {check!r} twice"))
+            seen.add(check)
+            if ex is not None and (ex.lists is None) != (ex.check != "credit_listing"):
                 msg = (
                     "credit_listing needs 'lists'"
                     if ex.check == "credit_listing"
@@ -752,18 +856,20 @@ class _Checker:
                 )
                 self.problems.append(doc.problem(path, msg))
         for check in EXCLUSION_CHECKS:
-            if check not in seen:
+            if check not in seen and not unread:
                 self.problems.append(
                     doc.problem(("exclusions",), f"第十七条 check {check!r} is missing")
                 )
 
     def _budgets(self) -> None:
-        budgets = self.allocation.budgets
+        doc, budgets = self.alloc_doc, self.parts.budgets
+        if doc is None or budgets is None:
+            return
         for year, wan in sorted(budgets.by_year.items()):
             if wan < budgets.minimum_wan:
                 # 第二条 says 原则上: a lower budget is allowed, but worth a second look.
                 self.problems.append(
-                    self.alloc_doc.problem(
+                    doc.problem(
                         ("budgets", "by_year", str(year)),
                         f"budget {wan} 万元 for {year} is below {budgets.minimum_wan} 万元; "
                         f"{budgets.citation} sets that floor 原则上 (as a rule), so this loads",
