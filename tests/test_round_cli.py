@@ -428,6 +428,9 @@ COMMANDS_ON_AN_EDITED_LEDGER = {
     "fraud": ("ledger", "fraud", "--claim", "C1", "--found-on", "2028-01-15"),
     "release": ("ledger", "release", "--claim", "C5", "--found-on", "2027-06-10",
                 "--outcome", "dismissed"),
+    "report": ("report", "{b28}", "--out", "-"),
+    "report --round": ("report", "{b28}", "--round", "--budget", "55", "--out", "-"),
+    "explain": ("explain", "{b28}", "--claim", "D2"),
 }  # fmt: skip
 
 
@@ -438,7 +441,8 @@ COMMANDS_ON_AN_EDITED_LEDGER = {
 def test_a_ledger_that_fails_verification_is_refused(
     scenario: Scenario, tmp_path: Path, argv: tuple[str, ...], sql: str, fault: str
 ) -> None:
-    """round (with or without --commit), fraud and release exit 2 on an edited ledger.
+    """round (with or without --commit), fraud, release, report and explain exit 2 on an
+    edited ledger.
 
     One line names the fault and how to check it; nothing is decided or written.
     """

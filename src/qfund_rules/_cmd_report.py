@@ -108,6 +108,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             SqliteLedger(args.ledger, readonly=True) if args.ledger is not None else MemoryLedger()
         )
         with ledger, ledger.snapshot():
+            ledger.require_intact()  # nothing is shown as decided from an edited ledger
             if args.round:
                 result = run_round(
                     rules,

@@ -344,6 +344,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         decisions = evaluate(rules, batch).decisions
     else:
         with SqliteLedger(args.ledger, readonly=True) as ledger, ledger.snapshot():
+            ledger.require_intact()  # nothing is explained from an edited ledger
             years = ledger.round_years()
             later = [y for y in years if y > batch.round]
             if batch.round in years:
