@@ -153,6 +153,69 @@ def test_objection_holds_the_award_without_using_budget(
     assert statuses(result) == {"C1": "held", "C2": "paid"}
 
 
+def allocation_step(result: RoundResult, claim_id: str) -> tuple[str, str, str, dict[str, Any]]:
+    """The last step of a decision's trace: (rule, citation, result, facts)."""
+    step = result.decision(claim_id).trace[-1]
+    assert step.step == "allocation"
+    return step.rule, step.citation, step.result, dict(step.facts)
+
+
+@pytest.mark.parametrize("on_shortfall", ["stop", "skip"])
+def test_the_trace_says_how_the_budget_placed_each_award(
+    rules: q.RuleSet, ledger: MemoryLedger, on_shortfall: str
+) -> None:
+    """Rulings R10 is configurable, so each allocated decision's trace names the reading
+    applied, its place in the order and the budget left when it came up; the decision
+    cites 第二十条第(一)项. C3 fits what C2 left: paid under skip, deferred under stop."""
+    b = batch(
+        rules,
+        2027,
+        quality_award("C1", "A1", "china", "nominee"),
+        quality_award("C2", "A2", "china", "winner", submitted_on="2027-03-21"),
+        cnas("C3", "A3", submitted_on="2027-03-22"),
+    )
+    result = run_round(
+        with_policy(rules, on_shortfall=on_shortfall), b, ledger, budget_yuan=500_000
+    )
+    cite = "第二十条第(一)项"
+    facts = {"on_shortfall": on_shortfall}
+    c3_after = on_shortfall == "stop"
+    assert [allocation_step(result, c) for c in ("C1", "C2", "C3")] == [
+        ("allocation.budget", cite, "paid", {"position": 1, "amount_yuan": 400_000,
+         "budget_left_yuan": 500_000, **facts, "after_shortfall": False}),
+        ("allocation.budget", cite, "deferred", {"position": 2, "amount_yuan": 600_000,
+         "budget_left_yuan": 100_000, **facts, "after_shortfall": False}),
+        ("allocation.budget", cite, "deferred" if c3_after else "paid", {"position": 3,
+         "amount_yuan": CNAS, "budget_left_yuan": 100_000, **facts,
+         "after_shortfall": c3_after}),
+    ]  # fmt: skip
+    assert all(cite in result.decision(c).citations for c in ("C1", "C2", "C3"))
+    message = result.decision("C3").trace[-1].message_en
+    assert ("an earlier award did not fit" in message) is c3_after
+
+
+def test_a_held_award_says_so_in_its_trace(rules: q.RuleSet, ledger: MemoryLedger) -> None:
+    """An objection holds the award (R11): the step cites the publicity article and uses no
+    budget."""
+    b = batch(rules, 2027, leading("C1", "A1", objection=True))
+    result = run_round(rules, b, ledger, budget_yuan=LEADING)
+    assert allocation_step(result, "C1") == (
+        "allocation.objection",
+        rules.allocation.publicity.citation,
+        "held",
+        {"position": 1, "amount_yuan": LEADING, "objection": True},
+    )
+
+
+def test_a_decision_granting_nothing_has_no_allocation_step(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """Only what a round places gets a step: a rejection's trace is the engine's."""
+    b = batch(rules, 2027, {**cnas("C1", "A1"), "first_time": False})
+    result = run_round(rules, b, ledger, budget_yuan=LEADING)
+    assert result.decision("C1").trace == q.evaluate(rules, b, ledger).decision("C1").trace
+
+
 def test_decision_granting_nothing_has_a_null_status(
     rules: q.RuleSet, ledger: MemoryLedger
 ) -> None:
@@ -293,6 +356,9 @@ def test_deferred_awards_are_paid_first_next_year(rules: q.RuleSet, ledger: Memo
         statuses(result),
         carried.amount_yuan,
     ) == ({"D1": "deferred", "C2@2027": "paid"}, LEADING)
+    # The carried award took place 1 and the whole budget: D1 comes up second, with none.
+    facts = allocation_step(result, "D1")[3]
+    assert (facts["position"], facts["budget_left_yuan"]) == (2, 0)
 
 
 def test_deferred_awards_keep_their_place(rules: q.RuleSet, ledger: MemoryLedger) -> None:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from ._arguments import check_callable, check_date, check_type, check_yuan
 from .claims import Batch, batch_sha256
-from .decision import Allocation, Decision, Evaluation, JSONValue, dumps
+from .decision import Allocation, Decision, Evaluation, JSONValue, TraceStep, dumps, new_step
 from .engine import evaluate
 from .errors import LedgerError, QfundError
 from .history import History, applicant_key
@@ -356,6 +356,57 @@ class _Purse:
             self.stopped = True
         return "deferred"
 
+    def step(self, rules: RuleSet, position: int, amount: int) -> tuple[Status, TraceStep]:
+        """Place an award of this round, and the trace step that says how (rulings R10).
+
+        Its facts are what an auditor needs to redo the placement: the award's place in
+        the order (carried-in awards came first), the budget left when it came up, and the
+        reading applied (``on_shortfall``, and whether an earlier award had not fitted).
+        """
+        left, stopped = self.remaining, self.stopped
+        status = self.place(amount)
+        policy = rules.allocation.allocation
+        facts: dict[str, JSONValue] = {
+            "position": position,
+            "amount_yuan": amount,
+            "budget_left_yuan": left,
+            "on_shortfall": self.on_shortfall,
+            "after_shortfall": stopped,
+        }
+        a, rest = format_wan(amount), format_wan(left)
+        if status == "paid":
+            zh = f"按序第{position}位,预算余额{rest}万元,一次性拨付{a}万元"
+            en = f"place {position} in the order: {rest} 万元 of the budget left, paid in full"
+        elif stopped:
+            zh = f"按序第{position}位,此前已有奖励超出预算,用完即止,列入下一年度"
+            en = (
+                f"place {position}: an earlier award did not fit the budget, so under "
+                "on_shortfall stop (用完即止) this one is deferred to next year"
+            )
+        else:
+            zh = f"按序第{position}位,预算余额{rest}万元不足{a}万元,列入下一年度"
+            en = (
+                f"place {position}: {rest} 万元 of the budget left, less than the award: "
+                "deferred to next year"
+            )
+        return status, new_step(
+            "allocation", "allocation.budget", policy.citation, status, facts, zh, en
+        )
+
+
+def _held_step(rules: RuleSet, position: int, amount: int) -> TraceStep:
+    """Rulings R11: an objection raised during publicity holds the award, using no budget."""
+    facts: dict[str, JSONValue] = {"position": position, "amount_yuan": amount, "objection": True}
+    return new_step(
+        "allocation",
+        "allocation.objection",
+        rules.allocation.publicity.citation,
+        "held",
+        facts,
+        "公示期间有异议,暂缓拨付,待异议处理后再定",
+        "an objection was raised during publicity: held, using no budget, until it is resolved",
+    )
+
 
 def _same_round(
     recorded: RoundResult, digest: str, rules: RuleSet, budget: int | None, start: dt.date | None
@@ -520,16 +571,27 @@ def run_round(
         )
         for p in pending
     )
-    status: dict[str, Status] = {}
-    for d in order:
+    placed: dict[str, tuple[Status, TraceStep]] = {}
+    for n, d in enumerate(order, len(carried) + 1):
         # 第二十二条, rulings R11: an objection holds the award until it is resolved.
-        status[d.claim_id] = "held" if claims[d.claim_id].objection else purse.place(d.amount_yuan)
+        if claims[d.claim_id].objection:
+            placed[d.claim_id] = ("held", _held_step(rules, n, d.amount_yuan))
+        else:
+            placed[d.claim_id] = purse.step(rules, n, d.amount_yuan)
 
     decisions: list[Decision] = []
     round_claims: list[RoundClaim] = []
     for d in evaluation.decisions:
-        s = status.get(d.claim_id)
-        decisions.append(replace(d, allocation=Allocation(s, d.amount_yuan if s else 0, year)))
+        found = placed.get(d.claim_id)
+        if found is None:
+            decisions.append(replace(d, allocation=Allocation(None, 0, year)))
+        else:
+            s, step = found
+            cited = d.citations if step.citation in d.citations else (*d.citations, step.citation)
+            allocation = Allocation(s, d.amount_yuan, year)
+            decisions.append(
+                replace(d, allocation=allocation, trace=(*d.trace, step), citations=cited)
+            )
         claim, applicant = claims[d.claim_id], applicants[d.applicant_id]
         round_claims.append(
             RoundClaim(

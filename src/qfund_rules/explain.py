@@ -31,6 +31,9 @@ RESULTS = {
         "no_match": "不符",
         "top_up": "补差",
         "superseded": "被更高奖励取代",
+        "paid": "拨付",
+        "deferred": "列入下一年度",
+        "held": "暂缓拨付",
     },
     "en": {
         "pass": "pass",
@@ -39,6 +42,9 @@ RESULTS = {
         "no_match": "no match",
         "top_up": "top-up",
         "superseded": "superseded",
+        "paid": "paid",
+        "deferred": "deferred",
+        "held": "held",
     },
 }
 
