@@ -1,4 +1,5 @@
-"""Tests for ``qfund round`` and ``qfund ledger ...``: a multi-year scenario from the CLI.
+"""Tests for ``qfund round`` and ``qfund ledger ...``: a multi-year scenario from the CLI,
+on the shipped batches examples/rounds/claims-2027.yaml and claims-2028.yaml.
 
 Year 2027 (budget 100 万元): C1 中国质量奖提名奖 40 万 and C2 winner 60 万 are paid and use
 the whole budget; C3 (领军企业 20 万) and C4 (CNAS 10 万) are deferred; C5 (哈密市质量奖
@@ -21,74 +22,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stdnum.cn import uscc
+import yaml
 
 from qfund_rules.cli import run
 
 from .conftest import ROOT
 
-USCC_A1 = "91650502MA78K2Q58" + str(uscc.calc_check_digit("91650502MA78K2Q58"))
-APPLICANTS = [
-    {"id": "A1", "name": "哈密某新能源有限公司", "org_type": "enterprise", "uscc": USCC_A1},
-    *(
-        {"id": f"A{i}", "name": f"哈密某企业{i}", "org_type": "enterprise", "region": "650502"}
-        for i in range(2, 6)
-    ),
-]
+ROUNDS = ROOT / "examples" / "rounds"
 
 
-def quality_award(cid: str, app: str, award: str, tier: str, on: str, **extra: Any) -> Any:
-    """A 第十一条 quality award claim, declared first time."""
-    return {
-        "id": cid,
-        "applicant": app,
-        "kind": "quality_award",
-        "award": award,
-        "tier": tier,
-        "first_time": True,
-        "submitted_on": on,
-        **extra,
-    }
+def example(name: str) -> Any:
+    """A shipped example batch of docs/rounds.md as plain JSON data (dates as text)."""
+    data = yaml.safe_load((ROUNDS / name).read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=str))
 
 
-BATCH_2027 = {
-    "round": 2027,
-    "submitted_on": "2027-03-20",
-    "applicants": APPLICANTS,
-    "claims": [
-        {**c, "achieved_on": "2026-11-01"}
-        for c in (
-            quality_award("C1", "A1", "china", "nominee", "2027-03-20"),
-            quality_award("C2", "A2", "china", "winner", "2027-03-21"),
-            {
-                "id": "C3",
-                "applicant": "A3",
-                "kind": "leading_enterprise",
-                "submitted_on": "2027-03-22",
-            },
-            {
-                "id": "C4",
-                "applicant": "A4",
-                "kind": "cnas_accreditation",
-                "first_time": True,
-                "submitted_on": "2027-03-23",
-            },
-            quality_award("C5", "A5", "hami", "nominee", "2027-03-24", objection=True),
-        )
-    ],
-}
-BATCH_2028 = {
-    "round": 2028,
-    "submitted_on": "2028-03-20",
-    "applicants": APPLICANTS,
-    "claims": [
-        {**c, "achieved_on": "2027-11-01"}
-        for c in (
-            quality_award("D1", "A1", "china", "winner", "2028-03-20"),
-            quality_award("D2", "A2", "hami", "winner", "2028-03-21"),
-        )
-    ],
-}
+BATCH_2027 = example("claims-2027.yaml")
+BATCH_2028 = example("claims-2028.yaml")
 
 
 def qfund(*argv: str | Path) -> tuple[int, str, str]:
