@@ -27,6 +27,7 @@ from qfund_rules.history import BanRecord, PriorAward, applicant_key
 from qfund_rules.ledger import (
     GENESIS,
     SCHEMA_VERSION,
+    CountedAward,
     FraudFinding,
     MemoryLedger,
     PendingAward,
@@ -378,6 +379,27 @@ def test_release_needs_a_held_award(rules: q.RuleSet, ledger: MemoryLedger) -> N
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
     with pytest.raises(LedgerError, match="not held"):
         ledger.release("C1", dt.date(2027, 7, 1), "dismissed")
+
+
+def test_an_upheld_objection_names_the_top_ups_that_counted_the_award(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """R5 counts a held award as earlier: A1's 2028 winner claim is topped up by 20 万 over
+    the held 40 万 nominee award. Upholding the objection revokes the nominee award and
+    names the top-up now short of the tier; a dismissal, or an award nothing counted,
+    names none."""
+    held = {**nominee("C1", "A1"), "objection": True}
+    commit(rules, ledger, batch(rules, 2027, held, {**nominee("C2", "A2"), "objection": True}),
+           CHINA_NOMINEE)  # fmt: skip
+    winner = {**nominee("D1", "A1"), "tier": "winner"}
+    commit(rules, ledger, batch(rules, 2028, winner), 1_000_000)
+    upheld = ledger.release("C1", dt.date(2028, 6, 1), "upheld")
+    assert upheld.counted_by == (CountedAward(2028, "D1", "a11.1.winner", 200_000),)
+    assert upheld.to_dict()["counted_by"] == [
+        {"round": 2028, "claim_id": "D1", "item": "a11.1.winner", "amount_yuan": 200_000}
+    ]
+    assert ledger.release("C1", dt.date(2028, 6, 1), "upheld") == upheld  # recorded again
+    assert ledger.release("C2", dt.date(2028, 6, 1), "upheld").counted_by == ()
 
 
 def test_release_recorded_again_records_nothing(rules: q.RuleSet, ledger: MemoryLedger) -> None:

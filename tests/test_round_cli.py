@@ -251,6 +251,31 @@ def test_release_dismissed_reports_the_deferral(scenario: Scenario) -> None:
     assert (code, "deferred" in out) == (0, True)
 
 
+def test_release_upheld_names_the_top_up_that_counted_the_held_award(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """C5 (held, 5 万) is still held when A5 wins the 哈密市政府质量奖 in 2028: the win is
+    topped up counting C5. Upholding the objection afterwards says so on a note line."""
+    ledger = tmp_path / "fund.db"
+    code, _, err = qfund("round", scenario.b27, "--ledger", ledger, "--budget", "100",
+                         "--publicity-start", "2027-06-01", "--commit")  # fmt: skip
+    assert code == 0, err
+    d5 = {**BATCH_2028["claims"][1], "id": "D5", "applicant": "A5"}
+    b28 = write(tmp_path / "claims-2028.json", {**BATCH_2028, "claims": [d5]})
+    assert qfund("round", b28, "--ledger", ledger, "--budget", "55", "--commit")[0] == 0
+    code, out, err = qfund("ledger", "release", "--ledger", ledger, "--claim", "C5",
+                           "--found-on", "2028-06-10", "--outcome", "upheld")  # fmt: skip
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "claim C5 (A5): objection upheld; the award is revoked (5 万元)",
+            "note: claim D5 (round 2028, a11.3.winner) was awarded 5 万元 counting this award "
+            "as earlier (top-up, 第二十条第(二)项); with it revoked, the qualification is paid "
+            "less than its tier, and no command pays the difference",
+        ],
+    ), err
+
+
 def test_year_two_pays_carried_awards_first(scenario: Scenario) -> None:
     """2028: the deferred and released awards of 2027 are paid first, in their order."""
     assert [

@@ -386,4 +386,11 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"claim {release.claim_id} ({release.applicant_id}): objection {release.outcome}; "
             f"{then} ({format_wan(release.amount_yuan)} 万元)\n"
         )
+        for c in release.counted_by:
+            out.write(
+                f"note: claim {c.claim_id} (round {c.round}, {c.item}) was awarded "
+                f"{format_wan(c.amount_yuan)} 万元 counting this award as earlier (top-up, "
+                "第二十条第(二)项); with it revoked, the qualification is paid less than its "
+                "tier, and no command pays the difference\n"
+            )
     return 0

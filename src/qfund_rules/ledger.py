@@ -55,6 +55,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AwardState",
     "BannedAward",
+    "CountedAward",
     "FraudFinding",
     "LedgerFault",
     "MemoryLedger",
@@ -239,23 +240,54 @@ class FraudFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class CountedAward:
+    """A later award of the same qualification, decided with an earlier one counted (R5).
+
+    A top-up pays the difference over what the ledger held for the qualification, held
+    awards included: when such an earlier award is revoked afterwards, the later one stays
+    as it was decided, and the qualification is paid less than its tier (docs/rounds.md).
+    """
+
+    round: int
+    claim_id: str
+    item: str | None
+    amount_yuan: int
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"round", "claim_id", "item", "amount_yuan"}``."""
+        return {
+            "round": self.round,
+            "claim_id": self.claim_id,
+            "item": self.item,
+            "amount_yuan": self.amount_yuan,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Release:
-    """An objection resolved (第二十二条): the held award deferred, or revoked."""
+    """An objection resolved (第二十二条): the held award deferred, or revoked.
+
+    ``counted_by`` lists, for an award revoked, the later awards of its qualification that
+    were decided counting it (top-ups now short of the tier; nothing pays the difference).
+    """
 
     claim_id: str
     applicant_id: str
     outcome: Outcome
     status: Literal["deferred", "revoked"]
     amount_yuan: int
+    counted_by: tuple[CountedAward, ...] = ()
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """``{"claim_id", "applicant_id", "outcome", "status", "amount_yuan"}``."""
+        """``{"claim_id", "applicant_id", "outcome", "status", "amount_yuan",
+        "counted_by"}``."""
         return {
             "claim_id": self.claim_id,
             "applicant_id": self.applicant_id,
             "outcome": self.outcome,
             "status": self.status,
             "amount_yuan": self.amount_yuan,
+            "counted_by": [c.to_dict() for c in self.counted_by],
         }
 
 
@@ -953,11 +985,12 @@ class SqliteLedger:
             self.require_intact()
             row = self._claim(claim_id, round_year)
             year, _, applicant_id, _, _, amount, current, _, _, _, resolved = row
+            counted = self._counted_by(year, claim_id) if status == "revoked" else ()
             if resolved is not None:
                 on = self._release_date(year, claim_id)
                 if (resolved, on) != (outcome, found_on.isoformat()):
                     raise LedgerError(f"claim {claim_id!r}: objection already {resolved} on {on}")
-                return Release(claim_id, applicant_id, outcome, status, amount)
+                return Release(claim_id, applicant_id, outcome, status, amount, counted)
             if current != "held":
                 raise LedgerError(
                     f"claim {claim_id!r} is not held for an objection (status: {current})"
@@ -974,7 +1007,21 @@ class SqliteLedger:
                     "amount_yuan": amount,
                 },
             )
-        return Release(claim_id, applicant_id, outcome, status, amount)
+        return Release(claim_id, applicant_id, outcome, status, amount, counted)
+
+    def _counted_by(self, year: int, claim_id: str) -> tuple[CountedAward, ...]:
+        """Standing awards of later rounds for the claim's qualification (rulings R5)."""
+        rows = self._conn.execute(
+            "SELECT later.round, later.claim_id, later.item, later.amount_yuan"
+            " FROM claims AS this JOIN claims AS later"
+            " ON later.applicant_key = this.applicant_key AND later.family = this.family"
+            " AND later.subject = this.subject AND later.round > this.round"
+            " WHERE this.round = ? AND this.claim_id = ? AND later.outcome = 'awarded'"
+            " AND later.status IN ('paid', 'deferred', 'held')"
+            " ORDER BY later.round, later.position",
+            (year, claim_id),
+        ).fetchall()
+        return tuple(CountedAward(*row) for row in rows)
 
     def _check_release_date(self, where: str, year: int, claim_id: str, on: dt.date) -> None:
         """第二十二条: an objection is raised during publicity, so resolved no earlier."""
