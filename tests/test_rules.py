@@ -106,6 +106,67 @@ def test_org_type_left_out_warns(tmp_path: Path) -> None:
     assert "enterprise" not in rules.exclusions.eligibility.org_types
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "warning"),
+    [
+        (
+            "allocation.yaml", "    2026: 300\n", "    2026: 300\n    27: 300\n",
+            "allocation.yaml:15:5: budgets.by_year.27: warning: no round of 27 falls in the "
+            "period in force (2026-03-14 .. 2029-03-13), so this budget is never used; this "
+            "loads, but check the year",
+        ),
+        (
+            "awards.yaml", "      - {from: 2026-03-14, wan: 20}\n",
+            "      - {from: 2026-03-14, wan: 20}\n      - {from: 2030-01-01, wan: 25}\n",
+            "awards.yaml:108:10: items[0].amounts[1].from: warning: dated value from 2030-01-01 "
+            "is after the measures expire (2029-03-13): it never applies; this loads, but "
+            "check the date",
+        ),
+        (
+            "awards.yaml", "    - BB  # 包装\n", "    - AQ\n",
+            "awards.yaml:24:7: standard_codes.industry[1]: warning: 'AQ' is listed twice (first "
+            "at line 23); this loads, but check whether another code was meant",
+        ),
+        (
+            "exclusions.yaml", '["6505"]', '["6505", "6505"]',
+            "exclusions.yaml:39:32: eligibility.hami_unit_prefixes[1]: warning: '6505' is "
+            "listed twice (first at line 39); this loads, but check whether another code was "
+            "meant",
+        ),
+    ],
+    ids=["budget year out of force", "amount after expiry", "industry code twice",
+         "prefix twice"],
+)  # fmt: skip
+def test_a_slip_that_loads_is_a_located_warning(
+    tmp_path: Path, file: str, old: str, new: str, warning: str
+) -> None:
+    """What loads but cannot be meant (a budget no round uses, an amount that never
+    applies, a code listed twice) is named with its place: policy staff see it on validate."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    path = tmp_path / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    rules = q.load_rules(tmp_path)
+    assert [str(w).removeprefix(f"{tmp_path}/") for w in rules.warnings] == [warning]
+
+
+def test_a_key_of_the_wrong_form_is_named_as_a_key(tmp_path: Path) -> None:
+    """A division code key of 4 digits: the key is named, and what it must be, in words."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    path = tmp_path / "exclusions.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('    "650502":', '    "6505":', 1), encoding="utf-8")
+    with pytest.raises(q.RuleFileError) as caught:
+        q.load_rules(tmp_path)
+    assert [p.message for p in caught.value.problems] == [
+        "key '6505': must be a division code of 6 digits, such as 650502"
+    ]
+    assert caught.value.problems[0].path == ("eligibility", "regions", "6505")
+
+
 def test_a_quoted_iso_date_is_a_date(tmp_path: Path) -> None:
     """A date quoted as JSON writes it ("2026-03-14") is read as that date, as in a batch."""
     for name in RULE_FILES:

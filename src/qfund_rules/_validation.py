@@ -104,7 +104,18 @@ def plain_message(err: ErrorDetails) -> str:
         return f"invalid value {shown(given)}{hint or ';'} allowed: {', '.join(allowed)}"
     if kind == "too_short" and isinstance(n := ctx.get("min_length"), int):
         return f"expected at least {n} item{'s' if n != 1 else ''}"
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        return f"must be {_PATTERNS.get(pattern, f'text matching {pattern}')}"
     return str(err["msg"]).removeprefix("Value error, ")
+
+
+#: What each pattern of the models asks for, in words.
+_PATTERNS = {
+    r"^\d{6}$": "a division code of 6 digits, such as 650502",
+    r"^[A-Z]{2}$": "two capital letters, such as JB",
+    r"^\d{2,6}$": "the first 2 to 6 digits of a division code, such as 6505",
+}
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -206,5 +217,9 @@ def problems_from_validation(
                 and not isinstance(err["input"], dict | list)
             ):
                 msg = f"{msg} (got {shown(err['input'])})"
-        out.append(doc.problem(loc, msg))
+        at = loc
+        if loc and loc[-1] == "[key]":  # pydantic's mark for a mapping's key: name it so
+            at = loc[:-1]
+            msg = f"key {shown(at[-1])}: {plain_message(err)}"
+        out.append(doc.problem(at, msg))
     return out

@@ -598,6 +598,7 @@ class _Parts:
     eligibility: Eligibility | None
     exclusions: tuple[_Entry[Exclusion], ...] | None
     budgets: Budgets | None
+    standard_codes: StandardCodes | None
 
 
 def _valid(model: type[M], data: object) -> M | None:
@@ -635,6 +636,9 @@ def _parts(docs: Mapping[str, Document], models: Mapping[str, Any]) -> _Parts:
         if excl is not None
         else entries("exclusions.yaml", "exclusions", Exclusion),
         budgets=alloc.budgets if alloc else _valid(Budgets, raw("allocation.yaml", "budgets")),
+        standard_codes=awards.standard_codes
+        if awards
+        else _valid(StandardCodes, raw("awards.yaml", "standard_codes")),
     )
 
 
@@ -662,6 +666,11 @@ class _Checker:
         self.effective_from = (
             v.published_on + dt.timedelta(days=v.starts_after_days) if v is not None else None
         )
+        self.effective_until = (
+            self.effective_from + relativedelta(years=v.years) - dt.timedelta(days=1)
+            if v is not None and self.effective_from is not None
+            else None
+        )
 
     def run(self) -> list[CompiledItem]:
         items = self._items()
@@ -669,6 +678,7 @@ class _Checker:
         self._eligibility()
         self._exclusions()
         self._budgets()
+        self._repeated_codes()
         return items
 
     def _items(self) -> list[CompiledItem]:
@@ -745,6 +755,17 @@ class _Checker:
                         (*path, "amounts", j, "from"),
                         f"dated value {dates[j]} {what} the one before ({dates[j - 1]}); "
                         "add changes in date order",
+                    )
+                )
+        end = self.effective_until
+        for j, day in enumerate(dates):
+            if j and end is not None and day > end:
+                self.problems.append(
+                    doc.problem(
+                        (*path, "amounts", j, "from"),
+                        f"dated value from {day} is after the measures expire ({end}): it "
+                        "never applies; this loads, but check the date",
+                        severity="warning",
                     )
                 )
         start = self.effective_from
@@ -861,11 +882,56 @@ class _Checker:
                     doc.problem(("exclusions",), f"第十七条 check {check!r} is missing")
                 )
 
+    def _repeated_codes(self) -> None:
+        """A code listed twice (an industry code, a Hami unit prefix): harmless, but a sign
+        that another was meant."""
+        lists: list[tuple[Document | None, tuple[str | int, ...], tuple[str, ...] | None]] = [
+            (
+                self.awards_doc,
+                ("standard_codes", "industry"),
+                None if self.parts.standard_codes is None else self.parts.standard_codes.industry,
+            ),
+            (
+                self.excl_doc,
+                ("eligibility", "hami_unit_prefixes"),
+                None
+                if self.parts.eligibility is None
+                else self.parts.eligibility.hami_unit_prefixes,
+            ),
+        ]
+        for doc, path, codes in lists:
+            if doc is None or codes is None:
+                continue
+            first: dict[str, int] = {}
+            for i, code in enumerate(codes):
+                if code in first:
+                    line = doc.locate((*path, first[code]))[0]
+                    self.problems.append(
+                        doc.problem(
+                            (*path, i),
+                            f"{code!r} is listed twice (first at line {line}); this loads, "
+                            "but check whether another code was meant",
+                            severity="warning",
+                        )
+                    )
+                first.setdefault(code, i)
+
     def _budgets(self) -> None:
         doc, budgets = self.alloc_doc, self.parts.budgets
         if doc is None or budgets is None:
             return
+        start, end = self.effective_from, self.effective_until
         for year, wan in sorted(budgets.by_year.items()):
+            if start is not None and end is not None and not start.year <= year <= end.year:
+                # A round takes the claims submitted in its year: none while not in force.
+                self.problems.append(
+                    doc.problem(
+                        ("budgets", "by_year", str(year)),
+                        f"no round of {year} falls in the period in force ({start} .. {end}), "
+                        "so this budget is never used; this loads, but check the year",
+                        severity="warning",
+                    )
+                )
             if wan < budgets.minimum_wan:
                 # 第二条 says 原则上: a lower budget is allowed, but worth a second look.
                 self.problems.append(
