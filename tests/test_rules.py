@@ -364,3 +364,17 @@ def test_a_value_the_reader_refused_in_a_condition_is_reported_once(tmp_path: Pa
         "items[0].when.all[1].ge",
         "items[0].when.all[2].le",
     ]
+
+
+def test_an_enum_compared_with_null_says_it_is_never_null(tmp_path: Path) -> None:
+    """`eq: null` on an enum fact: said as such, with the values it can take."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    path = tmp_path / "awards.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("eq: approved}", "eq: null}", 1), encoding="utf-8")
+    with pytest.raises(q.RuleFileError) as caught:
+        q.load_rules(tmp_path)
+    assert [p.message for p in caught.value.problems] == [
+        "'stage' is never null; allowed: approved, accepted"
+    ]

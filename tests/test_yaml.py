@@ -53,3 +53,12 @@ def test_a_key_is_text_as_written() -> None:
     doc, problems = read_yaml(b"010: a\n0x1: b\n2027: c\n")
     assert doc is not None
     assert (problems, doc.data) == ([], {"010": "a", "0x1": "b", "2027": "c"})
+
+
+def test_a_merge_key_is_refused_in_words() -> None:
+    """`<<:` (YAML 1.1 merge) would copy keys from elsewhere: refused, saying what to do."""
+    doc, problems = read_yaml(b"a: {x: 1}\nb:\n  <<: {x: 2}\n", name="f.yaml")
+    assert doc is None
+    assert [p.message for p in problems] == [
+        "YAML merge keys (<<) are not read: write each key out in full"
+    ]

@@ -363,6 +363,10 @@ class _Builder:
             tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
         else:
             tag = event.tag
+        if tag == "tag:yaml.org,2002:merge":
+            raise self._refuse(
+                event, path, "YAML merge keys (<<) are not read: write each key out in full"
+            )
         if tag not in _SAFE_TAGS:
             raise self._refuse(event, path, f"tag {tag} is not allowed")
         value: str = event.value

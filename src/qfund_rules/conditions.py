@@ -188,6 +188,9 @@ def _check_value(
             return False
         if value not in spec:
             allowed = ", ".join(map(str, spec))
+            if value is None:
+                problems.append((path, f"{fact!r} is never null; allowed: {allowed}"))
+                return False
             hint = _did_you_mean(str(value), [str(s) for s in spec])
             problems.append(
                 (path, f"{value!r} is not a value of {fact!r}{hint}; allowed: {allowed}")
