@@ -351,3 +351,22 @@ def test_schema_without_an_argument_names_what_is_missing() -> None:
     code, _, err = call("schema")
     assert code == 2
     assert "required: SCHEMA" in err
+
+
+def test_a_reader_gone_mid_output_is_exit_141_not_success() -> None:
+    """`qfund evaluate ... | head -1` on an output larger than a pipe holds: the reader goes
+    away after the pipe took part of one large write. Exit 141, as for a short output,
+    never 0 with the output cut (CPython's stdout alone reported success)."""
+    example = str(EXAMPLES_DIR / "claims-2027.yaml")
+    with subprocess.Popen(
+        [sys.executable, "-m", "qfund_rules", "evaluate", example],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        assert proc.stdout.read(10) == b'{\n  "rules'
+        proc.stdout.close()
+        err = proc.stderr.read()
+        code = proc.wait(timeout=60)
+    assert (code, err) == (141, b"")

@@ -11,12 +11,13 @@ import argparse
 import contextlib
 import datetime as dt
 import gc
+import io
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from ._cli_args import backend_opt, iso_date, rules_opt
@@ -398,11 +399,56 @@ _COMMANDS: dict[str, Handler] = {
 }
 
 
+class _WholeWrites(io.RawIOBase):
+    """A file descriptor whose every write is made whole, or fails.
+
+    CPython's stdout can drop what is left of a large write that the pipe took only in
+    part before its reader went away (``qfund evaluate ... | head -1``), and report
+    success: the command would exit 0 with its output cut. Here each write goes on until
+    all of it is written, so a reader gone is a ``BrokenPipeError``, as for a small write.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            done += os.write(self._fd, view[done:])
+        return done
+
+
+def _whole_stdout() -> None:
+    """Point ``sys.stdout`` at its descriptor through :class:`_WholeWrites`."""
+    stdout = sys.__stdout__
+    if stdout is None or sys.stdout is not stdout:
+        return  # a caller's own stdout (tests, an embedding program): left as it is
+    try:
+        fd = stdout.fileno()
+    except (OSError, ValueError):
+        return
+    stdout.flush()
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_WholeWrites(fd), buffer_size=1 << 16),
+        encoding=stdout.encoding,
+        errors=stdout.errors,
+    )
+
+
 def main() -> None:
     """Console entry point: ``qfund``."""
     # A short-lived process deciding a batch creates no reference cycles worth collecting;
     # the cyclic collector's walks of a large batch cost more than the evaluation itself.
     gc.disable()
+    _whole_stdout()
     try:
         code = run()
         sys.stdout.flush()
