@@ -347,3 +347,15 @@ def test_policy_staff_transcript_is_what_diff_prints(
     monkeypatch.chdir(tmp_path)
     argv = command.removeprefix("$ qfund ").split()
     assert call(*argv) == (1, shown, "")
+
+
+def test_policy_staff_failing_case_is_what_qfund_test_prints(tmp_path: Path) -> None:
+    """docs/policy-staff.md's FAIL lines are those `qfund test` prints after its 25 万元
+    change: the case it names exists, and fails as shown."""
+    doc = (ROOT / "docs" / "policy-staff.md").read_text(encoding="utf-8")
+    intro = "One line per case, `PASS` or `FAIL` with what differed:\n\n```text\n"
+    shown = doc.split(intro, 1)[1].split("```", 1)[0]
+    rules = amend(copy_rules(tmp_path / "rules"))
+    code, out, _ = call("test", str(RULES_DIR / "tests"), "--rules", rules)
+    failing = [line for line in out.splitlines(keepends=True) if not line.startswith("PASS")]
+    assert (code, "".join(failing[:-1])) == (1, shown)

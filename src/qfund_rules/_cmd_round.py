@@ -61,14 +61,15 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         type=wan_budget,
         metavar="万元",
         help="the year's budget in 万元, e.g. 300 or 287.5 (default: allocation.yaml "
-        "budgets.by_year for the batch's round)",
+        "budgets.by_year for the batch's round; for a round the ledger records, as recorded)",
     )
     r.add_argument(
         "--publicity-start",
         type=iso_date,
         metavar="DATE",
         help="first day of publicity (第二十二条): it lasts allocation.yaml publicity.days "
-        "(7) counting the first, and disbursement starts the day after it ends",
+        "(7) counting the first, and disbursement starts the day after it ends (left out "
+        "for a round the ledger records: as recorded)",
     )
     r.add_argument(
         "--commit",
