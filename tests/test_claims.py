@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stdnum.cn import uscc
@@ -651,3 +652,23 @@ def test_problems_in_data_are_listed_claim_by_claim() -> None:
         "claims[2].kind",
         "claims[10].achieved_on",
     ]
+
+
+@pytest.mark.parametrize("container", [tuple, iter], ids=["tuple", "iterator"])
+def test_batch_data_lists_may_be_tuples_or_iterables(container: Any) -> None:
+    """Applicants and claims given as a tuple or an iterator are read whole: the batch has
+    every claim (they were silently read as empty, a batch of no claims)."""
+    data = minimal(achieved_on="2026-11-02")
+    claims = [{**data["claims"][0], "id": f"C{n}"} for n in range(3)]  # type: ignore[index]
+    data["claims"] = container(claims)
+    data["applicants"] = container(data["applicants"])
+    batch = batch_from_data(data, industry_codes=INDUSTRY)
+    assert [c.id for c in batch.claims] == ["C0", "C1", "C2"]
+    assert [a.id for a in batch.applicants] == ["A1"]
+
+
+def test_batch_data_claims_that_are_not_a_list_are_refused() -> None:
+    """A mapping or a text where the claims belong is an error, never a batch of none."""
+    data = minimal(achieved_on="2026-11-02")
+    data["claims"] = {"C1": data["claims"]}
+    assert [p.split(": ")[1] for p in data_problems(data)] == ["claims"]

@@ -382,6 +382,11 @@ def batch_pool() -> ModelPool:
     return ModelPool(values=(CreditListing, Review, DraftingUnit), unique=((ClaimBase, "id"),))
 
 
+def _items(raw: object) -> list[Any]:
+    """A list's or a tuple's items; nothing else is a list of claims or applicants."""
+    return list(raw) if isinstance(raw, list | tuple) else []
+
+
 class _Head(_Model):
     """The batch's top level, checked before its items are checked one by one."""
 
@@ -480,13 +485,15 @@ class _Checker:
             self._report((), f"a claims batch must be a mapping with the keys {keys}")
             return None
         head = self._validate(_Head, data, ())
-        raw_applicants = data.get("applicants")
-        raw_applicants = raw_applicants if isinstance(raw_applicants, list) else []
-        raw_claims = data.get("claims")
-        raw_claims = raw_claims if isinstance(raw_claims, list) else []
+        # The head's lists, as it took them (a tuple or any iterable of data, read once);
+        # when the head is refused, what is a list or tuple is still checked item by item.
+        raw_applicants = _items(head.applicants if head else data.get("applicants"))
+        raw_claims = _items(head.claims if head else data.get("claims"))
         self._duplicates("applicants", raw_applicants, "applicant")
         self._duplicates("claims", raw_claims, "claim")
-        applicant_ids = [a["id"] for a in raw_applicants if isinstance(a, dict) and "id" in a]
+        applicant_ids = {
+            a["id"] for a in raw_applicants if isinstance(a, dict) and isinstance(a.get("id"), str)
+        }
         applicants = [self._applicant(("applicants", i), a) for i, a in enumerate(raw_applicants)]
         default = head.submitted_on if head is not None else None
         claims = [
@@ -547,14 +554,14 @@ class _Checker:
         return self.pool.build(Applicant, {**dict(applicant), "region": region})
 
     def _claim(
-        self, path: _Path, raw: object, applicant_ids: list[Any], default: dt.date | None
+        self, path: _Path, raw: object, applicant_ids: set[str], default: dt.date | None
     ) -> ClaimBase | None:
         if not isinstance(raw, dict):
             self._report(path, f"a claim must be a mapping, got {shown(raw)}")
             return None
         ref = raw.get("applicant")
         if isinstance(ref, str) and ref not in applicant_ids:
-            hint = did_you_mean(ref, [a for a in applicant_ids if isinstance(a, str)])
+            hint = did_you_mean(ref, sorted(applicant_ids))
             self._report((*path, "applicant"), f"no applicant has the id {ref!r}{hint}")
         kind = raw.get("kind")
         model = CLAIM_TYPES.get(kind) if isinstance(kind, str) else None
