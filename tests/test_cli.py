@@ -370,3 +370,21 @@ def test_a_reader_gone_mid_output_is_exit_141_not_success() -> None:
         err = proc.stderr.read()
         code = proc.wait(timeout=60)
     assert (code, err) == (141, b"")
+
+
+def test_an_ascii_only_output_is_one_line_and_exit_2() -> None:
+    """PYTHONIOENCODING=ascii: the decisions cannot be written; said in one ASCII line,
+    no traceback, exit 2."""
+    example = str(EXAMPLES_DIR / "claims-2027.yaml")
+    done = subprocess.run(
+        [sys.executable, "-m", "qfund_rules", "evaluate", example],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2,
+        b"",
+        b"qfund: the output is Chinese text, which the ascii encoding of this terminal or "
+        b"pipe cannot carry: set PYTHONIOENCODING=utf-8 (or a UTF-8 locale)\n",
+    )

@@ -457,6 +457,15 @@ def main() -> None:
         # command killed by SIGPIPE would, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 128 + 13
+    except UnicodeEncodeError as exc:
+        # A terminal or pipe that takes only ASCII (PYTHONIOENCODING=ascii): the decisions
+        # are Chinese text. Said in ASCII, so that the message itself gets through.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(
+            f"qfund: the output is Chinese text, which the {exc.encoding} encoding of this "
+            "terminal or pipe cannot carry: set PYTHONIOENCODING=utf-8 (or a UTF-8 locale)\n"
+        )
+        code = 2
     except OSError as exc:
         # stdout itself failed (`> /dev/full`, a disk that filled up): say so in one line;
         # what is left in its buffer goes nowhere, so that exit does not fail again.
