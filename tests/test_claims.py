@@ -21,7 +21,7 @@ from qfund_rules.claims import (
     batch_to_data,
     load_batch,
 )
-from qfund_rules.errors import BatchError
+from qfund_rules.errors import BatchError, format_path
 
 BATCHES = Path(__file__).parent / "fixtures" / "batches"
 INDUSTRY = frozenset({"HG", "JB", "NB"})
@@ -672,3 +672,31 @@ def test_batch_data_claims_that_are_not_a_list_are_refused() -> None:
     data = minimal(achieved_on="2026-11-02")
     data["claims"] = {"C1": data["claims"]}
     assert [p.split(": ")[1] for p in data_problems(data)] == ["claims"]
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "code"),
+    [
+        (("applicants", 0, "name"), "哈密\x1b[2J某公司", "001B"),
+        (("claims", 0, "id"), "C1\r", "000D"),
+        (("claims", 0, "subject"), "质量\u202e标准", "202E"),
+        (("claims", 0, "review", "other_violation"), "见附件\x07", "0007"),
+    ],
+    ids=["escape in a name", "carriage return in an id", "bidi override", "bell in prose"],
+)
+def test_control_characters_are_refused_where_they_would_reach_a_terminal(
+    where: tuple[str | int, ...], value: str, code: str
+) -> None:
+    """An id, a name or a subject with a control character (ESC, CR, a bidi override)
+    could print over another decision: refused at its place; a finding may span lines."""
+    data: dict[str, Any] = minimal(achieved_on="2026-11-02")
+    data["claims"][0].update(kind="qc_group", level="national", subject="一号QC小组")
+    data["claims"][0]["review"] = {"other_violation": "第一行\n第二行\t附表"}
+    assert len(batch_from_data(data, industry_codes=INDUSTRY).claims) == 1
+    target: Any = data
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    (problem,) = data_problems(data)
+    assert problem.startswith(f"<data>: {format_path(where)}: contains the control character "
+                              f"U+{code}")  # fmt: skip

@@ -122,6 +122,30 @@ def _not_blank(value: str) -> str:
     return value
 
 
+# Characters that move a terminal's cursor or reorder what it shows: an id or a name with
+# ESC, CR or a bidirectional override could print one decision over another.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The same, but for line breaks and tabs: a reviewer's finding may run over lines.
+_CONTROL_IN_PROSE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(value: str) -> str:
+    """An id, a name or a subject: printable text on one line."""
+    return _printable(_not_blank(value), _CONTROL, "one line of printable text")
+
+
+def _prose(value: str) -> str:
+    """A finding's text: line breaks and tabs allowed, other control characters not."""
+    return _printable(_not_blank(value), _CONTROL_IN_PROSE, "printable text")
+
+
+def _printable(value: str, control: re.Pattern[str], what: str) -> str:
+    found = control.search(value)
+    if found is not None:
+        raise _invalid(f"contains the control character U+{ord(found.group()):04X}; write {what}")
+    return value
+
+
 def _year(value: int) -> int:
     # The round is a year (申报年度): dates are built in it, the ledger stores it as a
     # 64-bit integer and commits rounds in year order; one a date cannot hold is a typo.
@@ -137,7 +161,8 @@ IsoDate = Annotated[dt.date, BeforeValidator(_date)]
 Year = Annotated[StrictInt, AfterValidator(_year)]
 Division = Annotated[StrictStr, BeforeValidator(_division)]
 Uscc = Annotated[StrictStr, BeforeValidator(_uscc)]
-Text = Annotated[StrictStr, AfterValidator(_not_blank)]
+Text = Annotated[StrictStr, AfterValidator(_one_line)]
+Prose = Annotated[StrictStr, AfterValidator(_prose)]
 
 
 class _Model(BaseModel):
@@ -183,7 +208,7 @@ class Review(_Model):
 
     industrial_policy: Literal["ok", "violates"] = "ok"
     related_to_quality: StrictBool = True
-    other_violation: Text | None = None
+    other_violation: Prose | None = None
 
 
 class DraftingUnit(_Model):
