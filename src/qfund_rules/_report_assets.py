@@ -172,7 +172,8 @@ JS = """\
   var form = document.getElementById("filters");
   var tbody = document.getElementById("rows");
   var rows = Array.prototype.slice.call(tbody.querySelectorAll("tr[data-claim]"));
-  var traces = {};
+  // Keyed by claim id: no prototype, so an id such as __proto__ or constructor is a key.
+  var traces = Object.create(null);
   Array.prototype.forEach.call(document.querySelectorAll("details[data-claim]"),
     function (d) { traces[d.getAttribute("data-claim")] = d; });
   var shown = document.getElementById("shown");
@@ -182,7 +183,7 @@ JS = """\
   var sort = "";
 
   function parseHash() {
-    var p = {};
+    var p = Object.create(null);
     location.hash.replace(/^#/, "").split("&").forEach(function (part) {
       if (!part) { return; }
       var i = part.indexOf("=");

@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
+from urllib.parse import quote
 
 from ._report_assets import ALLOCATIONS, CSS, JS, KINDS, LABELS, OUTCOME_ORDER, STEPS
 from .allocation import CarriedAward, RoundResult
@@ -277,7 +278,9 @@ class _Page:
         }
         self.w("<tr", "".join(f' {k}="{escape(v)}"' for k, v in attrs.items()), ">")
         self.w(
-            f'<td><a href="#trace-{escape(d.claim_id)}" class="mono">{escape(d.claim_id)}</a></td>',
+            # The script decodes the fragment: a % in an id must stay a %.
+            f'<td><a href="#trace-{escape(quote(d.claim_id, safe=""))}" class="mono">'
+            f"{escape(d.claim_id)}</a></td>",
             f'<td><span class="mono">{escape(d.applicant_id)}</span> {escape(name)}</td>',
             f"<td>{escape(self.pick(KINDS, kind) if kind else '')}</td>",
             "<td>",

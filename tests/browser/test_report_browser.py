@@ -150,3 +150,41 @@ def test_claim_link_opens_its_trace(page: Path, tmp_path: Path) -> None:
     dom = browse(page, "trace-C4", tmp_path)
     assert dom.opened() == ["C4"]
     assert dom.visible() == ["C1", "C2", "C3", "C4", "C5"]
+
+
+# Claim ids a page's script must treat as plain keys: an Object's own names, and a % that
+# a link's fragment must carry through decoding (C%41 is not CA).
+ODD_IDS = ("__proto__", "constructor", "title", "C%41", "CA")
+
+
+@pytest.fixture(scope="module")
+def odd_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report whose claims have the ids above (C1..C5 of the test batch, renamed)."""
+    rules = q.load_rules()
+    text = BATCH
+    for n, new in enumerate(ODD_IDS, 1):
+        text = text.replace(f"id: C{n}\n", f'id: "{new}"\n').replace(
+            f"{{id: C{n},", f'{{id: "{new}",'
+        )
+    batch = q.load_batch(text.encode(), industry_codes=rules.industry_codes, name="odd.yaml")
+    assert [c.id for c in batch.claims] == list(ODD_IDS)
+    path = tmp_path_factory.mktemp("odd") / "report.html"
+    path.write_text(render_report(q.evaluate(rules, batch), rules, batch), encoding="utf-8")
+    return path
+
+
+def test_odd_claim_ids_keep_the_script_working(odd_page: Path, tmp_path: Path) -> None:
+    """Ids such as __proto__ and title: every row shows, a filter still applies, and
+    open=constructor opens that claim's trace (the script's tables have no prototype)."""
+    dom = browse(odd_page, "open=constructor", tmp_path)
+    assert dom.ready
+    assert dom.visible() == list(ODD_IDS)
+    assert dom.opened() == ["constructor"]
+
+
+def test_a_percent_in_an_id_survives_its_link(odd_page: Path, tmp_path: Path) -> None:
+    """The table's link for C%41 opens C%41's trace, not CA's."""
+    href = "#trace-" + quote("C%41", safe="")
+    assert f'href="{href}"' in odd_page.read_text(encoding="utf-8")
+    dom = browse(odd_page, href.removeprefix("#"), tmp_path)
+    assert dom.opened() == ["C%41"]
