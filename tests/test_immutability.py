@@ -7,6 +7,7 @@ into it would change other callers' results while they still name the same sha25
 
 from __future__ import annotations
 
+import pickle
 import re
 from typing import Any
 
@@ -29,6 +30,18 @@ def test_decisions_are_hashable_and_equal_after_a_round_trip(result: q.Evaluatio
     again = [q.Decision.from_dict(d.to_dict()) for d in result.decisions]
     assert again == list(result.decisions)
     assert decisions == set(again)
+
+
+def test_an_evaluation_is_immutable_hashable_and_pickles(result: q.Evaluation) -> None:
+    """Its rules identity cannot be changed under the JSON it writes; it hashes like an
+    equal one, and goes through pickle (to another process) equal and still read-only."""
+    with pytest.raises(TypeError):
+        result.rules["sha256"] = "0" * 64  # type: ignore[index]
+    assert hash(result) == hash(q.Evaluation(dict(result.rules), result.decisions))
+    again = pickle.loads(pickle.dumps(result))  # noqa: S301 - our own object
+    assert again == result
+    with pytest.raises(TypeError):
+        again.rules["sha256"] = "0" * 64
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, Literal
 
 __all__ = [
@@ -308,10 +309,22 @@ def new_decision(
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """The decisions on one batch, with the identity of the rule set that made them."""
+    """The decisions on one batch, with the identity of the rule set that made them.
 
-    rules: Mapping[str, str]
+    Immutable: ``rules`` is a read-only mapping (left out of the hash, as mappings do not
+    hash; equal evaluations still hash alike).
+    """
+
+    rules: Mapping[str, str] = field(hash=False)
     decisions: tuple[Decision, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rules, MappingProxyType):
+            object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
+
+    def __reduce__(self) -> tuple[type[Evaluation], tuple[dict[str, str], tuple[Decision, ...]]]:
+        # Pickled (to hand results between processes) as the plain dict it was built from.
+        return (Evaluation, (dict(self.rules), self.decisions))
 
     def decision(self, claim_id: str) -> Decision:
         """The decision on ``claim_id`` (``KeyError`` when the batch had no such claim)."""
