@@ -492,3 +492,34 @@ def test_one_uscc_under_two_applicant_ids_is_one_applicant(rules: q.RuleSet) -> 
     assert result["C1"].outcome == "awarded"
     assert "superseded_by_higher" in result["C2"].reasons
     assert result["C3"].reasons == ("duplicate_claim",)
+
+
+def test_a_subject_typed_in_other_characters_is_one_qualification(rules: q.RuleSet) -> None:
+    """The same committee code typed again with a trailing space, a zero-width space or
+    full-width letters is the same qualification: a duplicate (第十七条第(三)项), not a
+    second award. Case and inner spaces still count (docs/interpretation.md)."""
+    written = {
+        "T1": "SAC/TC 123",
+        "T2": "SAC/TC 123",
+        "T3": "SAC/TC 123 ",
+        "T4": "SAC/\u200bTC 123",
+        "T5": "ＳＡＣ/ＴＣ １２３",
+        "T6": "SAC/TC123",
+        "T7": "sac/tc 123",
+    }
+    claims = [
+        claim(cid, "technical_committee", level="national", body="tc", subject=subject)
+        for cid, subject in written.items()
+    ]
+    decisions = decide(rules, *claims)
+    outcomes = {cid: (d.outcome, d.reasons) for cid, d in decisions.items()}
+    duplicate = ("rejected", ("duplicate_claim",))
+    assert outcomes == {
+        "T1": ("awarded", ()),
+        "T2": duplicate,
+        "T3": duplicate,
+        "T4": duplicate,
+        "T5": duplicate,
+        "T6": ("awarded", ()),
+        "T7": ("awarded", ()),
+    }
