@@ -700,3 +700,17 @@ def test_control_characters_are_refused_where_they_would_reach_a_terminal(
     (problem,) = data_problems(data)
     assert problem.startswith(f"<data>: {format_path(where)}: contains the control character "
                               f"U+{code}")  # fmt: skip
+
+
+def test_a_json_batch_with_escaped_rare_characters_loads() -> None:
+    """json.dumps writes 𠀀 (beyond U+FFFF, in real names) as a surrogate-pair escape by
+    default; such a batch loads with the character, and an escaped backslash stays text."""
+    data = minimal(achieved_on="2026-11-02")
+    data["applicants"][0]["name"] = "哈密𠀀科技有限公司"  # type: ignore[index]
+    data["claims"][0]["id"] = "C1\\ud840\\udc00"  # type: ignore[index]
+    data["claims"][0]["applicant"] = "A1"  # type: ignore[index]
+    text = json.dumps(data)
+    assert "\\ud840\\udc00" in text
+    batch = load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.json")
+    assert batch.applicants[0].name == "哈密𠀀科技有限公司"
+    assert batch.claims[0].id == "C1\\ud840\\udc00"

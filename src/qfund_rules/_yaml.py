@@ -148,6 +148,8 @@ def read_yaml(
         return None, [Problem(file, line, None, (), "binary data: the file holds a NUL byte")]
     if not text.strip():
         return None, [Problem(file, 1, 1, (), "the file is empty")]
+    if text.lstrip().startswith("{"):
+        text = _json_surrogates(text)
     builder = _Builder(file, limits)
     try:
         data = builder.build(text)
@@ -456,6 +458,31 @@ class _Builder:
         """One problem among others: the value keeps its text, and the read goes on."""
         mark = event.start_mark
         self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, path, message))
+
+
+# A JSON escape of a character beyond U+FFFF is a UTF-16 surrogate pair, "\\ud840\\udc00"
+# for 𠀀 (Python's json.dumps writes rare CJK characters so by default). YAML has no such
+# escapes and refuses them; it writes the character as "\\U00020000". Only an escape whose
+# backslash is not itself escaped is one.
+_SURROGATE_PAIR = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE
+)
+
+
+def _json_surrogates(text: str) -> str:
+    """A JSON document's surrogate-pair escapes, as the YAML escapes of their characters.
+
+    Only for a document that is a JSON object, where every backslash is inside a string:
+    each pair of 12 characters becomes one of 10, so a column after it on its line is off
+    by two in a message.
+    """
+
+    def combined(m: re.Match[str]) -> str:
+        high, low = int(m.group(2), 16), int(m.group(3), 16)
+        point = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+        return f"{m.group(1)}\\U{point:08X}"
+
+    return _SURROGATE_PAIR.sub(combined, text)
 
 
 #: The one form of whole number read as such (no sign of YAML 1.1 octal, base 60, ...).
