@@ -87,30 +87,30 @@ def committed(rules: q.RuleSet, ledger: SqliteLedger, b: q.Batch, budget: int) -
     return result
 
 
-def test_stop_defers_the_first_misfit_and_everything_after(
-    rules: q.RuleSet, ledger: MemoryLedger
-) -> None:
-    """用完即止: once an award does not fit, it and all later awards are deferred."""
-    b = batch(
+def misfit_in_the_middle(rules: q.RuleSet) -> q.Batch:
+    """40 万, then 60 万, then 10 万 (in submission order): with 50 万 the second does not
+    fit what the first left, and the third does."""
+    return batch(
         rules,
         2027,
         quality_award("C1", "A1", "china", "nominee"),
         quality_award("C2", "A2", "china", "winner", submitted_on="2027-03-21"),
         cnas("C3", "A3", submitted_on="2027-03-22"),
     )
+
+
+def test_stop_defers_the_first_misfit_and_everything_after(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """用完即止: once an award does not fit, it and all later awards are deferred."""
+    b = misfit_in_the_middle(rules)
     result = run_round(rules, b, ledger, budget_yuan=500_000)
     assert statuses(result) == {"C1": "paid", "C2": "deferred", "C3": "deferred"}
 
 
 def test_skip_pays_later_awards_that_still_fit(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """on_shortfall: skip keeps paying later awards that fit the remaining budget."""
-    b = batch(
-        rules,
-        2027,
-        quality_award("C1", "A1", "china", "nominee"),
-        quality_award("C2", "A2", "china", "winner", submitted_on="2027-03-21"),
-        cnas("C3", "A3", submitted_on="2027-03-22"),
-    )
+    b = misfit_in_the_middle(rules)
     skip = with_policy(rules, on_shortfall="skip")
     result = run_round(skip, b, ledger, budget_yuan=500_000)
     assert statuses(result) == {"C1": "paid", "C2": "deferred", "C3": "paid"}
@@ -167,13 +167,7 @@ def test_the_trace_says_how_the_budget_placed_each_award(
     """Rulings R10 is configurable, so each allocated decision's trace names the reading
     applied, its place in the order and the budget left when it came up; the decision
     cites 第二十条第(一)项. C3 fits what C2 left: paid under skip, deferred under stop."""
-    b = batch(
-        rules,
-        2027,
-        quality_award("C1", "A1", "china", "nominee"),
-        quality_award("C2", "A2", "china", "winner", submitted_on="2027-03-21"),
-        cnas("C3", "A3", submitted_on="2027-03-22"),
-    )
+    b = misfit_in_the_middle(rules)
     result = run_round(
         with_policy(rules, on_shortfall=on_shortfall), b, ledger, budget_yuan=500_000
     )

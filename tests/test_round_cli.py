@@ -256,10 +256,7 @@ def test_release_upheld_names_the_top_up_that_counted_the_held_award(
 ) -> None:
     """C5 (held, 5 万) is still held when A5 wins the 哈密市政府质量奖 in 2028: the win is
     topped up counting C5. Upholding the objection afterwards says so on a note line."""
-    ledger = tmp_path / "fund.db"
-    code, _, err = qfund("round", scenario.b27, "--ledger", ledger, "--budget", "100",
-                         "--publicity-start", "2027-06-01", "--commit")  # fmt: skip
-    assert code == 0, err
+    ledger = round_2027(scenario, tmp_path / "fund.db")
     d5 = {**BATCH_2028["claims"][1], "id": "D5", "applicant": "A5"}
     b28 = write(tmp_path / "claims-2028.json", {**BATCH_2028, "claims": [d5]})
     assert qfund("round", b28, "--ledger", ledger, "--budget", "55", "--commit")[0] == 0
@@ -371,14 +368,19 @@ def test_verify_names_an_edited_head(scenario: Scenario, tmp_path: Path) -> None
     ) == (1, "head: edited: the stored head (meta: record 22, hash x)", False)
 
 
-def year_one(scenario: Scenario, tmp_path: Path) -> Path:
-    """A ledger holding round 2027 and the fraud finding on C2 (A2 banned), not 2028."""
-    ledger = tmp_path / "year-one.db"
+def round_2027(scenario: Scenario, ledger: Path) -> Path:
+    """``ledger`` with round 2027 committed as the walkthrough commits it."""
     code, _, err = qfund(
         "round", scenario.b27, "--ledger", ledger, "--budget", "100",
         "--publicity-start", "2027-06-01", "--commit",
     )  # fmt: skip
     assert code == 0, err
+    return ledger
+
+
+def year_one(scenario: Scenario, tmp_path: Path) -> Path:
+    """A ledger holding round 2027 and the fraud finding on C2 (A2 banned), not 2028."""
+    ledger = round_2027(scenario, tmp_path / "year-one.db")
     code, _, err = qfund("ledger", "fraud", "--ledger", ledger, "--claim", "C2",
                          "--found-on", "2028-01-15")  # fmt: skip
     assert code == 0, err
@@ -660,12 +662,7 @@ def test_release_dated_too_early_is_refused(
     scenario: Scenario, tmp_path: Path, found_on: str, why: str
 ) -> None:
     """ledger release exits 2 on one line for a resolution before submission or publicity."""
-    ledger = tmp_path / "l.db"
-    code, _, err = qfund(
-        "round", scenario.b27, "--ledger", ledger, "--budget", "100",
-        "--publicity-start", "2027-06-01", "--commit",
-    )  # fmt: skip
-    assert code == 0, err
+    ledger = round_2027(scenario, tmp_path / "l.db")
     before = ledger.read_bytes()
     code, out, err = qfund(
         "ledger", "release", "--ledger", ledger, "--claim", "C5", "--found-on", found_on,

@@ -106,6 +106,19 @@ def test_org_type_left_out_warns(tmp_path: Path) -> None:
     assert "enterprise" not in rules.exclusions.eligibility.org_types
 
 
+def _edited_copy(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
+    """A copy of the valid snapshot in ``tmp_path`` with each (file, old, new) edit made
+    once; returns the directory."""
+    for name in RULE_FILES:
+        shutil.copy(VALID / name, tmp_path / name)
+    for name, old, new in edits:
+        path = tmp_path / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return tmp_path
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "warning"),
     [
@@ -142,23 +155,13 @@ def test_a_slip_that_loads_is_a_located_warning(
 ) -> None:
     """What loads but cannot be meant (a budget no round uses, an amount that never
     applies, a code listed twice) is named with its place: policy staff see it on validate."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    path = tmp_path / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    rules = q.load_rules(tmp_path)
+    rules = q.load_rules(_edited_copy(tmp_path, (file, old, new)))
     assert [str(w).removeprefix(f"{tmp_path}/") for w in rules.warnings] == [warning]
 
 
 def test_a_key_of_the_wrong_form_is_named_as_a_key(tmp_path: Path) -> None:
     """A division code key of 4 digits: the key is named, and what it must be, in words."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    path = tmp_path / "exclusions.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('    "650502":', '    "6505":', 1), encoding="utf-8")
+    _edited_copy(tmp_path, ("exclusions.yaml", '    "650502":', '    "6505":'))
     with pytest.raises(q.RuleFileError) as caught:
         q.load_rules(tmp_path)
     assert [p.message for p in caught.value.problems] == [
@@ -288,15 +291,8 @@ def test_values_the_schema_refuses_are_refused(
 
 def _edited(tmp_path: Path, *edits: tuple[str, str, str]) -> list[str]:
     """The problems of the valid snapshot with each (file, old, new) edit made once."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    for name, old, new in edits:
-        path = tmp_path / name
-        text = path.read_text(encoding="utf-8")
-        assert old in text
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(q.RuleFileError) as info:
-        q.load_rules(tmp_path)
+        q.load_rules(_edited_copy(tmp_path, *edits))
     return [
         f"{Path(p.file).name}:{p.line}: {format_path(p.path)}: {p.message}"
         for p in info.value.problems
@@ -368,11 +364,7 @@ def test_a_value_the_reader_refused_in_a_condition_is_reported_once(tmp_path: Pa
 
 def test_an_enum_compared_with_null_says_it_is_never_null(tmp_path: Path) -> None:
     """`eq: null` on an enum fact: said as such, with the values it can take."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    path = tmp_path / "awards.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("eq: approved}", "eq: null}", 1), encoding="utf-8")
+    _edited_copy(tmp_path, ("awards.yaml", "eq: approved}", "eq: null}"))
     with pytest.raises(q.RuleFileError) as caught:
         q.load_rules(tmp_path)
     assert [p.message for p in caught.value.problems] == [
