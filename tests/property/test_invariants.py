@@ -7,6 +7,7 @@ work and are tested there.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -464,6 +465,32 @@ def test_another_applicants_claim_changes_no_decision(
     after = by_claim(q.evaluate(s.rules, batch, s.ledger.history))
     del after[claim["id"]]
     assert by_claim(s.evaluate()) == after
+
+
+def _retyped(subject: str, how: str) -> str:
+    """``subject`` typed otherwise with the same characters to a reader: full-width
+    letters and digits, an invisible zero-width space, spaces around and doubled."""
+    if how == "full-width":
+        return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in subject)
+    if how == "zero-width":
+        return subject[:1] + "\u200b" + subject[1:]
+    return "  " + subject.replace(" ", "  ") + " "
+
+
+@given(scenarios(), st.randoms(use_true_random=False))
+def test_a_subject_retyped_the_same_to_a_reader_changes_no_decision(
+    s: Scenario, rnd: random.Random
+) -> None:
+    """Invariant (docs/interpretation.md, subjects): every subject retyped with full-width
+    letters, a zero-width space or extra spaces gives byte-identical decisions: the
+    qualification, duplicates, 就高不就低 and the facts shown are those of the subject."""
+    retyped = copy.deepcopy(s.data)
+    for claim in retyped["claims"]:
+        if isinstance(claim.get("subject"), str):
+            how = rnd.choice(("full-width", "zero-width", "spaces"))
+            claim["subject"] = _retyped(claim["subject"], how)
+    again = q.evaluate(s.rules, s.rules.batch_from_data(retyped), s.ledger.history)
+    assert again.to_json() == s.evaluate().to_json()
 
 
 # --- monotonicity -------------------------------------------------------------------------
