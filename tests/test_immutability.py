@@ -44,6 +44,17 @@ def test_an_evaluation_is_immutable_hashable_and_pickles(result: q.Evaluation) -
         again.rules["sha256"] = "0" * 64
 
 
+def test_a_round_result_is_immutable_hashable_and_pickles(rules: q.RuleSet) -> None:
+    """As an evaluation: its rules identity is read-only, and it survives pickle equal."""
+    batch = rules.load_batch(EXAMPLES_DIR / "claims-2027.yaml")
+    with q.MemoryLedger() as ledger:
+        result = q.run_round(rules, batch, ledger)
+    with pytest.raises(TypeError):
+        result.rules["sha256"] = "0" * 64  # type: ignore[index]
+    again = pickle.loads(pickle.dumps(result))  # noqa: S301 - our own object
+    assert (again, hash(again)) == (result, hash(result))
+
+
 @pytest.mark.parametrize(
     "mapping",
     [

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
 from typing import Any, Literal
 
 from ._arguments import check_callable, check_date, check_type, check_yuan
@@ -165,9 +166,13 @@ class RoundClaim:
 
 @dataclass(frozen=True, slots=True)
 class RoundResult:
-    """A round evaluated and allocated; :meth:`commit` writes it to the ledger."""
+    """A round evaluated and allocated; :meth:`commit` writes it to the ledger.
 
-    rules: Mapping[str, str]
+    Immutable, as an :class:`~qfund_rules.decision.Evaluation`: ``rules`` is a read-only
+    mapping, left out of the hash; it pickles with ``rules`` as a plain dict.
+    """
+
+    rules: Mapping[str, str] = field(hash=False)
     year: int
     decisions: tuple[Decision, ...]
     carried_in: tuple[CarriedAward, ...]
@@ -179,6 +184,14 @@ class RoundResult:
     # False: decided by another evaluator than the native engine (run_round's evaluator=),
     # to cross-check it; such a round is never committed (SqliteLedger.commit_round).
     native: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rules, MappingProxyType):
+            object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
+
+    def __reduce__(self) -> tuple[type[RoundResult], tuple[Any, ...]]:
+        values = [getattr(self, f.name) for f in fields(self)]
+        return (RoundResult, (dict(self.rules), *values[1:]))
 
     @property
     def claim_ids(self) -> tuple[str, ...]:
