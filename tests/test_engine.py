@@ -131,6 +131,29 @@ def test_non_hami_applicant_is_not_eligible(rules: q.RuleSet) -> None:
     assert "第四条" in d.citations
 
 
+@pytest.mark.parametrize(
+    ("org_type", "why"),
+    [
+        ("individual", "organisation type individual is not supported"),
+        ("enterprize", "organisation type enterprize is not supported (did you mean enterprise?)"),
+    ],
+)
+def test_an_org_type_the_measures_do_not_name_is_not_eligible(
+    rules: q.RuleSet, org_type: str, why: str
+) -> None:
+    """Rulings R3: a type outside 第四条's five is decided not_eligible_applicant (the batch
+    is not refused); a near miss says which type it resembles."""
+    other = {**HAMI, "org_type": org_type}
+    d = decide(rules, claim("C1", "leading_enterprise"), applicants=[other])["C1"]
+    assert (d.outcome, d.reasons, "第四条" in d.citations) == (
+        "rejected",
+        ("not_eligible_applicant",),
+        True,
+    )
+    (step,) = [s for s in d.trace if s.step == "eligibility"]
+    assert (step.result, step.message_en) == ("fail", why)
+
+
 def test_highest_tier_wins_within_a_round(rules: q.RuleSet) -> None:
     """Winner and nominee of 中国质量奖 in one round: the winner is paid (第二十条第(二)项)."""
     ds = decide(

@@ -10,6 +10,7 @@ built once per evaluation and shared; the usual path is a chain of dictionary lo
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from bisect import bisect_right
 from collections.abc import Hashable, Sequence
 
@@ -128,8 +129,14 @@ def eligibility(ctx: Context, a: Applicant) -> tuple[TraceStep, bool]:
         return step, True
     why_zh, why_en = [], []
     if not type_ok:
-        why_zh.append(f"单位类型{a.org_type}不在支持范围")
-        why_en.append(f"organisation type {a.org_type} is not supported")
+        # Any text may name the type (R3 decides the claim); a near miss is shown as such.
+        close = difflib.get_close_matches(a.org_type, list(elig.org_types), n=1, cutoff=0.75)
+        hint = f"(是否应为{close[0]}?)" if close else ""
+        why_zh.append(f"单位类型{a.org_type}不在支持范围{hint}")
+        why_en.append(
+            f"organisation type {a.org_type} is not supported"
+            + (f" (did you mean {close[0]}?)" if close else "")
+        )
     if not region_ok:
         why_zh.append(f"注册地区划代码{a.region}不属哈密市")
         why_en.append(f"division code {a.region} is not in Hami")

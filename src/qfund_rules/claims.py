@@ -61,6 +61,7 @@ _Path = tuple[str | int, ...]
 FactSpec = tuple[object, ...] | type
 M = TypeVar("M", bound=BaseModel)
 
+#: The organisation types 第四条 names (rulings R3): the keys exclusions.yaml may list.
 OrgType = Literal[
     "government_agency", "public_institution", "social_organization", "research_institute",
     "enterprise",
@@ -212,7 +213,12 @@ class Applicant(_Model):
 
     id: Text
     name: Text
-    org_type: OrgType
+    # 第四条 (R3) names five types (OrgType); any other is decided not_eligible_applicant.
+    org_type: Text = Field(
+        description="one of the five types of 第四条 (rulings R3); any other type is decided "
+        "not_eligible_applicant",
+        examples=list(typing.get_args(OrgType)),
+    )
     region: Division | None = None
     uscc: Uscc | None = None
     licensed: StrictBool = True

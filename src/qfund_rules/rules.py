@@ -813,8 +813,8 @@ class _Checker:
                     )
 
     def _eligibility(self) -> None:
-        # A claim's org_type is one of the batch format's five: a key outside them can never
-        # match, and the type it was meant to name would silently be ineligible.
+        # 第四条 (R3) names five org types: a key outside them is a slip, and the type it was
+        # meant to name would silently be ineligible.
         doc, eligibility = self.excl_doc, self.parts.eligibility
         if doc is None or eligibility is None:
             return

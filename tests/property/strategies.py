@@ -81,6 +81,8 @@ HAMI_REGIONS: Final = ("650500", "650502", "650521", "650522", "652200", "652201
 OTHER_REGIONS: Final = ("110108", "650102", "652301", "310115", "654002")
 ORG_TYPES: Final = ("government_agency", "public_institution", "social_organization",
                     "research_institute", "enterprise")  # fmt: skip
+# Types 第四条 does not name (R3: not_eligible_applicant), one of them a near miss.
+OTHER_ORG_TYPES: Final = ("individual", "enterprize")
 
 # Applicant name stems; no drafting unit outside the batch shares one of them.
 _STEMS: Final = ("天山能源装备", "巴里坤草原乳业", "伊吾光伏新材料", "东天山风电(集团)")
@@ -206,7 +208,7 @@ def _applicant(draw: st.DrawFn, index: int, noisy: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": f"A{index + 1}",
         "name": f"哈密{stem}有限公司" if hami else f"乌鲁木齐{stem}有限公司",
-        "org_type": _pick(draw, ORG_TYPES),
+        "org_type": _pick(draw, ORG_TYPES + OTHER_ORG_TYPES if noisy else ORG_TYPES),
     }
     # Region alone, the USCC alone (region read from it), or both agreeing (rulings R3).
     form = _pick(draw, ("region", "region", "uscc", "both"))
