@@ -70,3 +70,12 @@ def backend_opt(sp: argparse.ArgumentParser) -> None:
         help="evaluator: native (default, the only one recorded in ledgers) or durable "
         "(durable-rules in a worker process, to cross-check; needs the durable extra)",
     )
+
+
+def later_rounds_refused(command: str, year: int, later: list[int]) -> str:
+    """Why ``--ledger`` is refused for a batch older than the ledger's rounds (one line)."""
+    years = ", ".join(map(str, later))
+    return (
+        f"qfund {command}: the ledger records later rounds ({years}) than the batch's round "
+        f"{year}: --ledger decides a batch against earlier rounds only\n"
+    )

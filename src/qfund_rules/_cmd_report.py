@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._cli_args import iso_date, rules_opt, wan_budget
+from ._cli_args import iso_date, later_rounds_refused, rules_opt, wan_budget
 from .allocation import RoundResult, run_round
 from .claims import Batch
 from .decision import Evaluation
@@ -146,17 +146,13 @@ def _not_earlier(year: int, recorded: list[int]) -> str:
     its own awards (already awarded, not first time), and an older batch against awards
     made after it.
     """
-    years = ", ".join(map(str, recorded))
     if recorded[0] == year:
         return (
             f"qfund report: the ledger already records round {year}: deciding the batch "
             "against it would count the round's own awards as earlier ones; add --round to "
             "show the round as recorded\n"
         )
-    return (
-        f"qfund report: the ledger records later rounds ({years}) than the batch's round "
-        f"{year}: --ledger decides a batch against earlier rounds only\n"
-    )
+    return later_rounds_refused("report", year, recorded)
 
 
 def _same_file(a: Path, b: Path) -> bool:

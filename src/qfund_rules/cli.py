@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from ._cli_args import backend_opt, iso_date, rules_opt
+from ._cli_args import backend_opt, iso_date, later_rounds_refused, rules_opt
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from ._measures import check_citations
@@ -355,11 +355,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 key = (batch.round, args.claim)
                 state = next((a for a in ledger.awards() if (a.round, a.claim_id) == key), None)
             elif later:
-                err.write(
-                    f"qfund explain: the ledger records later rounds ({', '.join(map(str, later))})"
-                    f" than the batch's round {batch.round}: --ledger decides a batch against "
-                    "earlier rounds only\n"
-                )
+                err.write(later_rounds_refused("explain", batch.round, later))
                 return 2
             else:
                 decisions = evaluate(rules, batch, ledger).decisions
@@ -440,6 +436,7 @@ def _whole_stdout() -> None:
         io.BufferedWriter(_WholeWrites(fd), buffer_size=1 << 16),
         encoding=stdout.encoding,
         errors=stdout.errors,
+        line_buffering=stdout.line_buffering,  # a terminal still sees each line at once
     )
 
 
