@@ -546,3 +546,13 @@ def test_a_subject_typed_in_other_characters_is_one_qualification(rules: q.RuleS
         "T6": ("awarded", ()),
         "T7": ("awarded", ()),
     }
+
+
+def test_a_history_subject_written_otherwise_still_meets_its_claim(rules: q.RuleSet) -> None:
+    """A StaticHistory (a case file's history, an integrator's own) keyed by a subject with
+    a trailing space or full-width letters meets the claim on that subject: the earlier
+    national QC award makes the regional one already_awarded."""
+    for written in ("一号QC小组 ", "一号ＱＣ小组"):
+        h = history("a11.5.national", "a11.qc_group", written, 50_000)
+        c = claim("C1", "qc_group", level="regional", subject="一号QC小组")
+        assert decide(rules, c, history=h)["C1"].reasons == ("already_awarded",), written

@@ -7,6 +7,8 @@ into it would change other callers' results while they still name the same sha25
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import pickle
 import re
 from typing import Any
@@ -42,6 +44,13 @@ def test_an_evaluation_is_immutable_hashable_and_pickles(result: q.Evaluation) -
     assert again == result
     with pytest.raises(TypeError):
         again.rules["sha256"] = "0" * 64
+
+
+def test_results_go_through_asdict_and_deepcopy(result: q.Evaluation) -> None:
+    """dataclasses.asdict and copy.deepcopy work on an evaluation, as on any dataclass."""
+    data = dataclasses.asdict(result)
+    assert data["rules"] == dict(result.rules)
+    assert copy.deepcopy(result) == result
 
 
 def test_a_round_result_is_immutable_hashable_and_pickles(rules: q.RuleSet) -> None:

@@ -62,3 +62,33 @@ def test_a_merge_key_is_refused_in_words() -> None:
     assert [p.message for p in problems] == [
         "YAML merge keys (<<) are not read: write each key out in full"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("0x_", "'0x_'"), ("0b_", "'0b_'"), ("1" * 5000, "'" + "1" * 20 + "...'")],
+    ids=["hex without digits", "binary without digits", "5000 digits"],
+)
+def test_a_number_python_cannot_convert_is_a_located_problem(text: str, shown: str) -> None:
+    """YAML 1.1 takes 0x_ for a number, and Python converts no more than 4300 digits: a
+    located problem each, never a ValueError out of the reader."""
+    doc, problems = read_yaml(f"n: {text}\n".encode(), name="f.yaml")
+    assert doc is not None
+    assert [str(p) for p in problems] == [
+        f"f.yaml:1:4: n: {shown} is not a whole number qfund can read"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"{a: 'x\\ud840\\udc00'}\n", b"{a: x\\ud840\\udc00}\n", b'{"a": "x"} # \\ud840\\udc00\n'],
+    ids=["single-quoted", "plain", "comment"],
+)
+def test_escape_letters_outside_json_strings_stay_text(text: bytes) -> None:
+    """Only a JSON document's surrogate-pair escapes are characters: in YAML's single-quoted
+    or plain text the same letters are text, and are read as written."""
+    doc, problems = read_yaml(text, name="f.yaml")
+    assert (doc is not None, problems) == (True, [])
+    assert doc is not None
+    written = "x\\ud840\\udc00" if b"x\\u" in text else "x"
+    assert doc.data == {"a": written}

@@ -23,6 +23,7 @@ touches PyYAML's global state.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -148,7 +149,7 @@ def read_yaml(
         return None, [Problem(file, line, None, (), "binary data: the file holds a NUL byte")]
     if not text.strip():
         return None, [Problem(file, 1, 1, (), "the file is empty")]
-    if text.lstrip().startswith("{"):
+    if _is_json_with_surrogates(text):
         text = _json_surrogates(text)
     builder = _Builder(file, limits)
     try:
@@ -403,6 +404,14 @@ class _Builder:
         number is a wrong payment, so each is a located problem saying what to write.
         """
         text: str = event.value
+        try:
+            return self._whole(event, path, text)
+        except ValueError:  # "0x_" (no digits), or more digits than Python converts
+            brief = repr(text if len(text) <= 24 else text[:20] + "...")
+            self._problem(event, path, f"{brief} is not a whole number qfund can read")
+            return text
+
+    def _whole(self, event: Any, path: Path_t, text: str) -> int | str:
         if _PLAIN_INT.fullmatch(text):
             return int(text)
         # The reading PyYAML would have made, to say what the text would have meant.
@@ -469,11 +478,25 @@ _SURROGATE_PAIR = re.compile(
 )
 
 
+def _is_json_with_surrogates(text: str) -> bool:
+    """Whether ``text`` is a JSON object holding a surrogate-pair escape.
+
+    Only then is every backslash inside a double-quoted string, where the escape means the
+    character; in YAML's single-quoted or plain text the same letters are just text.
+    """
+    if not text.lstrip().startswith("{") or _SURROGATE_PAIR.search(text) is None:
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, digits past Python's limit, too deep
+        return False
+    return True
+
+
 def _json_surrogates(text: str) -> str:
     """A JSON document's surrogate-pair escapes, as the YAML escapes of their characters.
 
-    Only for a document that is a JSON object, where every backslash is inside a string:
-    each pair of 12 characters becomes one of 10, so a column after it on its line is off
+    Each pair of 12 characters becomes one of 10, so a column after it on its line is off
     by two in a message.
     """
 

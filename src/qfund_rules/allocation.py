@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
-from types import MappingProxyType
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ._arguments import check_callable, check_date, check_type, check_yuan
 from .claims import Batch, batch_sha256
-from .decision import Allocation, Decision, Evaluation, JSONValue, TraceStep, dumps, new_step
+from .decision import (
+    Allocation,
+    Decision,
+    Evaluation,
+    JSONValue,
+    ReadOnlyDict,
+    TraceStep,
+    dumps,
+    new_step,
+)
 from .engine import evaluate
 from .errors import LedgerError, QfundError
 from .history import History, applicant_key
@@ -168,8 +176,8 @@ class RoundClaim:
 class RoundResult:
     """A round evaluated and allocated; :meth:`commit` writes it to the ledger.
 
-    Immutable, as an :class:`~qfund_rules.decision.Evaluation`: ``rules`` is a read-only
-    mapping, left out of the hash; it pickles with ``rules`` as a plain dict.
+    Immutable, as an :class:`~qfund_rules.decision.Evaluation`: ``rules`` is a
+    :class:`~qfund_rules.decision.ReadOnlyDict`, left out of the hash.
     """
 
     rules: Mapping[str, str] = field(hash=False)
@@ -186,12 +194,8 @@ class RoundResult:
     native: bool = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.rules, MappingProxyType):
-            object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
-
-    def __reduce__(self) -> tuple[type[RoundResult], tuple[Any, ...]]:
-        values = [getattr(self, f.name) for f in fields(self)]
-        return (RoundResult, (dict(self.rules), *values[1:]))
+        if not isinstance(self.rules, ReadOnlyDict):
+            object.__setattr__(self, "rules", ReadOnlyDict(self.rules))
 
     @property
     def claim_ids(self) -> tuple[str, ...]:

@@ -18,7 +18,6 @@ import hashlib
 import json
 import re
 import typing
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -45,6 +44,7 @@ from ._pool import ModelPool
 from ._validation import allowed_keys, did_you_mean, model_at, plain_message, shown
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .errors import BatchError, Problem, StandardNumberError
+from .history import canonical_subject
 from .standards import Level, parse_standard_number
 
 __all__ = [
@@ -129,21 +129,6 @@ def _not_blank(value: str) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # The same, but for line breaks and tabs: a reviewer's finding may run over lines.
 _CONTROL_IN_PROSE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def canonical_subject(text: str) -> str:
-    """A claim's subject as the qualification is known by (rulings R5; project choice).
-
-    One committee, product or group written twice must be one qualification, and the same
-    text typed twice is not always the same characters: NFKC folds full-width letters,
-    digits and brackets into their plain forms, invisible format characters (zero-width
-    space, soft hyphen, BOM) are dropped, and runs of spaces become one, none at the ends.
-    Case and the spaces inside are kept: ``SAC/TC 123`` and ``sac/tc123`` stay two
-    subjects (docs/interpretation.md).
-    """
-    folded = unicodedata.normalize("NFKC", text)
-    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
-    return " ".join(visible.split())
 
 
 def _one_line(value: str) -> str:

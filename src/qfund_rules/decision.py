@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 __all__ = [
     "REASON_CODES",
@@ -307,11 +306,28 @@ def new_decision(
     return x
 
 
+class ReadOnlyDict(dict[str, str]):
+    """A dict that refuses every change: the rules identity a result carries.
+
+    Unlike a ``MappingProxyType`` it pickles, deep-copies and goes through
+    ``dataclasses.asdict`` and ``json.dumps`` as the dict it is.
+    """
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a result's rules identity cannot be changed")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[type[ReadOnlyDict], tuple[dict[str, str]]]:
+        return (type(self), (dict(self),))
+
+
 @dataclass(frozen=True, slots=True)
 class Evaluation:
     """The decisions on one batch, with the identity of the rule set that made them.
 
-    Immutable: ``rules`` is a read-only mapping (left out of the hash, as mappings do not
+    Immutable: ``rules`` is a :class:`ReadOnlyDict` (left out of the hash, as dicts do not
     hash; equal evaluations still hash alike).
     """
 
@@ -319,12 +335,8 @@ class Evaluation:
     decisions: tuple[Decision, ...]
 
     def __post_init__(self) -> None:
-        if not isinstance(self.rules, MappingProxyType):
-            object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
-
-    def __reduce__(self) -> tuple[type[Evaluation], tuple[dict[str, str], tuple[Decision, ...]]]:
-        # Pickled (to hand results between processes) as the plain dict it was built from.
-        return (Evaluation, (dict(self.rules), self.decisions))
+        if not isinstance(self.rules, ReadOnlyDict):
+            object.__setattr__(self, "rules", ReadOnlyDict(self.rules))
 
     def decision(self, claim_id: str) -> Decision:
         """The decision on ``claim_id`` (``KeyError`` when the batch had no such claim)."""

@@ -11,6 +11,7 @@ else by its id in the batch (:func:`applicant_key`).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,6 +23,7 @@ __all__ = [
     "PriorAward",
     "StaticHistory",
     "applicant_key",
+    "canonical_subject",
 ]
 
 
@@ -74,6 +76,21 @@ def applicant_key(applicant_id: str, uscc: str | None) -> str:
     return uscc if uscc else f"id:{applicant_id}"
 
 
+def canonical_subject(text: str) -> str:
+    """A claim's subject as the qualification is known by (rulings R5; project choice).
+
+    One committee, product or group written twice must be one qualification, and the same
+    text typed twice is not always the same characters: NFKC folds full-width letters,
+    digits and brackets into their plain forms, invisible format characters (zero-width
+    space, soft hyphen, BOM) are dropped, and runs of spaces become one, none at the ends.
+    Case and the spaces inside are kept: ``SAC/TC 123`` and ``sac/tc123`` stay two
+    subjects (docs/interpretation.md).
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split())
+
+
 class StaticHistory:
     """A fixed history held in memory: for domain tests, what-if runs and library users."""
 
@@ -82,7 +99,12 @@ class StaticHistory:
         awards: Mapping[tuple[str, str, str], Sequence[PriorAward]] | None = None,
         bans: Mapping[str, Sequence[BanRecord]] | None = None,
     ) -> None:
-        self._awards = {k: tuple(v) for k, v in (awards or {}).items()}
+        # Keyed by the subject as a batch's claims are read (canonical_subject), so that a
+        # subject written otherwise here still meets its claims.
+        found: dict[tuple[str, str, str], list[PriorAward]] = {}
+        for (applicant, family, subject), held in (awards or {}).items():
+            found.setdefault((applicant, family, canonical_subject(subject)), []).extend(held)
+        self._awards = {k: tuple(v) for k, v in found.items()}
         self._bans = {k: tuple(v) for k, v in (bans or {}).items()}
 
     def prior_awards(self, applicant: str, family: str, subject: str) -> Sequence[PriorAward]:
