@@ -388,3 +388,31 @@ def test_an_ascii_only_output_is_one_line_and_exit_2() -> None:
         b"qfund: the output is Chinese text, which the ascii encoding of this terminal or "
         b"pipe cannot carry: set PYTHONIOENCODING=utf-8 (or a UTF-8 locale)\n",
     )
+
+
+def test_validate_names_the_directory_it_read(tmp_path: Path) -> None:
+    """Its last line names the rule directory read: after `pip install .`, a command given
+    no directory reads the installed rules, not the checkout's edited ones."""
+    for name in RULE_FILES:
+        shutil.copy(RULES_DIR / name, tmp_path / name)
+    code, out, _ = call("validate", str(tmp_path))
+    assert (code, out.splitlines()[-1]) == (0, f"read from {tmp_path}")
+
+
+def test_version_names_the_package_and_its_rules() -> None:
+    """--version: the package's version and the shipped rule set's, on stdout, exit 0."""
+    rules = q.load_rules()
+    assert call("--version") == (
+        0,
+        f"qfund {q.__version__}; shipped rules {rules.version} ({rules.status}) "
+        f"sha256 {rules.sha256}\n",
+        "",
+    )
+
+
+def test_qfund_alone_lists_the_commands() -> None:
+    """`qfund` with no command prints the whole help (every command) and exits 2."""
+    code, out, err = call()
+    assert (code, out) == (2, "")
+    assert err.startswith("usage: qfund")
+    assert all(command in err for command in ("validate", "evaluate", "round", "ledger"))

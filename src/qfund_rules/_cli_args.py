@@ -57,7 +57,8 @@ def rules_opt(sp: argparse.ArgumentParser) -> None:
         "--rules",
         metavar="DIR",
         type=Path,
-        help="rule-file directory (default: the rules shipped with qfund)",
+        help="rule-file directory (default: the rules installed with qfund, not ./rules: "
+        "give --rules rules to use the files you edit in a checkout)",
     )
 
 
@@ -79,3 +80,7 @@ def later_rounds_refused(command: str, year: int, later: list[int]) -> str:
         f"qfund {command}: the ledger records later rounds ({years}) than the batch's round "
         f"{year}: --ledger decides a batch against earlier rounds only\n"
     )
+
+
+#: The help of every --format option: argparse fills in the command's own default.
+FORMAT_HELP = "output format (default: %(default)s)"

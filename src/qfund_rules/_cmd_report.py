@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._cli_args import iso_date, later_rounds_refused, rules_opt, wan_budget
+from ._cli_args import FORMAT_HELP, iso_date, later_rounds_refused, rules_opt, wan_budget
 from .allocation import RoundResult, run_round
 from .claims import Batch
 from .decision import Evaluation
@@ -82,7 +82,7 @@ def register(
     d.add_argument("old_rules", type=Path, metavar="OLD_RULES", help="rule directory before")
     d.add_argument("new_rules", type=Path, metavar="NEW_RULES", help="rule directory after")
     d.add_argument("--claims", type=Path, metavar="BATCH", help="a batch to decide under both")
-    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     d.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of --format text")
     return {"report": _cmd_report, "diff": _cmd_diff}
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._cli_args import backend_opt, iso_date, rules_opt, wan_budget, year
+from ._cli_args import FORMAT_HELP, backend_opt, iso_date, rules_opt, wan_budget, year
 from .allocation import RoundResult, run_round
 from .decision import JSONValue, dumps
 from .durable_backend import evaluate_durable
@@ -101,7 +101,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         "deleted or reordered (exit 1); exit 0 when the ledger is intact.",
     )
     _ledger_opt(v, "ledger file (must exist; read, never written)")
-    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
 
     s = actions.add_parser(
         "show",
@@ -116,7 +116,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         metavar="Y",
         help="only the records of round year Y (its decisions, and allocations in or for Y)",
     )
-    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
 
     f = actions.add_parser(
         "fraud",
@@ -134,7 +134,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     f.add_argument(
         "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"
     )
-    f.add_argument("--format", choices=("text", "json"), default="text")
+    f.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     rules_opt(f)
 
     rl = actions.add_parser(
@@ -150,7 +150,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     rl.add_argument(
         "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"
     )
-    rl.add_argument("--format", choices=("text", "json"), default="text")
+    rl.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     return {"round": _cmd_round, "ledger": _cmd_ledger}
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from ._cli_args import backend_opt, iso_date, later_rounds_refused, rules_opt
+from ._cli_args import FORMAT_HELP, backend_opt, iso_date, later_rounds_refused, rules_opt
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from ._measures import check_citations
@@ -62,6 +62,19 @@ class _Parser(argparse.ArgumentParser):
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 
+class _Version(argparse.Action):
+    """``--version``: the package, and the rule set it ships (the one used by default)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        try:
+            rules = load_rules()
+            shipped = f"; shipped rules {rules.version} ({rules.status}) sha256 {rules.sha256}"
+        except QfundError:  # a damaged installation: the package's own version still helps
+            shipped = ""
+        sys.stdout.write(f"qfund {__version__}{shipped}\n")  # stdout, as argparse's own
+        parser.exit()
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     p = _Parser(
         prog="qfund",
@@ -70,7 +83,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action="version", version=f"qfund {__version__}")
+    p.add_argument(
+        "--version",
+        action=_Version,
+        nargs=0,
+        help="show qfund's version and that of the rules it ships, then exit",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     v = sub.add_parser(
@@ -87,7 +105,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         metavar="RULES_DIR",
         help="directory of the rule files (default: the shipped rules)",
     )
-    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     v.add_argument(
         "--measures",
         type=Path,
@@ -111,7 +129,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         metavar="DATE",
         help="date whose amounts to show (default: the day the rules come into force)",
     )
-    c.add_argument("--format", choices=("json", "text"), default="text")
+    c.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
 
     s = sub.add_parser(
         "schema",
@@ -133,7 +151,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     )
     e.add_argument("batch", type=Path, metavar="BATCH")
     rules_opt(e)
-    e.add_argument("--format", choices=("json", "text"), default="json")
+    e.add_argument("--format", choices=("json", "text"), default="json", help=FORMAT_HELP)
     e.add_argument(
         "--lang",
         choices=("zh", "en"),
@@ -186,6 +204,10 @@ def run(
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     parser, commands = _parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        # `qfund` alone: what it can do, rather than one line saying a command is missing.
+        err.write(parser.format_help())
+        return 2
     try:
         # argparse prints --help and --version to sys.stdout; send them to ``out``.
         with contextlib.redirect_stdout(out):
@@ -274,6 +296,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"ok: {len(rules.items)} award items, rules {rules.version} ({rules.status}), "
             f"in force {rules.effective_from} .. {rules.effective_until}\n"
             f"sha256 {rules.sha256}\n"
+            f"read from {rules.directory}\n"
         )
         if args.measures is not None:
             out.write(f"every clause and citation agrees with {args.measures}\n")
