@@ -556,3 +556,16 @@ def test_a_history_subject_written_otherwise_still_meets_its_claim(rules: q.Rule
         h = history("a11.5.national", "a11.qc_group", written, 50_000)
         c = claim("C1", "qc_group", level="regional", subject="一号QC小组")
         assert decide(rules, c, history=h)["C1"].reasons == ("already_awarded",), written
+
+
+def test_an_amount_step_before_the_first_amount_says_none_applies(rules: q.RuleSet) -> None:
+    """Achieved before the item's first dated amount (and the measures): the amount step
+    says no amount is in force, rather than quote the clause's amount beside 0 yuan."""
+    c = claim("C1", "cnas_accreditation", first_time=True, achieved_on="2026-02-01")
+    d = decide(rules, c)["C1"]
+    (step,) = [s for s in d.trace if s.step == "amount"]
+    assert (d.reasons, dict(step.facts), step.message_zh) == (
+        ("outside_validity",),
+        {"item": "a12.1", "amount_yuan": 0, "in_force_from": None},
+        "取得日早于本事项首个金额的生效日(2026-03-14),无适用金额",
+    )

@@ -182,15 +182,17 @@ def _amount(ctx: Context, item: CompiledItem, on: dt.date) -> tuple[TraceStep, i
             "amount_yuan": amount,
             "in_force_from": ctx.iso(item.amount_dates[i - 1]) if i else None,
         }
-        step = new_step(
-            "amount",
-            item.item.id,
-            item.item.citation,
-            "pass",
-            facts,
-            f"适用“{item.item.clause}”,取得日适用金额{format_wan(amount)}万元",
-            f"'{item.item.title_en}' applies: {amount} yuan in force on the reference date",
-        )
+        if i:
+            zh = f"适用“{item.item.clause}”,取得日适用金额{format_wan(amount)}万元"
+            en = f"'{item.item.title_en}' applies: {amount} yuan in force on the reference date"
+        else:  # achieved before the item's first amount: the validity step fails too
+            first = ctx.iso(item.amount_dates[0])
+            zh = f"取得日早于本事项首个金额的生效日({first}),无适用金额"
+            en = (
+                f"no amount of '{item.item.title_en}' is in force on the reference date "
+                f"(the first from {first})"
+            )
+        step = new_step("amount", item.item.id, item.item.citation, "pass", facts, zh, en)
         found = ctx.amounts[(id(item), i)] = (step, amount)
     return found
 
