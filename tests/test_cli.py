@@ -416,3 +416,28 @@ def test_qfund_alone_lists_the_commands() -> None:
     assert (code, out) == (2, "")
     assert err.startswith("usage: qfund")
     assert all(command in err for command in ("validate", "evaluate", "round", "ledger"))
+
+
+def test_an_org_type_near_miss_is_noted_on_stderr(tmp_path: Path) -> None:
+    """R3 decides an unnamed org_type not eligible; a near miss of a named one (enterprse)
+    is also noted on stderr, so that a typo does not pass unseen. `individual` is not."""
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(
+        "round: 2027\nsubmitted_on: 2027-03-20\napplicants:\n"
+        "  - {id: A1, name: 哈密某公司, org_type: enterprse, region: '650502'}\n"
+        "  - {id: A2, name: 哈密某人, org_type: individual, region: '650502'}\n"
+        "claims:\n"
+        "  - {id: C1, applicant: A1, kind: leading_enterprise, achieved_on: 2026-11-01}\n"
+        "  - {id: C2, applicant: A2, kind: leading_enterprise, achieved_on: 2026-11-01}\n",
+        encoding="utf-8",
+    )
+    code, out, err = call("evaluate", str(batch))
+    reasons = {d["claim_id"]: d["reasons"] for d in json.loads(out)["decisions"]}
+    assert (code, reasons) == (
+        0,
+        {"C1": ["not_eligible_applicant"], "C2": ["not_eligible_applicant"]},
+    )
+    assert err == (
+        "qfund: note: applicant A1's org_type 'enterprse' is not one 第四条 names; did you "
+        "mean 'enterprise'? Its claims are decided not_eligible_applicant\n"
+    )

@@ -6,9 +6,15 @@ import argparse
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from difflib import get_close_matches
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from .money import wan_to_yuan
+
+if TYPE_CHECKING:
+    from .claims import Batch
+    from .rules import RuleSet
 
 __all__ = ["backend_opt", "iso_date", "rules_opt", "wan_budget", "year"]
 
@@ -84,3 +90,20 @@ def later_rounds_refused(command: str, year: int, later: list[int]) -> str:
 
 #: The help of every --format option: argparse fills in the command's own default.
 FORMAT_HELP = "output format (default: %(default)s)"
+
+
+def load_batch_noting(rules: RuleSet, path: Path, err: TextIO) -> Batch:
+    """The batch at ``path`` under ``rules``; a note on stderr for each applicant whose
+    org_type is a near miss of one 第四条 names (R3 decides it not eligible, quietly else).
+    """
+    batch = rules.load_batch(path)
+    listed = list(rules.exclusions.eligibility.org_types)
+    for a in batch.applicants:
+        close = [] if a.org_type in listed else get_close_matches(a.org_type, listed, 1, 0.75)
+        if close:
+            err.write(
+                f"qfund: note: applicant {a.id}'s org_type {a.org_type!r} is not one 第四条 "
+                f"names; did you mean {close[0]!r}? Its claims are decided "
+                "not_eligible_applicant\n"
+            )
+    return batch

@@ -11,7 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._cli_args import FORMAT_HELP, iso_date, later_rounds_refused, rules_opt, wan_budget
+from ._cli_args import (
+    FORMAT_HELP,
+    iso_date,
+    later_rounds_refused,
+    load_batch_noting,
+    rules_opt,
+    wan_budget,
+)
 from .allocation import RoundResult, run_round
 from .claims import Batch
 from .decision import Evaluation
@@ -98,7 +105,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if str(args.out) != "-" and any(_same_file(args.out, p) for p in inputs):
         err.write(f"qfund report: --out {args.out} is an input of the report; not overwriting it\n")
         return 2
-    batch = rules.load_batch(args.batch)
+    batch = load_batch_noting(rules, args.batch, err)
     result: Evaluation | RoundResult
     if args.ledger is None and not args.round:
         result = evaluate(rules, batch)

@@ -12,7 +12,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._cli_args import FORMAT_HELP, backend_opt, iso_date, rules_opt, wan_budget, year
+from ._cli_args import (
+    FORMAT_HELP,
+    backend_opt,
+    iso_date,
+    load_batch_noting,
+    rules_opt,
+    wan_budget,
+    year,
+)
 from .allocation import RoundResult, run_round
 from .decision import JSONValue, dumps
 from .durable_backend import evaluate_durable
@@ -166,7 +174,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     evaluator = evaluate_durable if args.backend == "durable" else None
     rules = load_rules(args.rules)
-    batch = rules.load_batch(args.batch)
+    batch = load_batch_noting(rules, args.batch, err)
     path: Path = args.ledger
     budget, start = args.budget, args.publicity_start
     ledger: SqliteLedger

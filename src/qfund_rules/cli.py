@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from ._cli_args import FORMAT_HELP, backend_opt, iso_date, later_rounds_refused, rules_opt
+from ._cli_args import (
+    FORMAT_HELP,
+    backend_opt,
+    iso_date,
+    later_rounds_refused,
+    load_batch_noting,
+    rules_opt,
+)
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from ._measures import check_citations
@@ -235,8 +242,8 @@ def _rules(args: argparse.Namespace) -> RuleSet:
     return load_rules(args.rules)
 
 
-def _batch(args: argparse.Namespace, rules: RuleSet) -> Batch:
-    return rules.load_batch(args.batch)
+def _batch(args: argparse.Namespace, rules: RuleSet, err: TextIO) -> Batch:
+    return load_batch_noting(rules, args.batch, err)
 
 
 def _read_text(path: Path) -> str:
@@ -348,7 +355,7 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = _rules(args)
-    batch = _batch(args, rules)
+    batch = _batch(args, rules, err)
     evaluation: Evaluation
     if args.backend == "durable":
         # The second evaluator (issue 5): a worker process; DurableUnavailableError and
@@ -362,7 +369,7 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = _rules(args)
-    batch = _batch(args, rules)
+    batch = _batch(args, rules, err)
     state: AwardState | None = None
     if args.ledger is None:
         decisions = evaluate(rules, batch).decisions
