@@ -861,7 +861,7 @@ class SqliteLedger:
                 ).fetchone()[0]
                 banned = tuple(
                     BannedAward.from_dict(b)
-                    for b in self._fraud_body(year, claim_id).get("banned_awards", ())
+                    for b in self._recorded_body("fraud", year, claim_id).get("banned_awards", ())
                 )
                 return FraudFinding(
                     claim_id, applicant_id, clawed, dt.date.fromisoformat(until), banned
@@ -944,16 +944,17 @@ class SqliteLedger:
                 )
         return tuple(out)
 
-    def _fraud_body(self, year: int, claim_id: str) -> Mapping[str, Any]:
-        """The body of the fraud record for a claim (findings are rare: scan them)."""
+    def _recorded_body(self, kind: str, year: int, claim_id: str) -> Mapping[str, Any]:
+        """The body of the ``fraud`` or ``release`` record for a claim (both are rare: the
+        records of that kind are scanned)."""
         for (text,) in self._conn.execute(
-            "SELECT body FROM records WHERE kind = 'fraud' ORDER BY seq"
+            "SELECT body FROM records WHERE kind = ? ORDER BY seq", (kind,)
         ):
             body = json.loads(text)
             if (body.get("round"), body.get("claim_id")) == (year, claim_id):
                 return body  # type: ignore[no-any-return]
         raise LedgerError(
-            f"claim {claim_id!r}: the index records a fraud finding the chain does not hold; "
+            f"claim {claim_id!r}: the index records a {kind} the chain does not hold; "
             "run `qfund ledger verify`"
         )
 
@@ -987,7 +988,7 @@ class SqliteLedger:
             year, _, applicant_id, _, _, amount, current, _, _, _, resolved = row
             counted = self._counted_by(year, claim_id) if status == "revoked" else ()
             if resolved is not None:
-                on = self._release_date(year, claim_id)
+                on = str(self._recorded_body("release", year, claim_id)["found_on"])
                 if (resolved, on) != (outcome, found_on.isoformat()):
                     raise LedgerError(f"claim {claim_id!r}: objection already {resolved} on {on}")
                 return Release(claim_id, applicant_id, outcome, status, amount, counted)
@@ -1049,24 +1050,11 @@ class SqliteLedger:
 
     def _submitted_on(self, year: int, claim_id: str) -> dt.date:
         """The ``submitted_on`` its round recorded for a claim (fraud findings are rare)."""
-        for r in self.round_records(year):
-            if r.kind == "decision" and r.body["decision"]["claim_id"] == claim_id:
-                return dt.date.fromisoformat(str(r.body["submitted_on"]))
+        found = self._submitted_dates(year).get(claim_id)
+        if found is not None:
+            return found
         raise LedgerError(
             f"claim {claim_id!r}: the index records a claim the chain does not hold; "
-            "run `qfund ledger verify`"
-        )
-
-    def _release_date(self, year: int, claim_id: str) -> str:
-        """The date of the release recorded for the claim (releases are rare: scan them)."""
-        for (text,) in self._conn.execute(
-            "SELECT body FROM records WHERE kind = 'release' ORDER BY seq"
-        ):
-            body = json.loads(text)
-            if (body.get("round"), body.get("claim_id")) == (year, claim_id):
-                return str(body["found_on"])
-        raise LedgerError(
-            f"claim {claim_id!r}: the index records a release the chain does not hold; "
             "run `qfund ledger verify`"
         )
 
