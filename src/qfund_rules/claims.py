@@ -125,10 +125,11 @@ def _not_blank(value: str) -> str:
 
 
 # Characters that move a terminal's cursor or reorder what it shows: an id or a name with
-# ESC, CR or a bidirectional override could print one decision over another.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# The same, but for line breaks and tabs: a reviewer's finding may run over lines.
-_CONTROL_IN_PROSE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# ESC, CR or a bidirectional override could print one decision over another; a reviewer's
+# finding may still run over lines (tab, line feed).
+_MOVES = r"\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(rf"[\x00-\x0a{_MOVES}]")
+_CONTROL_IN_PROSE = re.compile(rf"[\x00-\x08{_MOVES}]")
 
 
 def _one_line(value: str) -> str:

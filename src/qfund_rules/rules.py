@@ -621,24 +621,23 @@ def _parts(docs: Mapping[str, Document], models: Mapping[str, Any]) -> _Parts:
             return None
         return tuple((i, _valid(model, entry), entry) for i, entry in enumerate(data))
 
+    def section(name: str, key: str, model: type[M]) -> M | None:
+        file = models.get(name)
+        return getattr(file, key) if file is not None else _valid(model, raw(name, key))
+
     awards: AwardsFile | None = models.get("awards.yaml")
     excl: ExclusionsFile | None = models.get("exclusions.yaml")
-    alloc: AllocationFile | None = models.get("allocation.yaml")
     return _Parts(
         items=tuple((i, item, None) for i, item in enumerate(awards.items))
         if awards is not None
         else entries("awards.yaml", "items", AwardItem),
-        validity=excl.validity if excl else _valid(Validity, raw("exclusions.yaml", "validity")),
-        eligibility=excl.eligibility
-        if excl
-        else _valid(Eligibility, raw("exclusions.yaml", "eligibility")),
+        validity=section("exclusions.yaml", "validity", Validity),
+        eligibility=section("exclusions.yaml", "eligibility", Eligibility),
         exclusions=tuple((i, ex, None) for i, ex in enumerate(excl.exclusions))
         if excl is not None
         else entries("exclusions.yaml", "exclusions", Exclusion),
-        budgets=alloc.budgets if alloc else _valid(Budgets, raw("allocation.yaml", "budgets")),
-        standard_codes=awards.standard_codes
-        if awards
-        else _valid(StandardCodes, raw("awards.yaml", "standard_codes")),
+        budgets=section("allocation.yaml", "budgets", Budgets),
+        standard_codes=section("awards.yaml", "standard_codes", StandardCodes),
     )
 
 
