@@ -714,3 +714,53 @@ def test_a_json_batch_with_escaped_rare_characters_loads() -> None:
     batch = load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.json")
     assert batch.applicants[0].name == "哈密𠀀科技有限公司"
     assert batch.claims[0].id == "C1\\ud840\\udc00"
+
+
+# --- one run lists every problem: a refused field does not hide the checks that follow ----
+
+SLIPS = b"""round: 2027
+submitted_on: 2027-03-20
+applicants:
+  - {id: A1, name: \xe6\x9f\x90\xe5\x85\xac\xe5\x8f\xb8, org_type: enterprise, region: "650502"}
+claims:
+  - {id: C1, applicant: A1, kind: leading_enterprise, achieved_on: 2027-05-01, reviw: {}}
+  - {id: C2, applicant: A1, kind: qc_group, level: national, achieved_on: 2027-01-01,
+     objection: maybe}
+  - {id: C3, applicant: A1, kind: standard, action: formulate, standard_no: GB/T 1-202,
+     achieved_on: 2027-01-01, lead_proof: 1}
+  - {id: C4, applicant: A1, kind: qc_group, level: national, achieved_on: 2027-01-01,
+     subject: "\\x01", colour: red}
+  - {id: C5, applicant: A1, kind: qc_group, level: county, achieved_on: 2027-05-01}
+"""
+
+
+def test_a_refused_field_does_not_hide_the_checks_of_the_other_fields() -> None:
+    """A misspelt field or a bad optional value is reported with what the rest of the claim
+    shows (an honour after submission, a missing subject, a bad standard number), not one
+    run later; a check of the refused field itself is not made twice, and a refused
+    required field (C5's level) leaves nothing to check."""
+    found = problems(SLIPS)
+    assert [p.split(": ", 2)[1] for p in found] == [
+        "claims[0].achieved_on",
+        "claims[0].reviw",
+        "claims[1].subject",  # located at the claim, which has none: line 7
+        "claims[1].objection",
+        "claims[2].standard_no",
+        "claims[2].lead_proof",
+        "claims[3].subject",
+        "claims[3].colour",
+        "claims[4].level",
+    ]
+    assert "is after the batch's default submitted_on" in found[0]
+    assert "subject is required for kind 'qc_group'" in found[2]
+    assert "GB/T 1-202" in found[4]
+    assert "control character" in found[6]
+
+
+def test_a_refused_field_does_not_hide_the_checks_in_data_either() -> None:
+    """batch_from_data makes the same checks, by field path."""
+    data = minimal(achieved_on="2027-04-01", colour="red")
+    assert [p.split(": ", 2)[1] for p in data_problems(data)] == [
+        "claims[0].achieved_on",
+        "claims[0].colour",
+    ]

@@ -545,9 +545,16 @@ class _Checker:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                self._report((*path, *err["loc"]), _message(err, model))
+            self._refused(exc, model, path)
             return None
+
+    def _refused(self, exc: ValidationError, model: type[BaseModel], path: _Path) -> set[str]:
+        """Report every error of a refused model; returns the fields they name."""
+        fields: set[str] = set()
+        for err in exc.errors(include_url=False):
+            self._report((*path, *err["loc"]), _message(err, model))
+            fields.add(str(err["loc"][0]) if err["loc"] else "")
+        return fields
 
     def _duplicates(self, section: str, items: list[Any], what: str) -> None:
         first: dict[object, int] = {}
@@ -606,9 +613,42 @@ class _Checker:
                 hint = did_you_mean(str(kind), CLAIM_TYPES) if isinstance(kind, str) else ""
                 self._report((*path, "kind"), f"unknown kind {kind!r}{hint or ';'} kinds: {kinds}")
             return None
-        claim = self._validate(model, raw, path)
-        if claim is None:
+        try:
+            claim = model.model_validate(raw)
+        except ValidationError as exc:
+            self._check_rest(path, model, raw, self._refused(exc, model, path), default)
             return None
+        return self.pool.build(type(claim), {**dict(claim), **self._resolve(path, claim, default)})
+
+    def _check_rest(
+        self,
+        path: _Path,
+        model: type[ClaimBase],
+        raw: dict[Any, Any],
+        refused: set[str],
+        default: dt.date | None,
+    ) -> None:
+        """Check a refused claim's other fields too, so that one slip (a misspelt field, a
+        bad value) does not hide the next problem until the file is run again.
+
+        Without the refused fields the claim may validate (an optional field takes its
+        default); the checks then run, and report only what concerns other fields.
+        """
+        if "" in refused:  # an error of the whole claim, not of one field
+            return
+        try:
+            rest = model.model_validate({k: v for k, v in raw.items() if k not in refused})
+        except ValidationError:  # a required field was refused: nothing more to check
+            return
+        before = len(self.problems)
+        self._resolve(path, rest, default)
+        said = {(*path, field) for field in refused}
+        self.problems[before:] = [
+            p for p in self.problems[before:] if p.path[: len(path) + 1] not in said
+        ]
+
+    def _resolve(self, path: _Path, claim: ClaimBase, default: dt.date | None) -> dict[str, object]:
+        """Check a valid claim against the batch, and what resolving it changes."""
         submitted = claim.submitted_on or default
         if self.achieved_by_submission and submitted is not None and claim.achieved_on > submitted:
             whose = "its" if claim.submitted_on else "the batch's default"
@@ -630,7 +670,7 @@ class _Checker:
             update["subject"] = subject = canonical_subject(claim.subject)
             if not subject:
                 self._report((*path, "subject"), "must not be empty (only invisible characters)")
-        return self.pool.build(type(claim), {**dict(claim), **update})
+        return update
 
     def _standard(self, path: _Path, claim: StandardClaim) -> dict[str, object]:
         """The canonical number, its level, and drafting units with their regions (R7)."""
