@@ -441,3 +441,44 @@ def test_an_org_type_near_miss_is_noted_on_stderr(tmp_path: Path) -> None:
         "qfund: note: applicant A1's org_type 'enterprse' is not one 第四条 names; did you "
         "mean 'enterprise'? Its claims are decided not_eligible_applicant\n"
     )
+
+
+def test_subjects_differing_only_in_case_or_spacing_are_noted(tmp_path: Path) -> None:
+    """Two spellings of one committee by one applicant are two qualifications (subjects
+    are compared as written, after NFKC and collapsing runs of spaces): both are paid, and
+    stderr names them so that a reviewer can look. Another subject, another kind or
+    another applicant is not noted."""
+    batch = tmp_path / "batch.yaml"
+    tc = "kind: technical_committee, level: national, body: tc, achieved_on: 2027-01-02"
+    batch.write_text(
+        "round: 2027\nsubmitted_on: 2027-03-20\napplicants:\n"
+        "  - {id: A1, name: 哈密某公司, org_type: enterprise, region: '650502'}\n"
+        "  - {id: A2, name: 哈密某协会, org_type: social_organization, region: '650502'}\n"
+        "claims:\n"
+        f"  - {{id: C1, applicant: A1, subject: SAC/TC 123, {tc}}}\n"
+        f"  - {{id: C2, applicant: A1, subject: sac/tc123, {tc}}}\n"
+        f"  - {{id: C3, applicant: A1, subject: SAC/TC 124, {tc}}}\n"
+        f"  - {{id: C4, applicant: A2, subject: sac/tc 123, {tc}}}\n"
+        "  - {id: C5, applicant: A1, kind: qc_group, level: national, subject: sac/tc 123,\n"
+        "     achieved_on: 2027-01-02}\n",
+        encoding="utf-8",
+    )
+    code, out, err = call("evaluate", str(batch))
+    outcomes = [d["outcome"] for d in json.loads(out)["decisions"]]
+    assert (code, outcomes) == (0, ["awarded"] * 5)
+    assert err == (
+        "qfund: note: applicant A1's technical_committee claims name subjects that differ "
+        "only in case or spacing (C1 'SAC/TC 123'; C2 'sac/tc123'): each is decided as a "
+        "qualification of its own\n"
+    )
+
+
+def test_a_batch_with_no_claims_is_noted(tmp_path: Path) -> None:
+    """No claims is a valid batch (exit 0, no decisions), and stderr says so."""
+    batch = tmp_path / "empty.yaml"
+    batch.write_text(
+        "round: 2027\nsubmitted_on: 2027-03-20\napplicants: []\nclaims: []\n", encoding="utf-8"
+    )
+    code, out, err = call("evaluate", str(batch))
+    assert (code, json.loads(out)["decisions"]) == (0, [])
+    assert err == f"qfund: note: {batch} holds no claims: nothing to decide\n"

@@ -93,10 +93,14 @@ FORMAT_HELP = "output format (default: %(default)s)"
 
 
 def load_batch_noting(rules: RuleSet, path: Path, err: TextIO) -> Batch:
-    """The batch at ``path`` under ``rules``; a note on stderr for each applicant whose
-    org_type is a near miss of one 第四条 names (R3 decides it not eligible, quietly else).
+    """The batch at ``path`` under ``rules``, with notes on stderr for what a reviewer may
+    have meant otherwise: a batch with no claims, an org_type that is a near miss of one
+    第四条 names (R3 decides it not eligible, quietly else), and subjects of one applicant
+    and kind that differ only in case or spacing (two qualifications, docs/interpretation.md).
     """
     batch = rules.load_batch(path)
+    if not batch.claims:
+        err.write(f"qfund: note: {path} holds no claims: nothing to decide\n")
     listed = list(rules.exclusions.eligibility.org_types)
     for a in batch.applicants:
         close = [] if a.org_type in listed else get_close_matches(a.org_type, listed, 1, 0.75)
@@ -106,4 +110,26 @@ def load_batch_noting(rules: RuleSet, path: Path, err: TextIO) -> Batch:
                 f"names; did you mean {close[0]!r}? Its claims are decided "
                 "not_eligible_applicant\n"
             )
+    for (applicant, kind), named in _subjects_alike(batch).items():
+        listed_subjects = "; ".join(f"{c} {s!r}" for s, c in named)
+        err.write(
+            f"qfund: note: applicant {applicant}'s {kind} claims name subjects that differ "
+            f"only in case or spacing ({listed_subjects}): each is decided as a "
+            "qualification of its own\n"
+        )
     return batch
+
+
+def _subjects_alike(batch: Batch) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Per applicant and kind, the subjects (with a claim naming each) that are equal but
+    for case and spacing; only groups with more than one such spelling."""
+    spellings: dict[tuple[str, str, str], dict[str, str]] = {}
+    for c in batch.claims:
+        if c.subject is not None and c.subject != c.applicant:
+            folded = "".join(c.subject.split()).casefold()
+            spellings.setdefault((c.applicant, c.kind, folded), {}).setdefault(c.subject, c.id)
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for (applicant, kind, _), named in spellings.items():
+        if len(named) > 1:
+            found.setdefault((applicant, kind), []).extend(named.items())
+    return found
