@@ -8,6 +8,7 @@ returns what an evaluation returns, and the growth per 10x step is computed as d
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,24 @@ def test_scaling_rows_in_turns(bench_rules: q.RuleSet) -> None:
         assert r["reference_claims_per_s"] == pytest.approx(r["claims"] / r["reference_seconds"])
         assert r["floor_seconds"] > 0
     assert "rss_mb_per_100k_claims" not in out
+    assert "free_s_per_100k_claims" not in out
+
+
+def test_median_seconds_stops_the_clock_before_the_result_is_freed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A call is timed until it returns; freeing its result is the caller's (measured apart
+    as free_s_per_100k_claims). On a clock that only the call and the freeing move, the
+    median is the call's ticks alone."""
+    clock = [0.0]
+
+    class Result:
+        def __del__(self) -> None:
+            clock[0] += 100.0  # freeing: must not be timed
+
+    def call() -> Result:
+        clock[0] += 1.0
+        return Result()
+
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])  # the module run.py reads
+    assert bench.median_seconds(call, 3) == 1.0
