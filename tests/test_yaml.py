@@ -92,3 +92,20 @@ def test_escape_letters_outside_json_strings_stay_text(text: bytes) -> None:
     assert doc is not None
     written = "x\\ud840\\udc00" if b"x\\u" in text else "x"
     assert doc.data == {"a": written}
+
+
+@pytest.mark.parametrize("name", ["f.json", "f.yaml"])
+def test_columns_after_a_surrogate_pair_escape_are_the_files(name: str) -> None:
+    """Each escape of a character beyond U+FFFF is read as one shorter YAML escape; a
+    position after it on its line is still the file's column (a JSON object of any name)."""
+    text = (
+        '{"a": "\\ud840\\udc00", "b": "\\ud840\\udc00\\uD840\\uDC01", "a": 0,\n'
+        ' "c": "\\ud840\\udc00", "c": 1}'
+    )
+    doc, problems = read_yaml(text.encode(), name=name)
+    assert doc is not None
+    assert (doc.data["b"], doc.locate(("b",)), doc.locate(("c",))) == ("𠀀𠀁", (1, 23), (2, 2))
+    assert [str(p) for p in problems] == [
+        f"{name}:1:56: a: duplicate key 'a' (first at line 1)",
+        f"{name}:2:23: c: duplicate key 'c' (first at line 2)",
+    ]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from bisect import bisect_left
 
-__all__ = ["is_json_with_surrogates", "surrogates_as_yaml"]
+from .errors import Problem
+
+__all__ = ["Columns", "is_json_with_surrogates", "surrogates_as_yaml"]
+
 
 # A JSON escape of a character beyond U+FFFF is a UTF-16 surrogate pair, "\\ud840\\udc00"
 # for 𠀀 (Python's json.dumps writes rare CJK characters so by default). YAML has no such
@@ -31,16 +36,54 @@ def is_json_with_surrogates(text: str) -> bool:
     return True
 
 
-def surrogates_as_yaml(text: str) -> str:
-    """A JSON document's surrogate-pair escapes, as the YAML escapes of their characters.
+class Columns:
+    """Columns in the file of positions in its text as rewritten by :func:`surrogates_as_yaml`.
 
-    Each pair of 12 characters becomes one of 10, so a column after it on its line is off
-    by two in a message.
+    Each escape rewritten is two characters shorter: a position after it on its line is
+    two columns further right in the file.
     """
 
-    def combined(m: re.Match[str]) -> str:
+    __slots__ = ("_starts",)
+
+    def __init__(self, starts: dict[int, list[int]]) -> None:
+        self._starts = starts  # by line, the rewritten columns where a shortened escape starts
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def column(self, line: int, column: int) -> int:
+        """The file's column of ``line``, ``column`` (1-based) in the rewritten text."""
+        starts = self._starts.get(line)
+        return column if starts is None else column + 2 * bisect_left(starts, column)
+
+    def problem(self, problem: Problem) -> Problem:
+        """``problem`` at its column in the file."""
+        if problem.line is None or problem.column is None:
+            return problem
+        return dataclasses.replace(problem, column=self.column(problem.line, problem.column))
+
+
+def surrogates_as_yaml(text: str) -> tuple[str, Columns]:
+    """A JSON document's surrogate-pair escapes, as the YAML escapes of their characters,
+    and the :class:`Columns` that place a position in the result back in ``text``."""
+    pieces: list[str] = []
+    starts: dict[int, list[int]] = {}
+    done = line_start = 0
+    line = 1
+    for m in _SURROGATE_PAIR.finditer(text):
+        at = m.start(2) - 2  # the backslash of the first escape
+        breaks = text.count("\n", done, at)
+        if breaks:  # counted from the last match on: one pass, however long the line
+            line += breaks
+            line_start = text.rfind("\n", done, at) + 1
+        on_line = starts.setdefault(line, [])
+        on_line.append(at - line_start + 1 - 2 * len(on_line))
         high, low = int(m.group(2), 16), int(m.group(3), 16)
         point = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-        return f"{m.group(1)}\\U{point:08X}"
-
-    return _SURROGATE_PAIR.sub(combined, text)
+        pieces.append(text[done:at])
+        pieces.append(f"\\U{point:08X}")
+        done = m.end()
+    if not pieces:
+        return text, Columns({})
+    pieces.append(text[done:])
+    return "".join(pieces), Columns(starts)

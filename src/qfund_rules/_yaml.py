@@ -149,8 +149,21 @@ def read_yaml(
         return None, [Problem(file, line, None, (), "binary data: the file holds a NUL byte")]
     if not text.strip():
         return None, [Problem(file, 1, 1, (), "the file is empty")]
-    if is_json_with_surrogates(text):
-        text = surrogates_as_yaml(text)
+    if not is_json_with_surrogates(text):
+        return _read_text(file, text, limits)
+    text, columns = surrogates_as_yaml(text)
+    doc, problems = _read_text(file, text, limits)
+    if columns:
+        problems = [columns.problem(p) for p in problems]
+        if doc is not None:
+            doc.positions = {
+                path: (line, columns.column(line, col))
+                for path, (line, col) in doc.positions.items()
+            }
+    return doc, problems
+
+
+def _read_text(file: str, text: str, limits: Limits) -> tuple[Document | None, list[Problem]]:
     builder = _Builder(file, limits)
     try:
         data = builder.build(text)
