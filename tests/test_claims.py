@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from stdnum.cn import uscc
 
+import qfund_rules as q
 from qfund_rules._validation import shown
+from qfund_rules._yaml import read_yaml
 from qfund_rules.claims import (
     CLAIM_TYPES,
     Batch,
@@ -22,6 +24,8 @@ from qfund_rules.claims import (
     load_batch,
 )
 from qfund_rules.errors import BatchError, format_path
+
+from .conftest import EXAMPLES_DIR
 
 BATCHES = Path(__file__).parent / "fixtures" / "batches"
 INDUSTRY = frozenset({"HG", "JB", "NB"})
@@ -264,6 +268,41 @@ def test_json_input_is_located() -> None:
         "applicant, id, kind, objection, other_support, review, subject, submitted_on"
     ]
     assert expected == problems(text, name="batch.json")
+
+
+def test_a_json_batch_that_is_not_json_is_refused_at_its_place() -> None:
+    """A .json batch YAML would read (a trailing comma here) is refused with the JSON error
+    alone, located; no field is checked."""
+    text = json.dumps(minimal(achieved_on="2026-11-02"), indent=2).replace(
+        '"2026-11-02"\n', '"2026-11-02",\n'
+    )
+    expected = [
+        "batch.json:17:34: not valid JSON: a comma before '}' (JSON has none after the last item)"
+    ]
+    assert expected == problems(text.encode(), name="batch.json")
+
+
+def test_a_duplicate_key_in_a_json_batch_is_located() -> None:
+    """JSON keeps the last of two equal keys without a word; a .json batch is refused with the
+    repeated key at its line, as YAML is."""
+    text = json.dumps(minimal(achieved_on="2026-11-02"), indent=2)
+    text = text.replace('"round": 2027,', '"round": 2027,\n  "round": 2028,')
+    expected = ["batch.json:3:3: round: duplicate key 'round' (first at line 2)"]
+    assert expected == problems(text.encode(), name="batch.json")
+
+
+def test_a_json_batch_decides_as_its_yaml_twin(rules: q.RuleSet, tmp_path: Path) -> None:
+    """The example batch written out as JSON (every CJK character an escape, as json.dumps
+    writes it) loads to the same batch and gets the same decisions, byte for byte."""
+    yaml_path = EXAMPLES_DIR / "claims-2027.yaml"
+    doc, found = read_yaml(yaml_path)
+    assert doc is not None
+    assert found == []
+    json_path = tmp_path / "claims-2027.json"
+    json_path.write_text(json.dumps(doc.data, default=str, indent=2), encoding="ascii")
+    from_yaml, from_json = rules.load_batch(yaml_path), rules.load_batch(json_path)
+    assert from_yaml == from_json
+    assert q.evaluate(rules, from_yaml).to_json() == q.evaluate(rules, from_json).to_json()
 
 
 def test_data_accepts_date_objects() -> None:

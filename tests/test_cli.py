@@ -189,6 +189,19 @@ def test_bad_batch_exit_2_nothing_on_stdout(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+def test_a_json_batch_that_is_not_json_exits_2_located(tmp_path: Path) -> None:
+    """`qfund evaluate bad.json` on a JSON batch with a Python True: exit 2, the located
+    JSON error and the count on stderr, no traceback, nothing decided."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{\n  "round": 2027,\n  "applicants": [],\n  "flag": True\n}\n')
+    code, out, err = call("evaluate", str(bad))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{bad}:4:11: not valid JSON: expecting value; JSON writes true, false and null\n"
+        "qfund: 1 problem; nothing was decided\n"
+    )
+
+
 def test_a_claim_achieved_after_it_was_submitted_exits_2(tmp_path: Path) -> None:
     """The shipped rules require an honour granted by its submission (第二十二条第(一)项)."""
     late = tmp_path / "late.yaml"

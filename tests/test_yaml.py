@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +93,90 @@ def test_escape_letters_outside_json_strings_stay_text(text: bytes) -> None:
     assert doc is not None
     written = "x\\ud840\\udc00" if b"x\\u" in text else "x"
     assert doc.data == {"a": written}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'{"a": [1, 2,]}', "1:12: not valid JSON: a comma before ']' (JSON has none after the "
+         "last item)"),
+        (b'{\n  "a": 1,\n}\n', "2:9: not valid JSON: a comma before '}' (JSON has none after "
+         "the last item)"),
+        (b'{"a": True}', "1:7: not valid JSON: expecting value; JSON writes true, false and "
+         "null"),
+        (b'{"a": None}', "1:7: not valid JSON: expecting value; JSON writes true, false and "
+         "null"),
+        (b'{\n  "a": 1, // the first\n  "b": 2\n}', "2:11: not valid JSON: expecting property "
+         "name enclosed in double quotes; JSON has no comments"),
+        (b"# a batch\n{}", "1:1: not valid JSON: expecting value; JSON has no comments"),
+        (b"{'a': 1}", "1:2: not valid JSON: expecting property name enclosed in double quotes; "
+         "JSON quotes strings and keys with double quotes"),
+        (b'{"a": \'x\'}', "1:7: not valid JSON: expecting value; JSON quotes strings and keys "
+         "with double quotes"),
+        (b"{a: 1}", "1:2: not valid JSON: expecting property name enclosed in double quotes"),
+        (b'{"NaN": "NaN", "a": NaN}', "1:21: not valid JSON: NaN is not a JSON value (numbers "
+         "are finite)"),
+        (b'{"a": [1, -Infinity]}', "1:11: not valid JSON: -Infinity is not a JSON value "
+         "(numbers are finite)"),
+        (b'{"a": "x\ty"}', "1:9: not valid JSON: invalid control character U+0009 in a "
+         "string; write it as an escape (\\t, \\n, \\u001b)"),
+        (b'{"a": 1} {}', "1:10: not valid JSON: extra data"),
+    ],
+    ids=["trailing comma in a list", "trailing comma in an object", "True", "None",
+         "// comment", "# comment", "single-quoted key", "single-quoted value", "unquoted key",
+         "NaN", "-Infinity", "raw tab", "two documents"],
+)  # fmt: skip
+def test_a_json_file_must_be_strict_json(text: bytes, message: str) -> None:
+    """A document named *.json is refused at its first departure from JSON, which the YAML
+    reader alone would have taken (or read as text), with its line and column."""
+    doc, problems = read_yaml(text, name="batch.json")
+    assert (doc, [str(p) for p in problems]) == (None, [f"batch.json:{message}"])
+
+
+def test_json_is_told_by_the_path_or_the_name(tmp_path: Path) -> None:
+    """The path or the name shown ending in .json, in any case, makes the document JSON."""
+    path = tmp_path / "BATCH.JSON"
+    path.write_bytes(b"[1,]")
+    other = tmp_path / "upload"
+    other.write_bytes(b"[1,]")
+    refused = [
+        read_yaml(path)[1],
+        read_yaml(path, name="upload #3")[1],
+        read_yaml(other, name="batch.json")[1],
+        read_yaml(b"[1,]", name="Batch.Json")[1],
+    ]
+    assert [len(found) for found in refused] == [1, 1, 1, 1]
+    assert all("not valid JSON" in found[0].message for found in refused)
+
+
+@pytest.mark.parametrize("name", [None, "batch.yaml", "batch.json.yaml", "batch"])
+def test_any_other_name_is_read_as_yaml(name: str | None) -> None:
+    """A document not named *.json is YAML, as before: a flow mapping starts with { too."""
+    doc, problems = read_yaml(b"{a: [1, 2,], b: True, 'c': x}  # note\n", name=name)
+    assert doc is not None
+    assert (problems, doc.data) == ([], {"a": [1, 2], "b": True, "c": "x"})
+
+
+def test_a_json_file_is_read_and_located_as_before() -> None:
+    """Strict JSON is read by the YAML reader: values, positions and the reader's own
+    problems (a duplicate key, a number too long to convert) are those of any document."""
+    text = b'{\n  "a": {"x": 1.5, "y": [true, null]},\n  "n": ' + b"1" * 5000 + b',\n  "a": 2\n}'
+    doc, problems = read_yaml(text, name="f.json")
+    assert doc is not None
+    assert doc.data["a"] == {"x": Decimal("1.5"), "y": [True, None]}
+    assert doc.locate(("a", "y", 1)) == (2, 31)
+    assert [str(p) for p in problems] == [
+        "f.json:3:8: n: '11111111111111111111...' is not a whole number qfund can read",
+        "f.json:4:3: a: duplicate key 'a' (first at line 2)",
+    ]
+
+
+def test_json_nested_past_pythons_recursion_is_a_located_problem() -> None:
+    """A .json document deeper than Python's json reads is refused by the reader's depth
+    caps, located, never a RecursionError."""
+    doc, problems = read_yaml(b"[" * 100_000 + b"]" * 100_000, name="f.json")
+    assert doc is None
+    assert [(p.file, p.line) for p in problems] == [("f.json", 1)]
 
 
 @pytest.mark.parametrize("name", ["f.json", "f.yaml"])

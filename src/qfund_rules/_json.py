@@ -1,4 +1,12 @@
-"""JSON documents, read by the YAML reader: what JSON writes that YAML reads otherwise."""
+"""JSON documents, read by the YAML reader: what JSON writes that YAML reads otherwise.
+
+A JSON document is read by the YAML reader like any other (it records where every value
+stands, so that a later error on ``claims[2].standard_no`` is located), but YAML takes
+much that JSON refuses: ``[1, 2,]``, ``True``, ``None``, single quotes, comments, unquoted
+keys. A document whose file name ends in ``.json`` is therefore first checked as strict
+JSON (:func:`syntax_problem`); any other is read as YAML, as it always was. The name, not
+the first character, says which: a YAML flow mapping starts with ``{`` too.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +14,115 @@ import dataclasses
 import json
 import re
 from bisect import bisect_left
+from pathlib import Path
 
 from .errors import Problem
 
-__all__ = ["Columns", "is_json_with_surrogates", "surrogates_as_yaml"]
+__all__ = [
+    "Columns",
+    "is_json_name",
+    "is_json_with_surrogates",
+    "surrogates_as_yaml",
+    "syntax_problem",
+]
+
+
+def is_json_name(source: str | Path | bytes, name: str | None) -> bool:
+    """Whether the document is named as JSON: its path, or the name it is shown under,
+    ends in ``.json`` (in any case)."""
+    names = [name] if isinstance(source, bytes) else [name, str(source)]
+    return any(n is not None and n.lower().endswith(".json") for n in names)
+
+
+class _ConstantError(ValueError):
+    """Internal: NaN, Infinity or -Infinity, which Python's json reads and JSON has not."""
+
+
+def _refuse_constant(word: str) -> None:
+    raise _ConstantError(word)
+
+
+def _as_text(digits: str) -> str:
+    # The number is only looked at here: the YAML reader builds it (and locates one it
+    # cannot read, such as more digits than Python converts).
+    return digits
+
+
+def syntax_problem(file: str, text: str) -> Problem | None:
+    """The first place where ``text`` is not strict JSON (RFC 8259), or ``None``.
+
+    Python's json module reads NaN and Infinity, which JSON has not; they are refused
+    here. A duplicate key is not a syntax error: the YAML reader locates each one.
+    """
+    try:
+        json.loads(text, parse_int=_as_text, parse_float=_as_text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        return _decode_problem(file, exc)
+    except _ConstantError as exc:
+        line, column = _line_column(text, _constant_at(text))
+        message = f"not valid JSON: {exc} is not a JSON value (numbers are finite)"
+        return Problem(file, line, column, (), message)
+    except RecursionError:  # deeper than Python's json goes: the reader's depth cap says where
+        return None
+    return None
+
+
+_BLANKS = " \t\n\r"  # JSON's whitespace
+_CLOSER = re.compile(r"[ \t\n\r]*([\]}])")
+_EXPECTED_ITEM = ("Expecting value", "Expecting property name enclosed in double quotes")
+_PYTHON_WORD = re.compile(r"(?:True|False|None)\b")
+_STRING_OR_CONSTANT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?Infinity|NaN)')
+
+
+def _decode_problem(file: str, exc: json.JSONDecodeError) -> Problem:
+    text, pos = exc.doc, exc.pos
+    comma = _trailing_comma(exc)
+    if comma is not None:
+        at, closer = comma
+        line, column = _line_column(text, at)
+        message = f"not valid JSON: a comma before {closer!r} (JSON has none after the last item)"
+        return Problem(file, line, column, (), message)
+    rest = text[pos : pos + 8]
+    # json's own words, without the " at" its position follows in str(exc).
+    message = exc.msg[:1].lower() + exc.msg[1:].removesuffix(" at").removesuffix(" starting")
+    if _PYTHON_WORD.match(rest):
+        message += "; JSON writes true, false and null"
+    elif rest.startswith("'"):
+        message += "; JSON quotes strings and keys with double quotes"
+    elif rest.startswith(("//", "/*", "#")):
+        message += "; JSON has no comments"
+    elif message == "invalid control character":
+        message += f" U+{ord(rest[0]):04X} in a string; write it as an escape (\\t, \\n, \\u001b)"
+    return Problem(file, exc.lineno, exc.colno, (), f"not valid JSON: {message}")
+
+
+def _trailing_comma(exc: json.JSONDecodeError) -> tuple[int, str] | None:
+    """Where a comma stands right before the ``]`` or ``}`` closing its list or object,
+    and that bracket, when that is the error: Python 3.13 says so at the comma, earlier
+    versions expect a value or a key at the bracket."""
+    text, pos = exc.doc, exc.pos
+    if exc.msg.startswith("Illegal trailing comma"):
+        closing = _CLOSER.match(text, pos + 1)
+        return None if closing is None else (pos, closing.group(1))
+    if exc.msg in _EXPECTED_ITEM and text[pos : pos + 1] in ("]", "}"):
+        before = text[:pos].rstrip(_BLANKS)
+        if before.endswith(","):
+            return len(before) - 1, text[pos]
+    return None
+
+
+def _constant_at(text: str) -> int:
+    """Where the first NaN or Infinity outside a string stands (the text before it is JSON,
+    so each string there is matched whole)."""
+    for m in _STRING_OR_CONSTANT.finditer(text):
+        if m.group(1):
+            return m.start(1)
+    return 0  # pragma: no cover - called only when json met one
+
+
+def _line_column(text: str, pos: int) -> tuple[int, int]:
+    """Line and column (1-based, in characters) of ``pos``, counted as json counts them."""
+    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
 
 
 # A JSON escape of a character beyond U+FFFF is a UTF-16 surrogate pair, "\\ud840\\udc00"

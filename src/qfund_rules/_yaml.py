@@ -14,7 +14,9 @@ parser's event stream rather than PyYAML's recursive constructor:
 * size, nesting depth, alias count and the size of the expanded document are capped
   (:class:`Limits`), which defeats alias bombs and stack exhaustion;
 * every value's position is recorded by its field path, so a later validation error
-  on ``claims[2].standard_no`` can be reported at its line and column.
+  on ``claims[2].standard_no`` can be reported at its line and column;
+* a document named ``*.json`` is checked as strict JSON first (``_json.py``): YAML would
+  take a trailing comma, ``True``, single quotes or a comment in it without a word.
 
 The libyaml parser (``CSafeLoader``) is used when PyYAML was built with it. Nothing here
 touches PyYAML's global state.
@@ -32,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from ._json import is_json_with_surrogates, surrogates_as_yaml
+from ._json import is_json_name, is_json_with_surrogates, surrogates_as_yaml, syntax_problem
 from .errors import Problem
 
 try:  # libyaml's parser is an order of magnitude faster when PyYAML has it.
@@ -119,7 +121,10 @@ def read_yaml(
     """Read one YAML (or JSON) document, returning it (or ``None``) and the problems found.
 
     ``source`` is a path, or the raw bytes of a document whose display name is ``name``.
-    When the document is ``None`` it could not be read at all. Otherwise the problems are
+    When the path or ``name`` ends in ``.json`` the document must be strict JSON: a syntax
+    error is its one problem, located (:mod:`._json`); its values are then read, and
+    located, as any other document's. When the document is ``None`` it could not be read
+    at all. Otherwise the problems are
     values that could not be constructed (an impossible date): the document holds their
     text, and the caller reports them beside its own validation errors.
     """
@@ -149,7 +154,14 @@ def read_yaml(
         return None, [Problem(file, line, None, (), "binary data: the file holds a NUL byte")]
     if not text.strip():
         return None, [Problem(file, 1, 1, (), "the file is empty")]
-    if not is_json_with_surrogates(text):
+    if is_json_name(source, name):
+        refused = syntax_problem(file, text)
+        if refused is not None:
+            return None, [refused]
+        is_json = True
+    else:  # read as YAML; a JSON object among them is still read as JSON writes it
+        is_json = is_json_with_surrogates(text)
+    if not is_json:
         return _read_text(file, text, limits)
     text, columns = surrogates_as_yaml(text)
     doc, problems = _read_text(file, text, limits)

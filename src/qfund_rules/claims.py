@@ -439,6 +439,9 @@ def load_batch(
 ) -> Batch:
     """Read, check and resolve a YAML or JSON batch file (or its bytes, shown as ``name``).
 
+    A path or ``name`` ending in ``.json`` must be strict JSON, its first syntax error the
+    one problem reported; any other name is read as YAML (JSON being YAML too).
+
     ``industry_codes`` and ``achieved_by_submission`` come from the rule files
     (:meth:`RuleSet.load_batch <qfund_rules.RuleSet.load_batch>` passes both): the
     two-letter industry-standard codes, and whether a claim achieved after its

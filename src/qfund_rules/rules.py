@@ -471,7 +471,8 @@ class RuleSet:
         limits: Limits = DEFAULT_LIMITS,
     ) -> Batch:
         """Read a claims batch file (YAML or JSON) checked against these rules' lists and
-        readings (industry codes, ``achieved_by_submission``), within ``limits``.
+        readings (industry codes, ``achieved_by_submission``), within ``limits``. A path or
+        ``name`` ending in ``.json`` must be strict JSON.
 
         Raises :class:`~qfund_rules.errors.BatchError` listing every problem.
         """
