@@ -46,7 +46,12 @@ def register(
         "clauses they rest on, as one HTML file that works offline and prints. Open "
         "FILE#outcome=rejected&open=ID to start filtered with a trace open.",
     )
-    r.add_argument("batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON)")
+    r.add_argument(
+        "batch",
+        type=Path,
+        metavar="BATCH",
+        help="claims batch (YAML, or strict JSON when named *.json)",
+    )
     rules_opt(r)
     r.add_argument(
         "--ledger",

@@ -58,7 +58,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         epilog=_ROUND_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON)")
+    r.add_argument(
+        "batch",
+        type=Path,
+        metavar="BATCH",
+        help="claims batch (YAML, or strict JSON when named *.json)",
+    )
     _ledger_opt(
         r,
         "ledger file (SQLite); created only with --commit, else a missing file is read as "

@@ -153,8 +153,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     e = sub.add_parser(
         "evaluate",
         help="decide every claim of a batch",
-        description="Evaluate a claims batch (YAML or JSON) into decisions; "
-        "JSON as interchange.md by default.",
+        description="Evaluate a claims batch (YAML, or strict JSON when named *.json) into "
+        "decisions; JSON as interchange.md by default.",
     )
     e.add_argument("batch", type=Path, metavar="BATCH")
     rules_opt(e)
