@@ -200,7 +200,7 @@ def synthetic_batch(n_claims: int, seed: int, rules: q.RuleSet) -> q.Batch:
         elif (
             CLAIM_TYPES[kind].SUBJECT == "applicant" or facts.get("event") == "first_certification"
         ):
-            facts["subject"] = applicants[applicant].id
+            facts["subject"] = applicants[applicant].uscc or applicants[applicant].id
         else:
             facts["subject"] = f"{kind}-{applicant}-{rnd.randrange(3)}"
         facts["applicant"] = applicants[applicant].id

@@ -154,10 +154,24 @@ def test_submitted_on_given_is_kept(valid: Batch) -> None:
 
 
 def test_subject_defaults_to_the_applicant(valid: Batch) -> None:
-    """Kinds whose subject is the applicant get the applicant id as subject."""
+    """Kinds whose subject is the applicant get the applicant as the ledger knows it: its
+    USCC (A1 and A2 give one), so that one organisation under two ids is one qualification."""
     subjects = {c.id: c.subject for c in valid.claims}
-    expected = {"C01": "A1", "C03": "A1", "C04": "A1", "C07": "A2", "C08": "A2", "C13": "A1"}
+    a1, a2 = "91650502MA78K2Q582", "91650521MA78K3R4XF"
+    expected = {"C01": a1, "C03": a1, "C04": a1, "C07": a2, "C08": a2, "C13": a1}
     assert expected == {i: subjects[i] for i in expected}
+
+
+def test_subject_of_an_applicant_without_uscc_is_its_id() -> None:
+    """With no USCC the id is all there is; a subject written as the applicant's id is read
+    the same way as one left out."""
+    batch = batch_from_data(minimal(achieved_on="2027-01-01"), industry_codes=INDUSTRY)
+    assert batch.claims[0].subject == "A1"
+    data = minimal(achieved_on="2027-01-01", subject="A1")
+    data["applicants"] = [
+        {"id": "A1", "name": "某公司", "org_type": "enterprise", "uscc": USCC_YIZHOU}
+    ]
+    assert batch_from_data(data, industry_codes=INDUSTRY).claims[0].subject == USCC_YIZHOU
 
 
 def test_subject_given_is_kept(valid: Batch) -> None:

@@ -517,6 +517,40 @@ def test_one_uscc_under_two_applicant_ids_is_one_applicant(rules: q.RuleSet) -> 
     assert result["C3"].reasons == ("duplicate_claim",)
 
 
+def test_an_award_of_the_applicant_itself_under_two_ids_is_one_qualification(
+    rules: q.RuleSet,
+) -> None:
+    """Kinds whose subject is the applicant (a quality award, a leading enterprise): the
+    same unit (one USCC) under two ids in one batch is paid once, 就高不就低 and the duplicate
+    check applying, and under a new id in a later round it meets its earlier award."""
+    code = "91650502MA78K2Q58" + str(uscc.calc_check_digit("91650502MA78K2Q58"))
+    unit = {k: v for k, v in HAMI.items() if k != "region"}
+    twins = [{**unit, "uscc": code}, {**unit, "id": "A9", "uscc": code}]
+    award = {"award": "xinjiang", "first_time": True}
+    result = decide(
+        rules,
+        claim("C1", "quality_award", tier="winner", **award),
+        {**claim("C2", "quality_award", tier="nominee", **award), "applicant": "A9"},
+        claim("C3", "leading_enterprise"),
+        {**claim("C4", "leading_enterprise"), "applicant": "A9"},
+        applicants=twins,
+    )
+    outcomes = {cid: (d.outcome, d.reasons) for cid, d in result.items()}
+    assert outcomes == {
+        "C1": ("awarded", ()),
+        "C2": ("superseded", ("superseded_by_higher",)),
+        "C3": ("awarded", ()),
+        "C4": ("rejected", ("duplicate_claim",)),
+    }
+    held = [PriorAward("K1", "a11.4", 200_000, 2026)]
+    earlier = q.StaticHistory({(code, "a11.leading_enterprise", code): held})
+    again = decide(
+        rules, {**claim("C5", "leading_enterprise"), "applicant": "A9"}, history=earlier,
+        applicants=twins,
+    )  # fmt: skip
+    assert (again["C5"].outcome, again["C5"].reasons) == ("rejected", ("already_awarded",))
+
+
 def test_a_subject_typed_in_other_characters_is_one_qualification(rules: q.RuleSet) -> None:
     """The same committee code typed again with a trailing space, a zero-width space or
     full-width letters is the same qualification: a duplicate (第十七条第(三)项), not a

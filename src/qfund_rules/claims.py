@@ -501,6 +501,8 @@ class _Checker:
         self.achieved_by_submission = achieved_by_submission
         self.problems: list[Problem] = []
         self.pool = batch_pool()
+        # Applicant id -> how the applicant is known across batches (USCC, else the id).
+        self.identity: dict[str, str] = {}
 
     def run(self, earlier: Sequence[Problem]) -> Batch:
         batch = self._check()
@@ -531,6 +533,7 @@ class _Checker:
             a["id"] for a in raw_applicants if isinstance(a, dict) and isinstance(a.get("id"), str)
         }
         applicants = [self._applicant(("applicants", i), a) for i, a in enumerate(raw_applicants)]
+        self.identity = {a.id: a.uscc or a.id for a in applicants if a is not None}
         default = head.submitted_on if head is not None else None
         claims = [
             self._claim(("claims", i), c, applicant_ids, default) for i, c in enumerate(raw_claims)
@@ -663,8 +666,11 @@ class _Checker:
         update: dict[str, object] = {"submitted_on": submitted}
         if isinstance(claim, StandardClaim):
             update.update(self._standard(path, claim))
-        elif claim.subject is None and claim.subject_is_applicant():
-            update["subject"] = claim.applicant
+        elif claim.subject_is_applicant() and claim.subject in (None, claim.applicant):
+            # The applicant itself, known across ids and rounds as the ledger knows it: by
+            # its USCC when given, so that one organisation under two ids (in one batch, or
+            # in two years' batches) holds one qualification, not two (第二十条).
+            update["subject"] = self.identity.get(claim.applicant, claim.applicant)
         elif claim.subject is None:
             self._report(
                 (*path, "subject"), f"subject is required for kind {claim.kind!r}: {claim.SUBJECT}"
