@@ -58,6 +58,24 @@ def test_a_wrong_expectation_fails(tmp_path: Path) -> None:
     assert "amount_yuan: expected 250000, got 200000" in failing[0].differences[0]
 
 
+def test_a_difference_shows_the_values_as_the_case_file_writes_them(tmp_path: Path) -> None:
+    """A failing case shows expected and actual values as JSON (null, ["..."]), not reprs."""
+    source = (CASES_DIR / "a09-quality-county.yaml").read_text(encoding="utf-8")
+    wrong = "{claim: C1, outcome: rejected, item: null, amount_yuan: 200000, reasons: [banned]}"
+    (tmp_path / "wrong.yaml").write_text(
+        source.replace(
+            "{claim: C1, outcome: awarded, item: a9.1, amount_yuan: 200000, reasons: []}", wrong, 1
+        ),
+        encoding="utf-8",
+    )
+    results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
+    assert [line for r in results for line in r.differences] == [
+        'C1.outcome: expected "rejected", got "awarded"',
+        'C1.item: expected null, got "a9.1"',
+        'C1.reasons: expected ["banned"], got []',
+    ]
+
+
 def test_malformed_case_file_is_located(tmp_path: Path) -> None:
     """A case file with a misspelt key is refused with its line, before any case runs."""
     (tmp_path / "bad.yaml").write_text(

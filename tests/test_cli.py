@@ -244,6 +244,22 @@ def test_explain_quotes_the_clause(batch_file: Path) -> None:
     assert "[validity]" in out
 
 
+def test_explain_shows_facts_as_json() -> None:
+    """Facts print as the JSON values they are (true, null, ["dishonest"]), not as reprs."""
+    example = str(EXAMPLES_DIR / "claims-2027.yaml")
+    code, out, _ = call("explain", example, "--claim", "K36", "--lang", "en")
+    assert code == 0
+    facts = [line.strip() for line in out.splitlines() if line.startswith("    facts: ")]
+    assert facts[6:12] == [
+        "facts: licensed=true",
+        'facts: submitted_on=2027-03-20, listed_on=["dishonest"]',
+        "facts: duplicate_of=null, subject=加气块质量攻关QC小组",
+        "facts: other_support=[]",
+        "facts: review.related_to_quality=true",
+        "facts: review.other_violation=null",
+    ]
+
+
 def test_explain_unknown_claim(batch_file: Path) -> None:
     """Asking for a claim the batch does not hold is exit 2 with the known ids."""
     code, _, err = call("explain", str(batch_file), "--claim", "C9")

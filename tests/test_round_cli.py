@@ -521,6 +521,15 @@ def test_show_text_lists_every_record(scenario: Scenario) -> None:
     assert (code, len(out.splitlines())) == (0, 1 + 22)
 
 
+def test_show_text_writes_a_record_of_an_unknown_kind_as_json() -> None:
+    """A record of a kind this version does not describe is shown as its body's JSON."""
+    from qfund_rules._cmd_round import _describe
+    from qfund_rules.ledger import Record
+
+    record = Record(30, "note", {"claim_id": "C1", "ok": True, "of": None}, "0" * 64, "1" * 64)
+    assert _describe(record) == '{"claim_id": "C1", "ok": true, "of": null}'
+
+
 def test_round_text_format(scenario: Scenario, tmp_path: Path) -> None:
     """round --format text prints a line per claim and the summary in 万元."""
     code, out, _ = qfund(

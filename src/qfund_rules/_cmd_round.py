@@ -24,6 +24,7 @@ from ._cli_args import (
 from .allocation import RoundResult, run_round
 from .decision import JSONValue, dumps
 from .durable_backend import evaluate_durable
+from .explain import fact_text
 from .ledger import MemoryLedger, Record, SqliteLedger
 from .money import format_wan
 from .rules import load_rules
@@ -353,7 +354,7 @@ def _describe(r: Record) -> str:
         return f"{claim} clawback {format_wan(b['amount_yuan'])} 万元{why}"
     if r.kind == "ban":
         return f"applicant {b['applicant_id']} banned {b['found_on']} .. {b['until']} (exclusive)"
-    return str(dict(b))
+    return fact_text(dict(b))  # a kind this version does not know: its body as JSON
 
 
 def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -26,6 +26,7 @@ cases:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -355,5 +356,7 @@ def _run(rules: RuleSet, ready: _Ready) -> CaseResult:
         )
         for name, want, have in pairs:
             if want != have:
-                diffs.append(f"{exp.claim}.{name}: expected {want!r}, got {have!r}")
+                # As the case file writes them (JSON, which YAML reads): null, not None.
+                shown = [json.dumps(v, ensure_ascii=False) for v in (want, have)]
+                diffs.append(f"{exp.claim}.{name}: expected {shown[0]}, got {shown[1]}")
     return CaseResult(ready.file, case.name, tuple(diffs))

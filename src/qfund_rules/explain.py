@@ -5,6 +5,7 @@ Rendering only: the decisions and traces are data (:mod:`qfund_rules.decision`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -15,7 +16,7 @@ from .rules import RuleSet
 if TYPE_CHECKING:
     from .ledger import AwardState
 
-__all__ = ["OUTCOMES", "RESULTS", "ClauseBook", "Lang", "explain", "table"]
+__all__ = ["OUTCOMES", "RESULTS", "ClauseBook", "Lang", "explain", "fact_text", "table"]
 
 Lang = Literal["zh", "en"]
 
@@ -49,8 +50,14 @@ RESULTS = {
 }
 
 
+def fact_text(value: JSONValue) -> str:
+    """A fact's value for people: as JSON (``true``, ``null``, ``["dishonest"]``), but a
+    string as it is. Facts are JSON values, and the decision's JSON writes them so."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _facts(facts: dict[str, JSONValue]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in facts.items()) or "-"
+    return ", ".join(f"{k}={fact_text(v)}" for k, v in facts.items()) or "-"
 
 
 # How a round allocated an award, and where it stands in the ledger now (rulings R9-R11).

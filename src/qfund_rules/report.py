@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from urllib.parse import quote
@@ -26,9 +25,9 @@ from urllib.parse import quote
 from ._report_assets import ALLOCATIONS, CSS, JS, KINDS, LABELS, OUTCOME_ORDER, STEPS
 from .allocation import CarriedAward, RoundResult
 from .claims import Applicant, Batch, ClaimBase
-from .decision import Allocation, Decision, Evaluation, JSONValue, TraceStep
+from .decision import Allocation, Decision, Evaluation, TraceStep
 from .errors import QfundError
-from .explain import OUTCOMES, RESULTS, ClauseBook, Lang
+from .explain import OUTCOMES, RESULTS, ClauseBook, Lang, fact_text
 from .money import format_wan
 from .rules import ITEM_IDS, RuleSet
 
@@ -393,7 +392,7 @@ class _Page:
         if step.facts:
             self.w(f'<table class="facts" aria-label="{escape(self.t("facts"))}"><tbody>')
             for key, value in step.facts.items():
-                self.w(f"<tr><th>{escape(key)}</th><td>{escape(_fact(value))}</td></tr>")
+                self.w(f"<tr><th>{escape(key)}</th><td>{escape(fact_text(value))}</td></tr>")
             self.w("</tbody></table>\n")
         clause = self._clause(step)
         if clause:
@@ -426,12 +425,6 @@ class _Page:
                 "</li>\n",
             )
         self.w("</ul></section>\n")
-
-
-def _fact(value: JSONValue) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _kind_order(kind: str) -> tuple[int, str]:
