@@ -200,12 +200,12 @@ def test_added_list_entry_shows(old: Path, new: Path) -> None:
     """A region added to the 第四条 list shows as an added list entry."""
     edit(
         new / "exclusions.yaml",
-        '    "650500": 哈密市\n',
-        '    "650500": 哈密市\n    "650599": 测试区\n',
+        "  regions:\n",
+        '  regions:\n    "650599":\n      zh: 测试区\n      en: Test District\n',
     )
     diff = diff_rules(q.load_rules(old), q.load_rules(new))
     assert [(c.kind, c.path, c.change, c.new) for c in diff.changes] == [
-        ("list", "eligibility.regions.650599", "added", "测试区")
+        ("list", "eligibility.regions.650599", "added", {"zh": "测试区", "en": "Test District"})
     ]
 
 

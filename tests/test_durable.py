@@ -247,6 +247,19 @@ def test_decisions_carry_a_trace_and_the_rule_set(rules: q.RuleSet, worker: Dura
             assert f"item.{d.item}" in fired
 
 
+def test_an_exclusion_step_names_its_case_by_its_titles(
+    rules: q.RuleSet, worker: DurableWorker
+) -> None:
+    """Durable's exclusion steps name the case by the rule file's titles, as native's do."""
+    batch = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    k36 = next(d for d in worker.evaluate(rules, batch).decisions if d.claim_id == "K36")
+    step = next(s for s in k36.trace if s.step == "exclusion")
+    assert (step.message_zh, step.message_en) == (
+        "属于“被列入失信名单、负面清单”情形,不予奖励",
+        "excluded under 'On a dishonesty list or a negative list'",
+    )
+
+
 # --- the command line (once cli.py carries --backend) --------------------------------------
 
 

@@ -250,6 +250,33 @@ def test_unlicensed_is_excluded(rules: q.RuleSet) -> None:
     assert d.reasons == ("excluded_unlicensed",)
 
 
+def test_an_exclusion_step_names_its_case_by_its_titles(rules: q.RuleSet) -> None:
+    """An exclusion step says which case of 第十七条 in words (its titles), not its code."""
+    listed = {**HAMI, "credit_listings": [{"list": "dishonest", "from": "2026-01-10"}]}
+    d = decide(rules, claim("C1", "leading_enterprise"), applicants=[listed])["C1"]
+    steps = {s.rule: s for s in d.trace if s.step == "exclusion"}
+    listed_step, duplicate_step = steps["excluded_credit"], steps["duplicate_claim"]
+    assert (listed_step.message_zh, listed_step.message_en) == (
+        "属于“被列入失信名单、负面清单”情形,不予奖励",
+        "excluded under 'On a dishonesty list or a negative list'",
+    )
+    assert (duplicate_step.message_zh, duplicate_step.message_en) == (
+        "不属于“重复申报同一奖励事项”情形",
+        "not excluded under 'The same award item claimed twice'",
+    )
+
+
+def test_an_eligibility_step_names_the_type_and_region_in_each_language(
+    rules: q.RuleSet,
+) -> None:
+    """The eligibility step names the org type and region in words, in English too."""
+    step = decide(rules, claim("C1", "leading_enterprise"))["C1"].trace[1]
+    assert (step.message_zh, step.message_en) == (
+        "企业,注册地伊州区(650502),属支持对象",
+        "enterprise registered in Yizhou District (650502): within Hami, may apply",
+    )
+
+
 def test_first_time_declared_false(rules: q.RuleSet) -> None:
     """An item worded 首次 does not pay a claim that is not a first time (rulings R4)."""
     d = decide(rules, claim("C1", "cnas_accreditation", first_time=False))["C1"]

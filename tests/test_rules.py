@@ -96,7 +96,10 @@ def test_org_type_left_out_warns(tmp_path: Path) -> None:
         shutil.copy(VALID / name, tmp_path / name)
     excl = tmp_path / "exclusions.yaml"
     text = excl.read_text(encoding="utf-8")
-    excl.write_text(text.replace("    enterprise: 企业\n", "", 1), encoding="utf-8")
+    excl.write_text(
+        text.replace("    enterprise:\n      zh: 企业\n      en: enterprise\n", "", 1),
+        encoding="utf-8",
+    )
     rules = q.load_rules(tmp_path)
     assert [str(w).split(": ", 1)[1] for w in rules.warnings] == [
         "eligibility.org_types: warning: org type 'enterprise' is not listed, so no claim of "
@@ -142,8 +145,8 @@ def _edited_copy(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
         ),
         (
             "exclusions.yaml", '["6505"]', '["6505", "6505"]',
-            "exclusions.yaml:39:32: eligibility.hami_unit_prefixes[1]: warning: '6505' is "
-            "listed twice (first at line 39); this loads, but check whether another code was "
+            "exclusions.yaml:65:32: eligibility.hami_unit_prefixes[1]: warning: '6505' is "
+            "listed twice (first at line 65); this loads, but check whether another code was "
             "meant",
         ),
     ],
@@ -343,7 +346,7 @@ def test_no_follow_on_problem_from_an_entry_that_did_not_validate(tmp_path: Path
         ("exclusions.yaml", "    check: unlicensed\n", "    check: unlicenced\n"),
     ) == [
         "awards.yaml:97: items[0].id: expected a text",
-        "exclusions.yaml:50: exclusions[1].check: invalid value 'unlicenced'; did you mean "
+        "exclusions.yaml:78: exclusions[1].check: invalid value 'unlicenced'; did you mean "
         "'unlicensed'? allowed: industrial_policy, unlicensed, credit_listing, "
         "duplicate_claim, other_support, unrelated, other_violation",
     ]

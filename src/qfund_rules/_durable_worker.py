@@ -95,7 +95,7 @@ _TEXT: Mapping[str, tuple[str, str]] = {
         "起草单位认定未通过,没有可适用的奖励事项",
         "authorship not established, so no award item applies",
     ),
-    "exclusion": ("属于“{clause}”情形,不予奖励", "excluded: {code}"),
+    "exclusion": ("属于“{title_zh}”情形,不予奖励", "excluded under '{title_en}'"),
     "duplicate": ("与申报{duplicate_of}重复申报同一奖励事项", "duplicate of claim {duplicate_of}"),
     "ban": ("因弄虚作假被取消申报资格({ban})", "banned for fraud ({ban})"),
     "first_time.undeclared": ("申报未声明为首次获得", "the claim does not declare a first time"),
@@ -635,7 +635,7 @@ class Engine:
         rules: list[tuple[str, list[Expr], Handler]] = []
         for order, ex in enumerate(self.program["exclusions"]):
             rule, check = f"exclusion.{ex['code']}", ex["check"]
-            words = {"clause": ex["clause"].rstrip(";。"), "code": ex["code"]}
+            words = {"title_zh": ex["title_zh"], "title_en": ex["title_en"]}
             if check in single:
                 found = self._finding(
                     _EXCLUSION + order, rule, ex["citation"], ex["code"], self._review, "exclusion",

@@ -120,9 +120,9 @@ def eligibility(ctx: Context, a: Applicant) -> tuple[TraceStep, bool]:
         key = (a.org_type, a.region)
         step = ctx.eligible.get(key)
         if step is None:
-            place = elig.regions[a.region or ""]
-            zh = f"{elig.org_types[a.org_type]},注册地{place}({a.region}),属支持对象"
-            en = f"{a.org_type} registered in {a.region}: within Hami, may apply"
+            kind, place = elig.org_types[a.org_type], elig.regions[a.region or ""]
+            zh = f"{kind.zh},注册地{place.zh}({a.region}),属支持对象"
+            en = f"{kind.en} registered in {place.en} ({a.region}): within Hami, may apply"
             step = ctx.eligible[key] = new_step(
                 "eligibility", "applicant.eligible", elig.citation, "pass", facts, zh, en
             )
@@ -324,12 +324,12 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
         hit = claim.review.other_violation is not None
     texts = ctx.texts.get(ex.code)
     if texts is None:
-        clause = ex.clause.rstrip(";。")
+        # Named by its titles; the step's clause line quotes the measures' own words.
         texts = ctx.texts[ex.code] = (
-            f"属于“{clause}”情形,不予奖励",
-            f"excluded: {ex.code}",
-            f"不属于“{clause}”情形",
-            f"not excluded under {ex.code}",
+            f"属于“{ex.title_zh}”情形,不予奖励",
+            f"excluded under '{ex.title_en}'",
+            f"不属于“{ex.title_zh}”情形",
+            f"not excluded under '{ex.title_en}'",
         )
     zh, en = (texts[0], texts[1]) if hit else (texts[2], texts[3])
     step = d.step(

@@ -411,6 +411,8 @@ def rules_program(rules: RuleSet) -> dict[str, Any]:
                 "check": e.check,
                 "citation": e.citation,
                 "clause": e.clause,
+                "title_zh": e.title_zh,
+                "title_en": e.title_en,
                 "lists": None if e.lists is None else list(e.lists),
             }
             for e in ex.exclusions

@@ -246,13 +246,28 @@ class Validity(_Model):
         return self
 
 
+class Name(_Model):
+    """What an organisation type or a region is called, in Chinese and in English."""
+
+    zh: Text
+    en: Text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _both_languages(cls, data: object) -> object:
+        # The form before names had two languages: say what to write instead.
+        if isinstance(data, str):
+            raise ValueError("expected a name in both languages, zh: and en: on the lines below")
+        return data
+
+
 class Eligibility(_Model):
     """第四条: who may apply (rulings R3)."""
 
     citation: Citation
     clause: Text
-    org_types: FrozenMap[str, Text]
-    regions: FrozenMap[Annotated[str, Field(pattern=r"^\d{6}$")], Text]
+    org_types: FrozenMap[str, Name]
+    regions: FrozenMap[Annotated[str, Field(pattern=r"^\d{6}$")], Name]
     hami_unit_prefixes: tuple[Annotated[str, Field(pattern=r"^\d{2,6}$")], ...]
 
 
@@ -271,6 +286,8 @@ class Exclusion(_Model):
     ]
     citation: Citation
     clause: Text
+    title_zh: Text
+    title_en: Text
     lists: tuple[Literal["dishonest", "negative"], ...] | None = None
 
 
