@@ -119,6 +119,22 @@ def test_catalogue_lists_all_items() -> None:
     assert items["a13.2.local"]["citation"] == "第十三条第(二)项"
 
 
+@pytest.mark.parametrize(
+    ("argv", "title"),
+    [
+        ((), "主导制定国家标准"),
+        (("--lang", "zh"), "主导制定国家标准"),
+        (("--lang", "en"), "Lead drafting of a national standard"),
+    ],
+    ids=["default", "zh", "en"],
+)
+def test_catalogue_titles_are_in_the_language_asked(argv: tuple[str, ...], title: str) -> None:
+    """`qfund catalogue --lang` shows each item's title in that language (Chinese by default)."""
+    code, out, _ = call("catalogue", *argv)
+    line = next(x for x in out.splitlines() if x.startswith("a13.1.national "))
+    assert (code, line.endswith(f"  {title}")) == (0, True)
+
+
 def test_catalogue_before_rules_are_in_force() -> None:
     """On a date before any amount is in force, amounts are null."""
     code, out, _ = call("catalogue", "--format", "json", "--on", "2026-01-01")

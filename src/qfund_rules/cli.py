@@ -125,9 +125,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     c = sub.add_parser(
         "catalogue",
         help="list the 42 award items with their amounts",
-        description="List every award item with its id, citation and the amount in force "
-        "on a date (none outside the period the measures are in force); JSON adds each "
-        "item's family, kind and first-time flag.",
+        description="List every award item with its id, citation, the amount in force "
+        "on a date (none outside the period the measures are in force) and its title; JSON "
+        "adds each item's family, kind and first-time flag.",
     )
     rules_opt(c)
     c.add_argument(
@@ -137,6 +137,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         help="date whose amounts to show (default: the day the rules come into force)",
     )
     c.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
+    c.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the item titles in --format text (JSON holds both)",
+    )
 
     s = sub.add_parser(
         "schema",
@@ -344,7 +350,8 @@ def _cmd_catalogue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(f"{head}not in force on {on} ({period}): no amount applies\n")
     for it in items:
         wan = "-" if it["amount_wan"] is None else f"{it['amount_wan']} 万元"
-        out.write(f"{it['id']:<16} {it['citation']:<12} {wan:>8}  {it['title_zh']}\n")
+        title = it["title_zh"] if args.lang == "zh" else it["title_en"]
+        out.write(f"{it['id']:<16} {it['citation']:<12} {wan:>8}  {title}\n")
     return 0
 
 
