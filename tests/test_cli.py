@@ -6,6 +6,7 @@ import gc
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -361,6 +362,49 @@ def test_help_exit_0() -> None:
     code, out, _ = call("--help")
     assert code == 0
     assert "evaluate" in out
+
+
+COMMANDS = [
+    ("validate",), ("catalogue",), ("schema",), ("evaluate",), ("explain",), ("test",),
+    ("round",), ("ledger",), ("ledger", "verify"), ("ledger", "show"), ("ledger", "fraud"),
+    ("ledger", "release"), ("report",), ("diff",),
+]  # fmt: skip
+
+
+def _arguments(help_text: str) -> dict[str, bool]:
+    """The arguments a --help lists (under "positional arguments" and "options"), each with
+    whether a help line follows it."""
+    found: dict[str, bool] = {}
+    lines = help_text.splitlines()
+    listing = False  # inside one of those two sections, which a blank line ends
+    for n, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        if not line.strip() or indent == 0:
+            listing = line in ("positional arguments:", "options:")
+            continue
+        if listing and indent in (2, 4):
+            parts = re.split(r"\s{2,}", line.strip(), maxsplit=1)
+            below = lines[n + 1] if n + 1 < len(lines) else ""
+            found[parts[0]] = len(parts) == 2 or len(below) - len(below.lstrip()) > 4
+    return found
+
+
+def test_the_help_lists_every_command() -> None:
+    """The commands whose --help is checked are all those `qfund --help` lists."""
+    listed = [name for name in _arguments(call("--help")[1]) if name[0].islower()]
+    ledger = [name for name in _arguments(call("ledger", "--help")[1]) if name[0].islower()]
+    assert sorted([c for c in COMMANDS if len(c) == 1]) == sorted((c,) for c in listed)
+    assert sorted([c[1:] for c in COMMANDS if len(c) == 2]) == sorted((c,) for c in ledger)
+
+
+@pytest.mark.parametrize("command", [(), *COMMANDS], ids=["qfund", *map(" ".join, COMMANDS)])
+def test_every_argument_has_a_help_line(command: tuple[str, ...]) -> None:
+    """Each positional and option that `qfund ... --help` lists says what it is for."""
+    code, out, _ = call(*command, "--help")
+    arguments = _arguments(out)
+    assert code == 0
+    assert "-h, --help" in arguments
+    assert [name for name, helped in arguments.items() if not helped] == []
 
 
 def test_domain_cases_pass() -> None:

@@ -106,7 +106,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         "records are chained by sha256.",
     )
     actions = lg.add_subparsers(
-        dest="ledger_command", metavar="ACTION", required=True, parser_class=type(lg)
+        dest="ledger_command",
+        metavar="ACTION",
+        required=True,
+        parser_class=type(lg),
+        help="what to do; `qfund ledger ACTION --help` lists its arguments",
     )
     v = actions.add_parser(
         "verify",
@@ -144,7 +148,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     )
     _ledger_opt(f, "ledger file (must exist)")
     f.add_argument("--claim", required=True, metavar="ID", help="the committed claim's id")
-    f.add_argument("--found-on", required=True, type=iso_date, metavar="DATE")
+    f.add_argument(
+        "--found-on",
+        required=True,
+        type=iso_date,
+        metavar="DATE",
+        help="the day the fraud was found; the ban runs from it",
+    )
     f.add_argument(
         "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"
     )
@@ -159,8 +169,20 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     )
     _ledger_opt(rl, "ledger file (must exist)")
     rl.add_argument("--claim", required=True, metavar="ID", help="the held claim's id")
-    rl.add_argument("--found-on", required=True, type=iso_date, metavar="DATE")
-    rl.add_argument("--outcome", required=True, choices=("upheld", "dismissed"))
+    rl.add_argument(
+        "--found-on",
+        required=True,
+        type=iso_date,
+        metavar="DATE",
+        help="the day the objection was resolved",
+    )
+    rl.add_argument(
+        "--outcome",
+        required=True,
+        choices=("upheld", "dismissed"),
+        help="dismissed (the award joins the next round as a deferred award) or upheld "
+        "(it is revoked)",
+    )
     rl.add_argument(
         "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"
     )

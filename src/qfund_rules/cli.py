@@ -96,7 +96,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         nargs=0,
         help="show qfund's version and that of the rules it ships, then exit",
     )
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        required=True,
+        parser_class=_Parser,
+        help="what to do; `qfund COMMAND --help` lists its arguments",
+    )
 
     v = sub.add_parser(
         "validate",
@@ -162,7 +168,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         description="Evaluate a claims batch (YAML, or strict JSON when named *.json) into "
         "decisions; JSON as interchange.md by default.",
     )
-    e.add_argument("batch", type=Path, metavar="BATCH")
+    e.add_argument("batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON)")
     rules_opt(e)
     e.add_argument("--format", choices=("json", "text"), default="json", help=FORMAT_HELP)
     e.add_argument(
@@ -179,8 +185,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         description="Print every step of one claim's decision: the facts read, "
         "the article applied with its clause, and the result.",
     )
-    x.add_argument("batch", type=Path, metavar="BATCH")
-    x.add_argument("--claim", required=True, metavar="ID")
+    x.add_argument(
+        "batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON) holding the claim"
+    )
+    x.add_argument("--claim", required=True, metavar="ID", help="id of the claim to explain")
     rules_opt(x)
     x.add_argument(
         "--ledger",
