@@ -323,6 +323,20 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
             "and time (got 2026-05-01T08:00:00)",
             id="history-datetime",
         ),
+        pytest.param(
+            "claim_id: OLD1",
+            'claim_id: ""',
+            "11:72: cases[0].history.awards[0].claim_id: String should have at least 1 "
+            "character (got '')",
+            id="history-award-empty-claim-id",
+        ),
+        pytest.param(
+            "claim_id: OLD2",
+            'claim_id: ""',
+            "13:30: cases[0].history.bans[0].claim_id: String should have at least 1 "
+            "character (got '')",
+            id="history-ban-empty-claim-id",
+        ),
     ],
 )
 def test_a_case_that_cannot_run_is_bad_input(

@@ -1,10 +1,12 @@
-"""Checks of the arguments library callers pass to the functions that decide and record.
+"""Checks of the arguments library callers pass to the public functions.
 
-A value of the wrong type is refused at the call, with the project's own exception (the
-caller's error class is passed in: ``RoundError`` for ``run_round``, ``LedgerError`` for
-the ledger's writes), naming the function, the parameter and the value. Left unchecked,
-a float or a bool budget would be written into the hash chain for good, and a date
-given as text would fail deep inside, far from its cause.
+A value of the wrong type is refused at the call, naming the function, the parameter, what
+was expected (with how to get one) and the value given. The caller's error class is passed
+in: ``RoundError`` for ``run_round`` and ``LedgerError`` for the ledger's writes, which
+the docs promise; Python's ``TypeError`` for the loaders, the report and the diff, as
+``evaluate`` raises. Left unchecked, a float or a bool budget would be written into the
+hash chain for good, and a dict or a date given as text would fail deep inside, far from
+its cause, as an ``AttributeError``.
 """
 
 from __future__ import annotations
@@ -12,17 +14,21 @@ from __future__ import annotations
 import datetime as dt
 import reprlib
 
-from .errors import QfundError
 from .money import MAX_WAN, YUAN_PER_WAN
 
 __all__ = [
+    "MAX_YUAN",
     "check_callable",
     "check_count",
     "check_date",
     "check_type",
     "check_year",
     "check_yuan",
+    "given",
 ]
+
+#: Amounts stay below this many yuan (:data:`~qfund_rules.money.MAX_WAN` 万元).
+MAX_YUAN = MAX_WAN * YUAN_PER_WAN
 
 _SHORT = reprlib.Repr()  # keyword arguments arrived in Python 3.12
 _SHORT.maxstring = _SHORT.maxother = 60
@@ -30,7 +36,7 @@ _SHORT.maxlist = _SHORT.maxdict = 4
 _SHORT.maxlevel = 2
 
 
-def _given(value: object) -> str:
+def given(value: object) -> str:
     """The refused value with its type: ``float 3000000.7``, ``str '2027-05-06'``."""
     kind = type(value)
     name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
@@ -38,37 +44,52 @@ def _given(value: object) -> str:
 
 
 def check_type(
-    error: type[QfundError], where: str, name: str, value: object, kind: type, what: str
+    error: type[Exception],
+    where: str,
+    name: str,
+    value: object,
+    kind: type | tuple[type, ...],
+    what: str,
 ) -> None:
     """Refuse ``value`` unless it is an instance of ``kind`` (described as ``what``)."""
     if not isinstance(value, kind):
-        raise error(f"{where}: {name} must be {what}, not {_given(value)}")
+        raise error(f"{where}: {name} must be {what}, not {given(value)}")
 
 
-def check_callable(error: type[QfundError], where: str, name: str, value: object) -> None:
+def check_callable(error: type[Exception], where: str, name: str, value: object) -> None:
     """Refuse ``value`` unless it can be called."""
     if not callable(value):
-        raise error(f"{where}: {name} must be a callable, not {_given(value)}")
+        raise error(f"{where}: {name} must be a callable, not {given(value)}")
 
 
-def check_yuan(error: type[QfundError], where: str, name: str, value: object) -> int:
-    """An amount of money: integer yuan, never a float or a bool (rulings R1), not negative."""
+def check_yuan(
+    error: type[Exception],
+    where: str,
+    name: str,
+    value: object,
+    *,
+    range_error: type[Exception] | None = None,
+) -> int:
+    """An amount of money: integer yuan, never a float or a bool (rulings R1), not negative.
+
+    ``range_error`` (default: ``error``) is raised for an int out of range.
+    """
     # True is an int to Python, not an amount to the fund.
     if isinstance(value, bool) or not isinstance(value, int):
         raise error(
             f"{where}: {name} must be a whole number of yuan (an int: 3_000_000 for "
-            f"300 万元), not {_given(value)}"
+            f"300 万元), not {given(value)}"
         )
     if value < 0:
-        raise error(f"{where}: {name} cannot be negative: {value} yuan")
-    if value >= MAX_WAN * YUAN_PER_WAN:
-        raise error(
+        raise (range_error or error)(f"{where}: {name} cannot be negative: {value} yuan")
+    if value >= MAX_YUAN:
+        raise (range_error or error)(
             f"{where}: {name} {value} yuan is too large: amounts must be below {MAX_WAN} 万元"
         )
     return value
 
 
-def check_date(error: type[QfundError], where: str, name: str, value: object) -> dt.date:
+def check_date(error: type[Exception], where: str, name: str, value: object) -> dt.date:
     """A calendar day: a ``datetime.date``, not its ``datetime`` subclass.
 
     A ``datetime`` would print and be recorded as ``2027-06-01T00:00:00`` and cannot be
@@ -80,29 +101,39 @@ def check_date(error: type[QfundError], where: str, name: str, value: object) ->
             "pass its .date()"
         )
     if not isinstance(value, dt.date):
-        raise error(f"{where}: {name} must be a datetime.date, not {_given(value)}")
+        raise error(f"{where}: {name} must be a datetime.date, not {given(value)}")
     return value
 
 
-def check_year(error: type[QfundError], where: str, name: str, value: object) -> int:
-    """A round year: an ``int`` from 1 to 9999, the years a date can hold."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not dt.MINYEAR <= value <= dt.MAXYEAR
-    ):
-        raise error(
-            f"{where}: {name} must be a year from {dt.MINYEAR} to {dt.MAXYEAR} (an int), "
-            f"not {_given(value)}"
-        )
-    return value
+def check_year(
+    error: type[Exception],
+    where: str,
+    name: str,
+    value: object,
+    *,
+    range_error: type[Exception] | None = None,
+) -> int:
+    """A round year: an ``int`` from 1 to 9999, the years a date can hold.
+
+    ``range_error`` (default: ``error``) is raised for an int out of range.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        refused = error
+    elif dt.MINYEAR <= value <= dt.MAXYEAR:
+        return value
+    else:
+        refused = range_error or error
+    raise refused(
+        f"{where}: {name} must be a year from {dt.MINYEAR} to {dt.MAXYEAR} (an int), "
+        f"not {given(value)}"
+    )
 
 
-def check_count(error: type[QfundError], where: str, name: str, value: object, unit: str) -> int:
+def check_count(error: type[Exception], where: str, name: str, value: object, unit: str) -> int:
     """A length such as a ban's years: an ``int`` of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise error(
             f"{where}: {name} must be a whole number of {unit}, at least 1 (an int), "
-            f"not {_given(value)}"
+            f"not {given(value)}"
         )
     return value

@@ -5,10 +5,10 @@ of earlier rounds, and the decision expected for each claim (outcome, item, amou
 reasons). They are the measures' worked examples, run against the rule files as they are,
 so a changed amount that no case expects shows up as a failing case with a diff. A case
 that cannot run as written (its batch invalid; a history record with a wrong date, a ban
-whose [found_on, until) covers no day, or an applicant that is not in the batch; an amount
-or year that is not a YAML integer; an item id, reason code, family or claim that does not
-exist) is bad input instead: every such problem in every file is raised together, located
-at its line and column, and no case runs.
+whose [found_on, until) covers no day, an empty claim id, or an applicant that is not in
+the batch; an amount or year that is not a YAML integer; an item id, reason code, family or
+claim that does not exist) is bad input instead: every such problem in every file is
+raised together, located at its line and column, and no case runs.
 
 ```yaml
 cases:
@@ -48,7 +48,7 @@ from .decision import REASON_CODES
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError
 from .history import BanRecord, PriorAward, StaticHistory, applicant_key
-from .rules import RuleSet, YamlDate
+from .rules import RuleSet, Text, YamlDate
 
 __all__ = ["CaseResult", "run_cases"]
 
@@ -86,7 +86,7 @@ class _Award(_Model):
     applicant: str
     family: str
     subject: str
-    claim_id: str
+    claim_id: Text
     item: str
     amount_yuan: _PaidYuan
     year: _Year
@@ -94,7 +94,7 @@ class _Award(_Model):
 
 class _Ban(_Model):
     applicant: str
-    claim_id: str
+    claim_id: Text
     found_on: YamlDate
     until: YamlDate
 

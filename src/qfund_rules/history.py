@@ -14,7 +14,9 @@ import datetime as dt
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeGuard, TypeVar, cast
+
+from ._arguments import MAX_YUAN, check_date, check_type, check_year, check_yuan, given
 
 __all__ = [
     "NO_HISTORY",
@@ -29,21 +31,85 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class PriorAward:
-    """An award granted in an earlier round (not revoked) for one qualification."""
+    """An award granted in an earlier round (not revoked) for one qualification.
+
+    Raises:
+        TypeError: ``claim_id`` or ``item`` is not a ``str``, ``amount_yuan`` or ``year``
+            not an ``int`` (a ``float``, a ``bool`` or a text is never an amount).
+        ValueError: ``claim_id`` or ``item`` is empty, ``amount_yuan`` is negative (or
+            not below 10**12 万元), ``year`` is not from 1 to 9999.
+    """
 
     claim_id: str
     item: str
     amount_yuan: int  # what that decision granted (the item amount, or a top-up)
     year: int
 
+    def __post_init__(self) -> None:
+        # The ledger builds one per award it finds, on every look-up: one quick test here,
+        # the checks that name the field only when it fails. An amount that is not integer
+        # yuan would be written into the decisions' JSON (rulings R1); a negative one would
+        # raise a top-up above the item's amount.
+        a, y, c, i = self.amount_yuan, self.year, self.claim_id, self.item
+        if not (
+            type(a) is int
+            and 0 <= a < MAX_YUAN
+            and type(y) is int
+            and dt.MINYEAR <= y <= dt.MAXYEAR
+            and type(c) is str
+            and c
+            and type(i) is str
+            and i
+        ):
+            _check_award(self)
+
 
 @dataclass(frozen=True, slots=True)
 class BanRecord:
-    """A ban after a fraud finding (第二十四条): applications in [found_on, until) refused."""
+    """A ban after a fraud finding (第二十四条): applications in [found_on, until) refused.
+
+    Raises:
+        TypeError: ``claim_id`` is not a ``str``, a day not a ``datetime.date`` (a
+            ``datetime`` cannot be compared with the batch's days; pass its ``.date()``).
+        ValueError: ``claim_id`` is empty, or ``until`` is not after ``found_on`` (the
+            ban would cover no day).
+    """
 
     claim_id: str
     found_on: dt.date
     until: dt.date
+
+    def __post_init__(self) -> None:
+        # As PriorAward: built on every look-up of the ledger, checked by name on failure.
+        f, u = self.found_on, self.until
+        c = self.claim_id
+        if not (type(f) is dt.date and type(u) is dt.date and f < u and type(c) is str and c):
+            _check_ban(self)
+
+
+def _check_id(where: str, name: str, value: object) -> None:
+    check_type(TypeError, where, name, value, str, "a str")
+    if not value:
+        raise ValueError(f"{where}: {name} must not be empty")
+
+
+def _check_award(award: PriorAward) -> None:
+    _check_id("PriorAward", "claim_id", award.claim_id)
+    _check_id("PriorAward", "item", award.item)
+    check_yuan(TypeError, "PriorAward", "amount_yuan", award.amount_yuan, range_error=ValueError)
+    check_year(TypeError, "PriorAward", "year", award.year, range_error=ValueError)
+
+
+def _check_ban(ban: BanRecord) -> None:
+    _check_id("BanRecord", "claim_id", ban.claim_id)
+    check_date(TypeError, "BanRecord", "found_on", ban.found_on)
+    check_date(TypeError, "BanRecord", "until", ban.until)
+    if not ban.found_on < ban.until:
+        # The ledger's bans end found_on + ban_years (at least 1): never on found_on.
+        raise ValueError(
+            f"BanRecord: until ({ban.until}) must be after found_on ({ban.found_on}): "
+            "a ban covers the days [found_on, until)"
+        )
 
 
 class History(Protocol):
@@ -92,7 +158,18 @@ def canonical_subject(text: str) -> str:
 
 
 class StaticHistory:
-    """A fixed history held in memory: for domain tests, what-if runs and library users."""
+    """A fixed history held in memory: for domain tests, what-if runs and library users.
+
+    ``awards`` maps ``(applicant key, family, subject)`` to a list of :class:`PriorAward`,
+    ``bans`` an applicant key to a list of :class:`BanRecord`. The records are taken as
+    given: the history does not know the round it will be read in, nor the rules, so an
+    award of a later year than the batch's round, or of an item the rules do not have,
+    counts as an earlier award all the same.
+
+    Raises:
+        TypeError: an argument is not a mapping (or ``None``), a key not of the shape
+            above, a value not a list (or tuple) of records of the right class.
+    """
 
     def __init__(
         self,
@@ -102,10 +179,24 @@ class StaticHistory:
         # Keyed by the subject as a batch's claims are read (canonical_subject), so that a
         # subject written otherwise here still meets its claims.
         found: dict[tuple[str, str, str], list[PriorAward]] = {}
-        for (applicant, family, subject), held in (awards or {}).items():
-            found.setdefault((applicant, family, canonical_subject(subject)), []).extend(held)
+        for key, held in _entries("awards", awards, _AWARDS):
+            if not _is_award_key(key):
+                raise TypeError(
+                    "StaticHistory: each key of awards must be a tuple (applicant key, "
+                    f"family, subject) of three str, not {given(key)}"
+                )
+            applicant, family, subject = key
+            records = _records("awards", key, held, PriorAward)
+            found.setdefault((applicant, family, canonical_subject(subject)), []).extend(records)
         self._awards = {k: tuple(v) for k, v in found.items()}
-        self._bans = {k: tuple(v) for k, v in (bans or {}).items()}
+        self._bans: dict[str, tuple[BanRecord, ...]] = {}
+        for key, held in _entries("bans", bans, _BANS):
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"StaticHistory: each key of bans must be an applicant key (a str, "
+                    f"applicant_key(id, uscc)), not {given(key)}"
+                )
+            self._bans[key] = tuple(_records("bans", key, held, BanRecord))
 
     def prior_awards(self, applicant: str, family: str, subject: str) -> Sequence[PriorAward]:
         """Awards held for the qualification (applicant key, family, subject)."""
@@ -114,3 +205,35 @@ class StaticHistory:
     def bans(self, applicant: str) -> Sequence[BanRecord]:
         """Bans held for the applicant key."""
         return self._bans.get(applicant, ())
+
+
+R = TypeVar("R", PriorAward, BanRecord)
+
+_AWARDS = "a mapping {(applicant key, family, subject): [PriorAward, ...]} or None"
+_BANS = "a mapping {applicant key: [BanRecord, ...]} or None"
+
+
+def _entries(name: str, value: object, what: str) -> list[tuple[object, object]]:
+    """The items of a StaticHistory argument, refused unless it is a mapping or ``None``."""
+    if value is None:
+        return []
+    check_type(TypeError, "StaticHistory", name, value, Mapping, what)
+    return list(cast("Mapping[object, object]", value).items())
+
+
+def _is_award_key(key: object) -> TypeGuard[tuple[str, str, str]]:
+    return isinstance(key, tuple) and len(key) == 3 and all(isinstance(k, str) for k in key)
+
+
+def _records(name: str, key: object, held: object, kind: type[R]) -> Sequence[R]:
+    """One value of a StaticHistory argument: a list (or tuple) of records of ``kind``."""
+    shown = f"StaticHistory: {name}[{key!r}]"
+    if isinstance(held, kind):
+        one = kind.__name__
+        raise TypeError(f"{shown} must be a list of {one}, not a single one: write [{one}(...)]")
+    if not isinstance(held, list | tuple):
+        raise TypeError(f"{shown} must be a list of {kind.__name__}, not {given(held)}")
+    for i, record in enumerate(held):
+        if not isinstance(record, kind):
+            raise TypeError(f"{shown}[{i}] must be a {kind.__name__}, not {given(record)}")
+    return held
