@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "BatchError",
@@ -73,11 +74,22 @@ class QfundError(Exception):
 
 
 class InputError(QfundError):
-    """Raised when an input file cannot be used; carries every problem found in it."""
+    """Raised when an input file cannot be used; carries every problem found in it.
+
+    The common base of :class:`RuleFileError` and :class:`BatchError` (catch it for either):
+    ``.problems`` lists the problems in file and line order.
+    """
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=Problem.sort_key))
         super().__init__(self.render())
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]], dict[str, Any]]:
+        # Rebuilt from its problems: the default calls the class with the rendered message,
+        # which is not a list of problems, so the error would not survive pickle (how a
+        # ProcessPoolExecutor's worker hands it to the caller), copy or deepcopy. Its
+        # attributes (add_note's notes) go along.
+        return type(self), (self.problems,), dict(self.__dict__)
 
     def render(self) -> str:
         """All problems, one per line, in file and line order."""
