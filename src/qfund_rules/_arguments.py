@@ -17,6 +17,9 @@ import reprlib
 from .money import MAX_WAN, YUAN_PER_WAN
 
 __all__ = [
+    "A_BATCH",
+    "A_LIMITS",
+    "A_RULESET",
     "MAX_YUAN",
     "check_callable",
     "check_count",
@@ -29,6 +32,11 @@ __all__ = [
 
 #: Amounts stay below this many yuan (:data:`~qfund_rules.money.MAX_WAN` 万元).
 MAX_YUAN = MAX_WAN * YUAN_PER_WAN
+
+# What the public functions take, and how to get one: the ``what`` of check_type.
+A_RULESET = "a RuleSet (q.load_rules())"
+A_BATCH = "a Batch (rules.load_batch(path) or rules.batch_from_data(data))"
+A_LIMITS = "a Limits (q.Limits(max_bytes=...); leave it out for the defaults)"
 
 _SHORT = reprlib.Repr()  # keyword arguments arrived in Python 3.12
 _SHORT.maxstring = _SHORT.maxother = 60

@@ -14,9 +14,10 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
+from ._arguments import A_RULESET, check_type
 from ._yaml import Document, read_bounded, read_yaml
 from .errors import Problem, QfundError
 from .rules import RULE_FILES, RuleSet, rules_digest
@@ -204,7 +205,16 @@ def check_citations(rules: RuleSet, measures: str) -> tuple[Problem, ...]:
     Raises:
         QfundError: ``measures`` has no article (no line starts 第X条), or the rule files
             cannot be read again or have changed since ``rules`` was loaded from them.
+        TypeError: ``rules`` is not a RuleSet, or ``measures`` not a str (a path's text is
+            its ``read_text(encoding="utf-8")``).
     """
+    check_type(TypeError, "check_citations", "rules", rules, RuleSet, A_RULESET)
+    what = "the text of the measures (a str)"
+    if isinstance(measures, PurePath):
+        what = 'the text of the measures (a str: the file\'s .read_text(encoding="utf-8"))'
+    elif isinstance(measures, bytes):
+        what = 'the text of the measures (a str: the bytes\' .decode("utf-8"))'
+    check_type(TypeError, "check_citations", "measures", measures, str, what)
     text = _Measures(measures)
     if not text.articles:
         raise QfundError("the measures text has no articles: no line starts with 第X条")

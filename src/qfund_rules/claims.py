@@ -19,6 +19,7 @@ import json
 import re
 import typing
 from collections.abc import Mapping, Sequence
+from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
@@ -40,6 +41,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
+from ._arguments import A_BATCH, A_LIMITS, check_type
 from ._pool import ModelPool
 from ._validation import allowed_keys, did_you_mean, model_at, plain_message, shown
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
@@ -449,7 +451,12 @@ def load_batch(
 
     Raises:
         BatchError: listing every problem found; no partial batch is ever returned.
+        TypeError: ``source`` is not a path or bytes (data already parsed, a dict, goes to
+            :func:`batch_from_data`), ``name`` not a str, ``limits`` not a ``Limits``.
     """
+    _check_source("load_batch", source)
+    check_type(TypeError, "load_batch", "name", name, (str, type(None)), "a str or None")
+    check_type(TypeError, "load_batch", "limits", limits, Limits, A_LIMITS)
     doc, read_problems = read_yaml(source, name=name, limits=limits)
     if doc is None:
         raise BatchError(read_problems)
@@ -473,8 +480,21 @@ def batch_from_data(
     return _Checker(Document(name, data), industry_codes, achieved_by_submission).run(())
 
 
+def _check_source(where: str, source: object) -> None:
+    """A batch file's path or bytes; parsed data has its own loader, which the hint names."""
+    what = "a path (a str or a pathlib.Path) or the file's bytes"
+    if isinstance(source, Mapping | list | tuple):
+        what += " (for data already parsed, use rules.batch_from_data(data))"
+    check_type(TypeError, where, "source", source, (str, bytes, PathLike), what)
+
+
 def batch_to_data(batch: Batch) -> dict[str, Any]:
-    """The batch as JSON-able data in the interchange format, dates as ISO strings."""
+    """The batch as JSON-able data in the interchange format, dates as ISO strings.
+
+    Raises:
+        TypeError: ``batch`` is not a :class:`Batch`.
+    """
+    check_type(TypeError, "batch_to_data", "batch", batch, Batch, A_BATCH)
     return batch.model_dump(mode="json", by_alias=True)
 
 
@@ -483,7 +503,11 @@ def batch_sha256(batch: Batch) -> str:
 
     It names the batch a round was computed from: the same claims and facts give the same
     digest whatever the file's layout, comments or format (YAML or JSON).
+
+    Raises:
+        TypeError: ``batch`` is not a :class:`Batch`.
     """
+    check_type(TypeError, "batch_sha256", "batch", batch, Batch, A_BATCH)
     text = json.dumps(
         batch_to_data(batch), ensure_ascii=False, sort_keys=True, separators=(",", ":")
     )

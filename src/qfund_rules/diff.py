@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from ._arguments import A_BATCH, check_type
 from .claims import Batch
 from .decision import Decision, JSONValue, dumps
 from .engine import evaluate
@@ -178,7 +179,12 @@ class RuleDiff:
 
 
 def diff_rules(old: RuleSet, new: RuleSet) -> RuleDiff:
-    """Every difference between ``old`` and ``new``, in file order."""
+    """Every difference between ``old`` and ``new``, in file order.
+
+    Raises:
+        TypeError: ``old`` or ``new`` is not a RuleSet (a directory: load it first).
+    """
+    _check_rule_sets("diff_rules", old, new)
     changes: list[Change] = []
     for name in RULE_FILES:
         _walk(name, "", _data(old, name), _data(new, name), changes, None)
@@ -195,7 +201,15 @@ def measure_impact(
 
     ``new_batch`` is the same batch loaded with the new rules' industry codes, when those
     differ (a standard number's level depends on them); by default ``batch`` is used.
+
+    Raises:
+        TypeError: ``old`` or ``new`` is not a RuleSet, ``batch`` (or ``new_batch``) not a
+            Batch.
     """
+    _check_rule_sets("measure_impact", old, new)
+    check_type(TypeError, "measure_impact", "batch", batch, Batch, A_BATCH)
+    what = f"{A_BATCH} or None"
+    check_type(TypeError, "measure_impact", "new_batch", new_batch, (Batch, type(None)), what)
     before = evaluate(old, batch).decisions
     after = {d.claim_id: d for d in evaluate(new, new_batch or batch).decisions}
     changed = [
@@ -207,6 +221,12 @@ def measure_impact(
         old_total_yuan=sum(d.amount_yuan for d in before),
         new_total_yuan=sum(d.amount_yuan for d in after.values()),
     )
+
+
+def _check_rule_sets(where: str, old: object, new: object) -> None:
+    what = "a RuleSet (q.load_rules(directory))"
+    check_type(TypeError, where, "old", old, RuleSet, what)
+    check_type(TypeError, where, "new", new, RuleSet, what)
 
 
 def _key(d: Decision) -> tuple[str, str | None, int]:

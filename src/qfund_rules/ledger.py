@@ -40,6 +40,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import Any, Literal, Protocol, Self
 
@@ -492,7 +493,9 @@ class SqliteLedger:
     left with a hot journal by an interrupted commit reads as it will be once rolled back,
     and every write (:meth:`commit_round`, :meth:`fraud`, :meth:`release`) raises
     :class:`LedgerError`. One instance may be shared by threads; separate processes
-    coordinate through SQLite's locks (every write is ``BEGIN IMMEDIATE``).
+    coordinate through SQLite's locks (every write is ``BEGIN IMMEDIATE``). A ``path`` that
+    is not a str or a path, or a flag that is not a bool, is a ``TypeError`` before any
+    file is touched.
     """
 
     def __init__(
@@ -503,6 +506,11 @@ class SqliteLedger:
         readonly: bool = False,
         timeout: float = 30.0,
     ) -> None:
+        # Checked first: str(123) would be a ledger file named 123 in the working directory.
+        what = "a path (a str or a pathlib.Path) to the ledger file, or ':memory:'"
+        check_type(TypeError, "SqliteLedger", "path", path, (str, PathLike), what)
+        check_type(TypeError, "SqliteLedger", "create", create, bool, "True or False")
+        check_type(TypeError, "SqliteLedger", "readonly", readonly, bool, "True or False")
         self.path = str(path)
         self.readonly = readonly
         memory = self.path == ":memory:"

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
+from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar, get_args
@@ -37,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from ._arguments import A_LIMITS, check_type
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_bounded, read_yaml
 from .claims import CLAIM_TYPES, Batch, OrgType, batch_from_data, load_batch
@@ -491,7 +493,9 @@ class RuleSet:
         readings (industry codes, ``achieved_by_submission``), within ``limits``. A path or
         ``name`` ending in ``.json`` must be strict JSON.
 
-        Raises :class:`~qfund_rules.errors.BatchError` listing every problem.
+        Raises :class:`~qfund_rules.errors.BatchError` listing every problem, and
+        ``TypeError`` for a ``source`` that is not a path or bytes (a dict goes to
+        :meth:`batch_from_data`) or a ``limits`` that is not a ``Limits``.
         """
         return load_batch(
             source,
@@ -539,8 +543,12 @@ def rules_digest(contents: Mapping[str, bytes]) -> str:
 def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_LIMITS) -> RuleSet:
     """Load, validate and compile the rule files in ``directory`` (default: the shipped ones).
 
-    Raises :class:`RuleFileError` listing every problem of every file.
+    Raises :class:`RuleFileError` listing every problem of every file, and ``TypeError``
+    for a ``directory`` that is not a path or a ``limits`` that is not a ``Limits``.
     """
+    what = "a path (a str or a pathlib.Path) to the rule files' directory, or None"
+    check_type(TypeError, "load_rules", "directory", directory, (str, PathLike, type(None)), what)
+    check_type(TypeError, "load_rules", "limits", limits, Limits, A_LIMITS)
     root = Path(directory) if directory is not None else default_rules_dir()
     problems: list[Problem] = []
     raw: dict[str, bytes] = {}
