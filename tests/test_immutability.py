@@ -64,6 +64,16 @@ def test_a_round_result_is_immutable_hashable_and_pickles(rules: q.RuleSet) -> N
     assert (again, hash(again)) == (result, hash(result))
 
 
+def test_a_rule_set_refuses_pickle_saying_what_to_do(rules: q.RuleSet) -> None:
+    """pickle says to load the rules in each worker (it said "cannot pickle 'mappingproxy'
+    object"); copy and deepcopy give the same immutable rule set back."""
+    message = "a RuleSet does not pickle: load the rules in each worker (q.load_rules)"
+    with pytest.raises(TypeError, match=re.escape(message)):
+        pickle.dumps(rules)
+    assert copy.copy(rules) is rules
+    assert copy.deepcopy(rules) is rules
+
+
 @pytest.mark.parametrize(
     "mapping",
     [

@@ -20,7 +20,7 @@ from importlib import resources
 from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal, NoReturn, TypeVar, get_args
 
 from dateutil.relativedelta import relativedelta
 from pydantic import (
@@ -472,6 +472,18 @@ class RuleSet:
     def achieved_by_submission(self) -> bool:
         """Whether a batch refuses a claim achieved after its ``submitted_on`` (第二十二条)."""
         return self.allocation.achieved_by_submission.policy == "required"
+
+    def __reduce__(self) -> NoReturn:
+        # Its read-only mappings would fail to pickle with "cannot pickle 'mappingproxy'",
+        # which does not say what to do. Rebuilding the compiled rules in a worker from
+        # their files is the one safe way, and takes about 10 ms.
+        raise TypeError("a RuleSet does not pickle: load the rules in each worker (q.load_rules)")
+
+    def __copy__(self) -> RuleSet:
+        return self  # immutable: a copy would be the same rules
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RuleSet:
+        return self
 
     def identity(self) -> dict[str, str]:
         """``{"version", "status", "sha256"}`` as every result carries it."""
