@@ -17,7 +17,7 @@ import pytest
 
 import qfund_rules as q
 from qfund_rules.durable_backend import DurableBackendError, DurableUnavailableError
-from qfund_rules.errors import InputError, StandardNumberError
+from qfund_rules.errors import StandardNumberError
 
 from .conftest import RULES_DIR
 
@@ -29,7 +29,7 @@ PROBLEMS = (
 #: One of every exception class the library raises to its callers.
 ERRORS: list[Exception] = [
     q.QfundError("the measures text has no articles"),
-    InputError(PROBLEMS),
+    q.InputError(PROBLEMS),
     q.RuleFileError(PROBLEMS),
     q.BatchError(PROBLEMS),
     q.BatchError([]),
@@ -61,6 +61,15 @@ def test_an_error_survives_pickle_copy_and_deepcopy(error: Exception) -> None:
     ):
         assert _same(error, again)
         assert again.__notes__ == ["while evaluating batch 7"]
+
+
+def test_input_error_is_the_exported_base_of_the_errors_with_problems() -> None:
+    """q.InputError catches a RuleFileError and a BatchError alike, with their problems."""
+    assert "InputError" in q.__all__
+    for error in (q.RuleFileError(PROBLEMS), q.BatchError(PROBLEMS)):
+        with pytest.raises(q.InputError) as info:
+            raise error
+        assert len(info.value.problems) == 2
 
 
 def test_an_input_errors_problems_stay_in_order_and_located() -> None:

@@ -21,7 +21,7 @@ from .allocation import RoundError, RoundResult, run_round
 from .claims import Applicant, Batch, batch_from_data, batch_sha256, batch_to_data, load_batch
 from .decision import Decision, Evaluation, TraceStep
 from .engine import evaluate
-from .errors import BatchError, LedgerError, Problem, QfundError, RuleFileError
+from .errors import BatchError, InputError, LedgerError, Problem, QfundError, RuleFileError
 from .history import NO_HISTORY, History, StaticHistory
 from .ledger import MemoryLedger, SqliteLedger
 from .rules import RuleSet, load_rules
@@ -39,6 +39,7 @@ __all__ = [
     "Decision",
     "Evaluation",
     "History",
+    "InputError",
     "LedgerError",
     "Limits",
     "MemoryLedger",
