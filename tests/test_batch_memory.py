@@ -18,6 +18,7 @@ from qfund_rules.claims import (
     DraftingUnit,
     Review,
     StandardClaim,
+    _mark_loaded,
     batch_from_data,
     batch_pool,
     batch_to_data,
@@ -70,8 +71,15 @@ def claim(batch: Batch, claim_id: str) -> ClaimBase:
 
 
 def reference(batch: Batch) -> Batch:
-    """The same batch validated field by field with plain pydantic: nothing shared."""
-    return Batch.model_validate(batch_to_data(batch))
+    """The same batch validated field by field with plain pydantic: nothing shared.
+
+    It is marked as loaded under the batch's own readings, as the loader marks what it
+    returns: it holds the values the loader resolved, which is what these tests compare.
+    """
+    mark = batch._checked
+    assert mark is not None
+    plain = Batch.model_validate(batch_to_data(batch))
+    return _mark_loaded(plain, mark.industry_codes, mark.achieved_by_submission)
 
 
 def test_default_reviews_are_one_object(batch: Batch) -> None:

@@ -36,6 +36,7 @@ def test_synthetic_batches_are_what_the_loader_makes(bench_rules: q.RuleSet) -> 
     batch = bench.synthetic_batch(2_000, 5, bench_rules)
     data = q.batch_to_data(batch)
     loaded = q.batch_from_data(data, industry_codes=bench_rules.industry_codes)
+    assert loaded == batch  # the same values, marked as loaded under the same readings
     assert q.evaluate(bench_rules, loaded).to_json() == q.evaluate(bench_rules, batch).to_json()
     # The mix the figures claim: every kind, every outcome, cross-claim cases included.
     decisions = q.evaluate(bench_rules, batch).decisions

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import pickle
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from qfund_rules.claims import (
     StandardClaim,
     batch_from_data,
     batch_to_data,
+    check_loaded,
     load_batch,
 )
 from qfund_rules.errors import BatchError, format_path
@@ -817,3 +821,103 @@ def test_a_refused_field_does_not_hide_the_checks_in_data_either() -> None:
         "claims[0].achieved_on",
         "claims[0].colour",
     ]
+
+
+# --- the loader's mark: what evaluate, run_round and the durable backend take -------------
+
+NOT_LOADED = "the batch was not made by the loader"
+LOAD = "load it with rules.load_batch(path) or rules.batch_from_data(data)"
+
+
+def check(batch: object, codes: frozenset[str] = INDUSTRY, required: bool = True) -> None:
+    check_loaded(batch, codes, required, "evaluate()")
+
+
+def test_a_loaded_batch_passes_under_the_readings_it_was_loaded_with(valid: Batch) -> None:
+    """load_batch and batch_from_data mark what they return with their readings."""
+    check(valid)
+    lenient = batch_from_data(minimal(achieved_on="2027-04-01"), industry_codes=INDUSTRY,
+                              achieved_by_submission=False)  # fmt: skip
+    check(lenient, required=False)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda b: Batch.model_validate(batch_to_data(b)), id="model_validate"),
+        pytest.param(lambda b: Batch(**dict(b)), id="constructor"),
+        pytest.param(lambda b: Batch.model_construct(**dict(b)), id="model_construct"),
+    ],
+)
+def test_a_batch_built_by_hand_is_refused_saying_how_to_load_it(valid: Batch, build: Any) -> None:
+    """A Batch made with the model's own constructors, even of the loader's very values,
+    skipped the loader's checks: a TypeError names the loader's two methods."""
+    with pytest.raises(TypeError) as refused:
+        check(build(valid))
+    assert str(refused.value).startswith(f"evaluate(): {NOT_LOADED} (built with Batch(...)")
+    assert str(refused.value).endswith(LOAD)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"round": 2028},
+        {"round": "oops"},
+        {"submitted_on": dt.date(2027, 3, 21)},
+        {"claims": ()},
+        {"applicants": ()},
+    ],
+    ids=["round", "round-text", "submitted_on", "claims", "applicants"],
+)
+@pytest.mark.parametrize("deep", [False, True])
+def test_model_copy_with_an_update_loses_the_mark(
+    valid: Batch, update: dict[str, Any], deep: bool
+) -> None:
+    """``model_copy(update=...)`` copies private attributes, but the mark is bound to the
+    values it was made for: a copy with another field is refused as built by hand."""
+    with pytest.raises(TypeError, match=NOT_LOADED):
+        check(valid.model_copy(update=update, deep=deep))
+
+
+def test_copies_of_the_same_values_keep_the_mark(valid: Batch) -> None:
+    """Pickle (a process pool's hand-over), deepcopy, copy and a plain model_copy hold the
+    values the loader checked: they stay marked."""
+    twins = [
+        pickle.loads(pickle.dumps(valid)),  # noqa: S301 - our own object
+        copy.deepcopy(valid),
+        copy.copy(valid),
+        valid.model_copy(),
+        valid.model_copy(deep=True),
+    ]
+    for twin in twins:
+        assert twin == valid
+        check(twin)
+
+
+def test_a_batch_loaded_under_other_readings_is_refused_naming_both(valid: Batch) -> None:
+    """A ValueError says which reading differs, the batch's and the rule set's."""
+    with pytest.raises(ValueError, match="other readings") as refused:
+        check(valid, required=False)
+    assert str(refused.value) == (
+        "evaluate(): the batch was checked under other readings than these rules "
+        "(achieved_by_submission: the batch's required, these rules' any); load it again "
+        "with these rules: rules.load_batch(path) or rules.batch_from_data(data)"
+    )
+    differ = "(industry codes: NB only in the batch's, QB only in these rules')"
+    with pytest.raises(ValueError, match=re.escape(differ)):
+        check(valid, codes=frozenset({"HG", "JB", "QB"}))
+
+
+def test_what_is_not_a_batch_is_refused_saying_how_to_load_one() -> None:
+    """A dict where a batch belongs is a TypeError too."""
+    with pytest.raises(TypeError, match=re.escape(f"evaluate(): batch must be a Batch ({LOAD})")):
+        check({"round": 2027})
+
+
+def test_loaded_batches_equal_each_other_not_a_hand_built_twin(valid: Batch) -> None:
+    """Equality holds between batches of the same values checked under the same readings;
+    a hand-built twin holds the values but not the mark, and hashes alike all the same."""
+    again = batch_from_data(batch_to_data(valid), industry_codes=INDUSTRY)
+    by_hand = Batch.model_validate(batch_to_data(valid))
+    assert (again == valid, by_hand == valid) == (True, False)
+    assert hash(by_hand) == hash(valid)

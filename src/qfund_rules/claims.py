@@ -9,6 +9,11 @@ out, rulings R3), every claim its ``submitted_on`` (the batch default) and its `
 
 A resolved batch is built through one pool (:func:`batch_pool`), which shares equal values
 among its models: a batch of a million claims must fit in memory with its evaluation.
+
+The loader marks the batch it returns with the readings it was checked under (the
+industry codes, ``achieved_by_submission``). :func:`check_loaded` is how ``evaluate``,
+``run_round`` and the durable backend refuse a batch built or changed by hand, which
+skipped every check and resolution above, or one checked under other rules' readings.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import json
 import re
 import typing
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
@@ -30,6 +36,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -56,7 +63,7 @@ __all__ = [
     "QualityChainClaim", "QualityCountyClaim", "Review", "StandardClaim",
     "StandardizationPilotClaim", "TechnicalCommitteeClaim", "TestingPlatformClaim",
     "XinjiangBrandClaim", "batch_from_data", "batch_pool", "batch_sha256", "batch_to_data",
-    "load_batch",
+    "check_loaded", "load_batch",
 ]  # fmt: skip
 
 _Path = tuple[str | int, ...]
@@ -402,13 +409,143 @@ CLAIM_TYPES: Mapping[str, type[ClaimBase]] = MappingProxyType(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """The readings a batch was checked under, bound to the values the loader checked.
+
+    ``model_copy`` copies a model's private attributes, with ``update`` too: a copy with
+    other claims, applicants, round or default day would carry a mark it never earned. So
+    the mark holds the batch's own ``applicants`` and ``claims`` tuples and is honoured only
+    on a batch holding those very tuples (``is``: O(1) whatever the batch's size), with its
+    ``round`` and ``submitted_on``. Pickle and ``copy.deepcopy`` copy the batch and its mark
+    through one memo, so a copy's tuples are still its mark's: a pickled batch (a process
+    pool's) stays marked. The tuples are left out of equality, which the batch's own
+    fields already make.
+    """
+
+    industry_codes: frozenset[str]
+    achieved_by_submission: bool
+    round: int
+    submitted_on: dt.date
+    applicants: tuple[Applicant, ...] = field(compare=False, repr=False)
+    claims: tuple[ClaimBase, ...] = field(compare=False, repr=False)
+
+    def holds(self, batch: Batch) -> bool:
+        """Whether ``batch`` holds the values this mark was made for."""
+        return (
+            batch.applicants is self.applicants
+            and batch.claims is self.claims
+            and batch.round == self.round
+            and batch.submitted_on == self.submitted_on
+        )
+
+
 class Batch(_Model):
     """One application round's applicants and claims; resolved when the loader returns it."""
+
+    # (The docstring is the batch schema's description, for editors: this note is not.)
+    # Only a batch the loader returned can be evaluated: it carries the readings it was
+    # checked under. One built with this constructor, model_construct or
+    # model_copy(update=...) was never checked, and is refused (check_loaded). pydantic
+    # compares private attributes: two batches are equal when their fields are and they
+    # were checked under the same readings (a batch built by hand equals no loaded one).
 
     round: Year
     submitted_on: IsoDate  # the default for every claim's submitted_on
     applicants: tuple[Applicant, ...]
     claims: tuple[Claim, ...]
+
+    # Set by the loader alone (_mark_loaded); None on a batch built any other way.
+    _checked: _Checked | None = PrivateAttr(default=None)
+
+
+def _mark_loaded(
+    batch: Batch, industry_codes: frozenset[str], achieved_by_submission: bool
+) -> Batch:
+    """Mark ``batch`` as checked and resolved under these readings; returns it.
+
+    The loader marks what it returns. Anything else marked this way is vouched for by its
+    caller, and that is sound only for a batch made of exactly the values the loader would
+    make of its data: bench/run.py builds its synthetic batches of up to a million claims
+    through the loader's pool (:func:`batch_pool`) for speed, and checks a sample against
+    the loader's own result on every run (tests/test_bench.py too). A mark on a batch that
+    was not so built would let ``evaluate`` decide what no check has seen.
+    """
+    batch._checked = _Checked(
+        frozenset(industry_codes),
+        achieved_by_submission,
+        batch.round,
+        batch.submitted_on,
+        batch.applicants,
+        batch.claims,
+    )
+    return batch
+
+
+def check_loaded(
+    batch: object,
+    industry_codes: frozenset[str],
+    achieved_by_submission: bool,
+    where: str,
+    *,
+    unchecked: type[Exception] = TypeError,
+    other_rules: type[Exception] = ValueError,
+) -> None:
+    """Refuse a batch that the loader did not check under these readings; O(1).
+
+    ``where`` names the caller in the messages (``evaluate()``, ``run_round``). The
+    readings are a rule set's: its industry codes and ``achieved_by_submission``.
+
+    Raises:
+        TypeError: (``unchecked``) ``batch`` is not a Batch the loader returned: built by
+            hand or with ``model_construct``, or changed with ``model_copy(update=...)``.
+        ValueError: (``other_rules``) the loader checked it under other readings.
+    """
+    load = "load it with rules.load_batch(path) or rules.batch_from_data(data)"
+    if not isinstance(batch, Batch):
+        raise unchecked(f"{where}: batch must be a Batch ({load}), not a {type(batch).__name__}")
+    # Read as pydantic stores it: a batch unpickled from an older release has no private
+    # attributes at all, and would fail on ``batch._checked`` with a TypeError of its own.
+    mark: _Checked | None = (batch.__pydantic_private__ or {}).get("_checked")
+    if mark is None or not mark.holds(batch):
+        raise unchecked(
+            f"{where}: the batch was not made by the loader (built with Batch(...) or "
+            "model_construct, or changed with model_copy(update=...)): none of its checks "
+            f"ran, nothing in it was resolved; {load}"
+        )
+    if (mark.industry_codes, mark.achieved_by_submission) == (
+        industry_codes,
+        achieved_by_submission,
+    ):
+        return
+    differences = []
+    if mark.achieved_by_submission != achieved_by_submission:
+        differences.append(
+            f"achieved_by_submission: the batch's {_policy(mark.achieved_by_submission)}, "
+            f"these rules' {_policy(achieved_by_submission)}"
+        )
+    if mark.industry_codes != industry_codes:
+        only = (
+            (mark.industry_codes - industry_codes, "only in the batch's"),
+            (industry_codes - mark.industry_codes, "only in these rules'"),
+        )
+        said = ", ".join(f"{_codes(codes)} {whose}" for codes, whose in only if codes)
+        differences.append(f"industry codes: {said}")
+    raise other_rules(
+        f"{where}: the batch was checked under other readings than these rules "
+        f"({'; '.join(differences)}); load it again with these rules: "
+        "rules.load_batch(path) or rules.batch_from_data(data)"
+    )
+
+
+def _policy(achieved_by_submission: bool) -> str:
+    return "required" if achieved_by_submission else "any"
+
+
+def _codes(codes: frozenset[str]) -> str:
+    listed = sorted(codes)
+    more = f" and {len(listed) - 10} more" if len(listed) > 10 else ""
+    return ", ".join(listed[:10]) + more
 
 
 def batch_pool() -> ModelPool:
@@ -564,12 +701,13 @@ class _Checker:
         ]
         if head is None or self.problems:
             return None
-        return Batch(
+        batch = Batch(
             round=head.round,
             submitted_on=head.submitted_on,
             applicants=tuple(a for a in applicants if a is not None),
             claims=tuple(c for c in claims if c is not None),
         )
+        return _mark_loaded(batch, self.industry_codes, self.achieved_by_submission)
 
     def _validate(self, model: type[M], data: object, path: _Path) -> M | None:
         try:
