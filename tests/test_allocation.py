@@ -63,6 +63,11 @@ def batch(rules: q.RuleSet, year: int, *claims: dict[str, Any]) -> q.Batch:
     return q.batch_from_data(data, industry_codes=rules.industry_codes)
 
 
+def changed(rules: q.RuleSet, b: q.Batch, **changes: Any) -> q.Batch:
+    """``b`` loaded again with some of its top-level keys changed (``round``, ``claims``)."""
+    return rules.batch_from_data({**q.batch_to_data(b), **changes})
+
+
 def with_policy(rules: q.RuleSet, **policy: Any) -> q.RuleSet:
     """The rule set with allocation.yaml's ``allocation`` section changed."""
     alloc = rules.allocation.model_copy(
@@ -278,8 +283,8 @@ def test_negative_budget_is_an_error(rules: q.RuleSet, ledger: MemoryLedger) -> 
 def test_a_round_takes_the_claims_of_its_year(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """round_year submitted_year (第二十一条): a round of 2072 for claims of 2027 is refused."""
     late = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2", submitted_on="2028-01-05"))
-    typo = late.model_copy(update={"round": 2072})
-    empty = late.model_copy(update={"round": 2072, "claims": ()})
+    typo = changed(rules, late, round=2072)
+    empty = changed(rules, late, round=2072, claims=[])
     why = "allocation.yaml round_year.policy is submitted_year (第二十一条): correct the round"
     for b, found in (
         (late, "round 2027 holds 1 claim submitted in another year: C2 (2028-01-05); "),
@@ -298,7 +303,7 @@ def test_a_round_year_refusal_names_ten_claims_and_counts_the_rest(
     """Many claims of another year: the first ten are named, the others counted."""
     b = batch(rules, 2027, *(leading(f"C{i:02}", "A1") for i in range(12)))
     with pytest.raises(RoundError) as refused:
-        run_round(rules, b.model_copy(update={"round": 2028}), ledger)
+        run_round(rules, changed(rules, b, round=2028), ledger)
     assert str(refused.value).startswith(
         "round 2028 holds 12 claims submitted in another year: C00 (2027-03-20), "
         "C01 (2027-03-20), C02 (2027-03-20), C03 (2027-03-20), C04 (2027-03-20), "

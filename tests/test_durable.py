@@ -260,6 +260,32 @@ def test_an_exclusion_step_names_its_case_by_its_titles(
     )
 
 
+def test_a_batch_built_by_hand_is_refused_before_it_is_sent(
+    rules: q.RuleSet, worker: DurableWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The durable backend takes what evaluate takes: a Batch the loader did not make is a
+    TypeError, even beside a loaded one, and nothing is sent to the worker."""
+    loaded = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    by_hand = q.Batch.model_validate(q.batch_to_data(loaded))
+    monkeypatch.setattr(worker, "request", lambda *_: pytest.fail("sent to the worker"))
+    with pytest.raises(TypeError, match=re.escape("the durable backend: the batch was not made")):
+        worker.evaluate_many(rules, [(loaded, q.NO_HISTORY), (by_hand, q.NO_HISTORY)])
+
+
+def test_a_batch_loaded_under_other_readings_is_refused(
+    rules: q.RuleSet, worker: DurableWorker
+) -> None:
+    """A batch loaded without the achieved_by_submission check is refused by the shipped
+    rules, which make it, naming both readings."""
+    lenient = q.load_batch(
+        EXAMPLES_DIR / "claims-2027.yaml",
+        industry_codes=rules.industry_codes,
+        achieved_by_submission=False,
+    )
+    with pytest.raises(ValueError, match="the batch's any, these rules' required"):
+        worker.evaluate(rules, lenient)
+
+
 # --- the command line (once cli.py carries --backend) --------------------------------------
 
 

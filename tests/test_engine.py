@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import pickle
+import re
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +18,7 @@ import pytest
 from stdnum.cn import uscc
 
 import qfund_rules as q
+from qfund_rules.claims import LeadingEnterpriseClaim
 from qfund_rules.decision import (
     REASON_CODES,
     Decision,
@@ -630,3 +633,108 @@ def test_an_amount_step_before_the_first_amount_says_none_applies(rules: q.RuleS
         {"item": "a12.1", "amount_yuan": 0, "in_force_from": None},
         "取得日早于本事项首个金额的生效日(2026-03-14),无适用金额",
     )
+
+
+# --- the batch evaluate takes: the loader's, under these rules' readings ------------------
+
+LOAD = "load it with rules.load_batch(path) or rules.batch_from_data(data)"
+BY_USCC = {"id": "A1", "name": HAMI["name"], "org_type": "enterprise", "uscc": "91650502MA78K2Q582"}
+DAY = dt.date(2027, 3, 20)
+
+
+def leading(**facts: Any) -> LeadingEnterpriseClaim:
+    """C1, a leading-enterprise claim of A1 (20 万元), built with the model's constructor."""
+    fields: dict[str, Any] = {"id": "C1", "applicant": "A1", "achieved_on": dt.date(2026, 5, 1),
+                              "submitted_on": DAY, "subject": "A1", **facts}  # fmt: skip
+    return LeadingEnterpriseClaim(**fields)
+
+
+def by_hand(applicant: dict[str, Any], *claims: LeadingEnterpriseClaim) -> q.Batch:
+    return q.Batch(round=2027, submitted_on=DAY, applicants=(q.Applicant(**applicant),),
+                   claims=claims)  # fmt: skip
+
+
+HAND_BUILT = {
+    # Each skips a check or a resolution of the loader that the engine relies on.
+    "region left to the USCC": lambda: by_hand(BY_USCC, leading()),
+    "achieved after submitted": lambda: by_hand(HAMI, leading(achieved_on=dt.date(2027, 9, 1))),
+    "one claim id twice": lambda: by_hand(HAMI, leading(), leading()),
+    "no submitted_on": lambda: by_hand(HAMI, leading(submitted_on=None)),
+    "subject not the USCC": lambda: by_hand({**HAMI, "uscc": BY_USCC["uscc"]}, leading()),
+}
+
+
+@pytest.mark.parametrize("build", HAND_BUILT.values(), ids=HAND_BUILT.keys())
+def test_a_batch_built_by_hand_is_refused(rules: q.RuleSet, build: Any) -> None:
+    """A Batch of the claim models' own constructors skipped every check and resolution
+    of the loader: evaluate refuses it with a TypeError saying how to load one, rather
+    than decide it wrongly or fail deep inside."""
+    with pytest.raises(TypeError) as refused:
+        q.evaluate(rules, build())
+    assert str(refused.value) == (
+        "evaluate(): the batch was not made by the loader (built with Batch(...) or "
+        "model_construct, or changed with model_copy(update=...)): none of its checks ran, "
+        f"nothing in it was resolved; {LOAD}"
+    )
+
+
+def test_a_loaded_batch_changed_with_model_copy_is_refused(rules: q.RuleSet) -> None:
+    """``model_copy(update=...)`` is not validated: a round of "oops" would be decided."""
+    loaded = rules.batch_from_data(q.batch_to_data(by_hand(BY_USCC, leading())))
+    with pytest.raises(TypeError, match=re.escape(LOAD)):
+        q.evaluate(rules, loaded.model_copy(update={"round": "oops"}))
+
+
+def test_the_loaded_batch_of_a_refused_one_is_decided(rules: q.RuleSet) -> None:
+    """The same applicant and claim, loaded: the region is read from the USCC and the
+    leading enterprise is paid 20 万元 (the hand-built batch was not_eligible_applicant)."""
+    data = {"round": 2027, "submitted_on": "2027-03-20", "applicants": [BY_USCC],
+            "claims": [{"id": "C1", "applicant": "A1", "kind": "leading_enterprise",
+                        "achieved_on": "2026-05-01"}]}  # fmt: skip
+    (d,) = q.evaluate(rules, rules.batch_from_data(data)).decisions
+    assert (d.outcome, d.amount_yuan, d.rules_sha256) == ("awarded", 200_000, rules.sha256)
+
+
+def test_a_pickled_batch_is_still_decided(rules: q.RuleSet) -> None:
+    """A batch handed to a worker process (pickled) keeps the loader's mark."""
+    batch = rules.batch_from_data(q.batch_to_data(by_hand(HAMI, leading())))
+    again = pickle.loads(pickle.dumps(batch))  # noqa: S301 - our own object
+    assert q.evaluate(rules, again) == q.evaluate(rules, batch)
+
+
+ANY = ("policy: required  # required | any", "policy: any  # required | any")
+LATE = {"round": 2027, "submitted_on": "2027-03-20", "applicants": [HAMI],
+        "claims": [claim("C1", "leading_enterprise", achieved_on="2027-06-01")]}  # fmt: skip
+
+
+def test_a_batch_loaded_under_other_rules_is_refused_by_these(
+    rules: q.RuleSet, tmp_path: Path
+) -> None:
+    """Rules that take late honours (achieved_by_submission any) load a batch the shipped
+    rules refuse: the shipped rules refuse it at evaluate too, naming both readings, and
+    the rules that loaded it decide it."""
+    with edited_rules(tmp_path, "allocation.yaml", *ANY) as lenient:
+        late = lenient.batch_from_data(LATE)
+        with pytest.raises(q.BatchError):
+            rules.batch_from_data(LATE)
+        with pytest.raises(ValueError, match="other readings") as refused:
+            q.evaluate(rules, late)
+        assert str(refused.value) == (
+            "evaluate(): the batch was checked under other readings than these rules "
+            "(achieved_by_submission: the batch's any, these rules' required); load it "
+            "again with these rules: rules.load_batch(path) or rules.batch_from_data(data)"
+        )
+        (d,) = q.evaluate(lenient, late).decisions
+        assert d.rules_sha256 == lenient.sha256 != rules.sha256
+
+
+def test_a_batch_loaded_under_other_industry_codes_is_refused(
+    rules: q.RuleSet, tmp_path: Path
+) -> None:
+    """A standard's level depends on the industry codes: a batch the shipped rules loaded
+    is refused by rules without AQ, and the difference is named."""
+    loaded = rules.batch_from_data({**LATE, "claims": [claim("C1", "leading_enterprise")]})
+    with edited_rules(tmp_path, "awards.yaml", "    - AQ  # 安全生产\n", "") as fewer:
+        with pytest.raises(ValueError, match=re.escape("(industry codes: AQ only in the batch's)")):
+            q.evaluate(fewer, loaded)
+        assert len(q.evaluate(fewer, fewer.batch_from_data(q.batch_to_data(loaded))).decisions) == 1

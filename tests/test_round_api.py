@@ -8,6 +8,7 @@ year was recorded otherwise is never reported as recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -135,6 +136,35 @@ def test_arguments_are_checked_before_the_ledger_is_read(rules: q.RuleSet) -> No
     closed.close()
     with pytest.raises(RoundError, match="budget_yuan"):
         run_round(rules, small_batch(rules), closed, budget_yuan=1e6)  # type: ignore[arg-type]
+
+
+def test_run_round_refuses_a_batch_built_by_hand(rules: q.RuleSet) -> None:
+    """A Batch the loader did not make (here of the loader's very values) is a RoundError
+    saying how to load one, before the ledger is read (here, a closed one)."""
+    by_hand = q.Batch.model_validate(q.batch_to_data(small_batch(rules)))
+    closed = MemoryLedger()
+    closed.close()
+    with pytest.raises(RoundError) as refused:
+        run_round(rules, by_hand, closed)
+    assert str(refused.value) == (
+        "run_round: the batch was not made by the loader (built with Batch(...) or "
+        "model_construct, or changed with model_copy(update=...)): none of its checks ran, "
+        "nothing in it was resolved; load it with rules.load_batch(path) or "
+        "rules.batch_from_data(data)"
+    )
+
+
+def test_run_round_refuses_a_batch_loaded_under_other_readings(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """Rules that take late honours (achieved_by_submission any) refuse a batch the shipped
+    rules loaded, naming both readings, and run the round of the batch they load."""
+    reading = rules.allocation.achieved_by_submission.model_copy(update={"policy": "any"})
+    allocation = rules.allocation.model_copy(update={"achieved_by_submission": reading})
+    lenient = dataclasses.replace(rules, allocation=allocation)
+    with pytest.raises(RoundError, match="achieved_by_submission: the batch's required, these"):
+        run_round(lenient, small_batch(rules), ledger)
+    assert len(run_round(lenient, small_batch(lenient), ledger).decisions) == 2
 
 
 def test_a_date_publicity_start_is_still_taken(rules: q.RuleSet, ledger: SqliteLedger) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ._arguments import check_callable, check_date, check_type, check_yuan
-from .claims import Batch, batch_sha256
+from .claims import Batch, batch_sha256, check_loaded
 from .decision import (
     Allocation,
     Decision,
@@ -60,8 +60,8 @@ class RoundError(QfundError):
     """Raised when a round cannot be run: claims of another year, no budget for its year.
 
     Also for a publicity period out of range, and an argument of :func:`run_round` of the
-    wrong type (a float or bool budget, a date given as text) or out of range (a negative
-    budget).
+    wrong type (a float or bool budget, a date given as text, a batch the loader did not
+    make or made under another rule set's readings) or out of range (a negative budget).
     """
 
 
@@ -499,14 +499,16 @@ def run_round(
     committed with the same claims is read back from the ledger (``recorded=True``).
 
     The arguments are checked before anything is read or computed: ``rules`` a
-    :class:`RuleSet`, ``batch`` a :class:`Batch`, ``ledger`` a :class:`SqliteLedger` (or
-    ``MemoryLedger``), ``budget_yuan`` ``None`` or an ``int`` of yuan (not a ``bool``, not
-    a ``float``), ``publicity_start`` ``None`` or a ``datetime.date`` (not a
-    ``datetime.datetime``: it would be printed with its time and cannot be compared with
-    the claims' dates), ``evaluator`` ``None`` or a callable.
+    :class:`RuleSet`, ``batch`` a :class:`Batch` the loader returned under the readings of
+    ``rules`` (as :func:`~qfund_rules.engine.evaluate` requires), ``ledger`` a
+    :class:`SqliteLedger` (or ``MemoryLedger``), ``budget_yuan`` ``None`` or an ``int`` of
+    yuan (not a ``bool``, not a ``float``), ``publicity_start`` ``None`` or a
+    ``datetime.date`` (not a ``datetime.datetime``: it would be printed with its time and
+    cannot be compared with the claims' dates), ``evaluator`` ``None`` or a callable.
 
     Raises:
-        RoundError: an argument of the wrong type, a negative budget, claims submitted in
+        RoundError: an argument of the wrong type, a batch the loader did not make or made
+            under another rule set's readings, a negative budget, claims submitted in
             another year than the round's (when ``round_year.policy`` is
             ``submitted_year``), no budget for the year, or a publicity period that starts
             before the last claim was submitted or ends past the year 9999.
@@ -518,6 +520,14 @@ def run_round(
     where = "run_round"
     check_type(RoundError, where, "rules", rules, RuleSet, "a RuleSet (q.load_rules())")
     check_type(RoundError, where, "batch", batch, Batch, "a Batch (rules.load_batch(...))")
+    check_loaded(
+        batch,
+        rules.industry_codes,
+        rules.achieved_by_submission,
+        where,
+        unchecked=RoundError,
+        other_rules=RoundError,
+    )
     check_type(RoundError, where, "ledger", ledger, SqliteLedger, _LEDGER)
     if budget_yuan is not None:
         check_yuan(RoundError, where, "budget_yuan", budget_yuan)

@@ -199,12 +199,15 @@ def measure_impact(
     """Decide ``batch`` under both rule sets; list the decisions whose outcome, item or
     amount differ, and the totals awarded.
 
-    ``new_batch`` is the same batch loaded with the new rules' industry codes, when those
-    differ (a standard number's level depends on them); by default ``batch`` is used.
+    ``batch`` is loaded by ``old``; ``new_batch`` is the same batch loaded by ``new``, when
+    their readings differ (a standard number's level depends on the industry codes, a late
+    honour on ``achieved_by_submission``); by default ``batch`` is used.
 
     Raises:
         TypeError: ``old`` or ``new`` is not a RuleSet, ``batch`` (or ``new_batch``) not a
-            Batch.
+            Batch the loader returned.
+        ValueError: a batch loaded under other readings than the rules it is decided by
+            (as :func:`~qfund_rules.engine.evaluate`).
     """
     _check_rule_sets("measure_impact", old, new)
     check_type(TypeError, "measure_impact", "batch", batch, Batch, A_BATCH)

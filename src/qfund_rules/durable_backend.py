@@ -35,7 +35,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from .claims import CLAIM_TYPES, Batch, StandardClaim
+from .claims import CLAIM_TYPES, Batch, StandardClaim, check_loaded
 from .decision import REASON_CODES, Decision, Evaluation
 from .errors import QfundError
 from .history import NO_HISTORY, History, applicant_key
@@ -96,9 +96,14 @@ def evaluate_durable(
     ``history`` is read here; the prior awards and bans the batch needs go to the worker
     as data. ``timeout`` (seconds, default scaled to the batch) bounds the worker's answer.
 
+    ``batch`` must be one the loader returned under the readings of ``rules``, as for
+    :func:`qfund_rules.evaluate`.
+
     Raises:
         DurableUnavailableError: durable-rules is missing or unsupported here.
         DurableBackendError: the worker crashed, hung or reported errors.
+        TypeError: the batch was not made by the loader.
+        ValueError: the batch was loaded under another rule set's readings.
     """
     with DurableWorker() as worker:
         return worker.evaluate(rules, batch, history, timeout=timeout)
@@ -155,7 +160,14 @@ class DurableWorker:
         *,
         timeout: float | None = None,
     ) -> list[Evaluation]:
-        """Decide several batches in one round trip (each in its own durable session)."""
+        """Decide several batches in one round trip (each in its own durable session).
+
+        Every batch is checked as :func:`evaluate_durable` checks it, before any is sent.
+        """
+        for batch, _ in jobs:
+            check_loaded(
+                batch, rules.industry_codes, rules.achieved_by_submission, "the durable backend"
+            )
         if not jobs:
             return []
         claims = sum(len(b.claims) for b, _ in jobs)

@@ -29,7 +29,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from ._draft import Context, Draft, Person
 from ._steps import decide, eligibility
 from .authorship import Authorship, settle_authorship
-from .claims import Applicant, Batch, ClaimBase, StandardClaim
+from .claims import Applicant, Batch, ClaimBase, StandardClaim, check_loaded
 from .conditions import failures
 from .decision import Decision, Evaluation, JSONValue, TraceStep, new_step
 from .history import NO_HISTORY, History, applicant_key
@@ -45,9 +45,19 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
     time is Python's cyclic collector walking the heap; the library leaves that
     process-wide switch to its caller (the ``qfund`` command turns it off, bench/README.md).
 
+    ``batch`` must be one the loader returned (``rules.load_batch``,
+    ``rules.batch_from_data``), checked under the readings of ``rules`` (its industry
+    codes and ``achieved_by_submission``): the engine trusts what the loader checked and
+    resolved (regions read from USCCs, claim subjects, standard numbers and their levels,
+    unique ids), and checks none of it again.
+
     Raises:
         TypeError: an argument is not a RuleSet, a Batch or a History (a dict or a path
-            where a loaded batch belongs: load it with ``rules.load_batch``).
+            where a loaded batch belongs: load it with ``rules.load_batch``), or the batch
+            was not made by the loader (built with ``Batch(...)`` or ``model_construct``,
+            changed with ``model_copy(update=...)``).
+        ValueError: the batch was loaded under another rule set's readings (other
+            industry codes or ``achieved_by_submission``): load it with ``rules``.
     """
     _check_arguments(rules, batch, history)
     ctx = Context(rules, history)
@@ -79,6 +89,7 @@ def _check_arguments(rules: object, batch: object, history: object) -> None:
     if not isinstance(batch, Batch):
         hint = "rules.load_batch(path) or rules.batch_from_data(data)"
         raise TypeError(f"evaluate() needs a Batch ({hint}), got {_what(batch)}")
+    check_loaded(batch, rules.industry_codes, rules.achieved_by_submission, "evaluate()")
     if not all(callable(getattr(history, m, None)) for m in ("prior_awards", "bans")):
         raise TypeError(
             "evaluate() needs a History (q.NO_HISTORY, a StaticHistory or a ledger), "
