@@ -101,10 +101,19 @@ def test_a_rule_sets_mappings_refuse_assignment(rules: q.RuleSet, mapping: str) 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("rules", {}), "evaluate() needs a Batch (rules.load_batch(path) or "),
-        (("rules", "claims.yaml"), "got a str"),
-        (("batch", "rules"), "evaluate() needs a RuleSet (q.load_rules()), got a Batch"),
-        (("rules", "batch", None), "evaluate() needs a History (q.NO_HISTORY, a StaticHistory"),
+        (
+            ("rules", {}),
+            "evaluate(): batch must be a Batch (load it with rules.load_batch(path) or ",
+        ),
+        (("rules", "claims.yaml"), "not a str"),
+        (
+            ("batch", "rules"),
+            "evaluate(): rules must be a RuleSet (q.load_rules()), not qfund_rules.claims.Batch",
+        ),
+        (
+            ("rules", "batch", None),
+            "evaluate(): history must be a History (q.NO_HISTORY, a StaticHistory",
+        ),
     ],
 )
 def test_evaluate_names_an_argument_of_the_wrong_type(

@@ -116,7 +116,12 @@ def test_run_round_refuses_a_bad_keyword_argument(
     ("position", "value", "fragment"),
     [
         (0, "rules", "run_round: rules must be a RuleSet (q.load_rules()), not str 'rules'"),
-        (1, {"round": 2027}, "run_round: batch must be a Batch (rules.load_batch(...)), not dict"),
+        (
+            1,
+            {"round": 2027},
+            "run_round: batch must be a Batch (load it with rules.load_batch(path) or "
+            "rules.batch_from_data(data)), not a dict",
+        ),
         (2, "fund.db", "run_round: ledger must be a SqliteLedger or MemoryLedger, not str"),
     ],
 )

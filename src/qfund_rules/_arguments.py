@@ -18,6 +18,7 @@ from .money import MAX_WAN, YUAN_PER_WAN
 
 __all__ = [
     "A_BATCH",
+    "A_HISTORY",
     "A_LIMITS",
     "A_RULESET",
     "MAX_YUAN",
@@ -36,6 +37,7 @@ MAX_YUAN = MAX_WAN * YUAN_PER_WAN
 # What the public functions take, and how to get one: the ``what`` of check_type.
 A_RULESET = "a RuleSet (q.load_rules())"
 A_BATCH = "a Batch (rules.load_batch(path) or rules.batch_from_data(data))"
+A_HISTORY = "a History (q.NO_HISTORY, a StaticHistory or a ledger)"
 A_LIMITS = "a Limits (q.Limits(max_bytes=...); leave it out for the defaults)"
 
 _SHORT = reprlib.Repr()  # keyword arguments arrived in Python 3.12

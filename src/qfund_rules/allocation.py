@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from ._arguments import check_callable, check_date, check_type, check_yuan
+from ._arguments import A_RULESET, check_callable, check_date, check_type, check_yuan
 from .claims import Batch, batch_sha256, check_loaded
 from .decision import (
     Allocation,
@@ -518,8 +518,7 @@ def run_round(
             ``publicity_start`` than the ones given.
     """
     where = "run_round"
-    check_type(RoundError, where, "rules", rules, RuleSet, "a RuleSet (q.load_rules())")
-    check_type(RoundError, where, "batch", batch, Batch, "a Batch (rules.load_batch(...))")
+    check_type(RoundError, where, "rules", rules, RuleSet, A_RULESET)
     check_loaded(
         batch,
         rules.industry_codes,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping
 
+from ._arguments import A_HISTORY, A_RULESET, check_type, given
 from ._draft import Context, Draft, Person
 from ._steps import decide, eligibility
 from .authorship import Authorship, settle_authorship
@@ -84,21 +85,12 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
 
 
 def _check_arguments(rules: object, batch: object, history: object) -> None:
-    if not isinstance(rules, RuleSet):
-        raise TypeError(f"evaluate() needs a RuleSet (q.load_rules()), got {_what(rules)}")
-    if not isinstance(batch, Batch):
-        hint = "rules.load_batch(path) or rules.batch_from_data(data)"
-        raise TypeError(f"evaluate() needs a Batch ({hint}), got {_what(batch)}")
-    check_loaded(batch, rules.industry_codes, rules.achieved_by_submission, "evaluate()")
+    where = "evaluate()"
+    check_type(TypeError, where, "rules", rules, RuleSet, A_RULESET)
+    assert isinstance(rules, RuleSet)
+    check_loaded(batch, rules.industry_codes, rules.achieved_by_submission, where)
     if not all(callable(getattr(history, m, None)) for m in ("prior_awards", "bans")):
-        raise TypeError(
-            "evaluate() needs a History (q.NO_HISTORY, a StaticHistory or a ledger), "
-            f"got {_what(history)}"
-        )
-
-
-def _what(value: object) -> str:
-    return "None" if value is None else f"a {type(value).__name__}"
+        raise TypeError(f"{where}: history must be {A_HISTORY}, not {given(history)}")
 
 
 def _people(ctx: Context, applicants: Iterable[Applicant]) -> dict[str, Person]:
