@@ -27,6 +27,7 @@ from .claims import Batch, batch_sha256, check_loaded
 from .decision import (
     Allocation,
     Decision,
+    DecisionLookup,
     Evaluation,
     JSONValue,
     ReadOnlyDict,
@@ -173,7 +174,7 @@ class RoundClaim:
 
 
 @dataclass(frozen=True, slots=True)
-class RoundResult:
+class RoundResult(DecisionLookup):
     """A round evaluated and allocated; :meth:`commit` writes it to the ledger.
 
     Immutable, as an :class:`~qfund_rules.decision.Evaluation`: ``rules`` is a
@@ -201,13 +202,6 @@ class RoundResult:
     def claim_ids(self) -> tuple[str, ...]:
         """The batch's claim ids, in batch order."""
         return tuple(d.claim_id for d in self.decisions)
-
-    def decision(self, claim_id: str) -> Decision:
-        """The decision on ``claim_id`` (``KeyError`` when the batch had no such claim)."""
-        for d in self.decisions:
-            if d.claim_id == claim_id:
-                return d
-        raise KeyError(claim_id)
 
     def to_dict(self) -> dict[str, JSONValue]:
         """``{"rules", "decisions", "carried_in", "summary"}`` as ``qfund round`` prints it."""

@@ -323,8 +323,33 @@ class ReadOnlyDict(dict[str, str]):
         return (type(self), (dict(self),))
 
 
+class DecisionLookup:
+    """``decision(claim_id)`` for a result that holds ``decisions``: by an index of them.
+
+    The index is made on the first look-up and kept in a slot of its own, not a dataclass
+    field: equality, the hash, ``repr``, ``asdict`` and pickling see only the result's
+    fields, and a result read back from pickle makes its index again. Two threads looking
+    up at once may each make one: each looks up in its own, and one of them is kept.
+    """
+
+    __slots__ = ("_by_claim",)
+    _by_claim: dict[str, Decision]
+    decisions: tuple[Decision, ...]
+
+    def decision(self, claim_id: str) -> Decision:
+        """The decision on ``claim_id`` (``KeyError`` when the batch had no such claim)."""
+        try:
+            index = self._by_claim
+        except AttributeError:
+            # Of two decisions on one claim id the first, as a scan would find it: a batch
+            # never holds two, a result built by hand may.
+            index = {d.claim_id: d for d in reversed(self.decisions)}
+            object.__setattr__(self, "_by_claim", index)  # frozen, as __post_init__ below
+        return index[claim_id]
+
+
 @dataclass(frozen=True, slots=True)
-class Evaluation:
+class Evaluation(DecisionLookup):
     """The decisions on one batch, with the identity of the rule set that made them.
 
     Immutable: ``rules`` is a :class:`ReadOnlyDict` (left out of the hash, as dicts do not
@@ -337,13 +362,6 @@ class Evaluation:
     def __post_init__(self) -> None:
         if not isinstance(self.rules, ReadOnlyDict):
             object.__setattr__(self, "rules", ReadOnlyDict(self.rules))
-
-    def decision(self, claim_id: str) -> Decision:
-        """The decision on ``claim_id`` (``KeyError`` when the batch had no such claim)."""
-        for d in self.decisions:
-            if d.claim_id == claim_id:
-                return d
-        raise KeyError(claim_id)
 
     def to_dict(self) -> dict[str, JSONValue]:
         """``{"rules": {...}, "decisions": [...]}`` as ``qfund evaluate`` prints it."""
