@@ -32,6 +32,7 @@ from .decision import (
     JSONValue,
     ReadOnlyDict,
     TraceStep,
+    decision_dicts,
     dumps,
     new_step,
 )
@@ -204,10 +205,14 @@ class RoundResult(DecisionLookup):
         return tuple(d.claim_id for d in self.decisions)
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """``{"rules", "decisions", "carried_in", "summary"}`` as ``qfund round`` prints it."""
+        """``{"rules", "decisions", "carried_in", "summary"}`` as ``qfund round`` prints it.
+
+        A step that several decisions share is one dict in all their traces: read it,
+        never change it (as the step's own ``facts``).
+        """
         return {
             "rules": dict(self.rules),
-            "decisions": [d.to_dict() for d in self.decisions],
+            "decisions": decision_dicts(self.decisions),
             "carried_in": [c.to_dict() for c in self.carried_in],
             "summary": self.summary.to_dict(),
         }

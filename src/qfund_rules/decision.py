@@ -8,9 +8,11 @@ fixed order, no set iteration, no floats, ``ensure_ascii=False`` so Chinese stay
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NoReturn
+
+from ._json_writer import step_memo
 
 __all__ = [
     "REASON_CODES",
@@ -126,35 +128,10 @@ class Decision:
     draft: bool
     allocation: Allocation | None = field(default=None)
 
-    def to_dict(self, steps: dict[int, JSONValue] | None = None) -> dict[str, JSONValue]:
-        """The decision as interchange.md writes it, plus the rule-set hash and draft flag.
-
-        ``steps`` memoises step dicts by identity: the engine shares identical steps
-        between decisions, and a batch's JSON then shares their dicts too.
-        """
-        out: dict[str, JSONValue] = {
-            "claim_id": self.claim_id,
-            "applicant_id": self.applicant_id,
-            "outcome": self.outcome,
-            "item": self.item,
-            "amount_yuan": self.amount_yuan,
-            "reasons": list(self.reasons),
-            "citations": list(self.citations),
-            "rules_sha256": self.rules_sha256,
-            "draft": self.draft,
-        }
-        if self.allocation is not None:
-            out["allocation"] = self.allocation.to_dict()
-        if steps is None:
-            out["trace"] = [s.to_dict() for s in self.trace]
-            return out
-        trace: list[JSONValue] = []
-        for step in self.trace:
-            done = steps.get(id(step))
-            if done is None:
-                done = steps[id(step)] = step.to_dict()
-            trace.append(done)
-        out["trace"] = trace
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The decision as interchange.md writes it, plus the rule-set hash and draft flag."""
+        out = decision_fields(self)
+        out["trace"] = [s.to_dict() for s in self.trace]
         return out
 
     @classmethod
@@ -181,6 +158,36 @@ class Decision:
             draft=data["draft"],
             allocation=None if alloc is None else Allocation(**alloc),
         )
+
+
+def decision_fields(d: Decision) -> dict[str, JSONValue]:
+    """:meth:`Decision.to_dict` but its trace, which comes last: the JSON writers add it."""
+    out: dict[str, JSONValue] = {
+        "claim_id": d.claim_id,
+        "applicant_id": d.applicant_id,
+        "outcome": d.outcome,
+        "item": d.item,
+        "amount_yuan": d.amount_yuan,
+        "reasons": list(d.reasons),
+        "citations": list(d.citations),
+        "rules_sha256": d.rules_sha256,
+        "draft": d.draft,
+    }
+    if d.allocation is not None:
+        out["allocation"] = d.allocation.to_dict()
+    return out
+
+
+def decision_dicts(decisions: Iterable[Decision]) -> list[JSONValue]:
+    """Each decision's :meth:`~Decision.to_dict`, a step shared by several decisions written
+    as one dict that their traces share (the engine shares the step itself)."""
+    steps: Callable[[Sequence[TraceStep]], list[JSONValue]] = step_memo(TraceStep.to_dict)
+    out: list[JSONValue] = []
+    for d in decisions:
+        fields_ = decision_fields(d)
+        fields_["trace"] = steps(d.trace)
+        out.append(fields_)
+    return out
 
 
 # --- reading decisions back: every field checked, nothing converted ---------------------
@@ -364,10 +371,12 @@ class Evaluation(DecisionLookup):
             object.__setattr__(self, "rules", ReadOnlyDict(self.rules))
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """``{"rules": {...}, "decisions": [...]}`` as ``qfund evaluate`` prints it."""
-        steps: dict[int, JSONValue] = {}
-        decisions: list[JSONValue] = [d.to_dict(steps) for d in self.decisions]
-        return {"rules": dict(self.rules), "decisions": decisions}
+        """``{"rules": {...}, "decisions": [...]}`` as ``qfund evaluate`` prints it.
+
+        A step that several decisions share is one dict in all their traces: read it,
+        never change it (as the step's own ``facts``).
+        """
+        return {"rules": dict(self.rules), "decisions": decision_dicts(self.decisions)}
 
     def to_json(self) -> str:
         """Deterministic JSON text (same input and rules: byte-identical output).
