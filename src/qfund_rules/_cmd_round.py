@@ -243,7 +243,10 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 )
             if result.recorded:
                 err.write(f"qfund: round {result.year} is in {path}; showing it as recorded\n")
-    out.write(result.to_json() if args.format == "json" else _round_text(result))
+    if args.format == "json":
+        result.write_json(out)  # a decision at a time, as evaluate
+    else:
+        out.write(_round_text(result))
     return 0
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ._arguments import A_RULESET, check_callable, check_date, check_type, check_yuan
+from ._json_writer import TextParts, Writable, write_indented
 from .claims import Batch, batch_sha256, check_loaded
 from .decision import (
     Allocation,
@@ -33,7 +34,7 @@ from .decision import (
     ReadOnlyDict,
     TraceStep,
     decision_dicts,
-    dumps,
+    entries,
     new_step,
 )
 from .engine import evaluate
@@ -217,9 +218,25 @@ class RoundResult(DecisionLookup):
             "summary": self.summary.to_dict(),
         }
 
+    def write_json(self, fp: Writable) -> None:
+        """Write :meth:`to_json`'s text to the text file ``fp``, a decision at a time.
+
+        What ``qfund round`` writes: the text of a large round is never held whole (as
+        ``Evaluation.write_json``). Open the file with ``encoding="utf-8"``.
+        """
+        data: dict[str, JSONValue] = {
+            "rules": dict(self.rules),
+            "decisions": [],
+            "carried_in": [c.to_dict() for c in self.carried_in],
+            "summary": self.summary.to_dict(),
+        }
+        write_indented(fp, data, "decisions", entries(self.decisions))
+
     def to_json(self) -> str:
-        """Deterministic JSON text."""
-        return dumps(self.to_dict())
+        """Deterministic JSON text, indented."""
+        parts = TextParts()
+        self.write_json(parts)
+        return "".join(parts)
 
     def commit(self, ledger: SqliteLedger) -> bool:
         """Record the round in ``ledger``; ``False`` when it was already recorded.

@@ -378,7 +378,10 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         evaluation = evaluate_durable(rules, batch)
     else:
         evaluation = evaluate(rules, batch)
-    out.write(evaluation.to_json() if args.format == "json" else table(evaluation, args.lang))
+    if args.format == "json":
+        evaluation.write_json(out)  # a decision at a time: a large batch's text is never whole
+    else:
+        out.write(table(evaluation, args.lang))
     return 0
 
 

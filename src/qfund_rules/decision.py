@@ -8,11 +8,12 @@ fixed order, no set iteration, no floats, ``ensure_ascii=False`` so Chinese stay
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NoReturn
 
-from ._json_writer import step_memo
+from ._json_writer import Entry, TextParts, Writable, step_memo, write_lines
+from ._json_writer import compact as _compact
 
 __all__ = [
     "REASON_CODES",
@@ -188,6 +189,11 @@ def decision_dicts(decisions: Iterable[Decision]) -> list[JSONValue]:
         fields_["trace"] = steps(d.trace)
         out.append(fields_)
     return out
+
+
+def entries(decisions: Iterable[Decision]) -> Iterator[Entry]:
+    """What the JSON writers of :mod:`._json_writer` take of each decision."""
+    return ((decision_fields(d), d.trace) for d in decisions)
 
 
 # --- reading decisions back: every field checked, nothing converted ---------------------
@@ -378,21 +384,30 @@ class Evaluation(DecisionLookup):
         """
         return {"rules": dict(self.rules), "decisions": decision_dicts(self.decisions)}
 
+    def write_json(self, fp: Writable) -> None:
+        """Write :meth:`to_json`'s text to the text file ``fp``, a decision at a time.
+
+        What ``qfund evaluate`` writes: the text of a large batch is never held whole (a
+        step shared by many decisions is encoded once; its text is written for each).
+        Open the file with ``encoding="utf-8"``: the text holds Chinese as is.
+        """
+        head: dict[str, JSONValue] = {"rules": dict(self.rules), "decisions": []}
+        write_lines(fp, head, "decisions", entries(self.decisions))
+
     def to_json(self) -> str:
         """Deterministic JSON text (same input and rules: byte-identical output).
 
         One decision per line: readable, diffable, and written by the C encoder (an
         indented dump of a large batch would go through the pure-Python one).
         """
-        return render(self.to_dict(), "decisions")
+        parts = TextParts()
+        self.write_json(parts)
+        return "".join(parts)
 
 
 def dumps(data: JSONValue) -> str:
     """The project's JSON style for small documents: indented, UTF-8 as is, keys in order."""
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 def render(data: Mapping[str, JSONValue], listed: str) -> str:
