@@ -302,6 +302,13 @@ def memory_per_claim(rules: q.RuleSet, seed: int, n: int = 20_000) -> dict[str, 
     return {"batch_bytes": held / n, "evaluation_bytes": (kept - held) / n, "peak_bytes": peak / n}
 
 
+def json_write_seconds(evaluation: q.Evaluation, repeats: int = 3) -> float:
+    """The median time ``qfund evaluate`` takes to write ``evaluation``'s JSON, written
+    here to /dev/null: the text made and encoded as for a file, no disk."""
+    with Path(os.devnull).open("w", encoding="utf-8") as sink:
+        return median_seconds(lambda: evaluation.write_json(sink), repeats)
+
+
 def rss_mb() -> float:
     """The process's current resident set size."""
     pages = int(Path("/proc/self/statm").read_text().split()[1])
@@ -367,7 +374,8 @@ def scale_in_turns(
     engine gave a 10x step of 10.4x in one run and 12.3x in the next (bench/README.md).
     Each figure is the median over ``SCALING_ROUNDS`` rounds. Also records the RSS one
     evaluation of 100k claims adds (``rss_mb_per_100k_claims``), and the time freeing it
-    takes (``free_s_per_100k_claims``), which no figure times (``median_seconds``).
+    takes (``free_s_per_100k_claims``), which no figure times (``median_seconds``), and
+    the time writing its JSON takes (``json_write_s_per_100k_claims``: not a target).
     """
     batches = {n: synthetic_batch(n, seed + n, rules) for n in sizes}
     evaluators: dict[str, Callable[[q.Batch], object]] = {
@@ -391,6 +399,7 @@ def scale_in_turns(
         before = rss_mb()
         result = q.evaluate(rules, batches[100_000])
         out["rss_mb_per_100k_claims"] = rss_mb() - before
+        out["json_write_s_per_100k_claims"] = json_write_seconds(result)
         start = time.perf_counter()
         del result
         out["free_s_per_100k_claims"] = time.perf_counter() - start
@@ -646,7 +655,8 @@ def report(out: dict[str, Any]) -> str:
         f"rules load and validate: {out['rules_load_ms']:.1f} ms",
         f"peak RSS: {out['peak_rss_mb']:.0f} MB; an evaluation of 100k claims holds "
         f"{out['rss_mb_per_100k_claims']:.0f} MB (freed in "
-        f"{out['free_s_per_100k_claims'] * 1000:.0f} ms, not in any time above)",
+        f"{out['free_s_per_100k_claims'] * 1000:.0f} ms, not in any time above); its JSON "
+        f"written as qfund evaluate writes it in {out['json_write_s_per_100k_claims']:.2f} s",
         "bytes per claim (tracemalloc, 20k claims): batch {batch_bytes:.0f}, evaluation "
         "{evaluation_bytes:.0f}, both at the evaluation's peak {peak_bytes:.0f}".format(
             **out["memory_per_claim"]

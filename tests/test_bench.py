@@ -86,6 +86,7 @@ def test_scaling_rows_in_turns(bench_rules: q.RuleSet) -> None:
         assert r["floor_seconds"] > 0
     assert "rss_mb_per_100k_claims" not in out
     assert "free_s_per_100k_claims" not in out
+    assert "json_write_s_per_100k_claims" not in out
 
 
 def test_median_seconds_stops_the_clock_before_the_result_is_freed(
