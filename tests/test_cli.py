@@ -152,12 +152,27 @@ def test_catalogue_after_the_measures_expire() -> None:
         False,
         {None},
     )
-    code, out, _ = call("catalogue", "--on", "2029-03-14")
+    code, out, _ = call("catalogue", "--on", "2029-03-14", "--lang", "en")
     assert (code, out.splitlines()[0]) == (
         0,
         "rules 2026.1-draft (draft), not in force on 2029-03-14 (2026-03-14 .. 2029-03-13): "
         "no amount applies",
     )
+    code, out, _ = call("catalogue", "--on", "2029-03-14")
+    assert (code, out.splitlines()[0]) == (
+        0,
+        "规则 2026.1-draft (draft),2029-03-14 不在有效期内(2026-03-14 .. 2029-03-13):"
+        "不适用任何金额",
+    )
+
+
+def test_catalogue_heading_is_in_the_language_asked() -> None:
+    """The heading follows --lang like the titles (Chinese by default)."""
+    heads = [call("catalogue", *lang)[1].splitlines()[0] for lang in ((), ("--lang", "en"))]
+    assert heads == [
+        "规则 2026.1-draft (draft),2026-03-14 施行的金额",
+        "rules 2026.1-draft (draft), amounts in force on 2026-03-14",
+    ]
 
 
 def test_catalogue_on_the_last_day_in_force() -> None:

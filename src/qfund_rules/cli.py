@@ -350,12 +350,16 @@ def _cmd_catalogue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         data: dict[str, JSONValue] = {"rules": dict(rules.identity()), "on": on.isoformat()}
         out.write(dumps({**data, "in_force": in_force, "items": listing}))
         return 0
-    head = f"rules {rules.version} ({rules.status}), "
-    if in_force:
-        out.write(f"{head}amounts in force on {on}\n")
+    period = f"{rules.effective_from} .. {rules.effective_until}"
+    if args.lang == "zh":
+        head = f"规则 {rules.version} ({rules.status}),"
+        when = f"{on} 施行的金额" if in_force else f"{on} 不在有效期内({period}):不适用任何金额"
     else:
-        period = f"{rules.effective_from} .. {rules.effective_until}"
-        out.write(f"{head}not in force on {on} ({period}): no amount applies\n")
+        head = f"rules {rules.version} ({rules.status}), "
+        when = f"amounts in force on {on}" if in_force else (
+            f"not in force on {on} ({period}): no amount applies"
+        )  # fmt: skip
+    out.write(f"{head}{when}\n")
     for it in items:
         wan = "-" if it["amount_wan"] is None else f"{it['amount_wan']} 万元"
         title = it["title_zh"] if args.lang == "zh" else it["title_en"]
