@@ -17,6 +17,7 @@ import pytest
 
 import qfund_rules as q
 from qfund_rules.diff import diff_rules, measure_impact
+from qfund_rules.explain import explain, table
 from qfund_rules.report import render_report
 
 from .conftest import EXAMPLES_DIR, RULES_DIR
@@ -209,12 +210,22 @@ def test_a_wrong_type_is_a_type_error_saying_what_to_pass(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_report_in_another_language_is_a_value_error(
+def test_a_text_in_another_language_is_a_value_error(
     rules: q.RuleSet, batch: q.Batch, evaluation: q.Evaluation
 ) -> None:
-    """lang="fr" names the two languages (it was a KeyError from the report's labels)."""
-    with pytest.raises(ValueError, match=re.escape("lang must be 'zh' or 'en', not 'fr'")):
-        render_report(evaluation, rules, batch, lang="fr")  # type: ignore[arg-type]
+    """lang="fr" names the two languages, wherever text is rendered (the report and explain
+    raised a KeyError from their labels; table and a rule diff wrote English)."""
+    french: Any = "fr"  # what a caller without a type checker may pass
+    renders: dict[str, Callable[[], object]] = {
+        "render_report": lambda: render_report(evaluation, rules, batch, lang=french),
+        "explain": lambda: explain(evaluation.decisions[0], rules, lang=french),
+        "table": lambda: table(evaluation, lang=french),
+        "RuleDiff.to_text": lambda: diff_rules(rules, rules).to_text(lang=french),
+    }
+    for where, render in renders.items():
+        message = f"{where}: lang must be 'zh' or 'en', not 'fr'"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            render()
 
 
 def test_the_types_the_docs_name_are_taken(tmp_path: Path, rules: q.RuleSet) -> None:

@@ -25,6 +25,7 @@ __all__ = [
     "check_callable",
     "check_count",
     "check_date",
+    "check_lang",
     "check_type",
     "check_year",
     "check_yuan",
@@ -64,6 +65,12 @@ def check_type(
     """Refuse ``value`` unless it is an instance of ``kind`` (described as ``what``)."""
     if not isinstance(value, kind):
         raise error(f"{where}: {name} must be {what}, not {given(value)}")
+
+
+def check_lang(where: str, lang: object) -> None:
+    """Refuse a language other than the two every message is written in (ValueError)."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"{where}: lang must be 'zh' or 'en', not {lang!r:.40}")
 
 
 def check_callable(error: type[Exception], where: str, name: str, value: object) -> None:

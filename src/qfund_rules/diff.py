@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from ._arguments import A_BATCH, check_type
+from ._arguments import A_BATCH, check_lang, check_type
 from .claims import Batch
 from .decision import Decision, JSONValue, dumps
 from .engine import evaluate
@@ -174,7 +174,12 @@ class RuleDiff:
         return dumps(self.to_dict())
 
     def to_text(self, lang: Lang = "zh") -> str:
-        """The diff for people: each change with old and new side by side, then the impact."""
+        """The diff for people: each change with old and new side by side, then the impact.
+
+        Raises:
+            ValueError: ``lang`` is not ``zh`` or ``en``.
+        """
+        check_lang("RuleDiff.to_text", lang)
         return _Text(lang).render(self)
 
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from ._arguments import check_lang
 from .decision import Decision, Evaluation, JSONValue, TraceStep
 from .money import format_wan
 from .rules import RuleSet
@@ -83,7 +84,11 @@ def explain(
     A decision of a round has its allocation shown; ``now`` (a ledger's
     :meth:`~qfund_rules.ledger.SqliteLedger.awards` row for it) adds where the award stands
     today: paid later, still owed, or revoked, with what was paid and clawed back.
+
+    Raises:
+        ValueError: ``lang`` is not ``zh`` or ``en``.
     """
+    check_lang("explain", lang)
     zh = lang == "zh"
     clauses = ClauseBook(rules)
     lines = [
@@ -167,7 +172,12 @@ class ClauseBook:
 
 
 def table(evaluation: Evaluation, lang: Lang = "zh") -> str:
-    """A readable table of decisions, one line each, with totals."""
+    """A readable table of decisions, one line each, with totals.
+
+    Raises:
+        ValueError: ``lang`` is not ``zh`` or ``en``.
+    """
+    check_lang("table", lang)
     zh = lang == "zh"
     head = (
         ("申报", "单位", "结论", "事项", "金额(元)", "理由")

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from urllib.parse import quote
 
-from ._arguments import A_BATCH, A_RULESET, check_type
+from ._arguments import A_BATCH, A_RULESET, check_lang, check_type
 from ._report_assets import ALLOCATIONS, CSS, JS, KINDS, LABELS, OUTCOME_ORDER, STEPS
 from .allocation import CarriedAward, RoundResult
 from .claims import Applicant, Batch, ClaimBase
@@ -66,8 +66,7 @@ def render_report(
     check_type(TypeError, "render_report", "result", result, (Evaluation, RoundResult), what)
     check_type(TypeError, "render_report", "rules", rules, RuleSet, A_RULESET + order)
     check_type(TypeError, "render_report", "batch", batch, Batch, A_BATCH + order)
-    if lang not in _LANGS:
-        raise ValueError(f"render_report: lang must be 'zh' or 'en', not {lang!r}")
+    check_lang("render_report", lang)
     made_by = result.rules.get("sha256")
     if made_by != rules.sha256:
         raise QfundError(
@@ -75,9 +74,6 @@ def render_report(
             f"({rules.sha256}): the report would quote the wrong clauses"
         )
     return _Page(result, rules, batch, lang).render()
-
-
-_LANGS = ("zh", "en")
 
 
 class _Page:
