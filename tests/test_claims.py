@@ -814,6 +814,13 @@ def test_a_refused_field_does_not_hide_the_checks_of_the_other_fields() -> None:
     assert "control character" in found[6]
 
 
+def test_a_refused_submitted_on_is_not_replaced_by_the_batch_default() -> None:
+    """A claim's own submitted_on refused: the honour is not compared with the batch's
+    default date, which is not when the claim was submitted."""
+    found = data_problems(minimal(achieved_on="2027-05-01", submitted_on="2027-13-01"))
+    assert [p.split(": ", 2)[1] for p in found] == ["claims[0].submitted_on"]
+
+
 def test_a_refused_field_does_not_hide_the_checks_in_data_either() -> None:
     """batch_from_data makes the same checks, by field path."""
     data = minimal(achieved_on="2027-04-01", colour="red")

@@ -809,7 +809,8 @@ class _Checker:
         except ValidationError:  # a required field was refused: nothing more to check
             return
         before = len(self.problems)
-        self._resolve(path, rest, default)
+        # A refused submitted_on is not the batch's default: no date to compare with.
+        self._resolve(path, rest, None if "submitted_on" in refused else default)
         said = {(*path, field) for field in refused}
         self.problems[before:] = [
             p for p in self.problems[before:] if p.path[: len(path) + 1] not in said
