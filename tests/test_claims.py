@@ -814,6 +814,27 @@ def test_a_refused_field_does_not_hide_the_checks_of_the_other_fields() -> None:
     assert "control character" in found[6]
 
 
+@pytest.mark.parametrize("written", ["A1", "a1", USCC_YIZHOU, USCC_YIZHOU.lower(), " A1 "])
+def test_the_applicant_itself_may_be_written_as_its_id_or_uscc(written: str) -> None:
+    """A subject written for a kind whose subject is the applicant is read as the applicant
+    (its USCC), in any case and spacing."""
+    data = minimal(achieved_on="2027-01-01", subject=written)
+    data["applicants"] = [
+        {"id": "A1", "name": "某公司", "org_type": "enterprise", "uscc": USCC_YIZHOU}
+    ]
+    assert batch_from_data(data, industry_codes=INDUSTRY).claims[0].subject == USCC_YIZHOU
+
+
+def test_another_subject_for_the_applicant_itself_is_refused() -> None:
+    """Its name or anything else would make one organisation a second qualification: the
+    three claims of a leading enterprise would be paid three times (第二十条)."""
+    assert data_problems(minimal(achieved_on="2027-01-01", subject="某公司")) == [
+        "<data>: claims[0].subject: the subject of a 'leading_enterprise' claim is the "
+        "applicant itself; leave it out, or write the applicant's id or USCC (got '某公司': "
+        "any other would make one organisation a second qualification)"
+    ]
+
+
 def test_a_refused_submitted_on_is_not_replaced_by_the_batch_default() -> None:
     """A claim's own submitted_on refused: the honour is not compared with the batch's
     default date, which is not when the claim was submitted."""

@@ -829,11 +829,21 @@ class _Checker:
         update: dict[str, object] = {"submitted_on": submitted}
         if isinstance(claim, StandardClaim):
             update.update(self._standard(path, claim))
-        elif claim.subject_is_applicant() and claim.subject in (None, claim.applicant):
+        elif claim.subject_is_applicant():
             # The applicant itself, known across ids and rounds as the ledger knows it: by
             # its USCC when given, so that one organisation under two ids (in one batch, or
             # in two years' batches) holds one qualification, not two (第二十条).
-            update["subject"] = self.identity.get(claim.applicant, claim.applicant)
+            update["subject"] = identity = self.identity.get(claim.applicant, claim.applicant)
+            if claim.subject is not None and _folded(claim.subject) not in {
+                _folded(claim.applicant),
+                _folded(identity),
+            }:
+                self._report(
+                    (*path, "subject"),
+                    f"the subject of a {claim.kind!r} claim is the applicant itself; leave it "
+                    f"out, or write the applicant's id or USCC (got {claim.subject!r}: any "
+                    "other would make one organisation a second qualification)",
+                )
         elif claim.subject is None:
             self._report(
                 (*path, "subject"), f"subject is required for kind {claim.kind!r}: {claim.SUBJECT}"
@@ -877,6 +887,11 @@ class _Checker:
             return str(parse_standard_number(text, self.industry_codes)) == canonical
         except StandardNumberError:
             return False
+
+
+def _folded(text: str) -> str:
+    """An id or a USCC as compared with another: no spaces, case folded."""
+    return "".join(canonical_subject(text).split()).casefold()
 
 
 def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
