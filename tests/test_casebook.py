@@ -76,6 +76,37 @@ def test_a_difference_shows_the_values_as_the_case_file_writes_them(tmp_path: Pa
     ]
 
 
+@pytest.mark.parametrize("subject", ["subject: TS, ", "subject: 91650502MA78K2Q582, ", ""])
+def test_a_history_award_of_the_applicant_itself_meets_its_claim(
+    tmp_path: Path, subject: str
+) -> None:
+    """An applicant with a USCC: its earlier prize, recorded with the id as subject (as the
+    shipped cases write it), with its USCC, or with no subject, is its claim's qualification
+    (claims of the applicant itself have the USCC as subject)."""
+    (tmp_path / "case.yaml").write_text(
+        "cases:\n"
+        "  - name: a prize already paid\n"
+        "    batch:\n"
+        "      round: 2027\n"
+        "      submitted_on: 2027-03-20\n"
+        "      applicants:\n"
+        "        - {id: TS, name: 哈密某公司, org_type: enterprise, uscc: 91650502MA78K2Q582}\n"
+        "      claims:\n"
+        "        - {id: C1, applicant: TS, kind: quality_award, award: china, tier: winner,\n"
+        "           first_time: true, achieved_on: 2027-01-08}\n"
+        "    history:\n"
+        "      awards:\n"
+        f"        - {{applicant: TS, family: a11.china_quality_award, {subject}claim_id: R1,\n"
+        "           item: a11.1.winner, amount_yuan: 600000, year: 2026}\n"
+        "    expect:\n"
+        "      - {claim: C1, outcome: rejected, item: a11.1.winner, amount_yuan: 0,\n"
+        "         reasons: [not_first_time, already_awarded]}\n",
+        encoding="utf-8",
+    )
+    results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
+    assert [(r.passed, r.differences) for r in results] == [(True, ())]
+
+
 def test_malformed_case_file_is_located(tmp_path: Path) -> None:
     """A case file with a misspelt key is refused with its line, before any case runs."""
     (tmp_path / "bad.yaml").write_text(

@@ -17,6 +17,7 @@ cases:
     history:                      # optional: earlier rounds (rulings R4, R5, R9)
       awards: [{applicant: A1, family: a13.standard, subject: GB/T 1-2026,
                 claim_id: OLD1, item: a13.1.industry, amount_yuan: 100000, year: 2026}]
+      # subject left out, or the applicant's id: the applicant itself (a quality award)
       bans: [{applicant: A1, claim_id: OLD2, found_on: 2026-05-01, until: 2029-05-01}]
     expect:
       - {claim: C1, outcome: awarded, item: a13.1.national, amount_yuan: 200000, reasons: []}
@@ -85,7 +86,7 @@ class _Model(BaseModel):
 class _Award(_Model):
     applicant: str
     family: str
-    subject: str
+    subject: str | None = None  # None, or the applicant's id: the applicant itself
     claim_id: Text
     item: str
     amount_yuan: _PaidYuan
@@ -333,10 +334,15 @@ def _entries(raw: object) -> Iterator[tuple[int, dict[str, object]]]:
 def _run(rules: RuleSet, ready: _Ready) -> CaseResult:
     case, batch = ready.case, ready.batch
     keys = {a.id: applicant_key(a.id, a.uscc) for a in batch.applicants}
+    # The applicant itself as a claim's subject is (claims.py): its USCC, else its id.
+    itself = {a.id: a.uscc or a.id for a in batch.applicants}
     awards: dict[tuple[str, str, str], list[PriorAward]] = {}
     # Checked: every history record names an applicant of the batch.
     for aw in case.history.awards:
-        key = (keys[aw.applicant], aw.family, aw.subject)
+        subject = aw.subject
+        if subject is None or subject == aw.applicant:
+            subject = itself[aw.applicant]
+        key = (keys[aw.applicant], aw.family, subject)
         awards.setdefault(key, []).append(PriorAward(aw.claim_id, aw.item, aw.amount_yuan, aw.year))
     bans: dict[str, list[BanRecord]] = {}
     for ban in case.history.bans:
