@@ -585,4 +585,30 @@ def test_a_batch_with_no_claims_is_noted(tmp_path: Path) -> None:
     )
     code, out, err = call("evaluate", str(batch))
     assert (code, json.loads(out)["decisions"]) == (0, [])
-    assert err == f"qfund: note: {batch} holds no claims: nothing to decide\n"
+    assert err == f"qfund: note: {batch} holds no claims\n"
+    code, out, err = call("explain", str(batch), "--claim", "C1")
+    assert (code, out, err.splitlines()[-1]) == (
+        2,
+        "",
+        f"qfund: no claim 'C1' in {batch}: it holds no claims",
+    )
+
+
+def test_a_claim_not_in_a_large_batch_is_answered_with_the_closest(tmp_path: Path) -> None:
+    """Up to 40 claims, explain lists the ids; beyond, the count and the closest id."""
+    claims = "".join(
+        f"  - {{id: C{i:03}, applicant: A1, kind: leading_enterprise, achieved_on: 2026-11-01}}\n"
+        for i in range(41)
+    )
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(
+        "round: 2027\nsubmitted_on: 2027-03-20\napplicants:\n"
+        "  - {id: A1, name: 哈密某公司, org_type: enterprise, region: '650502'}\n"
+        f"claims:\n{claims}",
+        encoding="utf-8",
+    )
+    code, _, err = call("explain", str(batch), "--claim", "C0400")
+    assert (code, err) == (
+        2,
+        f"qfund: no claim 'C0400' in {batch} (41 claims); did you mean 'C040'?\n",
+    )

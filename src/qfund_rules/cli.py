@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from . import __version__
 from ._cli_args import (
@@ -31,11 +31,12 @@ from ._cli_args import (
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from ._measures import check_citations
+from ._validation import did_you_mean
 from ._yaml import DEFAULT_LIMITS, read_bounded
 from .allocation import run_round
 from .casebook import run_cases
 from .claims import Batch
-from .decision import Evaluation, JSONValue, dumps
+from .decision import Decision, Evaluation, JSONValue, dumps
 from .durable_backend import evaluate_durable
 from .engine import evaluate
 from .errors import InputError, QfundError, RuleFileError
@@ -389,6 +390,20 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _known(claim_id: str, decisions: Sequence[Decision]) -> str:
+    """What the batch holds instead of ``claim_id``: its claims, or the closest of many."""
+    ids = [d.claim_id for d in decisions]
+    if not ids:
+        return ": it holds no claims"
+    if len(ids) <= _LISTED_CLAIMS:
+        return f"; claims: {', '.join(ids)}"
+    return f" ({len(ids)} claims){did_you_mean(claim_id, ids)}"
+
+
+#: Up to this many claims, a claim id not found is answered with the batch's list of ids.
+_LISTED_CLAIMS: Final = 40
+
+
 def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = _rules(args)
     batch = _batch(args, rules, err)
@@ -413,8 +428,9 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 decisions = evaluate(rules, batch, ledger).decisions
     found_decision = [d for d in decisions if d.claim_id == args.claim]
     if not found_decision:
-        known = ", ".join(d.claim_id for d in decisions)
-        err.write(f"qfund: no claim {args.claim!r} in {args.batch}; claims: {known}\n")
+        err.write(
+            f"qfund: no claim {args.claim!r} in {args.batch}{_known(args.claim, decisions)}\n"
+        )
         return 2
     out.write(explain(found_decision[0], rules, args.lang, now=state))
     return 0
