@@ -194,3 +194,23 @@ def test_columns_after_a_surrogate_pair_escape_are_the_files(name: str) -> None:
         f"{name}:1:56: a: duplicate key 'a' (first at line 1)",
         f"{name}:2:23: c: duplicate key 'c' (first at line 2)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "column"),
+    [
+        ("f.json", '{"x": 1,\r "a": "\\ud840\\udc00", "a": 2}', 23),
+        ("f.yaml", '{"x": "\u2028", "a": "\\ud840\\udc00", "a": 2}', 25),
+    ],
+    ids=["lone CR", "U+2028 in YAML"],
+)
+def test_a_surrogate_pair_escape_is_placed_on_the_line_yaml_counts(
+    name: str, text: str, column: int
+) -> None:
+    """A line begun by a lone CR, or in a document read as YAML by U+2028, is a line of its
+    own to YAML: a column after an escape on it is still the file's."""
+    doc, problems = read_yaml(text.encode(), name=name)
+    assert doc is not None
+    assert [str(p) for p in problems] == [
+        f"{name}:2:{column}: a: duplicate key 'a' (first at line 2)"
+    ]

@@ -149,6 +149,20 @@ def is_json_with_surrogates(text: str) -> bool:
     return True
 
 
+# Where YAML (1.1, as PyYAML and libyaml read it) ends a line: at LF, CRLF or a lone CR, and
+# at U+0085, U+2028 and U+2029 too. Its marks number lines so, and a rewritten escape shifts
+# the columns after it on its line only.
+_YAML_BREAK = re.compile("\r\n?|[\n\x85\u2028\u2029]")
+
+
+def _lines_end_at_lf(text: str) -> bool:
+    """Whether YAML ends each line of ``text`` at an LF (a CRLF's included): no lone CR, no
+    U+0085, U+2028 or U+2029, so that counting LFs counts lines, at ``str.count``'s speed."""
+    if any(brk in text for brk in "\x85\u2028\u2029"):
+        return False
+    return text.count("\r") == text.count("\r\n")
+
+
 class Columns:
     """Columns in the file of positions in its text as rewritten by :func:`surrogates_as_yaml`.
 
@@ -183,12 +197,21 @@ def surrogates_as_yaml(text: str) -> tuple[str, Columns]:
     starts: dict[int, list[int]] = {}
     done = line_start = 0
     line = 1
+    by_lf: bool | None = None  # looked at on the first match: no cost to a document without
     for m in _SURROGATE_PAIR.finditer(text):
         at = m.start(2) - 2  # the backslash of the first escape
-        breaks = text.count("\n", done, at)
-        if breaks:  # counted from the last match on: one pass, however long the line
-            line += breaks
-            line_start = text.rfind("\n", done, at) + 1
+        # Lines as YAML numbers them, counted from the last match on: one pass in all.
+        if by_lf is None:
+            by_lf = _lines_end_at_lf(text)
+        if by_lf:
+            breaks = text.count("\n", done, at)
+            if breaks:
+                line += breaks
+                line_start = text.rfind("\n", done, at) + 1
+        else:
+            for brk in _YAML_BREAK.finditer(text, done, at):
+                line += 1
+                line_start = brk.end()
         on_line = starts.setdefault(line, [])
         on_line.append(at - line_start + 1 - 2 * len(on_line))
         high, low = int(m.group(2), 16), int(m.group(3), 16)
