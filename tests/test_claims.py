@@ -28,6 +28,7 @@ from qfund_rules.claims import (
     load_batch,
 )
 from qfund_rules.errors import BatchError, format_path
+from qfund_rules.history import canonical_subject
 
 from .conftest import EXAMPLES_DIR
 
@@ -771,6 +772,86 @@ def test_a_json_batch_with_escaped_rare_characters_loads() -> None:
     batch = load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.json")
     assert batch.applicants[0].name == "哈密𠀀科技有限公司"
     assert batch.claims[0].id == "C1\\ud840\\udc00"
+
+
+def separated(char: str) -> dict[str, Any]:
+    """A batch with ``char`` raw in its applicant's name and its claim's subject."""
+    data: dict[str, Any] = minimal(achieved_on="2026-11-02")
+    data["applicants"][0]["name"] = f"哈密  {char}  科技有限公司"
+    data["claims"][0].update(kind="qc_group", level="national", subject=f"QC  {char}  小组")
+    return data
+
+
+def position(text: str, at: int) -> tuple[int, int]:
+    """Line and column of ``text[at]`` as an editor shows them (lines end at LF here)."""
+    return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029"], ids=["U+2028", "U+2029"])
+def test_a_line_separator_in_a_json_batch_is_read_as_json_reads_it(char: str) -> None:
+    """U+2028 or U+2029, raw in a JSON string as json.dumps(ensure_ascii=False) writes it,
+    is a character of the value json.loads reads, not a line break YAML folds the blanks
+    around (a subject is then made canonical, as any: the separator is a space there)."""
+    text = json.dumps(separated(char), ensure_ascii=False)
+    batch = load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.json")
+    data = json.loads(text)
+    assert (data["applicants"][0]["name"], canonical_subject(data["claims"][0]["subject"])) == (
+        batch.applicants[0].name,
+        batch.claims[0].subject,
+    )
+
+
+@pytest.mark.parametrize("indent", [None, 1], ids=["one line", "indented"])
+def test_a_next_line_character_in_a_json_batch_is_refused_at_its_place(
+    indent: int | None,
+) -> None:
+    """U+0085 (NEL), raw in a JSON string, is the C1 control character json.loads reads, not
+    a line break: refused in a name and a subject, each at its line and column."""
+    text = json.dumps(separated("\x85"), ensure_ascii=False, indent=indent)
+    with pytest.raises(BatchError) as caught:
+        load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.json")
+    name, subject = text.index('"name"'), text.index('"subject"')
+    assert [
+        ("name", *position(text, name)),
+        ("subject", *position(text, subject)),
+    ] == [(p.path[-1], p.line, p.column) for p in caught.value.problems]
+    assert all("control character U+0085" in p.message for p in caught.value.problems)
+
+
+@pytest.mark.parametrize("indent", [None, 1], ids=["one line", "indented"])
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"], ids=["U+0085", "U+2028", "U+2029"])
+def test_a_field_error_after_a_line_break_character_in_a_json_batch_is_where_the_file_has_it(
+    char: str, indent: int | None
+) -> None:
+    """A line break character in a JSON string is not a line: a later field error stands at
+    the line and column an editor shows, on the same line or one below."""
+    data = separated(char)
+    data["applicants"][0]["name"] = "哈密科技有限公司"  # U+0085 in it is a problem of its own
+    data["claims"].append({"id": "C2", "applicant": "A1", "kind": "nope"})
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    with pytest.raises(BatchError) as caught:
+        load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.json")
+    kind = ("claims", 1, "kind"), *position(text, text.index('"kind": "nope"'))
+    assert kind == [(p.path, p.line, p.column) for p in caught.value.problems][-1]
+
+
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"], ids=["U+0085", "U+2028", "U+2029"])
+def test_a_yaml_batch_reads_a_line_break_character_as_yaml_does(char: str) -> None:
+    """Not named *.json, the same text is YAML (1.1), where U+0085, U+2028 and U+2029 end a
+    line, as before: a string folds across one (U+0085 becomes a space, the blanks around
+    the others go) and the lines after it count it."""
+    data = separated(char)
+    text = json.dumps(data, ensure_ascii=False)
+    batch = load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.yaml")
+    folded = "哈密 科技有限公司" if char == "\x85" else f"哈密{char}科技有限公司"
+    assert folded == batch.applicants[0].name
+    data["claims"].append({"id": "C2", "applicant": "A1", "kind": "nope"})
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    with pytest.raises(BatchError) as caught:
+        load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.yaml")
+    line, column = position(text, text.index('"kind": "nope"'))
+    # Two lines more than an editor shows: one in the name, one in the subject.
+    assert [(line + 2, column)] == [(p.line, p.column) for p in caught.value.problems]
 
 
 # --- one run lists every problem: a refused field does not hide the checks that follow ----

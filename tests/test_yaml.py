@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
+from qfund_rules import _yaml
 from qfund_rules._yaml import read_yaml
 
 
@@ -214,3 +217,76 @@ def test_a_surrogate_pair_escape_is_placed_on_the_line_yaml_counts(
     assert [str(p) for p in problems] == [
         f"{name}:2:{column}: a: duplicate key 'a' (first at line 2)"
     ]
+
+
+class _PythonLoader(yaml.SafeLoader):
+    """PyYAML's own parser, which the reader uses when PyYAML was built without libyaml."""
+
+
+@pytest.fixture(params=["libyaml", "python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each parser the reader may read with: libyaml's, when PyYAML has it, and PyYAML's."""
+    if request.param == "python":
+        monkeypatch.setattr(_yaml, "StrictLoader", _PythonLoader)
+    elif not issubclass(_yaml.StrictLoader, yaml.CSafeLoader):  # pragma: no cover
+        pytest.skip("PyYAML was built without libyaml")
+    return str(request.param)
+
+
+LINE_BREAKS = pytest.mark.parametrize(
+    "char", ["\x85", "\u2028", "\u2029"], ids=["U+0085", "U+2028", "U+2029"]
+)
+
+
+@LINE_BREAKS
+def test_a_line_break_character_in_a_json_string_is_read_as_json_reads_it(
+    char: str, parser: str
+) -> None:
+    """U+0085, U+2028 and U+2029 are characters in a JSON string, not YAML's line breaks:
+    the value is json's, and a later value stands at the file's line and column."""
+    text = f'{{"name": "哈密  {char}  公司", "b": 1,\n "{char}": [2]}}'
+    doc, problems = read_yaml(text.encode(), name="f.json")
+    assert doc is not None
+    assert (json.loads(text), []) == (doc.data, problems)
+    assert (
+        doc.locate(("b",)),
+        doc.locate((char,)),
+        doc.locate((char, 0)),
+    ) == ((1, 23), (2, 2), (2, 8))
+
+
+def test_columns_after_line_breaks_and_surrogate_pairs_on_a_line_are_the_files(
+    parser: str,
+) -> None:
+    """Escapes longer (a line break) and shorter (a surrogate pair) on one line, and lines
+    ended by CRLF or a lone CR: each position, and each problem, is still the file's."""
+    text = (
+        '{"a": "\u2028\\ud840\\udc00\x85\\\\\u2029", "b": 1, "a": 2,\r\n'
+        ' "c": "\\ud840\\udc00\u2029", "d": 3,\r "d": 4}'
+    )
+    doc, problems = read_yaml(text.encode(), name="f.json")
+    assert doc is not None
+    assert doc.data == {"a": "\u2028𠀀\x85\\\u2029", "b": 1, "c": "𠀀\u2029", "d": 3}
+    assert (
+        doc.locate(("b",)),
+        doc.locate(("c",)),
+        doc.locate(("d",)),
+    ) == ((1, 28), (2, 2), (2, 24))
+    assert [str(p) for p in problems] == [
+        "f.json:1:36: a: duplicate key 'a' (first at line 1)",
+        "f.json:3:2: d: duplicate key 'd' (first at line 2)",
+    ]
+
+
+@LINE_BREAKS
+def test_a_line_break_character_in_yaml_is_a_line_break(char: str, parser: str) -> None:
+    """Read as YAML (1.1, as PyYAML and libyaml read it), U+0085, U+2028 and U+2029 end a
+    line, in a JSON object too: a string is folded across one as across LF (U+0085
+    becomes a space, the blanks around U+2028 and U+2029 go), and lines count it."""
+    folded = "哈密 公司" if char == "\x85" else f"哈密{char}公司"
+    text = f'{{"a": "哈密  {char}  公司", "b": \'哈密  {char}  公司\',\n "c": 1}}'
+    for name in ("f.yaml", None):
+        doc, problems = read_yaml(text.encode(), name=name)
+        assert doc is not None
+        assert ({"a": folded, "b": folded, "c": 1}, []) == (doc.data, problems)
+        assert (doc.locate(("b",)), doc.locate(("c",))) == ((2, 8), (4, 2))

@@ -22,7 +22,7 @@ __all__ = [
     "Columns",
     "is_json_name",
     "is_json_with_surrogates",
-    "surrogates_as_yaml",
+    "json_as_yaml",
     "syntax_problem",
 ]
 
@@ -155,33 +155,42 @@ def is_json_with_surrogates(text: str) -> bool:
 _YAML_BREAK = re.compile("\r\n?|[\n\x85\u2028\u2029]")
 
 
-def _lines_end_at_lf(text: str) -> bool:
-    """Whether YAML ends each line of ``text`` at an LF (a CRLF's included): no lone CR, no
-    U+0085, U+2028 or U+2029, so that counting LFs counts lines, at ``str.count``'s speed."""
-    if any(brk in text for brk in "\x85\u2028\u2029"):
+def _lines_end_at_lf(text: str, *, line_breaks: bool) -> bool:
+    """Whether YAML ends each line of ``text`` at an LF (a CRLF's included), so that counting
+    LFs counts lines, at ``str.count``'s speed: no lone CR, and no U+0085, U+2028 or U+2029
+    unless each is rewritten (``line_breaks``)."""
+    if not line_breaks and any(brk in text for brk in "\x85\u2028\u2029"):
         return False
     return text.count("\r") == text.count("\r\n")
 
 
 class Columns:
-    """Columns in the file of positions in its text as rewritten by :func:`surrogates_as_yaml`.
+    """Columns in the file of positions in its text as rewritten by :func:`json_as_yaml`.
 
-    Each escape rewritten is two characters shorter: a position after it on its line is
-    two columns further right in the file.
+    A position after a rewritten escape on its line is as many columns further right in
+    the file as the escape is shorter there (two for a surrogate pair, ``\\ud840\\udc00``
+    read as ``\\U00020000``), or further left as it is longer (five for U+2028 written
+    ``\\u2028``, three for U+0085 written ``\\x85``).
     """
 
-    __slots__ = ("_starts",)
+    __slots__ = ("_lines",)
 
-    def __init__(self, starts: dict[int, list[int]]) -> None:
-        self._starts = starts  # by line, the rewritten columns where a shortened escape starts
+    def __init__(self, lines: dict[int, tuple[list[int], list[int]]]) -> None:
+        # By line: the rewritten columns where an escape starts, and the shift (file column
+        # less rewritten column) after each.
+        self._lines = lines
 
     def __bool__(self) -> bool:
-        return bool(self._starts)
+        return bool(self._lines)
 
     def column(self, line: int, column: int) -> int:
         """The file's column of ``line``, ``column`` (1-based) in the rewritten text."""
-        starts = self._starts.get(line)
-        return column if starts is None else column + 2 * bisect_left(starts, column)
+        on_line = self._lines.get(line)
+        if on_line is None:
+            return column
+        starts, shifts = on_line
+        before = bisect_left(starts, column)
+        return column + shifts[before - 1] if before else column
 
     def problem(self, problem: Problem) -> Problem:
         """``problem`` at its column in the file."""
@@ -190,19 +199,43 @@ class Columns:
         return dataclasses.replace(problem, column=self.column(problem.line, problem.column))
 
 
-def surrogates_as_yaml(text: str) -> tuple[str, Columns]:
-    """A JSON document's surrogate-pair escapes, as the YAML escapes of their characters,
-    and the :class:`Columns` that place a position in the result back in ``text``."""
+# JSON takes U+0085, U+2028 and U+2029 raw in a string (json.dumps(ensure_ascii=False)
+# writes them so, and text pasted from Word or a PDF holds them), but they end a line in
+# YAML: it would fold the string ("哈密\x85公司" read as "哈密 公司") and number every
+# line after one a line too far. YAML's double-quoted escapes of the same characters are
+# read as the characters. Outside a string none is JSON: the strict check refused it.
+_LINE_BREAK_ESCAPES = {"\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SURROGATE_PAIR_OR_LINE_BREAK = re.compile(
+    rf"{_SURROGATE_PAIR.pattern}|[{''.join(_LINE_BREAK_ESCAPES)}]", re.IGNORECASE
+)
+
+
+def json_as_yaml(text: str, *, line_breaks: bool) -> tuple[str, Columns]:
+    """A JSON document's surrogate-pair escapes as the YAML escapes of their characters,
+    and with ``line_breaks`` its raw U+0085, U+2028 and U+2029 as escapes too: YAML reads
+    the result to the values json reads, and numbers its lines as an editor does the file's
+    (at LF, CRLF and CR only). The :class:`Columns` place a position in the result back in
+    ``text``."""
+    pattern = _SURROGATE_PAIR
+    if line_breaks and any(brk in text for brk in _LINE_BREAK_ESCAPES):
+        pattern = _SURROGATE_PAIR_OR_LINE_BREAK  # a slower search: only when one is there
     pieces: list[str] = []
-    starts: dict[int, list[int]] = {}
+    lines: dict[int, tuple[list[int], list[int]]] = {}
     done = line_start = 0
     line = 1
     by_lf: bool | None = None  # looked at on the first match: no cost to a document without
-    for m in _SURROGATE_PAIR.finditer(text):
-        at = m.start(2) - 2  # the backslash of the first escape
-        # Lines as YAML numbers them, counted from the last match on: one pass in all.
+    for m in pattern.finditer(text):
+        if m.group(2) is None:  # a raw line break, in a string
+            at = m.start()
+            escape = _LINE_BREAK_ESCAPES[m.group()]
+        else:
+            at = m.start(2) - 2  # the backslash of the first escape
+            high, low = int(m.group(2), 16), int(m.group(3), 16)
+            escape = f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+        # Lines as YAML numbers them, counted from the last match on: one pass in all. A
+        # line break rewritten is no longer one, and never in the text between matches.
         if by_lf is None:
-            by_lf = _lines_end_at_lf(text)
+            by_lf = _lines_end_at_lf(text, line_breaks=line_breaks)
         if by_lf:
             breaks = text.count("\n", done, at)
             if breaks:
@@ -212,14 +245,14 @@ def surrogates_as_yaml(text: str) -> tuple[str, Columns]:
             for brk in _YAML_BREAK.finditer(text, done, at):
                 line += 1
                 line_start = brk.end()
-        on_line = starts.setdefault(line, [])
-        on_line.append(at - line_start + 1 - 2 * len(on_line))
-        high, low = int(m.group(2), 16), int(m.group(3), 16)
-        point = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+        starts, shifts = lines.setdefault(line, ([], []))
+        shift = shifts[-1] if shifts else 0
+        starts.append(at - line_start + 1 - shift)
+        shifts.append(shift + (m.end() - at) - len(escape))
         pieces.append(text[done:at])
-        pieces.append(f"\\U{point:08X}")
+        pieces.append(escape)
         done = m.end()
     if not pieces:
         return text, Columns({})
     pieces.append(text[done:])
-    return "".join(pieces), Columns(starts)
+    return "".join(pieces), Columns(lines)

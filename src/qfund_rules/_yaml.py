@@ -16,7 +16,9 @@ parser's event stream rather than PyYAML's recursive constructor:
 * every value's position is recorded by its field path, so a later validation error
   on ``claims[2].standard_no`` can be reported at its line and column;
 * a document named ``*.json`` is checked as strict JSON first (``_json.py``): YAML would
-  take a trailing comma, ``True``, single quotes or a comment in it without a word.
+  take a trailing comma, ``True``, single quotes or a comment in it without a word; and
+  U+0085, U+2028 and U+2029 in its strings are read as the characters JSON has there, not
+  as YAML's line breaks, so its values are json's and its lines an editor's.
 
 The libyaml parser (``CSafeLoader``) is used when PyYAML was built with it. Nothing here
 touches PyYAML's global state.
@@ -34,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from ._json import is_json_name, is_json_with_surrogates, surrogates_as_yaml, syntax_problem
+from ._json import is_json_name, is_json_with_surrogates, json_as_yaml, syntax_problem
 from .errors import Problem
 
 try:  # libyaml's parser is an order of magnitude faster when PyYAML has it.
@@ -154,16 +156,16 @@ def read_yaml(
         return None, [Problem(file, line, None, (), "binary data: the file holds a NUL byte")]
     if not text.strip():
         return None, [Problem(file, 1, 1, (), "the file is empty")]
-    if is_json_name(source, name):
+    named_json = is_json_name(source, name)
+    if named_json:
         refused = syntax_problem(file, text)
         if refused is not None:
             return None, [refused]
-        is_json = True
-    else:  # read as YAML; a JSON object among them is still read as JSON writes it
-        is_json = is_json_with_surrogates(text)
-    if not is_json:
+    elif not is_json_with_surrogates(text):  # YAML, bar a JSON object's surrogate escapes
         return _read_text(file, text, limits)
-    text, columns = surrogates_as_yaml(text)
+    # Only under a JSON name is a raw U+2028 in a string a character: read as YAML, a JSON
+    # object's ends a line, as in any YAML file.
+    text, columns = json_as_yaml(text, line_breaks=named_json)
     doc, problems = _read_text(file, text, limits)
     if columns:
         problems = [columns.problem(p) for p in problems]
