@@ -124,10 +124,17 @@ def test_escape_letters_outside_json_strings_stay_text(text: bytes) -> None:
         (b'{"a": "x\ty"}', "1:9: not valid JSON: invalid control character U+0009 in a "
          "string; write it as an escape (\\t, \\n, \\u001b)"),
         (b'{"a": 1} {}', "1:10: not valid JSON: extra data"),
+        ('{"a":\u20281}'.encode(), "1:6: not valid JSON: expecting value; U+2028 is not JSON "
+         "whitespace (only space, tab, LF and CR are)"),
+        ('{\n "a": 1\x85}'.encode(), "2:8: not valid JSON: expecting ',' delimiter; U+0085 is "
+         "not JSON whitespace (only space, tab, LF and CR are)"),
+        ('{"a": 1}\u2029'.encode(), "1:9: not valid JSON: extra data; U+2029 is not JSON "
+         "whitespace (only space, tab, LF and CR are)"),
     ],
     ids=["trailing comma in a list", "trailing comma in an object", "True", "None",
          "// comment", "# comment", "single-quoted key", "single-quoted value", "unquoted key",
-         "NaN", "-Infinity", "raw tab", "two documents"],
+         "NaN", "-Infinity", "raw tab", "two documents", "U+2028 before a value",
+         "U+0085 after a value", "U+2029 at the end"],
 )  # fmt: skip
 def test_a_json_file_must_be_strict_json(text: bytes, message: str) -> None:
     """A document named *.json is refused at its first departure from JSON, which the YAML

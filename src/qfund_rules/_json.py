@@ -93,6 +93,8 @@ def _decode_problem(file: str, exc: json.JSONDecodeError) -> Problem:
         message += "; JSON has no comments"
     elif message == "invalid control character":
         message += f" U+{ord(rest[0]):04X} in a string; write it as an escape (\\t, \\n, \\u001b)"
+    elif rest[:1].isspace() and rest[0] not in _BLANKS:  # pasted from a document: U+2028
+        message += f"; U+{ord(rest[0]):04X} is not JSON whitespace (only space, tab, LF and CR are)"
     return Problem(file, exc.lineno, exc.colno, (), f"not valid JSON: {message}")
 
 
