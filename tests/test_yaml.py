@@ -130,11 +130,18 @@ def test_escape_letters_outside_json_strings_stay_text(text: bytes) -> None:
          "not JSON whitespace (only space, tab, LF and CR are)"),
         ('{"a": 1}\u2029'.encode(), "1:9: not valid JSON: extra data; U+2029 is not JSON "
          "whitespace (only space, tab, LF and CR are)"),
+        (b'{"a": 1,\r "b": 2,\r\n "c": 3,}', "3:8: not valid JSON: a comma before '}' (JSON "
+         "has none after the last item)"),
+        (b'{"a": 1,\r "b": True}', "2:7: not valid JSON: expecting value; JSON writes true, "
+         "false and null"),
+        (b'{"a": 1,\r "b": NaN}', "2:7: not valid JSON: NaN is not a JSON value (numbers are "
+         "finite)"),
     ],
     ids=["trailing comma in a list", "trailing comma in an object", "True", "None",
          "// comment", "# comment", "single-quoted key", "single-quoted value", "unquoted key",
          "NaN", "-Infinity", "raw tab", "two documents", "U+2028 before a value",
-         "U+0085 after a value", "U+2029 at the end"],
+         "U+0085 after a value", "U+2029 at the end", "lone CR, CRLF: comma", "lone CR: True",
+         "lone CR: NaN"],
 )  # fmt: skip
 def test_a_json_file_must_be_strict_json(text: bytes, message: str) -> None:
     """A document named *.json is refused at its first departure from JSON, which the YAML

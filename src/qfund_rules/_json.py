@@ -83,6 +83,7 @@ def _decode_problem(file: str, exc: json.JSONDecodeError) -> Problem:
         message = f"not valid JSON: a comma before {closer!r} (JSON has none after the last item)"
         return Problem(file, line, column, (), message)
     rest = text[pos : pos + 8]
+    line, column = _line_column(text, pos)
     # json's own words, without the " at" its position follows in str(exc).
     message = exc.msg[:1].lower() + exc.msg[1:].removesuffix(" at").removesuffix(" starting")
     if _PYTHON_WORD.match(rest):
@@ -95,7 +96,7 @@ def _decode_problem(file: str, exc: json.JSONDecodeError) -> Problem:
         message += f" U+{ord(rest[0]):04X} in a string; write it as an escape (\\t, \\n, \\u001b)"
     elif rest[:1].isspace() and rest[0] not in _BLANKS:  # pasted from a document: U+2028
         message += f"; U+{ord(rest[0]):04X} is not JSON whitespace (only space, tab, LF and CR are)"
-    return Problem(file, exc.lineno, exc.colno, (), f"not valid JSON: {message}")
+    return Problem(file, line, column, (), f"not valid JSON: {message}")
 
 
 def _trailing_comma(exc: json.JSONDecodeError) -> tuple[int, str] | None:
@@ -123,8 +124,12 @@ def _constant_at(text: str) -> int:
 
 
 def _line_column(text: str, pos: int) -> tuple[int, int]:
-    """Line and column (1-based, in characters) of ``pos``, counted as json counts them."""
-    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+    """Line and column (1-based, in characters) of ``pos`` as an editor shows them, and as
+    YAML numbers a JSON document's: a line ends at LF, CRLF or a lone CR (json's own count
+    ends one at LF only), not at U+2028 or the like, which JSON holds in strings only."""
+    breaks = text.count("\n", 0, pos) + text.count("\r", 0, pos) - text.count("\r\n", 0, pos)
+    start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+    return breaks + 1, pos - start + 1
 
 
 # A JSON escape of a character beyond U+FFFF is a UTF-16 surrogate pair, "\\ud840\\udc00"
