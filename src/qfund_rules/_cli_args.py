@@ -10,6 +10,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .history import loose_subject
 from .money import wan_to_yuan
 
 if TYPE_CHECKING:
@@ -126,8 +127,8 @@ def _subjects_alike(batch: Batch) -> dict[tuple[str, str], list[tuple[str, str]]
     spellings: dict[tuple[str, str, str], dict[str, str]] = {}
     for c in batch.claims:
         if c.subject is not None and c.subject != c.applicant:
-            folded = "".join(c.subject.split()).casefold()
-            spellings.setdefault((c.applicant, c.kind, folded), {}).setdefault(c.subject, c.id)
+            loose = loose_subject(c.subject)
+            spellings.setdefault((c.applicant, c.kind, loose), {}).setdefault(c.subject, c.id)
     found: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for (applicant, kind, _), named in spellings.items():
         if len(named) > 1:

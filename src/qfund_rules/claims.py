@@ -53,7 +53,7 @@ from ._pool import ModelPool
 from ._validation import allowed_keys, did_you_mean, model_at, plain_message, shown
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .errors import BatchError, Problem, StandardNumberError
-from .history import canonical_subject
+from .history import canonical_subject, loose_subject
 from .standards import Level, parse_standard_number
 
 __all__ = [
@@ -834,9 +834,9 @@ class _Checker:
             # its USCC when given, so that one organisation under two ids (in one batch, or
             # in two years' batches) holds one qualification, not two (第二十条).
             update["subject"] = identity = self.identity.get(claim.applicant, claim.applicant)
-            if claim.subject is not None and _folded(claim.subject) not in {
-                _folded(claim.applicant),
-                _folded(identity),
+            if claim.subject is not None and loose_subject(claim.subject) not in {
+                loose_subject(claim.applicant),
+                loose_subject(identity),
             }:
                 self._report(
                     (*path, "subject"),
@@ -887,11 +887,6 @@ class _Checker:
             return str(parse_standard_number(text, self.industry_codes)) == canonical
         except StandardNumberError:
             return False
-
-
-def _folded(text: str) -> str:
-    """An id or a USCC as compared with another: no spaces, case folded."""
-    return "".join(canonical_subject(text).split()).casefold()
 
 
 def _message(err: ErrorDetails, root: type[BaseModel]) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "StaticHistory",
     "applicant_key",
     "canonical_subject",
+    "loose_subject",
 ]
 
 
@@ -155,6 +156,14 @@ def canonical_subject(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
     return " ".join(visible.split())
+
+
+def loose_subject(text: str) -> str:
+    """A subject with its case and every space dropped: two subjects that differ only so
+    (``SAC/TC 123``, ``sac/tc123``) are noted for a reviewer, or, for the applicant itself,
+    its id or USCC recognised however written. Never a qualification's key: case and inner
+    spaces can tell two names apart (:func:`canonical_subject`)."""
+    return "".join(canonical_subject(text).split()).casefold()
 
 
 class StaticHistory:
