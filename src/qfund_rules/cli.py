@@ -205,7 +205,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         "test",
         help="run the YAML domain tests (rules/tests/)",
         description="Run example claims with expected decisions; print a line "
-        "per case and a diff on failure; exit 1 on any failure.",
+        "per case and a diff on failure. Exit 0 when every case passes, 1 when one fails, "
+        "2 when the case files or the rule files have problems (every one listed; no case "
+        "runs).",
     )
     t.add_argument(
         "cases_dir",
