@@ -153,6 +153,7 @@ def test_changed_policy_shows(old: Path, new: Path) -> None:
             "kind": "policy",
             "path": "same_qualification.policy",
             "title": None,
+            "title_en": None,
             "change": "changed",
             "old": "top_up",
             "new": "reject",
@@ -189,6 +190,7 @@ def test_changed_budget_shows_in_wan_and_yuan(old: Path, new: Path) -> None:
             "kind": "budget",
             "path": "budgets.by_year.2028",
             "title": None,
+            "title_en": None,
             "change": "changed",
             "old": {"wan": "300", "yuan": 3_000_000},
             "new": {"wan": "350", "yuan": 3_500_000},
@@ -277,6 +279,10 @@ def test_text_in_english(old: Path, new: Path) -> None:
     amend(new)
     _, out, _ = call("diff", old, new, "--lang", "en")
     assert "new: from 2026-03-14: 20 万元 (200,000 yuan); from 2027-01-01: 25 万元" in out
+    # The changed item is named by its English title, as the Chinese text names it.
+    assert "items[a13.1.national].amounts Lead drafting of a national standard (changed)" in out
+    _, out, _ = call("diff", old, new)
+    assert "items[a13.1.national].amounts 主导制定国家标准 (" in out
 
 
 def test_missing_directory_exits_2(old: Path, tmp_path: Path) -> None:

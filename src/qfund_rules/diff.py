@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -71,6 +71,7 @@ class Change:
     old: JSONValue  # None when added
     new: JSONValue  # None when removed
     title: str | None = None  # the item's Chinese title, for changes inside an item
+    title_en: str | None = None  # and its English one
 
     def to_dict(self) -> dict[str, JSONValue]:
         """The change as ``qfund diff --format json`` prints it."""
@@ -79,6 +80,7 @@ class Change:
             "kind": self.kind,
             "path": self.path,
             "title": self.title,
+            "title_en": self.title_en,
             "change": self.change,
             "old": self.old,
             "new": self.new,
@@ -332,20 +334,18 @@ def _kind(path: str, last: str | None) -> ChangeKind:
     return "policy"
 
 
-def _titles(rules: RuleSet) -> dict[str, str]:
-    return {i.id: i.item.title_zh for i in rules.items}
+def _titles(rules: RuleSet) -> dict[str, tuple[str, str]]:
+    return {i.id: (i.item.title_zh, i.item.title_en) for i in rules.items}
 
 
-def _titled(change: Change, titles: Mapping[str, str]) -> Change:
+def _titled(change: Change, titles: Mapping[str, tuple[str, str]]) -> Change:
     if not change.path.startswith("items["):
         return change
     item = change.path[len("items[") :].split("]", 1)[0]
     title = titles.get(item)
     if title is None:
         return change
-    return Change(
-        change.file, change.kind, change.path, change.change, change.old, change.new, title
-    )
+    return replace(change, title=title[0], title_en=title[1])
 
 
 # --- text -------------------------------------------------------------------------------
@@ -428,7 +428,8 @@ class _Text:
                 file = c.file
                 lines.append("")
                 lines.append(file)
-            title = f" {c.title}" if c.title else ""
+            named = c.title if self.zh else c.title_en
+            title = f" {named}" if named else ""
             lines.append(f"  [{c.kind}] {c.path}{title} ({self.t(c.change)})")
             lines.append(f"    {self.t('old')}: {self.value(c.kind, c.old)}")
             lines.append(f"    {self.t('new')}: {self.value(c.kind, c.new)}")
