@@ -76,13 +76,24 @@ def test_a_difference_shows_the_values_as_the_case_file_writes_them(tmp_path: Pa
     ]
 
 
-@pytest.mark.parametrize("subject", ["subject: TS, ", "subject: 91650502MA78K2Q582, ", ""])
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "subject: TS, ",
+        "subject: 91650502MA78K2Q582, ",
+        "",
+        "subject: ts, ",
+        "subject: 91650502ma78k2q582, ",
+        "subject: 9165 0502 MA78 K2Q582, ",
+    ],
+)
 def test_a_history_award_of_the_applicant_itself_meets_its_claim(
     tmp_path: Path, subject: str
 ) -> None:
     """An applicant with a USCC: its earlier prize, recorded with the id as subject (as the
-    shipped cases write it), with its USCC, or with no subject, is its claim's qualification
-    (claims of the applicant itself have the USCC as subject)."""
+    shipped cases write it), with its USCC, either in any case or spacing, or with no
+    subject, is its claim's qualification (claims of the applicant itself have the USCC as
+    subject)."""
     (tmp_path / "case.yaml").write_text(
         "cases:\n"
         "  - name: a prize already paid\n"
@@ -130,8 +141,8 @@ cases:
       claims:
         - {id: C1, applicant: YZ, kind: quality_county, stage: approved, achieved_on: 2026-09-15}
     history:
-      awards: [{applicant: YZ, family: a9.pilot_approval, subject: ZZ, claim_id: OLD1,
-                item: a9.1, amount_yuan: 200000, year: 2026}]
+      awards: [{applicant: YZ, family: a9.pilot_acceptance, subject: YZ, claim_id: OLD1,
+                item: a9.2, amount_yuan: 200000, year: 2026}]
       bans: [{applicant: YZ, claim_id: OLD2, found_on: 2023-05-01, until: 2026-05-01}]
     expect:
       - {claim: C1, outcome: awarded, item: a9.1, amount_yuan: 200000, reasons: []}
@@ -216,17 +227,33 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
             id="expect-bad-outcome",
         ),
         pytest.param(
-            "item: a9.1, amount_yuan: 200000, year",
+            "item: a9.2, amount_yuan: 200000, year",
             "item: a9.7, amount_yuan: 200000, year",
             "12:17: cases[0].history.awards[0].item: unknown item id 'a9.7'; did you mean 'a9.2'?",
             id="history-unknown-item",
         ),
         pytest.param(
-            "family: a9.pilot_approval",
-            "family: a9.pilot_aproval",
-            "11:32: cases[0].history.awards[0].family: unknown family 'a9.pilot_aproval'; "
-            "did you mean 'a9.pilot_approval'?",
+            "family: a9.pilot_acceptance",
+            "family: a9.pilot_aceptance",
+            "11:32: cases[0].history.awards[0].family: unknown family 'a9.pilot_aceptance'; "
+            "did you mean 'a9.pilot_acceptance'?",
             id="history-unknown-family",
+        ),
+        pytest.param(
+            "subject: YZ",
+            "subject: 哈密市伊州区人民政府",
+            "11:61: cases[0].history.awards[0].subject: the subject of an award of item 'a9.2' "
+            "is the applicant itself: leave it out, or write the applicant's id or USCC (got "
+            "'哈密市伊州区人民政府', which no claim has: the applicant's own have 'YZ')",
+            id="history-subject-the-applicants-name",
+        ),
+        pytest.param(
+            "subject: YZ",
+            "subject: ZZ",
+            "11:61: cases[0].history.awards[0].subject: the subject of an award of item 'a9.2' "
+            "is the applicant itself: leave it out, or write the applicant's id or USCC (got "
+            "'ZZ', which no claim has: the applicant's own have 'YZ')",
+            id="history-subject-another-id",
         ),
         pytest.param(
             "found_on: 2023-05-01",
@@ -357,7 +384,7 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
         pytest.param(
             "claim_id: OLD1",
             'claim_id: ""',
-            "11:72: cases[0].history.awards[0].claim_id: String should have at least 1 "
+            "11:74: cases[0].history.awards[0].claim_id: String should have at least 1 "
             "character (got '')",
             id="history-award-empty-claim-id",
         ),
@@ -420,6 +447,84 @@ def test_every_wrong_history_record_is_listed(tmp_path: Path) -> None:
         f"{path}:13:68: cases[0].history.bans[0].until: must be after found_on (2023-05-01): "
         "a ban covers [found_on, until), so this one covers no day (got 2023-04-30)",
     ]
+
+
+# A 新疆品质 enterprise with one claim, and one earlier award whose fields each test sets.
+BRAND_CASE = """cases:
+  - name: a brand award in the history
+    batch:
+      round: 2027
+      submitted_on: 2027-03-20
+      applicants:
+        - {id: HG, name: 哈密瓜业有限公司, org_type: enterprise, uscc: 91650502MA78K2Q582}
+      claims:
+        - {id: C1, applicant: HG, kind: xinjiang_brand, event: recertification,
+           subject: XJPZ-2027-0001, achieved_on: 2027-01-08}
+    history:
+      awards:
+        - {applicant: HG, AWARD, claim_id: R1, amount_yuan: 50000, year: 2026}
+    expect:
+      - {claim: C1, outcome: awarded, item: a16.3, amount_yuan: 30000, reasons: []}
+"""
+
+
+@pytest.mark.parametrize(
+    ("award", "expected"),
+    [
+        pytest.param(
+            "family: a16.enterprise, item: a16.1, subject: 哈密瓜",
+            "cases[0].history.awards[0].subject: the subject of an award of item 'a16.1' is the "
+            "applicant itself: leave it out, or write the applicant's id or USCC (got '哈密瓜', "
+            "which no claim has: the applicant's own have '91650502MA78K2Q582')",
+            id="first-certification-of-a-product",
+        ),
+    ],
+)
+def test_a_history_award_has_the_subject_its_items_claims_have(
+    tmp_path: Path, award: str, expected: str
+) -> None:
+    """An award's subject is checked as its item's claims have it: the applicant itself for
+    16(一), a product or certificate for 16(二)(三), a standard number for 第十三条."""
+    (tmp_path / "case.yaml").write_text(BRAND_CASE.replace("AWARD", award), encoding="utf-8")
+    assert [p.split(": ", 1)[1] for p in _problems(tmp_path)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "award",
+    [
+        "family: a16.enterprise, item: a16.1",
+        "family: a16.enterprise, item: a16.1, subject: hg",
+        "family: a16.product, item: a16.2, subject: 哈密瓜",
+        "family: a16.certificate, item: a16.3, subject: XJPZ-2026-0315",
+    ],
+)
+def test_a_history_award_with_its_items_subject_runs(tmp_path: Path, award: str) -> None:
+    """The enterprise's own award names itself or nothing; a product's names the product."""
+    (tmp_path / "case.yaml").write_text(BRAND_CASE.replace("AWARD", award), encoding="utf-8")
+    results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
+    assert [(r.passed, r.differences) for r in results] == [(True, ())]
+
+
+@pytest.mark.parametrize("subject", ["", ", subject: hg", ", subject: 91650502ma78k2q582"])
+def test_an_enterprise_brand_award_meets_its_first_certification(
+    tmp_path: Path, subject: str
+) -> None:
+    """A 16(一) award, its subject left out or the id or USCC in any case, is the
+    enterprise's own: a second first certification is not paid (rulings R4)."""
+    case = (
+        BRAND_CASE.replace("AWARD", f"family: a16.enterprise, item: a16.1{subject}")
+        .replace(
+            "event: recertification,\n           subject: XJPZ-2027-0001,",
+            "event: first_certification,",
+        )
+        .replace(
+            "outcome: awarded, item: a16.3, amount_yuan: 30000, reasons: []",
+            "outcome: rejected, item: a16.1, amount_yuan: 0, reasons: [not_first_time]",
+        )
+    )
+    (tmp_path / "case.yaml").write_text(case, encoding="utf-8")
+    results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
+    assert [(r.passed, r.differences) for r in results] == [(True, ())]
 
 
 def test_every_problem_of_every_case_file_is_listed(tmp_path: Path) -> None:
@@ -520,6 +625,13 @@ def test_cli_bad_case_exits_2_with_every_problem_and_no_results(tmp_path: Path) 
             "until: 2023-05-01",
             "13:68: cases[0].history.bans[0].until: must be after found_on (2023-05-01)",
             id="history-empty-ban",
+        ),
+        pytest.param(
+            "subject: YZ",
+            "subject: 伊州区",
+            "11:61: cases[0].history.awards[0].subject: the subject of an award of item 'a9.2' "
+            "is the applicant itself",
+            id="history-subject-not-the-applicant",
         ),
         pytest.param(
             "amount_yuan: 200000, year",

@@ -27,11 +27,12 @@ cases:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -44,12 +45,12 @@ from pydantic import (
 
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import Document, read_yaml
-from .claims import Applicant, Batch
+from .claims import CLAIM_TYPES, Applicant, Batch, ClaimBase
 from .decision import REASON_CODES
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError
-from .history import BanRecord, PriorAward, StaticHistory, applicant_key
-from .rules import RuleSet, Text, YamlDate
+from .history import BanRecord, PriorAward, StaticHistory, applicant_key, loose_subject
+from .rules import CompiledItem, RuleSet, Text, YamlDate
 
 __all__ = ["CaseResult", "run_cases"]
 
@@ -227,10 +228,9 @@ class _CaseChecker:
         if not isinstance(raw, dict):
             return None  # the model reports it
         batch = self._batch(raw["batch"]) if "batch" in raw else None
-        applicants = batch.applicants if batch is not None else None
         history = raw.get("history")
         if isinstance(history, dict):
-            self._history(history, applicants)
+            self._history(history, batch)
         claims = [c.id for c in batch.claims] if batch is not None else None
         for j, exp in _entries(raw.get("expect")):
             self._expectation(("expect", j), exp, claims)
@@ -248,13 +248,18 @@ class _CaseChecker:
                 self._report(("batch", *p.path), p.message)
             return None
 
-    def _history(self, history: dict[str, object], applicants: Sequence[Applicant] | None) -> None:
+    def _history(self, history: dict[str, object], batch: Batch | None) -> None:
+        applicants = batch.applicants if batch is not None else None
         families = sorted({i.item.family for i in self.rules.items})
         for j, award in _entries(history.get("awards")):
             path = ("history", "awards", j)
-            self._applicant((*path, "applicant"), award.get("applicant"), applicants)
+            applicant = self._applicant((*path, "applicant"), award.get("applicant"), applicants)
             self._known((*path, "family"), award.get("family"), "family", families)
-            self._known((*path, "item"), award.get("item"), "item id", self.rules.by_id)
+            item_id = award.get("item")
+            self._known((*path, "item"), item_id, "item id", self.rules.by_id)
+            item = self.rules.by_id.get(item_id) if isinstance(item_id, str) else None
+            if item is not None:
+                self._subject(path, award, item, applicant)
         for j, ban in _entries(history.get("bans")):
             path = ("history", "bans", j)
             self._applicant((*path, "applicant"), ban.get("applicant"), applicants)
@@ -262,22 +267,47 @@ class _CaseChecker:
 
     def _applicant(
         self, path: _Path, value: object, applicants: Sequence[Applicant] | None
-    ) -> None:
-        """Report a history record's applicant that is not one of the batch's applicants.
+    ) -> Applicant | None:
+        """The batch's applicant a history record names; reported when there is none.
 
         The case's history is keyed by the batch's applicants (their USCC, else their id),
         so a record for anyone else could never apply: it would be silently ignored.
         """
         if applicants is None or not isinstance(value, str):
-            return  # the batch reports its own problems; a wrong type is the model's
-        ids = [a.id for a in applicants]
-        if value in ids:
-            return
-        hint = did_you_mean(value, ids)
+            return None  # the batch reports its own problems; a wrong type is the model's
+        found = next((a for a in applicants if a.id == value), None)
+        if found is not None:
+            return found
+        hint = did_you_mean(value, [a.id for a in applicants])
         owner = next((a.id for a in applicants if a.uscc == value), None)
         if owner is not None:
             hint = f"; {value} is the USCC of applicant {owner!r}: name it by its id"
         self._report(path, f"no applicant in the case's batch has the id {value!r}{hint}")
+        return None
+
+    def _subject(
+        self,
+        path: _Path,
+        award: dict[str, object],
+        item: CompiledItem,
+        applicant: Applicant | None,
+    ) -> None:
+        """Report a history award's subject that no claim of ``item`` could have (claims.py)."""
+        subject = award.get("subject")
+        itself = _subject_is_applicant(item)
+        if (
+            itself
+            and applicant is not None
+            and isinstance(subject, str)  # left out, it is the applicant; another type the model's
+            and loose_subject(subject) not in _own_subjects(applicant)
+        ):
+            identity = applicant.uscc or applicant.id
+            self._report(
+                (*path, "subject"),
+                f"the subject of an award of item {item.id!r} is the applicant itself: leave "
+                f"it out, or write the applicant's id or USCC (got {subject!r}, which no claim "
+                f"has: the applicant's own have {identity!r})",
+            )
 
     def _period(self, path: _Path, found_on: object, until: object) -> None:
         """Report a ban whose period [found_on, until) is empty or backwards, at ``until``."""
@@ -316,6 +346,37 @@ class _CaseChecker:
         self._report(path, message)
 
 
+def _subject_is_applicant(item: CompiledItem) -> bool | None:
+    """Whether the claims ``item`` pays have the applicant itself as their subject, as
+    claims.py reads them; ``None`` when the item alone cannot tell."""
+    kind = CLAIM_TYPES.get(item.item.kind)
+    if kind is None:
+        return None
+    if kind.subject_is_applicant is ClaimBase.subject_is_applicant:
+        return kind.SUBJECT == "applicant"
+    # The kind decides by a fact (第十六条: (一) the enterprise, (二)(三) a product or a
+    # certificate): ask every claim of the kind whose facts the item's condition accepts.
+    choices = {
+        name: spec if isinstance(spec, tuple) else (False, True)
+        for name, spec in kind.FACTS.items()
+        if isinstance(spec, tuple) or spec is bool
+    }
+    if not set(item.reads) <= choices.keys():
+        return None
+    answers = set()
+    for values in itertools.product(*choices.values()):
+        facts: dict[str, Any] = dict(zip(choices, values, strict=True))
+        if item.predicate(facts):
+            answers.add(kind.model_construct(**facts).subject_is_applicant())
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _own_subjects(applicant: Applicant) -> set[str]:
+    """What a subject of the applicant itself may be written as: its id or USCC, in any
+    case or spacing (as a claim's, claims.py)."""
+    return {loose_subject(name) for name in (applicant.id, applicant.uscc) if name}
+
+
 def _day(value: object) -> dt.date | None:
     """A raw value that the model takes as a date (a datetime it refuses), else ``None``."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -336,11 +397,17 @@ def _run(rules: RuleSet, ready: _Ready) -> CaseResult:
     keys = {a.id: applicant_key(a.id, a.uscc) for a in batch.applicants}
     # The applicant itself as a claim's subject is (claims.py): its USCC, else its id.
     itself = {a.id: a.uscc or a.id for a in batch.applicants}
+    applicants = {a.id: a for a in batch.applicants}
     awards: dict[tuple[str, str, str], list[PriorAward]] = {}
     # Checked: every history record names an applicant of the batch.
     for aw in case.history.awards:
+        # Checked: an award of the applicant itself that names a subject names its id or
+        # USCC, in any case or spacing.
         subject = aw.subject
-        if subject is None or subject == aw.applicant:
+        if subject is None or (
+            _subject_is_applicant(rules.by_id[aw.item]) is not False
+            and loose_subject(subject) in _own_subjects(applicants[aw.applicant])
+        ):
             subject = itself[aw.applicant]
         key = (keys[aw.applicant], aw.family, subject)
         awards.setdefault(key, []).append(PriorAward(aw.claim_id, aw.item, aw.amount_yuan, aw.year))
