@@ -235,9 +235,18 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
         pytest.param(
             "family: a9.pilot_acceptance",
             "family: a9.pilot_aceptance",
-            "11:32: cases[0].history.awards[0].family: unknown family 'a9.pilot_aceptance'; "
-            "did you mean 'a9.pilot_acceptance'?",
+            "11:32: cases[0].history.awards[0].family: 'a9.pilot_aceptance' is not the family "
+            "of item 'a9.2', which is 'a9.pilot_acceptance': an award is held under its item's "
+            "family (rulings R5)",
             id="history-unknown-family",
+        ),
+        pytest.param(
+            "family: a9.pilot_acceptance",
+            "family: a9.pilot_approval",
+            "11:32: cases[0].history.awards[0].family: 'a9.pilot_approval' is not the family "
+            "of item 'a9.2', which is 'a9.pilot_acceptance': an award is held under its item's "
+            "family (rulings R5)",
+            id="history-family-not-the-items",
         ),
         pytest.param(
             "subject: YZ",
@@ -449,6 +458,24 @@ def test_every_wrong_history_record_is_listed(tmp_path: Path) -> None:
     ]
 
 
+def test_an_unknown_item_leaves_its_family_checked_by_name(tmp_path: Path) -> None:
+    """With no item to take it from, a misspelt family is told the closest one."""
+    path = _write(
+        tmp_path,
+        "case.yaml",
+        (
+            ("family: a9.pilot_acceptance", "family: a9.pilot_aceptance"),
+            ("item: a9.2, amount_yuan: 200000, year", "item: a9.9, amount_yuan: 200000, year"),
+        ),
+    )
+    assert _problems(tmp_path) == [
+        f"{path}:11:32: cases[0].history.awards[0].family: unknown family 'a9.pilot_aceptance'; "
+        "did you mean 'a9.pilot_acceptance'?",
+        f"{path}:12:17: cases[0].history.awards[0].item: unknown item id 'a9.9'; did you mean "
+        "'a9.2'?",
+    ]
+
+
 # A 新疆品质 enterprise with one claim, and one earlier award whose fields each test sets.
 BRAND_CASE = """cases:
   - name: a brand award in the history
@@ -632,6 +659,13 @@ def test_cli_bad_case_exits_2_with_every_problem_and_no_results(tmp_path: Path) 
             "11:61: cases[0].history.awards[0].subject: the subject of an award of item 'a9.2' "
             "is the applicant itself",
             id="history-subject-not-the-applicant",
+        ),
+        pytest.param(
+            "family: a9.pilot_acceptance",
+            "family: a9.pilot_approval",
+            "11:32: cases[0].history.awards[0].family: 'a9.pilot_approval' is not the family "
+            "of item 'a9.2'",
+            id="history-family-not-the-items",
         ),
         pytest.param(
             "amount_yuan: 200000, year",

@@ -250,14 +250,10 @@ class _CaseChecker:
 
     def _history(self, history: dict[str, object], batch: Batch | None) -> None:
         applicants = batch.applicants if batch is not None else None
-        families = sorted({i.item.family for i in self.rules.items})
         for j, award in _entries(history.get("awards")):
             path = ("history", "awards", j)
             applicant = self._applicant((*path, "applicant"), award.get("applicant"), applicants)
-            self._known((*path, "family"), award.get("family"), "family", families)
-            item_id = award.get("item")
-            self._known((*path, "item"), item_id, "item id", self.rules.by_id)
-            item = self.rules.by_id.get(item_id) if isinstance(item_id, str) else None
+            item = self._item(path, award.get("family"), award.get("item"))
             if item is not None:
                 self._subject(path, award, item, applicant)
         for j, ban in _entries(history.get("bans")):
@@ -284,6 +280,27 @@ class _CaseChecker:
             hint = f"; {value} is the USCC of applicant {owner!r}: name it by its id"
         self._report(path, f"no applicant in the case's batch has the id {value!r}{hint}")
         return None
+
+    def _item(self, path: _Path, family: object, item_id: object) -> CompiledItem | None:
+        """A history award's item; reported when unknown, or when ``family`` is not its own.
+
+        The history is looked up by family (rulings R5): an award under another family than
+        its item's meets the claims of that other family, or none.
+        """
+        self._known((*path, "item"), item_id, "item id", self.rules.by_id)
+        item = self.rules.by_id.get(item_id) if isinstance(item_id, str) else None
+        if item is None:
+            families = sorted({i.item.family for i in self.rules.items})
+            self._known((*path, "family"), family, "family", families)
+            return None
+        own = item.item.family
+        if isinstance(family, str) and family != own:
+            self._report(
+                (*path, "family"),
+                f"{family!r} is not the family of item {item.id!r}, which is {own!r}: an award "
+                "is held under its item's family (rulings R5)",
+            )
+        return item
 
     def _subject(
         self,
