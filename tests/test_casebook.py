@@ -505,6 +505,31 @@ BRAND_CASE = """cases:
             "which no claim has: the applicant's own have '91650502MA78K2Q582')",
             id="first-certification-of-a-product",
         ),
+        pytest.param(
+            "family: a16.product, item: a16.2",
+            "cases[0].history.awards[0]: subject is required for an award of item 'a16.2' "
+            "(xinjiang_brand): the product or certificate number",
+            id="new-product-without-subject",
+        ),
+        pytest.param(
+            "family: a16.certificate, item: a16.3, subject: null",
+            "cases[0].history.awards[0].subject: subject is required for an award of item "
+            "'a16.3' (xinjiang_brand): the product or certificate number",
+            id="recertification-subject-null",
+        ),
+        pytest.param(
+            "family: a13.standard, item: a13.1.national",
+            "cases[0].history.awards[0]: subject is required for an award of item "
+            "'a13.1.national' (standard): the standard number",
+            id="standard-without-subject",
+        ),
+        pytest.param(
+            "family: a13.standard, item: a13.1.national, subject: GB/T 45678",
+            "cases[0].history.awards[0].subject: the subject of an award of item "
+            "'a13.1.national' is its standard number: 'GB/T 45678': the year is missing (write "
+            "it after a dash: 'GB/T 45678-2026')",
+            id="standard-number-without-year",
+        ),
     ],
 )
 def test_a_history_award_has_the_subject_its_items_claims_have(
@@ -550,6 +575,41 @@ def test_an_enterprise_brand_award_meets_its_first_certification(
         )
     )
     (tmp_path / "case.yaml").write_text(case, encoding="utf-8")
+    results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
+    assert [(r.passed, r.differences) for r in results] == [(True, ())]
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["GB/T 45678-2026", "GB/T 45678—2026", "gb／t45678-2026"],
+    ids=["plain", "em-dash", "full-width-slash-lower-case"],
+)
+def test_a_standard_award_meets_its_claim_however_its_number_is_printed(
+    tmp_path: Path, number: str
+) -> None:
+    """An earlier award's standard number is read as a claim's (rulings R7): printed with an
+    em dash, a full-width slash or in lower case, it is the claim's standard."""
+    (tmp_path / "case.yaml").write_text(
+        "cases:\n"
+        "  - name: a standard already paid\n"
+        "    batch:\n"
+        "      round: 2027\n"
+        "      submitted_on: 2027-03-20\n"
+        "      applicants:\n"
+        "        - {id: TS, name: 哈密某公司, org_type: enterprise, region: '650502'}\n"
+        "      claims:\n"
+        "        - {id: C1, applicant: TS, kind: standard, action: formulate,\n"
+        "           standard_no: GB/T 45678-2026, drafting_units: [{name: 哈密某公司,\n"
+        "           region: '650502'}], achieved_on: 2026-11-08}\n"
+        "    history:\n"
+        "      awards:\n"
+        f"        - {{applicant: TS, family: a13.standard, subject: {number}, claim_id: R1,\n"
+        "           item: a13.1.national, amount_yuan: 200000, year: 2026}\n"
+        "    expect:\n"
+        "      - {claim: C1, outcome: rejected, item: a13.1.national, amount_yuan: 0,\n"
+        "         reasons: [already_awarded]}\n",
+        encoding="utf-8",
+    )
     results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
     assert [(r.passed, r.differences) for r in results] == [(True, ())]
 

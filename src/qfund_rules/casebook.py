@@ -48,9 +48,10 @@ from ._yaml import Document, read_yaml
 from .claims import CLAIM_TYPES, Applicant, Batch, ClaimBase
 from .decision import REASON_CODES
 from .engine import evaluate
-from .errors import BatchError, Problem, RuleFileError
+from .errors import BatchError, Problem, RuleFileError, StandardNumberError
 from .history import BanRecord, PriorAward, StaticHistory, applicant_key, loose_subject
 from .rules import CompiledItem, RuleSet, Text, YamlDate
+from .standards import parse_standard_number
 
 __all__ = ["CaseResult", "run_cases"]
 
@@ -312,7 +313,14 @@ class _CaseChecker:
         """Report a history award's subject that no claim of ``item`` could have (claims.py)."""
         subject = award.get("subject")
         itself = _subject_is_applicant(item)
-        if (
+        if itself is False and subject is None:
+            kind = CLAIM_TYPES[item.item.kind]
+            self._report(
+                (*path, "subject") if "subject" in award else path,
+                f"subject is required for an award of item {item.id!r} ({item.item.kind}): "
+                f"{kind.SUBJECT}",
+            )
+        elif (
             itself
             and applicant is not None
             and isinstance(subject, str)  # left out, it is the applicant; another type the model's
@@ -325,6 +333,15 @@ class _CaseChecker:
                 f"it out, or write the applicant's id or USCC (got {subject!r}, which no claim "
                 f"has: the applicant's own have {identity!r})",
             )
+        elif item.item.kind == "standard" and isinstance(subject, str):
+            try:
+                parse_standard_number(subject, self.rules.industry_codes)
+            except StandardNumberError as exc:
+                # A claim's subject is its standard_no, as rulings R7 reads it.
+                self._report(
+                    (*path, "subject"),
+                    f"the subject of an award of item {item.id!r} is its standard number: {exc}",
+                )
 
     def _period(self, path: _Path, found_on: object, until: object) -> None:
         """Report a ban whose period [found_on, until) is empty or backwards, at ``until``."""
@@ -418,14 +435,17 @@ def _run(rules: RuleSet, ready: _Ready) -> CaseResult:
     awards: dict[tuple[str, str, str], list[PriorAward]] = {}
     # Checked: every history record names an applicant of the batch.
     for aw in case.history.awards:
-        # Checked: an award of the applicant itself that names a subject names its id or
-        # USCC, in any case or spacing.
+        # Checked: only an award of the applicant itself leaves its subject out, and one that
+        # names it names its id or USCC, in any case or spacing.
         subject = aw.subject
         if subject is None or (
             _subject_is_applicant(rules.by_id[aw.item]) is not False
             and loose_subject(subject) in _own_subjects(applicants[aw.applicant])
         ):
             subject = itself[aw.applicant]
+        elif rules.by_id[aw.item].item.kind == "standard":
+            # Checked: a number, read as the claims' (GB/T 1—2026 is GB/T 1-2026, rulings R7).
+            subject = str(parse_standard_number(subject, rules.industry_codes))
         key = (keys[aw.applicant], aw.family, subject)
         awards.setdefault(key, []).append(PriorAward(aw.claim_id, aw.item, aw.amount_yuan, aw.year))
     bans: dict[str, list[BanRecord]] = {}
