@@ -265,6 +265,20 @@ def test_the_small_case_passes(tmp_path: Path) -> None:
             id="history-subject-another-id",
         ),
         pytest.param(
+            "year: 2026}",
+            "year: 2027}",
+            "12:50: cases[0].history.awards[0].year: must be before the case's round (2027): "
+            "the history holds the awards of earlier rounds, rulings R4 and R5 (got 2027)",
+            id="history-year-of-the-round",
+        ),
+        pytest.param(
+            "year: 2026}",
+            "year: 2028}",
+            "12:50: cases[0].history.awards[0].year: must be before the case's round (2027): "
+            "the history holds the awards of earlier rounds, rulings R4 and R5 (got 2028)",
+            id="history-year-after-the-round",
+        ),
+        pytest.param(
             "found_on: 2023-05-01",
             "found_on: 2026-02-30",
             "13:56: cases[0].history.bans[0].found_on: impossible date '2026-02-30': "
@@ -614,6 +628,36 @@ def test_a_standard_award_meets_its_claim_however_its_number_is_printed(
     assert [(r.passed, r.differences) for r in results] == [(True, ())]
 
 
+def test_a_ban_found_after_the_claims_were_submitted_is_a_case(tmp_path: Path) -> None:
+    """A ban found after the round's claims were submitted is valid history that bans none of
+    them (rulings R9: claims submitted in [found_on, until)), not bad input."""
+    _write(
+        tmp_path,
+        "case.yaml",
+        (("found_on: 2023-05-01, until: 2026-05-01", "found_on: 2027-04-01, until: 2030-04-01"),),
+    )
+    results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
+    assert [(r.passed, r.differences) for r in results] == [(True, ())]
+
+
+def test_every_history_record_that_would_never_match_is_listed(tmp_path: Path) -> None:
+    """A wrong subject, a family not the item's and a year not before the round, in two files,
+    are all raised together before any case runs."""
+    a = _write(
+        tmp_path,
+        "a.yaml",
+        (("subject: YZ", "subject: 伊州区"),),
+        (("family: a9.pilot_acceptance", "family: a9.pilot_approval"),),
+    )
+    b = _write(tmp_path, "b.yaml", (("year: 2026}", "year: 2028}"),))
+    located = [": ".join(p.split(": ")[:2]) for p in _problems(tmp_path)]
+    assert located == [
+        f"{a}:11:61: cases[0].history.awards[0].subject",
+        f"{a}:25:32: cases[1].history.awards[0].family",
+        f"{b}:12:50: cases[0].history.awards[0].year",
+    ]
+
+
 def test_every_problem_of_every_case_file_is_listed(tmp_path: Path) -> None:
     """Problems in several cases of several files are raised together, in file order."""
     a = _write(
@@ -726,6 +770,12 @@ def test_cli_bad_case_exits_2_with_every_problem_and_no_results(tmp_path: Path) 
             "11:32: cases[0].history.awards[0].family: 'a9.pilot_approval' is not the family "
             "of item 'a9.2'",
             id="history-family-not-the-items",
+        ),
+        pytest.param(
+            "year: 2026}",
+            "year: 2028}",
+            "12:50: cases[0].history.awards[0].year: must be before the case's round (2027)",
+            id="history-year-after-the-round",
         ),
         pytest.param(
             "amount_yuan: 200000, year",

@@ -257,6 +257,10 @@ class _CaseChecker:
             item = self._item(path, award.get("family"), award.get("item"))
             if item is not None:
                 self._subject(path, award, item, applicant)
+            if batch is not None:
+                self._earlier((*path, "year"), award.get("year"), batch.round)
+        # A ban is not checked against the round: one found after a claim was submitted,
+        # or ended before, leaves it unbanned, as rulings R9 has it (a24-bans.yaml tests so).
         for j, ban in _entries(history.get("bans")):
             path = ("history", "bans", j)
             self._applicant((*path, "applicant"), ban.get("applicant"), applicants)
@@ -342,6 +346,16 @@ class _CaseChecker:
                     (*path, "subject"),
                     f"the subject of an award of item {item.id!r} is its standard number: {exc}",
                 )
+
+    def _earlier(self, path: _Path, year: object, round_year: int) -> None:
+        """Report a history award's year that is not before the round of the case's batch."""
+        if type(year) is not int or not round_year <= year <= dt.MAXYEAR:
+            return  # a wrong type, or a year no round has, is the model's
+        self._report(
+            path,
+            f"must be before the case's round ({round_year}): the history holds the awards "
+            f"of earlier rounds, rulings R4 and R5 (got {year})",
+        )
 
     def _period(self, path: _Path, found_on: object, until: object) -> None:
         """Report a ban whose period [found_on, until) is empty or backwards, at ``until``."""
