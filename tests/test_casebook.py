@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from qfund_rules.cli import run
 from qfund_rules.decision import REASON_CODES
 from qfund_rules.rules import ITEM_IDS
 
-from .conftest import RULES_DIR
+from .conftest import ROOT, RULES_DIR
 
 CASES_DIR = RULES_DIR / "tests"
 RESULTS: list[CaseResult] = list(run_cases(q.load_rules(RULES_DIR), CASES_DIR))
@@ -825,3 +826,14 @@ def test_cli_a_directory_without_cases_is_named_for_what_it_is(
     code, out, err = _qfund("test", str(directory))
     assert (code, out) == (2, "")
     assert f"{directory}: {message}\n" in err
+
+
+def test_the_case_file_example_of_the_docs_passes(tmp_path: Path) -> None:
+    """docs/rule-files.md's example case file runs and passes as shown."""
+    text = (ROOT / "docs" / "rule-files.md").read_text(encoding="utf-8")
+    section = text[text.index("## Case files") :]
+    example = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert example is not None
+    (tmp_path / "example.yaml").write_text(example.group(1), encoding="utf-8")
+    results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
+    assert [(r.passed, r.differences) for r in results] == [(True, ())]

@@ -3,12 +3,18 @@
 Each file under ``rules/tests/`` holds cases: a small claims batch, optionally the history
 of earlier rounds, and the decision expected for each claim (outcome, item, amount,
 reasons). They are the measures' worked examples, run against the rule files as they are,
-so a changed amount that no case expects shows up as a failing case with a diff. A case
-that cannot run as written (its batch invalid; a history record with a wrong date, a ban
-whose [found_on, until) covers no day, an empty claim id, or an applicant that is not in
-the batch; an amount or year that is not a YAML integer; an item id, reason code, family or
-claim that does not exist) is bad input instead: every such problem in every file is
-raised together, located at its line and column, and no case runs.
+so a changed amount that no case expects shows up as a failing case with a diff. The
+format, for policy staff, is in docs/rule-files.md ("Case files").
+
+A case that cannot run as written is bad input instead: its batch invalid; a history record
+with a wrong date, a ban whose [found_on, until) covers no day, an empty claim id, or an
+applicant that is not in the batch; an amount or year that is not a YAML integer; an item
+id, reason code, family or claim that does not exist. So is a history award that no claim
+could meet, which would pass a case expecting a second payment: under another family than
+its item's, of the case's round or later, for the applicant itself with another subject
+than its id or USCC (in any case or spacing), for a kind naming a subject without one, or
+for a standard with no standard number. Every such problem in every file is raised
+together, located at its line and column, and no case runs.
 
 ```yaml
 cases:
@@ -16,11 +22,12 @@ cases:
     batch: {round: 2027, submitted_on: 2027-03-20, applicants: [...], claims: [...]}
     history:                      # optional: earlier rounds (rulings R4, R5, R9)
       awards: [{applicant: A1, family: a13.standard, subject: GB/T 1-2026,
-                claim_id: OLD1, item: a13.1.industry, amount_yuan: 100000, year: 2026}]
-      # subject left out, or the applicant's id: the applicant itself (a quality award)
+                claim_id: OLD1, item: a13.2.national, amount_yuan: 50000, year: 2026}]
+      # subject left out, or the applicant's id or USCC: the applicant itself (a quality award)
       bans: [{applicant: A1, claim_id: OLD2, found_on: 2026-05-01, until: 2029-05-01}]
     expect:
-      - {claim: C1, outcome: awarded, item: a13.1.national, amount_yuan: 200000, reasons: []}
+      - {claim: C1, outcome: awarded, item: a13.1.national, amount_yuan: 150000,
+         reasons: [top_up]}
 ```
 """
 
@@ -161,10 +168,12 @@ def run_cases(rules: RuleSet, directory: Path) -> Iterator[CaseResult]:
         RuleFileError: at the call, before any case runs, listing every problem of every
             case file with its line and column: a malformed file, a case whose batch is
             invalid, a history record for an applicant not in the batch or a ban covering
-            no day, an amount or year that is not an integer, or a history record or
+            no day, an amount or year that is not an integer, a history record or
             expectation naming an item id, family, reason code or claim that does not
-            exist. A wrong case is bad input, never a failing case, and no result is ever
-            returned beside it.
+            exist, or a history award no claim could meet (another family than its item's,
+            a year not before the round, a subject its item's claims cannot have). A wrong
+            case is bad input, never a failing case, and no result is ever returned beside
+            it.
     """
     if not directory.is_dir():
         raise RuleFileError([Problem(str(directory), None, None, (), "no such directory")])
