@@ -337,6 +337,23 @@ def test_an_item_that_does_not_validate_still_has_its_id_kind_and_condition_chec
     ]
 
 
+def test_an_item_that_does_not_validate_still_has_its_family_checked(tmp_path: Path) -> None:
+    """first_time: maybe refuses a13.1.national; its citation astray from its family's
+    article is still reported beside it, at the citation."""
+    a13 = "citation: 第十三条第(一)项\n    clause: 主导制定国家标准的"
+    when = "\n    when:\n      all:\n        - {fact: action, eq: formulate}"
+    assert _edited(
+        tmp_path,
+        ("awards.yaml", a13, a13.replace("第十三条", "第三十三条", 1)),
+        ("awards.yaml", f"    first_time: false{when}", f"    first_time: maybe{when}"),
+    ) == [
+        "awards.yaml:376: items[20].citation: 第三十三条第(一)项 is under 第三十三条, but "
+        "the other items of family 'a13.standard' are under 第十三条 (as a13.1.industry: "
+        "第十三条第(一)项); write 第十三条第(一)项",
+        "awards.yaml:382: items[20].first_time: expected true or false (got 'maybe')",
+    ]
+
+
 def test_no_follow_on_problem_from_an_entry_that_did_not_validate(tmp_path: Path) -> None:
     """An item with an unreadable id and an exclusion with a misspelt check are reported
     once each: neither "items missing" nor "check missing" follows from them."""

@@ -13,7 +13,7 @@ import hashlib
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -527,9 +527,86 @@ class RuleSet:
         )
 
 
-def _family_shape(item: AwardItem) -> tuple[str, str]:
-    """The kind of claim an item pays and its article: the same across a family."""
-    return item.kind, item.citation.split("条")[0]
+@dataclass(frozen=True, slots=True)
+class _Member:
+    """An item as its family sees it: the kind of claim it pays and the article it cites."""
+
+    index: int
+    id: str
+    kind: str
+    citation: str
+    family: str
+
+    @property
+    def article(self) -> str:
+        """The article of the citation (第十三条 of 第十三条第(一)项)."""
+        return self.citation.split("条")[0] + "条"
+
+    @classmethod
+    def of(cls, index: int, item: AwardItem | None, raw: object) -> _Member | None:
+        """The item at ``index`` (from its data as written, when it did not validate), or
+        ``None`` when its kind, citation or family is missing or refused."""
+        fields: tuple[str | None, ...] = (
+            (item.id, item.kind, item.citation, item.family)
+            if item is not None
+            else tuple(_text(raw, key) for key in ("id", "kind", "citation", "family"))
+        )
+        ident, kind, citation, family = fields
+        if kind is None or kind not in CLAIM_TYPES or not family:
+            return None
+        if citation is None or not _CITATION.fullmatch(citation):
+            return None
+        return cls(index, ident or f"items[{index}]", kind, citation, family)
+
+
+def _most_common(values: Iterable[str]) -> str:
+    """The value most often given; of those tied, the first given."""
+    counts = Counter(values)
+    return max(counts, key=lambda value: counts[value])
+
+
+def _family_problem(
+    family: str, members: Sequence[_Member], m: _Member, kind: str, article: str
+) -> tuple[str, str] | None:
+    """The field of ``m`` that breaks its family's kind and article, and what to say there.
+
+    One field astray is a slip in it: the message names the family's value and the text to
+    write. Both astray, the item is in the wrong family.
+    """
+    odd_kind, odd_article = m.kind != kind, m.article != article
+    if not (odd_kind or odd_article):
+        return None
+    others = [o for o in members if o is not m]
+    if odd_kind and odd_article:
+        head = next(
+            (o for o in others if o.kind == kind and o.article == article),
+            next(o for o in others if o.kind == kind),
+        )
+        return "family", (
+            f"family {family!r} mixes {m.id} ({m.kind}, {m.citation}) with {head.id} "
+            f"({head.kind}, {head.citation}); give {m.id} a family of its own (the items of "
+            "a family pay one kind of claim under one article)"
+        )
+    if odd_article:
+        head = next(o for o in others if o.article == article)
+        rest = _rest(family, others, [o for o in others if o.article == article])
+        written = article + m.citation.removeprefix(m.article)
+        return "citation", (
+            f"{m.citation} is under {m.article}, but {rest} under {article} (as {head.id}: "
+            f"{head.citation}); write {written}"
+        )
+    head = next(o for o in others if o.kind == kind)
+    rest = _rest(family, others, [o for o in others if o.kind == kind])
+    return "kind", f"kind {m.kind}, but {rest} of kind {kind} (as {head.id}); write {kind}"
+
+
+def _rest(family: str, others: Sequence[_Member], agreeing: Sequence[_Member]) -> str:
+    """Who a message says agrees: the other items of the family, or most of them."""
+    if len(agreeing) < len(others):
+        return f"most items of family {family!r} are"
+    if len(others) == 1:
+        return f"the other item of family {family!r} is"
+    return f"the other items of family {family!r} are"
 
 
 def default_rules_dir() -> Path:
@@ -825,29 +902,26 @@ class _Checker:
 
     def _families(self) -> None:
         # A family groups tiers or levels of one qualification (rulings R5): its items must
-        # pay the same kind of claim under the same article. The odd ones out are those
-        # that differ from most of the family (ties: from its first item), so one mistyped
-        # citation is reported at that item, not at every other member.
+        # pay the same kind of claim under the same article. What most of the family has
+        # (ties: its first item's) is taken as meant, so one slip is reported at the item and
+        # field it is in, with what to write, not at every other member. An item whose kind
+        # or citation was refused is left out: that refusal is its one problem.
         doc, entries = self.awards_doc, self.parts.items
         if doc is None or entries is None:
             return
-        families: dict[str, list[tuple[int, AwardItem]]] = {}
-        for i, item, _raw in entries:
-            if item is not None:
-                families.setdefault(item.family, []).append((i, item))
+        families: dict[str, list[_Member]] = {}
+        for i, item, raw in entries:
+            member = _Member.of(i, item, raw)
+            if member is not None:
+                families.setdefault(member.family, []).append(member)
         for family, members in families.items():
-            shapes = Counter(_family_shape(item) for _, item in members)
-            usual = max(shapes, key=lambda shape: shapes[shape])  # first of the most common
-            head = next(item for _, item in members if _family_shape(item) == usual)
-            for i, item in members:
-                if _family_shape(item) != usual:
-                    self.problems.append(
-                        doc.problem(
-                            ("items", i, "family"),
-                            f"family {family!r} mixes {item.id} ({item.kind}, {item.citation}) "
-                            f"with {head.id} ({head.kind}, {head.citation})",
-                        )
-                    )
+            kind = _most_common(m.kind for m in members)
+            article = _most_common(m.article for m in members)
+            for m in members:
+                problem = _family_problem(family, members, m, kind, article)
+                if problem is not None:
+                    at, message = problem
+                    self.problems.append(doc.problem(("items", m.index, at), message))
 
     def _eligibility(self) -> None:
         # 第四条 (R3) names five org types: a key outside them is a slip, and the type it was
