@@ -264,11 +264,18 @@ def test_schema_describes_amounts_as_numbers_only() -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
-        ("awards.yaml", "wan: 20}", 'wan: "20"}', "items[0].amounts[0].wan: must be a number"),
+        ("awards.yaml", "wan: 20}", 'wan: "20"}',
+         "items[0].amounts[0].wan: must be a number of 万元 (e.g. 20 or 2.5); write it "
+         "without quotes: 20 (got '20')"),
+        ("awards.yaml", "wan: 20}", 'wan: "twenty"}',
+         "items[0].amounts[0].wan: must be a number of 万元 (e.g. 20 or 2.5) (got 'twenty')"),
         ("awards.yaml", "first_time: false", 'first_time: "false"',
-         "items[0].first_time: expected true or false (got 'false')"),
+         "items[0].first_time: expected true or false; write it without quotes: false "
+         "(got 'false')"),
         ("exclusions.yaml", "  years: 3", '  years: "3"',
-         "validity.years: expected a whole number (got '3')"),
+         "validity.years: expected a whole number; write it without quotes: 3 (got '3')"),
+        ("exclusions.yaml", "  years: 3", '  years: "03"',
+         "validity.years: expected a whole number (got '03')"),
         ("exclusions.yaml", "  years: 3", "  years: 08",
          "validity.years: expected a whole number (got '08')"),
         ("allocation.yaml", "  days: 7", "  days: 7.0",
@@ -281,7 +288,8 @@ def test_values_the_schema_refuses_are_refused(
     tmp_path: Path, file: str, old: str, new: str, expected: str
 ) -> None:
     """A number or truth value written as text (or a whole number as a decimal), which the
-    JSON Schema refuses, is refused by validation too, at its line."""
+    JSON Schema refuses, is refused by validation too, at its line; quoted, it is told to
+    be written without the quotes (when that reads as the number meant)."""
     for name in RULE_FILES:
         shutil.copy(VALID / name, tmp_path / name)
     path = tmp_path / file

@@ -110,6 +110,24 @@ def plain_message(err: ErrorDetails) -> str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
+#: A whole number as a YAML file writes it unquoted (no leading zero: YAML 1.1's octal).
+_WHOLE = re.compile(r"-?(?:0|[1-9][0-9]*)")
+
+
+def _unquoted(err: ErrorDetails) -> str:
+    """``"; write it without quotes: 3"`` for a whole number or a truth value written as
+    text where one is expected (``years: "3"``), or an empty string."""
+    given = err.get("input")
+    if not isinstance(given, str):
+        return ""
+    text = given.strip()
+    if err["type"] in ("int_type", "int_parsing") and _WHOLE.fullmatch(text):
+        return f"; write it without quotes: {text}"
+    if err["type"] in ("bool_type", "bool_parsing") and text.lower() in ("true", "false"):
+        return f"; write it without quotes: {text.lower()}"
+    return ""
+
+
 #: What each pattern of the models asks for, in words.
 _PATTERNS = {
     r"^\d{6}$": "a division code of 6 digits, such as 650502",
@@ -175,8 +193,14 @@ def problems_from_validation(
     doc: Document,
     root: type[BaseModel],
     skip: Iterable[tuple[str | int, ...]] = (),
+    *,
+    unquote_hints: bool = False,
 ) -> list[Problem]:
-    """One located :class:`Problem` per pydantic error, skipping paths already reported."""
+    """One located :class:`Problem` per pydantic error, skipping paths already reported.
+
+    With ``unquote_hints``, a whole number or truth value written in quotes is told to be
+    written without them (the rule files' messages; a casebook's keep their own words).
+    """
     skipped = set(skip)
     out: list[Problem] = []
     errors = exc.errors(include_url=False)
@@ -210,7 +234,7 @@ def problems_from_validation(
                 continue  # reported once, as the misspelt key beside it
             msg = f"required key {wanted!r} is missing"
         else:
-            msg = plain_message(err)
+            msg = plain_message(err) + (_unquoted(err) if unquote_hints else "")
             if (
                 kind not in ("missing", "literal_error")  # a choice names its value already
                 and "input" in err

@@ -154,7 +154,15 @@ def _date(value: object) -> object:
     raise ValueError("expected a date (YYYY-MM-DD)")
 
 
+#: A number of 万元 as a YAML file writes it unquoted (no leading zero: YAML 1.1's octal).
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
 def _wan(value: object) -> object:
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):  # wan: "25"
+        raise ValueError(
+            f"must be a number of 万元 (e.g. 20 or 2.5); write it without quotes: {value.strip()}"
+        )
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise ValueError("must be a number of 万元 (e.g. 20 or 2.5)")
     if value <= 0:
@@ -666,7 +674,8 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
             models[name] = _FILE_MODELS[name].model_validate(doc.data)
         except ValidationError as exc:
             skip = [p.path for p in found]
-            problems.extend(problems_from_validation(exc, doc, _FILE_MODELS[name], skip))
+            model = _FILE_MODELS[name]
+            problems.extend(problems_from_validation(exc, doc, model, skip, unquote_hints=True))
     # The checks across entries and files run on whatever did validate, so one wrong
     # value does not hide every other kind of problem until it is fixed.
     checker = _Checker(docs, _parts(docs, models))
