@@ -127,6 +127,7 @@ def _citation(value: object) -> object:
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UNPADDED_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 
 
 def _date(value: object) -> object:
@@ -143,13 +144,18 @@ def _date(value: object) -> object:
             return dt.date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"impossible date: {exc}") from None
-    if type(value) is int and 10_000_000 <= value <= 99_999_999:
+    parts: tuple[str, str, str] | None = None
+    if type(value) is int and 10_000_000 <= value <= 99_999_999:  # 20260314: no dashes
         text = str(value)
+        parts = text[:4], text[4:6], text[6:]
+    elif isinstance(value, str) and (unpadded := _UNPADDED_DATE.fullmatch(value.strip())):
+        parts = unpadded[1], unpadded[2], unpadded[3]  # 2027-7-1: YAML reads it as text
+    if parts is not None:
         try:
-            day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            day = dt.date(*(int(part) for part in parts))
         except ValueError:
             pass
-        else:  # 20260314: the dashes left out
+        else:
             raise ValueError(f"expected a date (YYYY-MM-DD): write {day.isoformat()}")
     raise ValueError("expected a date (YYYY-MM-DD)")
 
