@@ -304,3 +304,34 @@ def test_a_line_break_character_in_yaml_is_a_line_break(char: str, parser: str) 
         assert doc is not None
         assert ({"a": folded, "b": folded, "c": 1}, []) == (doc.data, problems)
         assert (doc.locate(("b",)), doc.locate(("c",))) == ((2, 8), (4, 2))
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a:\n\tb: 1\n", "2:1"),
+        ("a:\n  b: 1\n\tc: 2\n", "3:1"),
+        ("a:\n  - 1\n  \t- 2\n", "3:3"),
+        ("名称: 值\n名称2:\n  键: 1\n \t键2: 2\n", "4:2"),
+        ("a: 1\r\nb:\r\n\tc: 2\r\n", "3:1"),
+    ],
+    ids=["first", "under a key", "after spaces", "after CJK lines", "CRLF"],
+)
+def test_a_tab_in_the_indentation_is_named(text: str, where: str, parser: str) -> None:
+    """A tab indenting a line (which an editor shows as spaces) is named as the fault, with
+    what to write, whichever parser stopped at it and in whatever words."""
+    doc, problems = read_yaml(text.encode(), name="f.yaml")
+    assert doc is None
+    assert [str(p) for p in problems] == [
+        f"f.yaml:{where}: not valid YAML: a tab in the indentation: YAML indents with "
+        "spaces, not tabs; replace it with spaces"
+    ]
+
+
+def test_a_tab_between_tokens_is_named() -> None:
+    """A tab after a list's dash, where libyaml takes only spaces, is named as the fault."""
+    doc, problems = read_yaml(b"a:\n  - 1\n  -\t2\n", name="f.yaml")
+    assert doc is None
+    assert [str(p) for p in problems] == [
+        "f.yaml:3:4: not valid YAML: a tab where YAML takes a space: replace it with a space"
+    ]

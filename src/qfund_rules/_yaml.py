@@ -187,7 +187,7 @@ def _read_text(file: str, text: str, limits: Limits) -> tuple[Document | None, l
         mark = exc.problem_mark or exc.context_mark
         at_line = mark.line + 1 if mark else None
         at_col = mark.column + 1 if mark else None
-        msg = f"not valid YAML: {exc.problem or exc.context}"
+        msg = f"not valid YAML: {_tab_problem(text, mark) or exc.problem or exc.context}"
         return None, [Problem(file, at_line, at_col, (), msg)]
     except yaml.reader.ReaderError as exc:
         # PyYAML's text spans two lines and names "<unicode string>": say it here, once.
@@ -196,6 +196,30 @@ def _read_text(file: str, text: str, limits: Limits) -> tuple[Document | None, l
         msg = " ".join(str(exc).split())
         return None, [Problem(file, None, None, (), f"not valid YAML: {msg}")]
     return Document(file, data, builder.positions), builder.problems
+
+
+#: The line breaks of YAML 1.1, as PyYAML and libyaml count lines.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _tab_problem(text: str, mark: yaml.Mark | None) -> str | None:
+    """What to do about a tab the parser stopped at, or None when it stopped elsewhere.
+
+    The parsers' words ("found character that cannot start any token", or libyaml's "a tab
+    character that violates indentation") do not say that a tab, shown as spaces by an
+    editor, is the fault.
+    """
+    if mark is None:
+        return None
+    lines = _LINE_BREAK.split(text, maxsplit=mark.line + 1)
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if line[mark.column : mark.column + 1] != "\t":
+        return None
+    if not line[: mark.column].strip(" \t"):
+        return (
+            "a tab in the indentation: YAML indents with spaces, not tabs; replace it with spaces"
+        )
+    return "a tab where YAML takes a space: replace it with a space"
 
 
 def _reader_problem(file: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
