@@ -13,7 +13,7 @@ import re
 import reprlib
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -173,12 +173,14 @@ def model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseMode
         args = typing.get_args(current)
         if origin is tuple and args:
             current = args[0]
-        elif origin is dict and len(args) == 2:
+        elif origin in (dict, Mapping) and len(args) == 2:
             current = args[1]
         elif origin is None and current is None:
             return None
         else:
-            candidates = [t for t in _unwrap(current) if typing.get_origin(t) in (tuple, dict)]
+            candidates = [
+                t for t in _unwrap(current) if typing.get_origin(t) in (tuple, dict, Mapping)
+            ]
             if not candidates:
                 return None
             current = candidates[0]
