@@ -398,3 +398,37 @@ def test_an_enum_compared_with_null_says_it_is_never_null(tmp_path: Path) -> Non
     assert [p.message for p in caught.value.problems] == [
         "'stage' is never null; allowed: approved, accepted"
     ]
+
+
+def test_a_bare_key_after_a_text_in_braces_is_told_the_comma_ended_the_text(
+    tmp_path: Path,
+) -> None:
+    """{zh: 哈密市, districts, en: ...}: the comma after the Chinese name ended it there."""
+    assert _edited(
+        tmp_path,
+        ("exclusions.yaml", "\n      zh: 哈密市\n", " {zh: 哈密市, districts, en: Hami City}\n"),
+        ("exclusions.yaml", "      en: Hami City\n", ""),
+    ) == [
+        "exclusions.yaml:40: eligibility.regions.650500.districts: unknown key 'districts' "
+        "(allowed: zh, en); inside {...} a comma ends a value: to write '哈密市, districts', "
+        'quote it (zh: "哈密市, districts") or put the names on lines of their own'
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        " {zh: 哈密市, en: Hami City, fr: Hami}",  # a key with a value: not a comma's slip
+        "\n      zh: 哈密市\n      en: Hami City\n      districts:",  # not in {...}
+        " {zh: 哈密市, en: 1, districts}",  # after a number: not a name cut short
+    ],
+    ids=["with a value", "block", "after a number"],
+)
+def test_no_comma_hint_for_another_unknown_key(tmp_path: Path, name: str) -> None:
+    """An unknown key with a value, outside {...}, or after a number is not a comma's slip:
+    no hint."""
+    found = _edited(
+        tmp_path, ("exclusions.yaml", "\n      zh: 哈密市\n      en: Hami City\n", f"{name}\n")
+    )
+    assert [p for p in found if "unknown key" in p]
+    assert [p for p in found if "comma" in p] == []

@@ -190,6 +190,33 @@ def model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseMode
     return models[0] if models else None
 
 
+def _comma_in_flow(doc: Document, loc: tuple[str | int, ...]) -> str:
+    """For a key with no value in a ``{...}`` mapping after a text (``{zh: 哈密市, en: Hami
+    City, districts}``), the hint that a comma there ended the text; or an empty string."""
+    if loc[:-1] not in doc.flow:
+        return ""
+    mapping: object = doc.data
+    for part in loc[:-1]:
+        if isinstance(mapping, dict):
+            mapping = mapping.get(part)
+        elif isinstance(mapping, list) and isinstance(part, int) and part < len(mapping):
+            mapping = mapping[part]
+        else:
+            return ""
+    if not isinstance(mapping, dict) or mapping.get(loc[-1], "") is not None:
+        return ""
+    keys = list(mapping)
+    at = keys.index(loc[-1])
+    before = mapping[keys[at - 1]] if at else None
+    if not isinstance(before, str):
+        return ""
+    meant = f"{before}, {loc[-1]}"
+    return (
+        f"; inside {{...}} a comma ends a value: to write {meant!r}, quote it "
+        f'({keys[at - 1]}: "{meant}") or put the names on lines of their own'
+    )
+
+
 def problems_from_validation(
     exc: ValidationError,
     doc: Document,
@@ -230,6 +257,7 @@ def problems_from_validation(
                 )
             else:
                 msg = f"unknown key {key!r}"
+            msg += _comma_in_flow(doc, loc)
         elif kind == "missing":
             wanted = str(loc[-1])
             if any(difflib.get_close_matches(wanted, misspelt.get(loc[:-1], []), n=1)):

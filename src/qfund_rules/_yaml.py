@@ -91,6 +91,8 @@ class Document:
     file: str
     data: Any
     positions: dict[Path_t, tuple[int, int]] = field(default_factory=dict)
+    #: The mappings written in flow style (``{zh: 哈密市, en: Hami City}``), by field path.
+    flow: set[Path_t] = field(default_factory=set)
 
     def locate(self, path: Path_t) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the value at ``path``, or of its nearest ancestor."""
@@ -195,7 +197,7 @@ def _read_text(file: str, text: str, limits: Limits) -> tuple[Document | None, l
     except yaml.YAMLError as exc:
         msg = " ".join(str(exc).split())
         return None, [Problem(file, None, None, (), f"not valid YAML: {msg}")]
-    return Document(file, data, builder.positions), builder.problems
+    return Document(file, data, builder.positions, builder.flow), builder.problems
 
 
 #: The line breaks of YAML 1.1, as PyYAML and libyaml count lines.
@@ -258,6 +260,7 @@ class _Builder:
         self.file = file
         self.limits = limits
         self.positions: dict[Path_t, tuple[int, int]] = {}
+        self.flow: set[Path_t] = set()
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, weight, height
         self.aliases = 0
         self.nodes = 0
@@ -350,6 +353,8 @@ class _Builder:
                         )
                     self._count(event, path, 1)
                     self._record(path, event)
+                    if is_map and event.flow_style:
+                        self.flow.add(path)
                     stack.append([path, {} if is_map else [], _NO_KEY, 1, event.anchor, 0])
                     continue
                 else:  # pragma: no cover - PyYAML emits no other event kinds
