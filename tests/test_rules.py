@@ -337,7 +337,8 @@ def test_an_item_that_does_not_validate_still_has_its_id_kind_and_condition_chec
         ("awards.yaml", "    first_time: false\n", "    first_time: maybe\n"),
         ("awards.yaml", "{fact: stage, eq: approved}", "{fact: stagee, eq: approved}"),
     ) == [
-        "awards.yaml:94: items: items missing from the measures: a9.1",
+        "awards.yaml:94: items: item a9.1 of the measures has no entry: add one with id: a9.1, "
+        "or correct the id written for it",
         "awards.yaml:97: items[0].id: 'a9.x' is not an item of the measures; did you mean 'a9.2'?",
         "awards.yaml:104: items[0].first_time: expected true or false (got 'maybe')",
         "awards.yaml:105: items[0].when.fact: unknown fact 'stagee'; did you mean 'stage'?; "

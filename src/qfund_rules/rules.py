@@ -866,9 +866,16 @@ class _Checker:
                 compiled.append(self._compiled(doc, path, item, cond))
         missing = [i for i in ITEM_IDS if i not in seen]
         if missing and not unread:
-            self.problems.append(
-                doc.problem(("items",), f"items missing from the measures: {', '.join(missing)}")
-            )
+            # The file lacks them (an id typed as another's, or an entry left out): each of
+            # the measures' items has one entry.
+            ids = ", ".join(missing)
+            if len(missing) == 1:
+                msg = f"item {ids} of the measures has no entry: add one with id: {ids}, or "
+                msg += "correct the id written for it"
+            else:
+                msg = f"items {ids} of the measures have no entry: add one for each, or "
+                msg += "correct the ids written for them"
+            self.problems.append(doc.problem(("items",), msg))
         return compiled
 
     def _compiled(
