@@ -982,7 +982,7 @@ class _Checker:
         doc, entries = self.excl_doc, self.parts.exclusions
         if doc is None or entries is None:
             return
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         unread = False  # an entry whose check is not known: "missing" cannot be told
         for i, ex, raw in entries:
             path: tuple[str | int, ...] = ("exclusions", i)
@@ -1000,8 +1000,11 @@ class _Checker:
                     )
                 )
             if check in seen:
-                self.problems.append(doc.problem((*path, "check"), f"check {check!r} twice"))
-            seen.add(check)
+                first = doc.locate(("exclusions", seen[check], "check"))[0]
+                self.problems.append(
+                    doc.problem((*path, "check"), f"check {check!r} twice (first at line {first})")
+                )
+            seen.setdefault(check, i)
             if ex is not None and (ex.lists is None) != (ex.check != "credit_listing"):
                 msg = (
                     "credit_listing needs 'lists'"
