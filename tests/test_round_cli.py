@@ -440,6 +440,25 @@ def test_a_ledger_that_fails_verification_is_refused(
     ), err
 
 
+@pytest.mark.parametrize(("sql", "fault"), EDITED_LEDGERS.values(), ids=list(EDITED_LEDGERS))
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_show_refuses_a_ledger_that_fails_verification(
+    scenario: Scenario, tmp_path: Path, sql: str, fault: str, form: str
+) -> None:
+    """ledger show lists nothing from an edited ledger: verify's fault on stderr, exit 1."""
+    ledger = year_one(scenario, tmp_path)
+    conn = sqlite3.connect(ledger)
+    conn.executescript(sql)
+    conn.close()
+    code, out, err = qfund("ledger", "show", "--ledger", ledger, "--format", form)
+    assert (
+        code,
+        out,
+        err.startswith(f"qfund: {ledger} fails verification ({fault}"),
+        err.count("\n"),
+    ) == (1, "", True, 1), err
+
+
 def test_verify_json_reports_the_fault(scenario: Scenario, tmp_path: Path) -> None:
     """ledger verify --format json gives valid false and the fault's record."""
     ledger = scenario.copy(tmp_path)

@@ -323,8 +323,16 @@ def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with SqliteLedger(args.ledger, readonly=True) as ledger, ledger.snapshot():
+        fault = ledger.verify()
         records = ledger.records(year=args.year)
         seq, head = ledger.head()  # the head of the records listed
+    if fault is not None:
+        # Edited values under the stored head would read as the fund's record.
+        err.write(
+            f"qfund: {args.ledger} fails verification ({fault}): its records are not shown; "
+            f"check it with `qfund ledger verify --ledger {args.ledger}`\n"
+        )
+        return 1
     if args.format == "json":
         listing: list[JSONValue] = [r.to_dict() for r in records]
         data: dict[str, JSONValue] = {"head": {"seq": seq, "hash": head}}
