@@ -82,9 +82,11 @@ class Scenario:
             "ledger", "release", "--ledger", self.ledger, "--claim", "C5",
             "--found-on", "2027-06-10", "--outcome", "dismissed",
         )  # fmt: skip
-        self.fraud = qfund_json(
+        code, out, self.fraud_err = qfund(
             "ledger", "fraud", *common, "--claim", "C2", "--found-on", "2028-01-15"
         )
+        assert code == 0, self.fraud_err
+        self.fraud = json.loads(out)
         self.round_2028 = qfund_json("round", self.b28, *common, "--budget", "55", "--commit")
         self.verify = qfund("ledger", "verify", "--ledger", self.ledger)
 
@@ -158,7 +160,8 @@ def test_dry_run_writes_nothing(scenario: Scenario) -> None:
 def test_rounds_doc_shows_this_scenario(scenario: Scenario) -> None:
     """docs/rounds.md's transcript is this scenario: the head hashes it prints are its own."""
     doc = (ROOT / "docs" / "rounds.md").read_text(encoding="utf-8")
-    heads = {scenario.committed_2027.split()[-1], scenario.verify[1].split()[-1]}
+    written = (scenario.committed_2027, scenario.release[2], scenario.fraud_err)
+    heads = {*(err.split()[-1] for err in written), scenario.verify[1].split()[-1]}
     assert set(re.findall(r"\b[0-9a-f]{64}\b", doc)) == heads
 
 
@@ -204,12 +207,12 @@ def test_a_late_fraud_finding_revokes_awards_inside_the_ban(
     )
     assert (
         code,
-        err,
+        err.startswith(f"qfund: fraud finding on claim C2 recorded in {ledger}: head 22 "),
         out.endswith(
             "claim D2 (A2, round 2028, submitted 2028-03-21, inside the ban): award of 10 万元 "
             f"revoked; {done}\n"
         ),
-    ) == (0, "", True), out
+    ) == (0, True, True), out
     assert qfund("ledger", "verify", "--ledger", ledger)[0] == 0
 
 
@@ -243,6 +246,28 @@ def test_a_late_fraud_finding_is_shown_and_its_award_never_paid(
         True,
         [],
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "what"),
+    [
+        (("fraud", "--claim", "C2", "--found-on", "2028-01-15"), "fraud finding on claim C2"),
+        (
+            ("release", "--claim", "C5", "--found-on", "2027-06-10", "--outcome", "upheld"),
+            "release of claim C5 (objection upheld)",
+        ),
+    ],
+    ids=["fraud", "release"],
+)
+def test_fraud_and_release_give_the_head_they_wrote(
+    scenario: Scenario, tmp_path: Path, argv: tuple[str, ...], what: str
+) -> None:
+    """ledger fraud and release end with the new head on stderr, as round --commit does: the
+    head ledger verify then prints, to be put in the minutes."""
+    ledger = round_2027(scenario, tmp_path / "fund.db")
+    code, _, err = qfund("ledger", argv[0], "--ledger", ledger, *argv[1:])
+    _, records, _, _, head = qfund("ledger", "verify", "--ledger", ledger)[1].split()
+    assert (code, err) == (0, f"qfund: {what} recorded in {ledger}: head {records} {head}\n")
 
 
 def test_release_dismissed_reports_the_deferral(scenario: Scenario) -> None:

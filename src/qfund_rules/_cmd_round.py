@@ -390,12 +390,26 @@ def _describe(r: Record) -> str:
     return fact_text(dict(b))  # a kind this version does not know: its body as JSON
 
 
+def _write_head(
+    err: TextIO, path: Path, what: str, before: tuple[int, str], ledger: SqliteLedger
+) -> None:
+    """The head after a write, as `round --commit` gives it, for the minutes (docs/rounds.md)."""
+    seq, head = ledger.head()
+    if (seq, head) == before:
+        err.write(f"qfund: {what} was already in {path}; nothing recorded: head {seq} {head}\n")
+    else:
+        err.write(f"qfund: {what} recorded in {path}: head {seq} {head}\n")
+
+
 def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = load_rules(args.rules)
     with SqliteLedger(args.ledger, create=False) as ledger:
-        finding = ledger.fraud(
-            args.claim, args.found_on, rules.exclusions.ban.years, round_year=args.round
-        )
+        with ledger.transaction():  # the heads before and after this write, and no other
+            before = ledger.head()
+            finding = ledger.fraud(
+                args.claim, args.found_on, rules.exclusions.ban.years, round_year=args.round
+            )
+        _write_head(err, args.ledger, f"fraud finding on claim {finding.claim_id}", before, ledger)
     if args.format == "json":
         out.write(dumps(finding.to_dict()))
     else:
@@ -421,7 +435,11 @@ def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with SqliteLedger(args.ledger, create=False) as ledger:
-        release = ledger.release(args.claim, args.found_on, args.outcome, round_year=args.round)
+        with ledger.transaction():
+            before = ledger.head()
+            release = ledger.release(args.claim, args.found_on, args.outcome, round_year=args.round)
+        what = f"release of claim {release.claim_id} (objection {release.outcome})"
+        _write_head(err, args.ledger, what, before, ledger)
     if args.format == "json":
         out.write(dumps(release.to_dict()))
     else:
