@@ -143,6 +143,14 @@ def test_bans_are_indexed_by_applicant_key(rules: q.RuleSet, ledger: MemoryLedge
     assert (BanRecord("C1", dt.date(2027, 12, 1), dt.date(2030, 12, 1)),) == ledger.bans(KEY_A1)
 
 
+def test_keys_of_names_the_keys_of_standing_awards_and_bans(two_rounds: Path) -> None:
+    """keys_of gives the applicant keys a batch id has awards or bans under: A1's award was
+    revoked by fraud (its ban remains), A2's is deferred, A9 is unknown."""
+    with SqliteLedger(two_rounds, readonly=True) as ledger:
+        found = (ledger.keys_of("A1"), ledger.keys_of("A2"), ledger.keys_of("A9"))
+    assert found == (frozenset({"id:A1"}), frozenset({"id:A2"}), frozenset())
+
+
 def test_pending_lists_deferred_awards_in_order(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Deferred awards are listed by round, then their place in the round's order."""
     b = batch(rules, 2027, leading("C2", "A2"), leading("C1", "A1", submitted_on="2027-03-21"))

@@ -810,3 +810,68 @@ def test_a_changed_batch_with_the_same_claim_ids_is_refused(
     assert err.startswith(
         "qfund: round 2027 is already in the ledger from another batch with the same claim ids"
     )
+
+
+# --- an applicant id known under another applicant key ------------------------------------
+
+#: The 2028 batch with A1's USCC left out (the ledger knows A1 by it), or with a USCC for
+#: A2 (banned by id): either way the ledger's awards or ban would not be counted for it.
+UNSEEN = {
+    "uscc left out": (
+        "A1",
+        {"uscc": None, "region": "650502"},
+        "applicant A1 has no USCC in this batch, but the ledger holds awards or bans of an "
+        "applicant A1 under USCC 91650502MA78K2Q582: they are not counted for it",
+    ),
+    "uscc added": (
+        "A2",
+        {"uscc": "91650521MA78K3R4XF", "region": None},
+        "applicant A2 has USCC 91650521MA78K3R4XF in this batch, but the ledger holds awards "
+        "or bans of an applicant A2 known by its id only (no USCC): they are not counted for it",
+    ),
+}
+
+
+def batch_2028_with(tmp_path: Path, applicant: str, changes: dict[str, str | None]) -> Path:
+    """The 2028 batch with one applicant's fields changed (None: left out)."""
+    data = json.loads(json.dumps(BATCH_2028))
+    for a in data["applicants"]:
+        if a["id"] == applicant:
+            a.update(changes)
+            for key in [k for k, v in a.items() if v is None]:
+                del a[key]
+    return write(tmp_path / "claims-2028.json", data)
+
+
+@pytest.mark.parametrize(("applicant", "changes", "note"), UNSEEN.values(), ids=list(UNSEEN))
+def test_an_id_the_ledger_knows_by_another_key_is_noted(
+    scenario: Scenario, tmp_path: Path, applicant: str, changes: dict[str, str | None], note: str
+) -> None:
+    """round without --commit notes an applicant whose id the ledger holds awards or bans of
+    under another key (USCC left out, or newly given); it decides as before."""
+    ledger = year_one(scenario, tmp_path)
+    b28 = batch_2028_with(tmp_path, applicant, changes)
+    code, _, err = qfund("round", b28, "--ledger", ledger, "--budget", "55")
+    assert (code, f"qfund: note: {note}; " in err) == (0, True), err
+
+
+@pytest.mark.parametrize(("applicant", "changes", "note"), UNSEEN.values(), ids=list(UNSEEN))
+def test_an_id_the_ledger_knows_by_another_key_is_not_committed(
+    scenario: Scenario, tmp_path: Path, applicant: str, changes: dict[str, str | None], note: str
+) -> None:
+    """round --commit refuses it (exit 2, nothing written): recorded, A1's nominee award
+    would be paid again in full, or A2's ban dodged."""
+    ledger = year_one(scenario, tmp_path)
+    before = ledger.read_bytes()
+    b28 = batch_2028_with(tmp_path, applicant, changes)
+    code, out, err = qfund("round", b28, "--ledger", ledger, "--budget", "55", "--commit")
+    assert (2, "", True, True, before) == (
+        code,
+        out,
+        err.startswith(f"qfund: {note}; "),
+        err.endswith(
+            "qfund: round 2028 not committed: it would pay an award twice or let a "
+            "ban be dodged; nothing recorded\n"
+        ),
+        ledger.read_bytes(),
+    ), err

@@ -22,9 +22,11 @@ from ._cli_args import (
     year,
 )
 from .allocation import RoundResult, run_round
+from .claims import Batch
 from .decision import JSONValue, dumps
 from .durable_backend import evaluate_durable
 from .explain import fact_text
+from .history import applicant_key
 from .ledger import MemoryLedger, Record, SqliteLedger
 from .money import format_wan
 from .rules import load_rules
@@ -224,15 +226,26 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             with ledger.transaction():
                 ledger.require_intact()  # decide nothing from an edited ledger
                 result = run_round(rules, batch, ledger, budget_yuan=budget, publicity_start=start)
+                unseen = _unseen_history(batch, ledger)
+                if unseen and not result.recorded:
+                    # Recorded, it would stand as a double payment or a dodged ban.
+                    err.writelines(f"qfund: {line}\n" for line in unseen)
+                    err.write(
+                        f"qfund: round {result.year} not committed: it would pay an award twice "
+                        "or let a ban be dodged; nothing recorded\n"
+                    )
+                    return 2
                 written = result.commit(ledger)
             seq, head = ledger.head()
             if written:
                 err.write(f"qfund: round {result.year} committed to {path}: head {seq} {head}\n")
             else:
+                err.writelines(f"qfund: note: {line}\n" for line in unseen)
                 err.write(f"qfund: round {result.year} was already in {path}; nothing recorded\n")
         else:
             with ledger.snapshot():  # one state of the ledger, as a commit would see it
                 ledger.require_intact()
+                unseen = _unseen_history(batch, ledger)
                 result = run_round(
                     rules,
                     batch,
@@ -241,6 +254,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     publicity_start=start,
                     evaluator=evaluator,
                 )
+            err.writelines(f"qfund: note: {line}\n" for line in unseen)
             if result.recorded:
                 err.write(f"qfund: round {result.year} is in {path}; showing it as recorded\n")
     if args.format == "json":
@@ -248,6 +262,34 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(_round_text(result))
     return 0
+
+
+def _unseen_history(batch: Batch, ledger: SqliteLedger) -> list[str]:
+    """A line for each applicant with claims whose batch id the ledger knows under another
+    applicant key with awards or bans: a USCC left out, or one now given where the ledger
+    knew the id only. The round does not count those records for it (history.applicant_key)."""
+    claiming = {c.applicant for c in batch.claims}
+    lines = []
+    for a in batch.applicants:
+        if a.id not in claiming:
+            continue
+        key = applicant_key(a.id, a.uscc)
+        others = ledger.keys_of(a.id) - {key}
+        if key == f"id:{a.id}" and others:  # another key of this id is a USCC
+            usccs = ", ".join(sorted(others))
+            lines.append(
+                f"applicant {a.id} has no USCC in this batch, but the ledger holds awards or "
+                f"bans of an applicant {a.id} under USCC {usccs}: they are not counted for it; "
+                "give its USCC if it is that organisation, another applicant id if it is not"
+            )
+        elif f"id:{a.id}" in others:
+            lines.append(
+                f"applicant {a.id} has USCC {key} in this batch, but the ledger holds awards "
+                f"or bans of an applicant {a.id} known by its id only (no USCC): they are not "
+                "counted for it; leave its USCC out if it is that organisation, give it another "
+                "applicant id if it is not"
+            )
+    return lines
 
 
 def _round_text(result: RoundResult) -> str:

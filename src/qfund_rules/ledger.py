@@ -688,6 +688,24 @@ class SqliteLedger:
             BanRecord(c, dt.date.fromisoformat(f), dt.date.fromisoformat(u)) for c, f, u in rows
         )
 
+    def keys_of(self, applicant_id: str) -> frozenset[str]:
+        """The applicant keys under which the ledger holds standing awards (paid, deferred,
+        held) or bans of an applicant with batch id ``applicant_id``, in any round.
+
+        Batch ids are batch-local, so this only hints: an id given with a USCC one year and
+        without it another is known by two keys, and neither sees the other's awards or bans
+        (``qfund round`` notes it, and refuses to commit it).
+        """
+        rows = self._query(
+            "SELECT applicant_key FROM claims WHERE applicant_id = ? AND outcome = 'awarded'"
+            " AND status IN ('paid', 'deferred', 'held')"
+            " UNION SELECT bans.applicant_key FROM bans JOIN claims"
+            " ON claims.round = bans.round AND claims.claim_id = bans.claim_id"
+            " WHERE claims.applicant_id = ?",
+            (applicant_id, applicant_id),
+        )
+        return frozenset(key for (key,) in rows)
+
     # --- reading ------------------------------------------------------------------------
 
     def head(self) -> tuple[int, str]:
