@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
+import qfund_rules as q
 from qfund_rules.cli import run
 
 from .conftest import ROOT
@@ -163,6 +164,20 @@ def test_rounds_doc_shows_this_scenario(scenario: Scenario) -> None:
     written = (scenario.committed_2027, scenario.release[2], scenario.fraud_err)
     heads = {*(err.split()[-1] for err in written), scenario.verify[1].split()[-1]}
     assert set(re.findall(r"\b[0-9a-f]{64}\b", doc)) == heads
+
+
+def test_rounds_doc_names_its_batches_by_their_digest() -> None:
+    """The batch digests `ledger show` prints in docs/rounds.md (12 hex digits) are those
+    of the walkthrough's batches as loaded now."""
+    rules = q.load_rules(ROOT / "rules")
+    digests = {
+        q.batch_sha256(rules.load_batch(ROOT / "examples" / "rounds" / f"claims-{year}.yaml"))[:12]
+        for year in (2027, 2028)
+    }
+    doc = (ROOT / "docs" / "rounds.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"; batch ([0-9a-f]{12})\b", doc))
+    assert shown
+    assert shown <= digests
 
 
 def test_fraud_finding_output(scenario: Scenario) -> None:
