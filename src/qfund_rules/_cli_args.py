@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .claims import Batch
     from .rules import RuleSet
 
-__all__ = ["backend_opt", "iso_date", "rules_opt", "wan_budget", "year"]
+__all__ = ["backend_opt", "iso_date", "lang_opt", "rules_opt", "wan_budget", "year"]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _YEAR = re.compile(r"\d{1,4}", re.ASCII)
@@ -66,6 +66,13 @@ def rules_opt(sp: argparse.ArgumentParser) -> None:
         type=Path,
         help="rule-file directory (default: the rules installed with qfund, not ./rules: "
         "give --rules rules to use the files you edit in a checkout)",
+    )
+
+
+def lang_opt(sp: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--lang zh|en``: the language of ``what`` (Chinese by default)."""
+    sp.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help=f"language of {what} (default: zh)"
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ._cli_args import (
     FORMAT_HELP,
     iso_date,
+    lang_opt,
     later_rounds_refused,
     load_batch_noting,
     rules_opt,
@@ -81,7 +82,7 @@ def register(
     r.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="HTML file to write ('-': stdout)"
     )
-    r.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the page")
+    lang_opt(r, "the page")
 
     d = sub.add_parser(
         "diff",
@@ -95,7 +96,7 @@ def register(
     d.add_argument("new_rules", type=Path, metavar="NEW_RULES", help="rule directory after")
     d.add_argument("--claims", type=Path, metavar="BATCH", help="a batch to decide under both")
     d.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
-    d.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of --format text")
+    lang_opt(d, "--format text")
     return {"report": _cmd_report, "diff": _cmd_diff}
 
 

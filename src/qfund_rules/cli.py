@@ -24,6 +24,7 @@ from ._cli_args import (
     FORMAT_HELP,
     backend_opt,
     iso_date,
+    lang_opt,
     later_rounds_refused,
     load_batch_noting,
     rules_opt,
@@ -144,12 +145,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         help="date whose amounts to show (default: the day the rules come into force)",
     )
     c.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
-    c.add_argument(
-        "--lang",
-        choices=("zh", "en"),
-        default="zh",
-        help="language of the item titles in --format text (JSON holds both)",
-    )
+    lang_opt(c, "the heading and item titles in --format text (JSON holds both)")
 
     s = sub.add_parser(
         "schema",
@@ -172,12 +168,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     e.add_argument("batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON)")
     rules_opt(e)
     e.add_argument("--format", choices=("json", "text"), default="json", help=FORMAT_HELP)
-    e.add_argument(
-        "--lang",
-        choices=("zh", "en"),
-        default="zh",
-        help="language of --format text (JSON holds every message in both)",
-    )
+    lang_opt(e, "--format text (JSON holds every message in both)")
     backend_opt(e)
 
     x = sub.add_parser(
@@ -199,7 +190,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         "the ledger records is explained as committed, with its allocation and where the "
         "award stands now",
     )
-    x.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the trace")
+    lang_opt(x, "the trace")
 
     t = sub.add_parser(
         "test",
