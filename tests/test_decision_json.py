@@ -27,7 +27,8 @@ def written(rules: q.RuleSet) -> dict[str, Any]:
         ("amount_yuan", True, "amount_yuan: expected whole yuan (an integer), got True"),
         ("amount_yuan", -5, "amount_yuan: expected whole yuan (an integer), got -5"),
         ("outcome", "maybe", "outcome: expected one of awarded, rejected, superseded"),
-        ("reasons", "abc", "reasons: expected a list of reason codes, got 'abc'"),
+        ("reasons", "abc", "reasons: expected a list of reason codes ("),
+        ("reasons", ["made_up"], "reasons: expected a list of reason codes (no_matching_item, "),
         ("draft", "no", "draft: expected true or false, got 'no'"),
         ("item", 7, "item: expected text, got 7"),
         ("trace", {}, "trace: expected a list of steps, got {}"),
@@ -67,6 +68,15 @@ def test_a_step_not_as_written_is_refused(written: dict[str, Any]) -> None:
     """TraceStep.from_dict checks the same way."""
     step = {**written["trace"][0], "facts": ["achieved_on"]}
     with pytest.raises(ValueError, match="facts: expected a mapping of names to values"):
+        TraceStep.from_dict(step)
+
+
+@pytest.mark.parametrize("value", [0.5, [1, 2.5], {"yuan": 1e3}, b"x"])
+def test_a_fact_to_dict_never_writes_is_refused(written: dict[str, Any], value: object) -> None:
+    """Facts are text, whole numbers, true/false, null, and lists and mappings of them: a
+    fraction (or bytes) is refused, not carried into a decision read back."""
+    step = {**written["trace"][0], "facts": {"amount": value}}
+    with pytest.raises(ValueError, match="facts: expected values as to_dict writes them"):
         TraceStep.from_dict(step)
 
 

@@ -49,6 +49,7 @@ REASON_CODES: tuple[str, ...] = (
     "excluded_unrelated",
     "excluded_other_violation",
 )
+_REASONS: frozenset[str] = frozenset(REASON_CODES)
 
 JSONValue = str | int | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
 
@@ -223,7 +224,23 @@ def _step_problems(data: object, at: str) -> list[str]:
     facts = data.get("facts")
     if not isinstance(facts, Mapping) or not all(isinstance(k, str) for k in facts):
         found.append(f"{at}facts: expected a mapping of names to values")
+    elif not all(_is_fact(v) for v in facts.values()):
+        found.append(
+            f"{at}facts: expected values as to_dict writes them (text, whole numbers, "
+            f"true/false, null, lists and mappings of them; no fractions), got {dict(facts)!r:.200}"
+        )
     return found
+
+
+def _is_fact(value: object) -> bool:
+    """A JSON value of a step's facts: never a float (money and counts are whole)."""
+    if value is None or isinstance(value, str | int):  # bool is an int
+        return True
+    if isinstance(value, list | tuple):
+        return all(_is_fact(v) for v in value)
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _is_fact(v) for k, v in value.items())
+    return False
 
 
 def _decision_problems(data: object) -> list[str]:
@@ -235,7 +252,11 @@ def _decision_problems(data: object) -> list[str]:
         ("outcome", data.get("outcome") in _OUTCOMES, f"expected one of {', '.join(_OUTCOMES)}"),
         ("item", data.get("item") is None or isinstance(data.get("item"), str), "expected text"),
         ("amount_yuan", _is_yuan(data.get("amount_yuan")), "expected whole yuan (an integer)"),
-        ("reasons", _texts(data.get("reasons")), "expected a list of reason codes"),
+        (
+            "reasons",
+            _texts(data.get("reasons")) and set(data["reasons"]) <= _REASONS,
+            f"expected a list of reason codes ({', '.join(REASON_CODES)})",
+        ),
         ("citations", _texts(data.get("citations")), "expected a list of articles"),
         ("rules_sha256", isinstance(data.get("rules_sha256"), str), "expected text"),
         ("draft", isinstance(data.get("draft"), bool), "expected true or false"),
