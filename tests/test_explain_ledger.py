@@ -48,12 +48,12 @@ def test_a_recorded_decision_is_the_committed_one(scenario: Scenario) -> None:
     """D1 is the 2028 top-up and D2 the ban, as committed: not what the batch gives alone
     (D1 would be a first-time 60 万元 award, D2 an award)."""
     d1 = explained(scenario, scenario.b28, "D1")
-    assert d1[1:3] == ["Outcome: awarded a11.1.winner, 20 万元 (200000 元)", "Reasons: top_up"]
+    assert d1[1:3] == ["Outcome: awarded a11.1.winner, 20 万元 (200000 yuan)", "Reasons: top_up"]
     d2 = explained(scenario, scenario.b28, "D2")
     assert d2[1:3] == ["Outcome: rejected a11.3.winner", "Reasons: banned"]
     code, alone, _ = qfund("explain", scenario.b28, "--claim", "D2", "--lang", "en")
     assert code == 0
-    assert alone.splitlines()[1] == "Outcome: awarded a11.3.winner, 10 万元 (100000 元)"
+    assert alone.splitlines()[1] == "Outcome: awarded a11.3.winner, 10 万元 (100000 yuan)"
 
 
 def test_a_batch_before_the_ledgers_last_round_is_refused(

@@ -76,6 +76,9 @@ _NOW = {
 }  # fmt: skip
 
 
+_YUAN: dict[str, str] = {"zh": "元", "en": "yuan"}
+
+
 def explain(
     decision: Decision, rules: RuleSet, lang: Lang = "zh", *, now: AwardState | None = None
 ) -> str:
@@ -97,7 +100,7 @@ def explain(
         f"{'结论' if zh else 'Outcome'}: {OUTCOMES[lang][decision.outcome]}"
         + (f" {decision.item}" if decision.item else "")
         + (
-            f", {format_wan(decision.amount_yuan)} 万元 ({decision.amount_yuan} 元)"
+            f", {format_wan(decision.amount_yuan)} 万元 ({decision.amount_yuan} {_YUAN[lang]})"
             if decision.amount_yuan
             else ""
         ),
