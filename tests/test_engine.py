@@ -423,6 +423,9 @@ def test_higher_tier_later_is_topped_up(rules: q.RuleSet) -> None:
     c = claim("C1", "quality_award", award="china", tier="winner", first_time=True)
     d = decide(rules, c, history=h)["C1"]
     assert (d.outcome, d.amount_yuan, d.reasons) == ("awarded", 200_000, ("top_up",))
+    # Awarded, not necessarily paid: the earlier award may have been deferred (R10).
+    (said,) = [s.message_en for s in d.trace if "top-up" in s.message_en]
+    assert said == "already awarded 400000 yuan for this qualification: top-up of 200000 yuan"
 
 
 def test_lower_tier_later_is_already_awarded(rules: q.RuleSet) -> None:

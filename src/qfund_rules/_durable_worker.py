@@ -109,16 +109,16 @@ _TEXT: Mapping[str, tuple[str, str]] = {
     ),
     "top_up": (
         "同一资格已获奖励{earlier_yuan}元,就高补差{amount_yuan}元",
-        "already paid {earlier_yuan} yuan for this qualification: top-up of {amount_yuan} yuan",
+        "already awarded {earlier_yuan} yuan for this qualification: top-up of {amount_yuan} yuan",
     ),
     "no_top_up": (
         "同一资格已获奖励{earlier_yuan}元;本申报已不予奖励,不补差",
-        "already paid {earlier_yuan} yuan for this qualification; the claim is refused, "
+        "already awarded {earlier_yuan} yuan for this qualification; the claim is refused, "
         "so there is no top-up",
     ),
     "already_awarded": (
         "同一资格已获奖励{earlier_yuan}元,不重复奖励",
-        "already paid {earlier_yuan} yuan for this qualification",
+        "already awarded {earlier_yuan} yuan for this qualification",
     ),
     "superseded": (
         "同一资格按就高不就低原则核拨申报{winner}({winner_item})",

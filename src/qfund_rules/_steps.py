@@ -420,7 +420,7 @@ def _earlier_awards(ctx: Context, d: Draft, prior: Sequence[PriorAward]) -> None
                 "skip",
                 facts,
                 f"同一资格已获奖励{format_wan(paid)}万元;本申报已不予奖励,不补差",
-                f"already paid {paid} yuan for this qualification; the claim is refused, "
+                f"already awarded {paid} yuan for this qualification; the claim is refused, "
                 "so there is no top-up",
             )
             return
@@ -432,7 +432,7 @@ def _earlier_awards(ctx: Context, d: Draft, prior: Sequence[PriorAward]) -> None
             "top_up",
             facts,
             f"同一资格已获奖励{format_wan(paid)}万元,就高补差{format_wan(d.amount)}万元",
-            f"already paid {paid} yuan for this qualification: top-up of {d.amount} yuan",
+            f"already awarded {paid} yuan for this qualification: top-up of {d.amount} yuan",
             "top_up",
         )
         return
@@ -443,6 +443,6 @@ def _earlier_awards(ctx: Context, d: Draft, prior: Sequence[PriorAward]) -> None
         False,
         facts,
         f"同一资格已获奖励{format_wan(paid)}万元,不重复奖励",
-        f"already paid {paid} yuan for this qualification",
+        f"already awarded {paid} yuan for this qualification",
         "already_awarded",
     )
