@@ -59,56 +59,6 @@ def test_amounts_are_integer_yuan(rules: q.RuleSet) -> None:
     assert all(type(y) is int for i in rules.items for y in i.amounts_yuan)
 
 
-def test_dated_amount_in_force(tmp_path: Path) -> None:
-    """A later dated value applies from its date; the earlier one stays before it."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    awards = tmp_path / "awards.yaml"
-    text = awards.read_text(encoding="utf-8")
-    old = "      - {from: 2026-03-14, wan: 20}\n"
-    awards.write_text(
-        text.replace(old, old + "      - {from: 2027-01-01, wan: 25.5}\n", 1), encoding="utf-8"
-    )
-    item = q.load_rules(tmp_path).by_id["a9.1"]
-    assert item.amount_on(dt.date(2026, 12, 31)) == 200_000
-    assert item.amount_on(dt.date(2027, 1, 1)) == 255_000
-
-
-def test_budget_below_minimum_warns(tmp_path: Path) -> None:
-    """A budget under 300 万元 loads with a located warning (第二条: 原则上)."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    alloc = tmp_path / "allocation.yaml"
-    alloc.write_text(
-        alloc.read_text(encoding="utf-8").replace("    2027: 300", "    2027: 250", 1),
-        encoding="utf-8",
-    )
-    rules = q.load_rules(tmp_path)
-    assert len(rules.warnings) == 1
-    assert "allocation.yaml:15:" in str(rules.warnings[0])
-    assert "below 300 万元" in str(rules.warnings[0])
-    assert rules.budget_yuan(2027) == 2_500_000
-
-
-def test_org_type_left_out_warns(tmp_path: Path) -> None:
-    """An org type of 第四条 left out of eligibility loads, with a located warning."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    excl = tmp_path / "exclusions.yaml"
-    text = excl.read_text(encoding="utf-8")
-    excl.write_text(
-        text.replace("    enterprise:\n      zh: 企业\n      en: enterprise\n", "", 1),
-        encoding="utf-8",
-    )
-    rules = q.load_rules(tmp_path)
-    assert [str(w).split(": ", 1)[1] for w in rules.warnings] == [
-        "eligibility.org_types: warning: org type 'enterprise' is not listed, so no claim of "
-        "that type is eligible; this loads, but check that it is meant"
-    ]
-    assert "exclusions.yaml:21:3:" in str(rules.warnings[0])
-    assert "enterprise" not in rules.exclusions.eligibility.org_types
-
-
 def _edited_copy(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
     """A copy of the valid snapshot in ``tmp_path`` with each (file, old, new) edit made
     once; returns the directory."""
@@ -120,6 +70,38 @@ def _edited_copy(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
         assert old in text
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return tmp_path
+
+
+def test_dated_amount_in_force(tmp_path: Path) -> None:
+    """A later dated value applies from its date; the earlier one stays before it."""
+    old = "      - {from: 2026-03-14, wan: 20}\n"
+    _edited_copy(tmp_path, ("awards.yaml", old, old + "      - {from: 2027-01-01, wan: 25.5}\n"))
+    item = q.load_rules(tmp_path).by_id["a9.1"]
+    assert item.amount_on(dt.date(2026, 12, 31)) == 200_000
+    assert item.amount_on(dt.date(2027, 1, 1)) == 255_000
+
+
+def test_budget_below_minimum_warns(tmp_path: Path) -> None:
+    """A budget under 300 万元 loads with a located warning (第二条: 原则上)."""
+    rules = q.load_rules(
+        _edited_copy(tmp_path, ("allocation.yaml", "    2027: 300", "    2027: 250"))
+    )
+    assert len(rules.warnings) == 1
+    assert "allocation.yaml:15:" in str(rules.warnings[0])
+    assert "below 300 万元" in str(rules.warnings[0])
+    assert rules.budget_yuan(2027) == 2_500_000
+
+
+def test_org_type_left_out_warns(tmp_path: Path) -> None:
+    """An org type of 第四条 left out of eligibility loads, with a located warning."""
+    enterprise = "    enterprise:\n      zh: 企业\n      en: enterprise\n"
+    rules = q.load_rules(_edited_copy(tmp_path, ("exclusions.yaml", enterprise, "")))
+    assert [str(w).split(": ", 1)[1] for w in rules.warnings] == [
+        "eligibility.org_types: warning: org type 'enterprise' is not listed, so no claim of "
+        "that type is eligible; this loads, but check that it is meant"
+    ]
+    assert "exclusions.yaml:21:3:" in str(rules.warnings[0])
+    assert "enterprise" not in rules.exclusions.eligibility.org_types
 
 
 @pytest.mark.parametrize(
@@ -175,15 +157,8 @@ def test_a_key_of_the_wrong_form_is_named_as_a_key(tmp_path: Path) -> None:
 
 def test_a_quoted_iso_date_is_a_date(tmp_path: Path) -> None:
     """A date quoted as JSON writes it ("2026-03-14") is read as that date, as in a batch."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    excl = tmp_path / "exclusions.yaml"
-    text = excl.read_text(encoding="utf-8")
-    excl.write_text(
-        text.replace("published_on: 2026-02-12", 'published_on: "2026-02-12"', 1),
-        encoding="utf-8",
-    )
-    assert q.load_rules(tmp_path).published_on == dt.date(2026, 2, 12)
+    quoted = ("exclusions.yaml", "published_on: 2026-02-12", 'published_on: "2026-02-12"')
+    assert q.load_rules(_edited_copy(tmp_path, quoted)).published_on == dt.date(2026, 2, 12)
 
 
 @pytest.mark.parametrize("fixture_path", INVALID, ids=[p.stem for p in INVALID])
@@ -202,14 +177,11 @@ def test_invalid_fixture_is_reported(tmp_path: Path, fixture_path: Path) -> None
 
 def test_all_errors_reported_together(tmp_path: Path) -> None:
     """Faults in two files are reported in one error, in file order."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    for name, old, new in (
+    _edited_copy(
+        tmp_path,
         ("awards.yaml", "wan: 50}", "wan: 0}"),
         ("allocation.yaml", "policy: top_up", "policy: topup"),
-    ):
-        path = tmp_path / name
-        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    )
     with pytest.raises(q.RuleFileError) as info:
         q.load_rules(tmp_path)
     files = [Path(p.file).name for p in info.value.problems]
@@ -290,12 +262,8 @@ def test_values_the_schema_refuses_are_refused(
     """A number or truth value written as text (or a whole number as a decimal), which the
     JSON Schema refuses, is refused by validation too, at its line; quoted, it is told to
     be written without the quotes (when that reads as the number meant)."""
-    for name in RULE_FILES:
-        shutil.copy(VALID / name, tmp_path / name)
-    path = tmp_path / file
-    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
     with pytest.raises(q.RuleFileError) as info:
-        q.load_rules(tmp_path)
+        q.load_rules(_edited_copy(tmp_path, (file, old, new)))
     [problem] = info.value.problems
     assert expected in str(problem)
 
