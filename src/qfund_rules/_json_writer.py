@@ -128,26 +128,39 @@ def _listed(fp: Writable, entries: Iterable[str], pad: str) -> None:
     fp.write("[]" if opening != between else "\n" + pad[:-2] + "]")
 
 
-def write_lines(
-    fp: Writable, data: Mapping[str, JSONValue], listed: str, entries: Iterable[Entry]
+def _top(
+    fp: Writable,
+    data: Mapping[str, JSONValue],
+    listed: str,
+    text: Callable[[JSONValue], str],
+    entries: Iterable[str],
+    pad: str,
 ) -> None:
-    """``render(data, listed)``, with the list under ``listed`` written from ``entries``."""
-    steps = step_memo(lambda s: compact(s.to_dict()))
+    # The top mapping, one key a line, each value as ``text`` writes it; the value under
+    # ``listed`` is the list of ``entries``, written as they come, one per line at ``pad``.
     keys = list(data)
     fp.write("{")
     for n, key in enumerate(keys):
         comma = "," if n < len(keys) - 1 else ""
         if key != listed:
-            fp.write(f"\n  {compact(key)}: {compact(data[key])}{comma}")
+            fp.write(f"\n  {compact(key)}: {text(data[key])}{comma}")
             continue
         fp.write(f"\n  {compact(key)}: ")
-        lines = (
-            compact(fields)[:-1] + ', "trace": [' + ", ".join(steps(trace)) + "]}"
-            for fields, trace in entries
-        )
-        _listed(fp, lines, "    ")
+        _listed(fp, entries, pad)
         fp.write(comma)
     fp.write("\n}\n")
+
+
+def write_lines(
+    fp: Writable, data: Mapping[str, JSONValue], listed: str, entries: Iterable[Entry]
+) -> None:
+    """``render(data, listed)``, with the list under ``listed`` written from ``entries``."""
+    steps = step_memo(lambda s: compact(s.to_dict()))
+    lines = (
+        compact(fields)[:-1] + ', "trace": [' + ", ".join(steps(trace)) + "]}"
+        for fields, trace in entries
+    )
+    _top(fp, data, listed, compact, lines, "    ")
 
 
 def write_indented(
@@ -165,14 +178,5 @@ def write_indented(
         listing = f"[\n{step_pad}{texts}\n{inner}]" if trace else "[]"
         return f'{_indented(fields, pad)[: -len(pad) - 2]},\n{inner}"trace": {listing}\n{pad}}}'
 
-    keys = list(data)
-    fp.write("{")
-    for n, key in enumerate(keys):
-        comma = "," if n < len(keys) - 1 else ""
-        if key != listed:
-            fp.write(f"\n  {compact(key)}: {_indented(data[key], '  ')}{comma}")
-            continue
-        fp.write(f"\n  {compact(key)}: ")
-        _listed(fp, (entry(fields, trace) for fields, trace in entries), pad)
-        fp.write(comma)
-    fp.write("\n}\n")
+    texts = (entry(fields, trace) for fields, trace in entries)
+    _top(fp, data, listed, lambda value: _indented(value, "  "), texts, pad)
