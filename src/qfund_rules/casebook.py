@@ -56,7 +56,14 @@ from .claims import CLAIM_TYPES, Applicant, Batch, ClaimBase
 from .decision import REASON_CODES
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError, StandardNumberError
-from .history import BanRecord, PriorAward, StaticHistory, applicant_key, loose_subject
+from .history import (
+    BanRecord,
+    PriorAward,
+    StaticHistory,
+    applicant_key,
+    itself_subject,
+    names_itself,
+)
 from .rules import CompiledItem, RuleSet, Text, YamlDate
 from .standards import parse_standard_number
 
@@ -337,9 +344,9 @@ class _CaseChecker:
             itself
             and applicant is not None
             and isinstance(subject, str)  # left out, it is the applicant; another type the model's
-            and loose_subject(subject) not in _own_subjects(applicant)
+            and not names_itself(subject, applicant.id, applicant.uscc)
         ):
-            identity = applicant.uscc or applicant.id
+            identity = itself_subject(applicant.id, applicant.uscc)
             self._report(
                 (*path, "subject"),
                 f"the subject of an award of item {item.id!r} is the applicant itself: leave "
@@ -428,12 +435,6 @@ def _subject_is_applicant(item: CompiledItem) -> bool | None:
     return answers.pop() if len(answers) == 1 else None
 
 
-def _own_subjects(applicant: Applicant) -> set[str]:
-    """What a subject of the applicant itself may be written as: its id or USCC, in any
-    case or spacing (as a claim's, claims.py)."""
-    return {loose_subject(name) for name in (applicant.id, applicant.uscc) if name}
-
-
 def _day(value: object) -> dt.date | None:
     """A raw value that the model takes as a date (a datetime it refuses), else ``None``."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -453,7 +454,7 @@ def _run(rules: RuleSet, ready: _Ready) -> CaseResult:
     case, batch = ready.case, ready.batch
     keys = {a.id: applicant_key(a.id, a.uscc) for a in batch.applicants}
     # The applicant itself as a claim's subject is (claims.py): its USCC, else its id.
-    itself = {a.id: a.uscc or a.id for a in batch.applicants}
+    itself = {a.id: itself_subject(a.id, a.uscc) for a in batch.applicants}
     applicants = {a.id: a for a in batch.applicants}
     awards: dict[tuple[str, str, str], list[PriorAward]] = {}
     # Checked: every history record names an applicant of the batch.
@@ -463,7 +464,7 @@ def _run(rules: RuleSet, ready: _Ready) -> CaseResult:
         subject = aw.subject
         if subject is None or (
             _subject_is_applicant(rules.by_id[aw.item]) is not False
-            and loose_subject(subject) in _own_subjects(applicants[aw.applicant])
+            and names_itself(subject, aw.applicant, applicants[aw.applicant].uscc)
         ):
             subject = itself[aw.applicant]
         elif rules.by_id[aw.item].item.kind == "standard":

@@ -53,7 +53,7 @@ from ._pool import ModelPool
 from ._validation import allowed_keys, did_you_mean, model_at, plain_message, shown
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .errors import BatchError, Problem, StandardNumberError
-from .history import canonical_subject, loose_subject
+from .history import canonical_subject, itself_subject, names_itself
 from .standards import Level, parse_standard_number
 
 __all__ = [
@@ -662,8 +662,8 @@ class _Checker:
         self.achieved_by_submission = achieved_by_submission
         self.problems: list[Problem] = []
         self.pool = batch_pool()
-        # Applicant id -> how the applicant is known across batches (USCC, else the id).
-        self.identity: dict[str, str] = {}
+        # Applicant id -> its USCC (None without one): how it is known across batches.
+        self.usccs: dict[str, str | None] = {}
 
     def run(self, earlier: Sequence[Problem]) -> Batch:
         batch = self._check()
@@ -694,7 +694,7 @@ class _Checker:
             a["id"] for a in raw_applicants if isinstance(a, dict) and isinstance(a.get("id"), str)
         }
         applicants = [self._applicant(("applicants", i), a) for i, a in enumerate(raw_applicants)]
-        self.identity = {a.id: a.uscc or a.id for a in applicants if a is not None}
+        self.usccs = {a.id: a.uscc for a in applicants if a is not None}
         default = head.submitted_on if head is not None else None
         claims = [
             self._claim(("claims", i), c, applicant_ids, default) for i, c in enumerate(raw_claims)
@@ -833,11 +833,9 @@ class _Checker:
             # The applicant itself, known across ids and rounds as the ledger knows it: by
             # its USCC when given, so that one organisation under two ids (in one batch, or
             # in two years' batches) holds one qualification, not two (第二十条).
-            update["subject"] = identity = self.identity.get(claim.applicant, claim.applicant)
-            if claim.subject is not None and loose_subject(claim.subject) not in {
-                loose_subject(claim.applicant),
-                loose_subject(identity),
-            }:
+            uscc = self.usccs.get(claim.applicant)
+            update["subject"] = itself_subject(claim.applicant, uscc)
+            if claim.subject is not None and not names_itself(claim.subject, claim.applicant, uscc):
                 self._report(
                     (*path, "subject"),
                     f"the subject of a {claim.kind!r} claim is the applicant itself; leave it "

@@ -26,7 +26,9 @@ __all__ = [
     "StaticHistory",
     "applicant_key",
     "canonical_subject",
+    "itself_subject",
     "loose_subject",
+    "names_itself",
 ]
 
 
@@ -164,6 +166,19 @@ def loose_subject(text: str) -> str:
     its id or USCC recognised however written. Never a qualification's key: case and inner
     spaces can tell two names apart (:func:`canonical_subject`)."""
     return "".join(canonical_subject(text).split()).casefold()
+
+
+def itself_subject(applicant_id: str, uscc: str | None) -> str:
+    """The subject of a claim of the applicant itself: the applicant as it is known across
+    ids and rounds, by its USCC when it has one (else its id), so that one organisation
+    under two ids holds one qualification (第二十条)."""
+    return uscc or applicant_id
+
+
+def names_itself(text: str, applicant_id: str, uscc: str | None) -> bool:
+    """Whether ``text``, written as such a claim's subject, is the applicant's id or USCC
+    (in any case or spacing)."""
+    return loose_subject(text) in {loose_subject(n) for n in (applicant_id, uscc) if n}
 
 
 class StaticHistory:
