@@ -168,6 +168,20 @@ WRONG_TYPES: list[tuple[str, Callable[..., object], tuple[object, ...], dict[str
         "render_report: result must be an Evaluation (q.evaluate(...)) or a RoundResult",
     ),
     (
+        "render_report-now-mapping",
+        render_report,
+        (EVALUATION, RULES, BATCH),
+        {"now": {"C1": "paid"}},
+        "render_report: now must be an iterable of AwardState (ledger.awards()), not dict",
+    ),
+    (
+        "render_report-now-row",
+        render_report,
+        (EVALUATION, RULES, BATCH),
+        {"now": [(2027, "C1", "paid")]},
+        "render_report: now[0] must be an AwardState, not tuple",
+    ),
+    (
         "SqliteLedger-int",
         q.SqliteLedger,
         (123,),

@@ -1,12 +1,16 @@
-"""`qfund explain --ledger`: a round's decision as committed, and where its award stands now.
+"""`qfund explain --ledger` and `qfund report --round --ledger`: a round's decisions as
+committed, and where each award stands now.
 
 The two-year scenario of tests/test_round_cli.py (docs/rounds.md): in 2027 C3 is deferred
-and paid in 2028, C2 is paid and then revoked for fraud, and A2's D2 of 2028 is banned.
+and paid in 2028, C2 is paid and then revoked for fraud, C5 is held by an objection,
+released and paid in 2028, and A2's D2 of 2028 is banned.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -85,3 +89,83 @@ def test_no_such_ledger_is_bad_input(scenario: Scenario, tmp_path: Path) -> None
     assert code == 2
     assert "no such ledger" in err
     assert not missing.exists()
+
+
+NOW = {"zh": "账本现状", "en": "In the ledger now"}
+
+
+def explained_now(scenario: Scenario, batch: Path, claim: str, lang: str) -> str:
+    """What `qfund explain --ledger` says of where the claim's award stands now."""
+    code, out, err = qfund(
+        "explain", batch, "--claim", claim, "--ledger", scenario.ledger, "--lang", lang
+    )
+    assert code == 0, err
+    (line,) = [x for x in out.splitlines() if x.startswith(f"{NOW[lang]}: ")]
+    return line.removeprefix(f"{NOW[lang]}: ")
+
+
+def reported(scenario: Scenario, batch: Path, lang: str) -> str:
+    """The page of `qfund report BATCH --round --ledger` for the scenario's ledger."""
+    code, page, err = qfund(
+        "report", batch, "--round", "--ledger", scenario.ledger, "--lang", lang, "--out", "-"
+    )
+    assert code == 0, err
+    return page
+
+
+def reported_now(page: str, lang: str) -> dict[str, tuple[str, ...]]:
+    """Claim id -> where the report says its award stands now: in the claim's row of the
+    decisions (or of the awards carried in) and in its trace."""
+    found: dict[str, list[str]] = {}
+    for claim, cell in re.findall(
+        r'<tr (?:id="row-|data-carried=")([^"]+)".*?<td class="now[^"]*">([^<]*)</td>', page
+    ):
+        found.setdefault(unescape(claim), []).append(unescape(cell))
+    for trace in page.split('<details class="trace" id="trace-')[1:]:
+        claim, rest = trace.split('"', 1)
+        said = re.search(rf"<dt>{re.escape(NOW[lang])}</dt><dd>([^<]*)</dd>", rest)
+        if said is not None:
+            found.setdefault(unescape(claim), []).append(unescape(said[1]))
+    return {k: tuple(v) for k, v in found.items()}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_round_report_shows_where_each_award_stands_as_explain_does(
+    scenario: Scenario, lang: str
+) -> None:
+    """Every decision of the recorded round 2027 shows in the report, in its row and its
+    trace, what `qfund explain --ledger` says of it: C2 revoked since, C5 released and paid."""
+    page = reported(scenario, scenario.b27, lang)
+    claims = ("C1", "C2", "C3", "C4", "C5")
+    explained = {c: explained_now(scenario, scenario.b27, c, lang) for c in claims}
+    assert {c: (explained[c], explained[c]) for c in claims} == reported_now(page, lang)
+    revoked = {
+        "en": "revoked (第二十四条); paid 60 万元, clawed back 60 万元",
+        "zh": "已撤销(第二十四条); 拨付 60 万元, 收回 60 万元",
+    }
+    released = {
+        "en": "paid; paid 5 万元, clawed back 0 万元",
+        "zh": "已拨付; 拨付 5 万元, 收回 0 万元",
+    }
+    assert (revoked[lang], released[lang]) == (explained["C2"], explained["C5"])
+
+
+def test_the_round_report_shows_where_awards_carried_in_stand(scenario: Scenario) -> None:
+    """Round 2028 carried in C3, C4 and C5 of 2027; its report says where each stands now,
+    and that the banned D2 was granted nothing."""
+    page = reported(scenario, scenario.b28, "en")
+    expected = {
+        "D1": ("paid; paid 20 万元, clawed back 0 万元", "paid; paid 20 万元, clawed back 0 万元"),
+        "D2": ("-",),
+        "C3": ("paid; paid 20 万元, clawed back 0 万元",),
+        "C4": ("paid; paid 10 万元, clawed back 0 万元",),
+        "C5": ("paid; paid 5 万元, clawed back 0 万元",),
+    }
+    assert expected == reported_now(page, "en")
+
+
+def test_a_report_without_a_ledger_has_no_column_for_it(scenario: Scenario) -> None:
+    """--round alone decides against an empty ledger: no award has a later state to show."""
+    code, page, err = qfund("report", scenario.b27, "--round", "--lang", "en", "--out", "-")
+    assert (code, err) == (0, "")
+    assert ("<th>Allocation</th>" in page, NOW["en"] in page) == (True, False)

@@ -26,7 +26,7 @@ from .decision import Evaluation
 from .diff import diff_rules, measure_impact
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError
-from .ledger import MemoryLedger, SqliteLedger
+from .ledger import AwardState, MemoryLedger, SqliteLedger
 from .report import render_report
 from .rules import RULE_FILES, RuleSet, load_rules
 
@@ -113,6 +113,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     batch = load_batch_noting(rules, args.batch, err)
     result: Evaluation | RoundResult
+    now: tuple[AwardState, ...] = ()
     if args.ledger is None and not args.round:
         result = evaluate(rules, batch)
     else:
@@ -130,13 +131,16 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     budget_yuan=args.budget,
                     publicity_start=args.publicity_start,
                 )
+                # Where the round's awards, and those it carried in, stand today: revoked
+                # since, or a held award released (as `qfund explain --ledger` shows it).
+                now = ledger.awards()
             else:
                 recorded = [y for y in ledger.round_years() if y >= batch.round]
                 if recorded:
                     err.write(_not_earlier(batch.round, recorded))
                     return 2
                 result = evaluate(rules, batch, ledger)
-    page = render_report(result, rules, batch, lang=args.lang)
+    page = render_report(result, rules, batch, lang=args.lang, now=now)
     if str(args.out) == "-":
         out.write(page)
         return 0

@@ -17,7 +17,17 @@ from .rules import RuleSet
 if TYPE_CHECKING:
     from .ledger import AwardState
 
-__all__ = ["OUTCOMES", "RESULTS", "ClauseBook", "Lang", "explain", "fact_text", "table"]
+__all__ = [
+    "NOW_LABEL",
+    "OUTCOMES",
+    "RESULTS",
+    "ClauseBook",
+    "Lang",
+    "explain",
+    "fact_text",
+    "standing",
+    "table",
+]
 
 Lang = Literal["zh", "en"]
 
@@ -76,6 +86,29 @@ _NOW = {
 }  # fmt: skip
 
 
+#: What :func:`standing` is headed by, in a trace and in the report.
+NOW_LABEL: dict[str, str] = {"zh": "账本现状", "en": "In the ledger now"}
+
+
+def standing(state: AwardState, lang: Lang = "zh") -> str | None:
+    """Where a committed award stands in the ledger now (rulings R9-R11): paid, still owed,
+    held, or revoked, with what was paid and what was clawed back; ``None`` for a decision
+    that granted nothing. One wording for ``qfund explain`` and the report.
+
+    Raises:
+        ValueError: ``lang`` is not ``zh`` or ``en``.
+    """
+    check_lang("standing", lang)
+    if state.status is None:
+        return None
+    status = _NOW[lang].get(state.status, state.status)
+    paid = f"{format_wan(state.paid_yuan)} 万元"
+    back = f"{format_wan(state.clawed_back_yuan)} 万元"
+    if lang == "zh":
+        return f"{status}; 拨付 {paid}, 收回 {back}"
+    return f"{status}; paid {paid}, clawed back {back}"
+
+
 _YUAN: dict[str, str] = {"zh": "元", "en": "yuan"}
 
 
@@ -117,15 +150,9 @@ def explain(
         lines.append(
             f"{'拨付' if zh else 'Allocation'}: {status}, {format_wan(allocation.amount_yuan)} 万元"
         )
-    if now is not None and now.status is not None:
-        status = _NOW[lang].get(now.status, now.status)
-        paid = f"{format_wan(now.paid_yuan)} 万元"
-        back = f"{format_wan(now.clawed_back_yuan)} 万元"
-        lines.append(
-            f"账本现状: {status}; 拨付 {paid}, 收回 {back}"
-            if zh
-            else f"In the ledger now: {status}; paid {paid}, clawed back {back}"
-        )
+    shown = None if now is None else standing(now, lang)
+    if shown is not None:
+        lines.append(f"{NOW_LABEL[lang]}: {shown}")
     lines.append("")
     for n, step in enumerate(decision.trace, 1):
         result = RESULTS[lang].get(step.result, step.result)

@@ -6,8 +6,9 @@ inline script, nothing fetched (a Content-Security-Policy of ``default-src 'none
 hashes of the page's own script and style enforce it), readable from disk and printable.
 It holds a summary, a table of decisions filterable by outcome, kind, item and applicant
 and sortable by amount, and per decision its whole trace with the clauses quoted from the
-rule files. Every piece of input text goes through :func:`html.escape`; the script only
-reads ``data-`` attributes and never writes markup. The same input gives the same bytes.
+rule files; given a ledger's awards, where each award of a recorded round stands now.
+Every piece of input text goes through :func:`html.escape`; the script only reads
+``data-`` attributes and never writes markup. The same input gives the same bytes.
 
 The page reads its filter from the URL fragment, so a link can name a view:
 ``report.html#outcome=rejected&kind=standard&item=a13.2.national&applicant=A06``
@@ -22,13 +23,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from urllib.parse import quote
 
-from ._arguments import A_BATCH, A_RULESET, check_lang, check_type
+from ._arguments import A_BATCH, A_RULESET, check_lang, check_type, given
 from ._report_assets import ALLOCATIONS, CSS, JS, KINDS, LABELS, OUTCOME_ORDER, STEPS
 from .allocation import CarriedAward, RoundResult
 from .claims import Applicant, Batch, ClaimBase
 from .decision import Allocation, Decision, Evaluation, TraceStep
 from .errors import QfundError
-from .explain import OUTCOMES, RESULTS, ClauseBook, Lang, fact_text
+from .explain import NOW_LABEL, OUTCOMES, RESULTS, ClauseBook, Lang, fact_text, standing
+from .ledger import AwardState
 from .money import format_wan
 from .rules import ITEM_IDS, RuleSet
 
@@ -49,12 +51,21 @@ _CSP = (
 
 
 def render_report(
-    result: Evaluation | RoundResult, rules: RuleSet, batch: Batch, *, lang: Lang = "zh"
+    result: Evaluation | RoundResult,
+    rules: RuleSet,
+    batch: Batch,
+    *,
+    lang: Lang = "zh",
+    now: Iterable[AwardState] = (),
 ) -> str:
     """The decisions of ``result`` as one self-contained HTML page, in ``lang``.
 
     ``rules`` must be the rule set that made ``result`` (its clauses are quoted in the
-    traces) and ``batch`` the claims it decided (kinds, applicants' names, dates).
+    traces) and ``batch`` the claims it decided (kinds, applicants' names, dates). ``now``
+    (a ledger's :meth:`~qfund_rules.ledger.SqliteLedger.awards`) adds where each award of
+    the batch's round, and each award carried in, stands today, as ``qfund explain
+    --ledger`` shows it: paid, still owed, held, or revoked, with what was paid and
+    clawed back. Rows of other rounds are not shown.
 
     Raises:
         QfundError: ``result`` was made by another rule set than ``rules``.
@@ -67,20 +78,38 @@ def render_report(
     check_type(TypeError, "render_report", "rules", rules, RuleSet, A_RULESET + order)
     check_type(TypeError, "render_report", "batch", batch, Batch, A_BATCH + order)
     check_lang("render_report", lang)
+    states = _states(now)
     made_by = result.rules.get("sha256")
     if made_by != rules.sha256:
         raise QfundError(
             f"the decisions were made by rule set sha256 {made_by}, not by the rules given "
             f"({rules.sha256}): the report would quote the wrong clauses"
         )
-    return _Page(result, rules, batch, lang).render()
+    return _Page(result, rules, batch, lang, states).render()
+
+
+def _states(now: object) -> dict[tuple[int, str], AwardState]:
+    """``now`` by (round, claim id); a TypeError unless it is an iterable of AwardState."""
+    what = "an iterable of AwardState (ledger.awards())"
+    if isinstance(now, str | bytes | Mapping) or not isinstance(now, Iterable):
+        raise TypeError(f"render_report: now must be {what}, not {given(now)}")
+    states: dict[tuple[int, str], AwardState] = {}
+    for i, state in enumerate(now):
+        check_type(TypeError, "render_report", f"now[{i}]", state, AwardState, "an AwardState")
+        states[(state.round, state.claim_id)] = state
+    return states
 
 
 class _Page:
     """One report being written; ``parts`` collects the HTML text."""
 
     def __init__(
-        self, result: Evaluation | RoundResult, rules: RuleSet, batch: Batch, lang: Lang
+        self,
+        result: Evaluation | RoundResult,
+        rules: RuleSet,
+        batch: Batch,
+        lang: Lang,
+        states: Mapping[tuple[int, str], AwardState],
     ) -> None:
         self.result = result
         self.rules = rules
@@ -91,6 +120,12 @@ class _Page:
         self.applicants: dict[str, Applicant] = {a.id: a for a in batch.applicants}
         self.clauses = ClauseBook(rules)
         self.round = result if isinstance(result, RoundResult) else None
+        self.states = states
+        # The "now" column is there when the ledger knows one of the page's awards.
+        shown = [(batch.round, d.claim_id) for d in result.decisions]
+        if self.round is not None:
+            shown.extend((c.round, c.claim_id) for c in self.round.carried_in)
+        self.with_now = any(k in states for k in shown)
         self.parts: list[str] = []
 
     # --- text helpers -------------------------------------------------------------------
@@ -258,6 +293,8 @@ class _Page:
         )
         if with_alloc:
             self.w(f"<th>{escape(self.t('allocation'))}</th>")
+        if self.with_now:
+            self.w(f"<th>{escape(NOW_LABEL[self.lang])}</th>")
         self.w(f'<th>{escape(self.t("reasons"))}</th></tr></thead>\n<tbody id="rows">\n')
         for n, d in enumerate(decisions):
             self._row(n, d, with_alloc)
@@ -303,11 +340,25 @@ class _Page:
         )
         if with_alloc:
             self.w(f"<td>{escape(self._allocation(d))}</td>")
+        if self.with_now:
+            self.w(self._now_cell(self.batch.round, d.claim_id))
         reasons = ", ".join(d.reasons) or "-"
         self.w(f'<td class="mono">{escape(reasons)}</td></tr>\n')
 
     def _allocation(self, d: Decision) -> str:
         return "-" if d.allocation is None else self._status(d.allocation)
+
+    def _standing(self, round_year: int, claim_id: str) -> str | None:
+        """Where the award stands in the ledger now, or ``None`` when it is not known."""
+        state = self.states.get((round_year, claim_id))
+        return None if state is None else standing(state, self.lang)
+
+    def _now_cell(self, round_year: int, claim_id: str) -> str:
+        """The "now" cell of a row: a revoked award stands out."""
+        state = self.states.get((round_year, claim_id))
+        revoked = " now-revoked" if state is not None and state.status == "revoked" else ""
+        shown = self._standing(round_year, claim_id) or "-"
+        return f'<td class="now{revoked}">{escape(shown)}</td>'
 
     def _status(self, a: Allocation) -> str:
         if a.status is None:
@@ -323,7 +374,9 @@ class _Page:
             f"<th>{escape(self.t('applicant'))}</th><th>{escape(self.t('item'))}</th>",
             f"<th>{escape(self.t('from_round'))}</th>",
             f'<th class="num">{escape(self.t("amount"))}</th>',
-            f"<th>{escape(self.t('allocation'))}</th></tr></thead>\n<tbody>\n",
+            f"<th>{escape(self.t('allocation'))}</th>",
+            f"<th>{escape(NOW_LABEL[self.lang])}</th>" if self.with_now else "",
+            "</tr></thead>\n<tbody>\n",
         )
         for c in self.round.carried_in:
             self._carried_row(c)
@@ -336,7 +389,9 @@ class _Page:
             f'<td class="mono">{escape(c.applicant_id)}</td>',
             f"<td><code>{escape(c.item or '-')}</code> {escape(self.item_title(c.item))}</td>",
             f'<td>{c.round}</td><td class="num">{c.amount_yuan:,}</td>',
-            f"<td>{escape(shown)}</td></tr>\n",
+            f"<td>{escape(shown)}</td>",
+            self._now_cell(c.round, c.claim_id) if self.with_now else "",
+            "</tr>\n",
         )
 
     # --- traces -------------------------------------------------------------------------
@@ -376,6 +431,9 @@ class _Page:
         meta.append((self.t("citations"), ", ".join(d.citations) or "-"))
         if d.allocation is not None and d.allocation.status is not None:
             meta.append((self.t("allocation"), self._allocation(d)))
+        now = self._standing(self.batch.round, d.claim_id)
+        if now is not None:
+            meta.append((NOW_LABEL[self.lang], now))
         for label, value in meta:
             self.w(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>\n")
         self.w('</dl>\n<ol class="steps">\n')
