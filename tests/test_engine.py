@@ -458,6 +458,39 @@ def test_first_time_step_says_what_the_scope_looked_for(tmp_path: Path, rules: q
         )
 
 
+def ban_message(d: q.Decision) -> str:
+    (step,) = [s for s in d.trace if s.step == "ban"]
+    return f"{step.result}: {step.message_en} / {step.message_zh}"
+
+
+@pytest.mark.parametrize(
+    ("history", "first_time", "ban"),
+    [
+        (
+            q.NO_HISTORY,
+            "pass: first time: declared, and no earlier award of this item given (no ledger read)"
+            " / 首次获得(新承担),无该奖励事项的既往奖励记录(未提供账本)",
+            "pass: no ban of the applicant given (no ledger read) / 无取消申报资格记录(未提供账本)",
+        ),
+        (
+            q.StaticHistory(),
+            "pass: first time: declared, and no earlier award of this item in the ledger"
+            " / 首次获得(新承担),账本中无该奖励事项的既往奖励",
+            "pass: the applicant is not banned / 申报单位不在取消申报资格期内",
+        ),
+    ],
+    ids=["no-history", "empty-history"],
+)
+def test_steps_that_read_the_history_say_whether_one_was_given(
+    rules: q.RuleSet, history: q.History, first_time: str, ban: str
+) -> None:
+    """Without a history (`qfund explain` alone) the 首次 and ban steps say no ledger was
+    read; given one, even empty, they say what it holds."""
+    c = claim("C1", "cnas_accreditation", first_time=True)
+    d = decide(rules, c, history=history)["C1"]
+    assert (first_time, ban) == (first_time_message(d), ban_message(d))
+
+
 def test_reject_policy_never_pays_twice(tmp_path: Path) -> None:
     """With same_qualification: reject, a higher tier later is not topped up."""
     h = history("a11.1.nominee", "a11.china_quality_award", "A1", 400_000)

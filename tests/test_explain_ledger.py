@@ -169,3 +169,21 @@ def test_a_report_without_a_ledger_has_no_column_for_it(scenario: Scenario) -> N
     code, page, err = qfund("report", scenario.b27, "--round", "--lang", "en", "--out", "-")
     assert (code, err) == (0, "")
     assert ("<th>Allocation</th>" in page, NOW["en"] in page) == (True, False)
+
+
+#: What a trace says of the ledger when it read one, and when it read none.
+READ = {"en": "in the ledger", "zh": "账本中"}
+UNREAD = {"en": "(no ledger read)", "zh": "(未提供账本)"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_trace_speaks_of_a_ledger_only_when_one_was_read(scenario: Scenario, lang: str) -> None:
+    """C1 is a first-time award: explain and report without --ledger say no ledger was
+    read (the report's --round allocates against an empty stand-in); with it, what the
+    ledger holds."""
+    argv = ("--lang", lang)
+    alone = qfund("explain", scenario.b27, "--claim", "C1", *argv)[1]
+    page = qfund("report", scenario.b27, "--round", *argv, "--out", "-")[1]
+    read = qfund("explain", scenario.b27, "--claim", "C1", "--ledger", scenario.ledger, *argv)[1]
+    said = [(READ[lang] in text, UNREAD[lang] in text) for text in (alone, page, read)]
+    assert said == [(False, True), (False, True), (True, False)]

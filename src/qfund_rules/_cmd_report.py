@@ -26,6 +26,7 @@ from .decision import Evaluation
 from .diff import diff_rules, measure_impact
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError
+from .history import History
 from .ledger import AwardState, MemoryLedger, SqliteLedger
 from .report import render_report
 from .rules import RULE_FILES, RuleSet, load_rules
@@ -130,6 +131,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     ledger,
                     budget_yuan=args.budget,
                     publicity_start=args.publicity_start,
+                    evaluator=None if args.ledger is not None else _without_ledger,
                 )
                 # Where the round's awards, and those it carried in, stand today: revoked
                 # since, or a held award released (as `qfund explain --ledger` shows it).
@@ -154,6 +156,17 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"({rules.status}) sha256 {rules.sha256}\n"
     )
     return 0
+
+
+def _without_ledger(rules: RuleSet, batch: Batch, _empty: History) -> Evaluation:
+    """The batch decided with no history: a report's ``--round`` without ``--ledger``.
+
+    The round is allocated against an empty stand-in ledger, which holds nothing: the
+    decisions are those it would give, and their traces say that no ledger was read
+    rather than that the ledger holds no earlier award. The result is marked not native
+    (``RoundResult.native``); a report never commits it.
+    """
+    return evaluate(rules, batch)
 
 
 def _not_earlier(year: int, recorded: list[int]) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Hashable, Sequence
 from ._draft import Context, Draft, ItemInfo
 from .claims import Applicant
 from .decision import JSONValue, TraceStep, new_step
-from .history import PriorAward
+from .history import NO_HISTORY, PriorAward
 from .money import format_wan
 from .rules import CompiledItem, Exclusion
 
@@ -215,14 +215,16 @@ def _first_time(ctx: Context, d: Draft, info: ItemInfo, prior: Sequence[PriorAwa
         step = ctx.first_time_ok.get(id(info))
         if step is None:
             facts = _first_time_facts(d, scope, earlier)
+            what_zh, what_en = _SCOPE[scope]
+            if ctx.history is NO_HISTORY:
+                # Decided without a ledger (`qfund explain` alone): none was looked at.
+                zh = f"首次获得(新承担),无{what_zh}的既往奖励记录(未提供账本)"
+                en = f"first time: declared, and no earlier award {what_en} given (no ledger read)"
+            else:
+                zh = f"首次获得(新承担),账本中无{what_zh}的既往奖励"
+                en = f"first time: declared, and no earlier award {what_en} in the ledger"
             step = ctx.first_time_ok[id(info)] = new_step(
-                "first_time",
-                info.id,
-                info.citation,
-                "pass",
-                facts,
-                f"首次获得(新承担),账本中无{_SCOPE[scope][0]}的既往奖励",
-                f"first time: declared, and no earlier award {_SCOPE[scope][1]} in the ledger",
+                "first_time", info.id, info.citation, "pass", facts, zh, en
             )
         d.trace.append(step)
         return
@@ -367,14 +369,22 @@ def _ban(ctx: Context, d: Draft, on: dt.date) -> TraceStep | None:
     if not bans:
         step = ctx.ban_ok.get(on)
         if step is None:
+            if ctx.history is NO_HISTORY:
+                # Without a ledger no ban was looked for: "not banned" would be unchecked.
+                zh, en = (
+                    "无取消申报资格记录(未提供账本)",
+                    "no ban of the applicant given (no ledger read)",
+                )
+            else:
+                zh, en = "申报单位不在取消申报资格期内", "the applicant is not banned"
             step = ctx.ban_ok[on] = new_step(
                 "ban",
                 "applicant.not_banned",
                 ctx.rules.exclusions.ban.citation,
                 "pass",
                 {"submitted_on": ctx.iso(on), "bans": []},
-                "申报单位不在取消申报资格期内",
-                "the applicant is not banned",
+                zh,
+                en,
             )
         d.trace.append(step)
         return step
