@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import qfund_rules as q
+from qfund_rules.allocation import UnseenKey
 from qfund_rules.diff import diff_rules, measure_impact
 from qfund_rules.explain import explain, table
 from qfund_rules.report import render_report
@@ -182,6 +183,13 @@ WRONG_TYPES: list[tuple[str, Callable[..., object], tuple[object, ...], dict[str
         "render_report: now[0] must be an AwardState, not tuple",
     ),
     (
+        "render_report-unseen-text",
+        render_report,
+        (EVALUATION, RULES, BATCH),
+        {"unseen": ["applicant A1 has no USCC"]},
+        "render_report: unseen[0] must be an UnseenKey, not str 'applicant A1 has no USCC'",
+    ),
+    (
         "SqliteLedger-int",
         q.SqliteLedger,
         (123,),
@@ -235,6 +243,7 @@ def test_a_text_in_another_language_is_a_value_error(
         "explain": lambda: explain(evaluation.decisions[0], rules, lang=french),
         "table": lambda: table(evaluation, lang=french),
         "RuleDiff.to_text": lambda: diff_rules(rules, rules).to_text(lang=french),
+        "UnseenKey.to_text": lambda: UnseenKey("A1", None, ("9165",)).to_text(lang=french),
     }
     for where, render in renders.items():
         message = f"{where}: lang must be 'zh' or 'en', not 'fr'"

@@ -11,6 +11,7 @@ C5 are paid first (35 万), then A1's winner claim D1 tops up its nominee award 
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -890,3 +891,59 @@ def test_an_id_the_ledger_knows_by_another_key_is_not_committed(
         ),
         ledger.read_bytes(),
     ), err
+
+
+def note_lines(err: str) -> list[str]:
+    """The `qfund: note:` lines a command wrote on stderr."""
+    return [line for line in err.splitlines() if line.startswith("qfund: note: ")]
+
+
+@pytest.mark.parametrize(("applicant", "changes", "note"), UNSEEN.values(), ids=list(UNSEEN))
+def test_explain_gives_the_note_round_gives(
+    scenario: Scenario, tmp_path: Path, applicant: str, changes: dict[str, str | None], note: str
+) -> None:
+    """explain --ledger writes round's note on stderr for the explained claim's applicant
+    (D1 is A1's, D2 is A2's), and none for another applicant's claim."""
+    ledger = year_one(scenario, tmp_path)
+    b28 = batch_2028_with(tmp_path, applicant, changes)
+    noted = note_lines(qfund("round", b28, "--ledger", ledger, "--budget", "55")[2])
+    claims = {"A1": "D1", "A2": "D2"}
+    other = next(c for a, c in claims.items() if a != applicant)
+    explained = qfund("explain", b28, "--claim", claims[applicant], "--ledger", ledger)
+    unnoted = qfund("explain", b28, "--claim", other, "--ledger", ledger)
+    assert (1, True, (0, noted), (0, [])) == (
+        len(noted),
+        noted[0].startswith(f"qfund: note: {note}; "),
+        (explained[0], note_lines(explained[2])),
+        (unnoted[0], note_lines(unnoted[2])),
+    )
+
+
+@pytest.mark.parametrize("round_flag", [(), ("--round", "--budget", "55")], ids=["", "round"])
+@pytest.mark.parametrize(("applicant", "changes", "note"), UNSEEN.values(), ids=list(UNSEEN))
+def test_report_shows_the_note_round_gives(
+    scenario: Scenario,
+    tmp_path: Path,
+    applicant: str,
+    changes: dict[str, str | None],
+    note: str,
+    round_flag: tuple[str, ...],
+) -> None:
+    """report --ledger shows round's note at the top of the page, and in the traces of the
+    applicant's claims; in Chinese under --lang zh."""
+    ledger = year_one(scenario, tmp_path)
+    b28 = batch_2028_with(tmp_path, applicant, changes)
+    (noted,) = note_lines(qfund("round", b28, "--ledger", ledger, "--budget", "55")[2])
+    said = noted.removeprefix("qfund: note: ")
+    argv: tuple[str | Path, ...] = ("report", b28, "--ledger", ledger, *round_flag, "--out", "-")
+    code, page, err = qfund(*argv, "--lang", "en")
+    top = re.search(r'<section id="ledger-notes"[^>]*>(.*?)</section>', page, re.DOTALL)
+    traces = re.findall(r"<dt>Notes on the ledger</dt><dd>([^<]*)</dd>", page)
+    zh_code, zh_page, _ = qfund(*argv, "--lang", "zh")
+    assert (0, "", True, [html.escape(said)], True) == (
+        code,
+        err,
+        top is not None and f'<li data-applicant="{applicant}">{html.escape(said)}</li>' in top[1],
+        traces,
+        zh_code == 0 and f"申报单位{applicant}在本批次中" in zh_page,
+    )

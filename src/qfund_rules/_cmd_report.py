@@ -20,7 +20,7 @@ from ._cli_args import (
     rules_opt,
     wan_budget,
 )
-from .allocation import RoundResult, run_round
+from .allocation import RoundResult, UnseenKey, run_round, unseen_keys
 from .claims import Batch
 from .decision import Evaluation
 from .diff import diff_rules, measure_impact
@@ -115,6 +115,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     batch = load_batch_noting(rules, args.batch, err)
     result: Evaluation | RoundResult
     now: tuple[AwardState, ...] = ()
+    unseen: tuple[UnseenKey, ...] = ()
     if args.ledger is None and not args.round:
         result = evaluate(rules, batch)
     else:
@@ -124,6 +125,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         with ledger, ledger.snapshot():
             ledger.require_intact()  # nothing is shown as decided from an edited ledger
+            if args.ledger is not None:
+                unseen = unseen_keys(batch, ledger)  # as `qfund round` notes them
             if args.round:
                 result = run_round(
                     rules,
@@ -142,7 +145,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     err.write(_not_earlier(batch.round, recorded))
                     return 2
                 result = evaluate(rules, batch, ledger)
-    page = render_report(result, rules, batch, lang=args.lang, now=now)
+    page = render_report(result, rules, batch, lang=args.lang, now=now, unseen=unseen)
     if str(args.out) == "-":
         out.write(page)
         return 0

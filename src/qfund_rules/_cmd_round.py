@@ -21,12 +21,11 @@ from ._cli_args import (
     wan_budget,
     year,
 )
-from .allocation import RoundResult, run_round
+from .allocation import RoundResult, run_round, unseen_keys
 from .claims import Batch
 from .decision import JSONValue, dumps
 from .durable_backend import evaluate_durable
 from .explain import fact_text
-from .history import applicant_key
 from .ledger import MemoryLedger, Record, SqliteLedger
 from .money import format_wan
 from .rules import load_rules
@@ -265,31 +264,8 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _unseen_history(batch: Batch, ledger: SqliteLedger) -> list[str]:
-    """A line for each applicant with claims whose batch id the ledger knows under another
-    applicant key with awards or bans: a USCC left out, or one now given where the ledger
-    knew the id only. The round does not count those records for it (history.applicant_key)."""
-    claiming = {c.applicant for c in batch.claims}
-    lines = []
-    for a in batch.applicants:
-        if a.id not in claiming:
-            continue
-        key = applicant_key(a.id, a.uscc)
-        others = ledger.keys_of(a.id) - {key}
-        if key == f"id:{a.id}" and others:  # another key of this id is a USCC
-            usccs = ", ".join(sorted(others))
-            lines.append(
-                f"applicant {a.id} has no USCC in this batch, but the ledger holds awards or "
-                f"bans of an applicant {a.id} under USCC {usccs}: they are not counted for it; "
-                "give its USCC if it is that organisation, another applicant id if it is not"
-            )
-        elif f"id:{a.id}" in others:
-            lines.append(
-                f"applicant {a.id} has USCC {key} in this batch, but the ledger holds awards "
-                f"or bans of an applicant {a.id} known by its id only (no USCC): they are not "
-                "counted for it; leave its USCC out if it is that organisation, give it another "
-                "applicant id if it is not"
-            )
-    return lines
+    """A line for each applicant with claims that the ledger knows under another key."""
+    return [u.to_text("en") for u in unseen_keys(batch, ledger)]
 
 
 def _round_text(result: RoundResult) -> str:

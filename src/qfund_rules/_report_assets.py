@@ -67,6 +67,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "not_in_batch": ("以前年度", "earlier round"),
     "sort_hint": ("点击按金额排序", "click to sort by amount"),
     "clause_zh_only": ("", "(the measures' text, in Chinese)"),
+    "unseen": ("账本提示", "Notes on the ledger"),
 }
 
 KINDS: Mapping[str, tuple[str, str]] = {
@@ -119,6 +120,8 @@ code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12.5p
 .draft{background:#fff4e5;border:2px solid #d97706;color:#7c2d12;font-weight:700;
 padding:10px 14px;margin:0 0 12px;border-radius:6px;letter-spacing:.02em}
 .draft b{font-size:18px;margin-right:8px}
+.notes{background:#fff4e5;border:1px solid #d97706;border-radius:6px;padding:4px 14px;
+margin:12px 0}.notes h2{border:0;margin:8px 0 0;font-size:16px;color:#7c2d12}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:8px 0}
 dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;word-break:break-all}
 table{border-collapse:collapse;width:100%}

@@ -18,11 +18,11 @@ Nothing is lost: in every round, carried in + awarded = paid + deferred + held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from ._arguments import A_RULESET, check_callable, check_date, check_type, check_yuan
+from ._arguments import A_RULESET, check_callable, check_date, check_lang, check_type, check_yuan
 from ._json_writer import TextParts, Writable, write_indented
 from .claims import Batch, batch_sha256, check_loaded
 from .decision import (
@@ -51,7 +51,9 @@ __all__ = [
     "RoundError",
     "RoundResult",
     "RoundSummary",
+    "UnseenKey",
     "run_round",
+    "unseen_keys",
 ]
 
 Status = Literal["paid", "deferred", "held"]
@@ -674,3 +676,78 @@ def run_round(
         batch_sha256=digest,
         native=evaluator is None or evaluator is evaluate,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class UnseenKey:
+    """An applicant of a batch whose batch id the ledger holds standing awards or bans of
+    under another applicant key: its USCC left out (``uscc`` is ``None``; ``known_as``
+    the USCCs the ledger knows), or a USCC now given where the ledger knew the id only
+    (``known_as`` is ``("id:ID",)``). A round does not count those records for it
+    (:func:`~qfund_rules.history.applicant_key`): found by :func:`unseen_keys`."""
+
+    applicant_id: str
+    uscc: str | None  # as the batch gives it
+    known_as: tuple[str, ...]  # the ledger's other keys of the id, sorted
+
+    def to_text(self, lang: Literal["zh", "en"] = "en") -> str:
+        """The note, as ``qfund round`` and ``qfund explain --ledger`` write it (``en``) and
+        the report shows it (in its language).
+
+        Raises:
+            ValueError: ``lang`` is not ``zh`` or ``en``.
+        """
+        check_lang("UnseenKey.to_text", lang)
+        a = self.applicant_id
+        known = ", ".join(self.known_as)
+        if self.uscc is None:
+            if lang == "zh":
+                return (
+                    f"申报单位{a}在本批次中未填统一社会信用代码,但账本中有以统一社会信用代码"
+                    f"{known}登记的申报单位{a}的奖励或取消申报资格记录:本次未计入;如为该单位,"
+                    "请填写其统一社会信用代码,如非该单位,请另用申报单位编号"
+                )
+            return (
+                f"applicant {a} has no USCC in this batch, but the ledger holds awards or "
+                f"bans of an applicant {a} under USCC {known}: they are not counted for it; "
+                "give its USCC if it is that organisation, another applicant id if it is not"
+            )
+        if lang == "zh":
+            return (
+                f"申报单位{a}在本批次中填有统一社会信用代码{self.uscc},但账本中有仅以编号登记"
+                f"(无统一社会信用代码)的申报单位{a}的奖励或取消申报资格记录:本次未计入;"
+                "如为该单位,请不填统一社会信用代码,如非该单位,请另用申报单位编号"
+            )
+        return (
+            f"applicant {a} has USCC {self.uscc} in this batch, but the ledger holds awards "
+            f"or bans of an applicant {a} known by its id only (no USCC): they are not "
+            "counted for it; leave its USCC out if it is that organisation, give it another "
+            "applicant id if it is not"
+        )
+
+
+def unseen_keys(
+    batch: Batch, ledger: SqliteLedger, applicant_ids: Collection[str] | None = None
+) -> tuple[UnseenKey, ...]:
+    """The applicants with claims in ``batch`` (of ``applicant_ids`` only, when given) that
+    the ledger knows by another key (:class:`UnseenKey`), in the batch's order.
+
+    Batch ids are batch-local, so this only hints (:meth:`SqliteLedger.keys_of`): ``qfund
+    round`` notes them and refuses to commit them, ``qfund explain --ledger`` and ``qfund
+    report --ledger`` note them.
+    """
+    claiming = {c.applicant for c in batch.claims}
+    if applicant_ids is not None:
+        claiming &= set(applicant_ids)
+    found = []
+    for a in batch.applicants:
+        if a.id not in claiming:
+            continue
+        key = applicant_key(a.id, a.uscc)
+        others = ledger.keys_of(a.id) - {key}
+        by_id = f"id:{a.id}"
+        if key == by_id and others:  # another key of this id is a USCC
+            found.append(UnseenKey(a.id, None, tuple(sorted(others))))
+        elif by_id in others:
+            found.append(UnseenKey(a.id, a.uscc, (by_id,)))
+    return tuple(found)

@@ -34,7 +34,7 @@ from ._cmd_round import register as _register_round
 from ._measures import check_citations
 from ._validation import did_you_mean
 from ._yaml import DEFAULT_LIMITS, read_bounded
-from .allocation import run_round
+from .allocation import UnseenKey, run_round, unseen_keys
 from .casebook import run_cases
 from .claims import Batch
 from .decision import Decision, Evaluation, JSONValue, dumps
@@ -401,11 +401,15 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = _rules(args)
     batch = _batch(args, rules, err)
     state: AwardState | None = None
+    unseen: tuple[UnseenKey, ...] = ()
     if args.ledger is None:
         decisions = evaluate(rules, batch).decisions
     else:
         with SqliteLedger(args.ledger, readonly=True) as ledger, ledger.snapshot():
             ledger.require_intact()  # nothing is explained from an edited ledger
+            # As `qfund round` notes it: the claim's applicant known by another key.
+            claimant = [c.applicant for c in batch.claims if c.id == args.claim]
+            unseen = unseen_keys(batch, ledger, claimant)
             years = ledger.round_years()
             later = [y for y in years if y > batch.round]
             if batch.round in years:
@@ -425,6 +429,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"qfund: no claim {args.claim!r} in {args.batch}{_known(args.claim, decisions)}\n"
         )
         return 2
+    err.writelines(f"qfund: note: {u.to_text()}\n" for u in unseen)
     out.write(explain(found_decision[0], rules, args.lang, now=state))
     return 0
 

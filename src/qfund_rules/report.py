@@ -21,11 +21,12 @@ import base64
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
+from typing import TypeVar
 from urllib.parse import quote
 
 from ._arguments import A_BATCH, A_RULESET, check_lang, check_type, given
 from ._report_assets import ALLOCATIONS, CSS, JS, KINDS, LABELS, OUTCOME_ORDER, STEPS
-from .allocation import CarriedAward, RoundResult
+from .allocation import CarriedAward, RoundResult, UnseenKey
 from .claims import Applicant, Batch, ClaimBase
 from .decision import Allocation, Decision, Evaluation, TraceStep
 from .errors import QfundError
@@ -35,6 +36,8 @@ from .money import format_wan
 from .rules import ITEM_IDS, RuleSet
 
 __all__ = ["render_report"]
+
+T = TypeVar("T")
 
 
 def _csp_hash(text: str) -> str:
@@ -57,6 +60,7 @@ def render_report(
     *,
     lang: Lang = "zh",
     now: Iterable[AwardState] = (),
+    unseen: Iterable[UnseenKey] = (),
 ) -> str:
     """The decisions of ``result`` as one self-contained HTML page, in ``lang``.
 
@@ -65,7 +69,10 @@ def render_report(
     (a ledger's :meth:`~qfund_rules.ledger.SqliteLedger.awards`) adds where each award of
     the batch's round, and each award carried in, stands today, as ``qfund explain
     --ledger`` shows it: paid, still owed, held, or revoked, with what was paid and
-    clawed back. Rows of other rounds are not shown.
+    clawed back. Rows of other rounds are not shown. ``unseen``
+    (:func:`~qfund_rules.allocation.unseen_keys`) lists applicants the ledger knows by
+    another key, whose earlier awards and bans were not counted: shown at the top of the
+    page and in their claims' traces, as ``qfund round`` notes them.
 
     Raises:
         QfundError: ``result`` was made by another rule set than ``rules``.
@@ -79,25 +86,43 @@ def render_report(
     check_type(TypeError, "render_report", "batch", batch, Batch, A_BATCH + order)
     check_lang("render_report", lang)
     states = _states(now)
+    notes = _unseen(unseen)
     made_by = result.rules.get("sha256")
     if made_by != rules.sha256:
         raise QfundError(
             f"the decisions were made by rule set sha256 {made_by}, not by the rules given "
             f"({rules.sha256}): the report would quote the wrong clauses"
         )
-    return _Page(result, rules, batch, lang, states).render()
+    return _Page(result, rules, batch, lang, states, notes).render()
+
+
+def _listed(name: str, value: object, kind: type[T], what: str) -> list[T]:
+    """An iterable argument's items; a TypeError unless each is a ``kind``."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"render_report: {name} must be an iterable of {kind.__name__} ({what}), "
+            f"not {given(value)}"
+        )
+    items: list[T] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, kind):
+            raise TypeError(
+                f"render_report: {name}[{i}] must be an {kind.__name__}, not {given(item)}"
+            )
+        items.append(item)
+    return items
 
 
 def _states(now: object) -> dict[tuple[int, str], AwardState]:
-    """``now`` by (round, claim id); a TypeError unless it is an iterable of AwardState."""
-    what = "an iterable of AwardState (ledger.awards())"
-    if isinstance(now, str | bytes | Mapping) or not isinstance(now, Iterable):
-        raise TypeError(f"render_report: now must be {what}, not {given(now)}")
-    states: dict[tuple[int, str], AwardState] = {}
-    for i, state in enumerate(now):
-        check_type(TypeError, "render_report", f"now[{i}]", state, AwardState, "an AwardState")
-        states[(state.round, state.claim_id)] = state
-    return states
+    """``now`` by (round, claim id)."""
+    states = _listed("now", now, AwardState, "ledger.awards()")
+    return {(s.round, s.claim_id): s for s in states}
+
+
+def _unseen(unseen: object) -> dict[str, UnseenKey]:
+    """``unseen`` by applicant id."""
+    notes = _listed("unseen", unseen, UnseenKey, "unseen_keys(batch, ledger)")
+    return {u.applicant_id: u for u in notes}
 
 
 class _Page:
@@ -110,6 +135,7 @@ class _Page:
         batch: Batch,
         lang: Lang,
         states: Mapping[tuple[int, str], AwardState],
+        notes: Mapping[str, UnseenKey],
     ) -> None:
         self.result = result
         self.rules = rules
@@ -121,6 +147,7 @@ class _Page:
         self.clauses = ClauseBook(rules)
         self.round = result if isinstance(result, RoundResult) else None
         self.states = states
+        self.notes = notes
         # The "now" column is there when the ledger knows one of the page's awards.
         shown = [(batch.round, d.claim_id) for d in result.decisions]
         if self.round is not None:
@@ -187,6 +214,7 @@ class _Page:
         )
         self._ruleset(identity)
         self.w("</header>\n")
+        self._notes()
         self._summary()
         self._table()
         self._carried()
@@ -210,6 +238,19 @@ class _Page:
         for label, value in rows:
             self.w(f"<dt>{escape(label)}</dt><dd>{value}</dd>\n")
         self.w("</dl>\n")
+
+    def _notes(self) -> None:
+        """Applicants the ledger knows by another key: their history was not counted."""
+        if not self.notes:
+            return
+        self.w(
+            f'<section id="ledger-notes" class="notes" role="note">\n'
+            f"<h2>{escape(self.t('unseen'))}</h2>\n<ul>\n"
+        )
+        for u in self.notes.values():
+            self.w(f'<li data-applicant="{escape(u.applicant_id)}">')
+            self.w(f"{escape(u.to_text(self.lang))}</li>\n")
+        self.w("</ul>\n</section>\n")
 
     def _summary(self) -> None:
         decisions = self.result.decisions
@@ -434,6 +475,9 @@ class _Page:
         now = self._standing(self.batch.round, d.claim_id)
         if now is not None:
             meta.append((NOW_LABEL[self.lang], now))
+        note = self.notes.get(d.applicant_id)
+        if note is not None:
+            meta.append((self.t("unseen"), note.to_text(self.lang)))
         for label, value in meta:
             self.w(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>\n")
         self.w('</dl>\n<ol class="steps">\n')
