@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_round_cli import BATCH_2027, Scenario, qfund, write
+from .test_round_cli import BATCH_2027, Scenario, qfund, write, year_one
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +162,20 @@ def test_the_round_report_shows_where_awards_carried_in_stand(scenario: Scenario
         "C5": ("paid; paid 5 万元, clawed back 0 万元",),
     }
     assert expected == reported_now(page, "en")
+
+
+def test_a_dry_run_report_shows_where_only_the_awards_carried_in_stand(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """Round 2028 not yet committed: its decisions are in no ledger (no column for them);
+    the awards it carries in are, still owed."""
+    ledger = year_one(scenario, tmp_path)
+    code, page, err = qfund(
+        "report", scenario.b28, "--round", "--budget", "55", "--ledger", ledger,
+        "--lang", "en", "--out", "-",
+    )  # fmt: skip
+    owed = ("owed (deferred); paid 0 万元, clawed back 0 万元",)
+    assert (0, {"C3": owed, "C4": owed}) == (code, reported_now(page, "en")), err
 
 
 def test_a_report_without_a_ledger_has_no_column_for_it(scenario: Scenario) -> None:

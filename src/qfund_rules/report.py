@@ -148,11 +148,11 @@ class _Page:
         self.round = result if isinstance(result, RoundResult) else None
         self.states = states
         self.notes = notes
-        # The "now" column is there when the ledger knows one of the page's awards.
-        shown = [(batch.round, d.claim_id) for d in result.decisions]
-        if self.round is not None:
-            shown.extend((c.round, c.claim_id) for c in self.round.carried_in)
-        self.with_now = any(k in states for k in shown)
+        # A table has a "now" column when the ledger knows one of its awards: the decisions
+        # of a recorded round, the awards a round carries in (not yet those of a dry run).
+        self.with_now = any((batch.round, d.claim_id) in states for d in result.decisions)
+        carried = self.round.carried_in if self.round is not None else ()
+        self.carried_now = any((c.round, c.claim_id) in states for c in carried)
         self.parts: list[str] = []
 
     # --- text helpers -------------------------------------------------------------------
@@ -416,7 +416,7 @@ class _Page:
             f"<th>{escape(self.t('from_round'))}</th>",
             f'<th class="num">{escape(self.t("amount"))}</th>',
             f"<th>{escape(self.t('allocation'))}</th>",
-            f"<th>{escape(NOW_LABEL[self.lang])}</th>" if self.with_now else "",
+            f"<th>{escape(NOW_LABEL[self.lang])}</th>" if self.carried_now else "",
             "</tr></thead>\n<tbody>\n",
         )
         for c in self.round.carried_in:
@@ -431,7 +431,7 @@ class _Page:
             f"<td><code>{escape(c.item or '-')}</code> {escape(self.item_title(c.item))}</td>",
             f'<td>{c.round}</td><td class="num">{c.amount_yuan:,}</td>',
             f"<td>{escape(shown)}</td>",
-            self._now_cell(c.round, c.claim_id) if self.with_now else "",
+            self._now_cell(c.round, c.claim_id) if self.carried_now else "",
             "</tr>\n",
         )
 
