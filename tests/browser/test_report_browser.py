@@ -8,6 +8,7 @@ installs it where it is missing).
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import pytest
 
 import qfund_rules as q
+from qfund_rules.allocation import UnseenKey, run_round
 from qfund_rules.report import render_report
 
 from ..test_report import BATCH
@@ -31,7 +33,8 @@ pytestmark = pytest.mark.skipif(
 
 
 class _Dom(HTMLParser):
-    """The parts of a dumped page the tests read: rows, traces and the shown count."""
+    """The parts of a dumped page the tests read: rows, traces, the shown count, and the
+    rows' cells of where each award stands now."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,6 +43,8 @@ class _Dom(HTMLParser):
         self.ready = False
         self.shown = ""
         self._in_shown = False
+        self.now: dict[str, str] = {}
+        self._in_now: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -47,6 +52,9 @@ class _Dom(HTMLParser):
             self.ready = a.get("data-ready") == "1"
         elif tag == "tr" and a.get("data-claim") is not None:
             self.rows.append(a)
+        elif tag == "td" and "now" in str(a.get("class")).split() and self.rows:
+            self._in_now = str(self.rows[-1]["data-claim"])
+            self.now[self._in_now] = ""
         elif tag == "details" and a.get("data-claim") is not None:
             self.traces[str(a["data-claim"])] = a
         elif tag == "output" and a.get("id") == "shown":
@@ -54,10 +62,13 @@ class _Dom(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         self._in_shown = False
+        self._in_now = None
 
     def handle_data(self, data: str) -> None:
         if self._in_shown:
             self.shown += data
+        if self._in_now is not None:
+            self.now[self._in_now] += data
 
     def visible(self) -> list[str]:
         """Claim ids of the rows on screen, in screen order."""
@@ -188,3 +199,31 @@ def test_a_percent_in_an_id_survives_its_link(odd_page: Path, tmp_path: Path) ->
     assert f'href="{href}"' in odd_page.read_text(encoding="utf-8")
     dom = browse(odd_page, href.removeprefix("#"), tmp_path)
     assert dom.opened() == ["C%41"]
+
+
+@pytest.fixture(scope="module")
+def ledger_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of the test batch's round 2027 as committed, after a fraud finding on C2
+    (revoked), with a note on A2, as `qfund report --round --ledger` writes it."""
+    rules = q.load_rules()
+    batch = q.load_batch(BATCH.encode(), industry_codes=rules.industry_codes, name="batch.yaml")
+    with q.MemoryLedger() as ledger:
+        assert run_round(rules, batch, ledger, budget_yuan=3_000_000).commit(ledger)
+        ledger.fraud("C2", dt.date(2027, 9, 1), rules.exclusions.ban.years)
+        result = run_round(rules, batch, ledger, budget_yuan=3_000_000)
+        now = ledger.awards()
+    note = UnseenKey("A2", None, ("91650502MA78K2Q582",))
+    page = render_report(result, rules, batch, now=now, unseen=[note])
+    path = tmp_path_factory.mktemp("ledger") / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def test_the_ledger_column_and_note_keep_the_script_working(
+    ledger_page: Path, tmp_path: Path
+) -> None:
+    """A round's report with where each award stands now and a note on the ledger: the
+    filter still applies, and each row keeps its own "now" cell (C2 revoked)."""
+    dom = browse(ledger_page, "outcome=awarded&sort=amount-desc", tmp_path)
+    assert (dom.visible(), dom.shown) == (["C2", "C1", "C5"], "3")
+    assert (dom.now["C2"], dom.now["C3"]) == ("已撤销(第二十四条); 拨付 30 万元, 收回 30 万元", "-")
