@@ -60,7 +60,8 @@ def register(
         type=Path,
         metavar="FILE",
         help="decide against this ledger's earlier rounds (read, never written); a ledger "
-        "that already holds the batch's round or a later one is refused without --round",
+        "that already holds the batch's round or a later one is refused without --round; "
+        "with --round, where each award stands in the ledger now",
     )
     r.add_argument(
         "--round",

@@ -188,7 +188,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         metavar="FILE",
         help="decide against this ledger's earlier rounds (read, never written); a round "
         "the ledger records is explained as committed, with its allocation and where the "
-        "award stands now",
+        "award stands now; an applicant the ledger knows by another key is noted on stderr",
     )
     lang_opt(x, "the trace")
 
