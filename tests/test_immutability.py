@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import pickle
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 import qfund_rules as q
 
@@ -93,6 +96,50 @@ def test_a_rule_sets_mappings_refuse_assignment(rules: q.RuleSet, mapping: str) 
     key = next(iter(target))
     with pytest.raises(TypeError):
         target[key] = target[key]
+
+
+def _mutable_parts(value: object, at: str, seen: set[int]) -> Iterator[str]:
+    """Where a dict, a list, a set or a bytearray sits in ``value``, walking its dataclass
+    and model fields, mappings (keys and values) and sequences; a compiled predicate is a
+    function, and what its closure holds is private."""
+    if id(value) in seen or callable(value):
+        return
+    seen.add(id(value))
+    if isinstance(value, dict | list | set | bytearray):
+        yield f"{at}: {type(value).__name__}"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _mutable_parts(key, f"{at}[{key!r}] (key)", seen)
+            yield from _mutable_parts(item, f"{at}[{key!r}]", seen)
+    elif isinstance(value, tuple | list | frozenset | set):
+        for i, item in enumerate(value):
+            yield from _mutable_parts(item, f"{at}[{i}]", seen)
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _mutable_parts(getattr(value, name), f"{at}.{name}", seen)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _mutable_parts(getattr(value, f.name), f"{at}.{f.name}", seen)
+
+
+def test_nothing_a_rule_set_holds_can_be_changed(rules: q.RuleSet) -> None:
+    """No dict, list or set anywhere in a RuleSet: an item's condition as written (its
+    ``when``) was a dict that a caller could change under an unchanged sha256."""
+    assert list(_mutable_parts(rules, "rules", set())) == []
+
+
+def test_a_condition_as_written_refuses_change_and_dumps_as_written(rules: q.RuleSet) -> None:
+    """``when`` is read-only all the way down, and the diff still reads it as the file
+    wrote it (mappings and lists)."""
+    item = rules.by_id["a13.1.national"].item
+    when: Any = item.when
+    with pytest.raises(TypeError):
+        when["all"] = ()
+    assert isinstance(when["all"], tuple)
+    dumped = item.model_dump(mode="json")["when"]
+    assert isinstance(dumped, dict)
+    assert isinstance(dumped["all"], list)
+    assert dumped == json.loads(json.dumps(dumped))
 
 
 # --- arguments of the wrong type are told apart from bad input ----------------------------

@@ -105,7 +105,7 @@ def _parse(
                 problems.append((path, f"'{combinator}' must stand alone in its condition"))
                 return None
             parts = data[combinator]
-            if not isinstance(parts, list) or not parts:
+            if not isinstance(parts, list | tuple) or not parts:
                 problems.append(((*path, combinator), "expected a non-empty list of conditions"))
                 return None
             parsed = [
@@ -152,7 +152,7 @@ def _parse_compare(
     spec = facts[fact]
     value = data[op]
     if op in ("in", "not_in", "between"):
-        if not isinstance(value, list) or not value:
+        if not isinstance(value, list | tuple) or not value:
             problems.append(((*path, op), f"'{op}' needs a non-empty list"))
             return None
         if op == "between" and len(value) != 2:

@@ -29,6 +29,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
@@ -102,20 +103,24 @@ ITEM_IDS: tuple[str, ...] = (
 )
 
 #: The exclusion check behind each reason code of rulings R8 (the contract's pairing).
-EXCLUSION_CHECKS: Mapping[str, str] = {
-    "industrial_policy": "excluded_industrial_policy",
-    "unlicensed": "excluded_unlicensed",
-    "credit_listing": "excluded_credit",
-    "duplicate_claim": "duplicate_claim",
-    "other_support": "excluded_other_support",
-    "unrelated": "excluded_unrelated",
-    "other_violation": "excluded_other_violation",
-}
+EXCLUSION_CHECKS: Mapping[str, str] = MappingProxyType(
+    {
+        "industrial_policy": "excluded_industrial_policy",
+        "unlicensed": "excluded_unlicensed",
+        "credit_listing": "excluded_credit",
+        "duplicate_claim": "duplicate_claim",
+        "other_support": "excluded_other_support",
+        "unrelated": "excluded_unrelated",
+        "other_violation": "excluded_other_violation",
+    }
+)
 
 #: Facts derived by the engine rather than declared by the claim (rulings R7).
-DERIVED_FACTS: Mapping[str, Mapping[str, FactSpec]] = {
-    "standard": {"role": ("lead", "participant", "none", "unproven")},
-}
+DERIVED_FACTS: Mapping[str, Mapping[str, FactSpec]] = MappingProxyType(
+    {
+        "standard": MappingProxyType({"role": ("lead", "participant", "none", "unproven")}),
+    }
+)
 
 _CITATION = re.compile(r"第[一二三四五六七八九十]+条(第\([一二三四五六七八九十]+\)项)?")
 
@@ -181,6 +186,24 @@ def _as_dict(value: Mapping[Any, Any], handler: SerializerFunctionWrapHandler) -
     return handler(dict(value))
 
 
+def _frozen(value: object) -> object:
+    """Data as written, read-only: its mappings as read-only views, its lists as tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _thawed(value: object) -> object:
+    """What :func:`_frozen` made, as the plain dicts and lists the file wrote."""
+    if isinstance(value, Mapping):
+        return {k: _thawed(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thawed(v) for v in value]
+    return value
+
+
 Citation = Annotated[str, BeforeValidator(_citation)]
 #: A date as YAML writes it (2026-03-14): never a number or a date and time.
 YamlDate = Annotated[dt.date, BeforeValidator(_date)]
@@ -196,6 +219,10 @@ K = TypeVar("K")
 V = TypeVar("V")
 #: A mapping of a rule file, read-only once loaded (a RuleSet is shared by its callers).
 FrozenMap = Annotated[Mapping[K, V], AfterValidator(MappingProxyType), WrapSerializer(_as_dict)]
+#: A condition as written (``when:``), read-only all the way down: a caller changing it
+#: would change what ``qfund diff`` and the durable backend read under the same sha256.
+#: It dumps as the plain data it was read from.
+FrozenData = Annotated[Any, AfterValidator(_frozen), PlainSerializer(_thawed)]
 
 
 class _Model(BaseModel):
@@ -220,7 +247,7 @@ class AwardItem(_Model):
     kind: str
     family: Text
     first_time: StrictBool = False
-    when: Any = None
+    when: FrozenData = None
     amounts: tuple[DatedAmount, ...] = Field(min_length=1)
 
 
