@@ -1,8 +1,10 @@
-"""Reading a decision back from JSON: what to_dict wrote is read as it was, anything else
-is refused with every field named, never converted or truncated."""
+"""Reading a decision or an evaluation back from JSON: what to_dict wrote is read as it
+was, anything else is refused with every field named, never converted or truncated."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -88,3 +90,103 @@ def test_what_to_dict_wrote_reads_back_equal(written: dict[str, Any]) -> None:
     }
     for data in (written, with_allocation):
         assert q.Decision.from_dict(data).to_dict() == data
+
+
+def test_a_decision_without_its_item_is_refused_by_name(written: dict[str, Any]) -> None:
+    """A missing key is named missing (a missing item was a KeyError, not a ValueError)."""
+    bad = {k: v for k, v in written.items() if k != "item"}
+    with pytest.raises(ValueError, match="not a decision") as refused:
+        q.Decision.from_dict(bad)
+    assert str(refused.value) == "not a decision as to_dict writes it: item: missing"
+
+
+# --- an evaluation --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def evaluation(rules: q.RuleSet) -> q.Evaluation:
+    """The shipped example batch, evaluated."""
+    return q.evaluate(rules, rules.load_batch(EXAMPLES_DIR / "claims-2027.yaml"))
+
+
+def test_an_evaluation_reads_back_to_the_same_json(evaluation: q.Evaluation) -> None:
+    """From to_dict or from to_json's text, the evaluation read back is equal and writes
+    the same bytes; a decision's allocation comes back too."""
+    text = evaluation.to_json()
+    for data in (evaluation.to_dict(), json.loads(text)):
+        again = q.Evaluation.from_dict(data)
+        assert (again, again.to_json().encode()) == (evaluation, text.encode())
+    with_allocation = q.Evaluation(
+        evaluation.rules,
+        tuple(
+            q.Decision.from_dict({**d.to_dict(), "allocation": {"status": "paid",
+                                  "amount_yuan": d.amount_yuan, "year": 2027}})
+            for d in evaluation.decisions
+        ),
+    )  # fmt: skip
+    text = with_allocation.to_json()
+    assert q.Evaluation.from_dict(json.loads(text)).to_json() == text
+
+
+def _decision0(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda data: change(data["decisions"][0])
+
+
+_OTHER_SHA = "0" * 64
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(summary={}), "summary: unknown key; a round's JSON (qfund round"),
+        (lambda d: d.pop("decisions"), "decisions: missing"),
+        (lambda d: d.update(decisions={}), "decisions: expected a list of decisions, got {}"),
+        (lambda d: d["rules"].pop("status"), "rules.status: missing"),
+        (lambda d: d["rules"].update(status="beta"), "rules.status: expected draft or final"),
+        (lambda d: d["rules"].update(sha256="abc"), "rules.sha256: expected 64 lowercase hex"),
+        (lambda d: d["rules"].update(by="me"), "rules.by: unknown key"),
+        (lambda d: d.update(rules=["2026.1"]), "rules: expected a mapping of version, status"),
+        (
+            _decision0(lambda d: d.update(amount_yuan=1.5)),
+            "decisions[0].amount_yuan: expected whole yuan (an integer), got 1.5",
+        ),
+        (_decision0(lambda d: d.pop("item")), "decisions[0].item: missing"),
+        (_decision0(lambda d: d.update(note="x")), "decisions[0].note: unknown key"),
+        (
+            _decision0(lambda d: d["trace"][0].update(note="x")),
+            "decisions[0].trace[0].note: unknown key",
+        ),
+        (
+            _decision0(lambda d: d.update(rules_sha256=_OTHER_SHA)),
+            f"decisions[0].rules_sha256: '{_OTHER_SHA}' is not the rules' sha256",
+        ),
+        (
+            _decision0(lambda d: d.update(draft=False)),
+            "decisions[0].draft: false disagrees with the rules' status",
+        ),
+        (lambda d: d["decisions"].append(7), "decisions[40]: expected a mapping, got int"),
+    ],
+)
+def test_an_evaluation_not_as_written_is_refused(
+    evaluation: q.Evaluation, change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    """Each way the JSON is not what to_dict writes is named, at its place."""
+    data = json.loads(evaluation.to_json())
+    change(data)
+    with pytest.raises(ValueError, match="not an evaluation as to_dict writes it: ") as refused:
+        q.Evaluation.from_dict(data)
+    assert message in str(refused.value)
+
+
+def test_an_evaluation_broken_throughout_names_the_first_twenty(
+    evaluation: q.Evaluation,
+) -> None:
+    """Every decision's amount wrong: twenty are named, and how many more there are."""
+    data = json.loads(evaluation.to_json())
+    for d in data["decisions"]:
+        d["amount_yuan"] = "0"
+    with pytest.raises(ValueError, match="not an evaluation") as refused:
+        q.Evaluation.from_dict(data)
+    text = str(refused.value)
+    assert text.count("amount_yuan: expected whole yuan") == 20
+    assert text.endswith("; and 20 more")

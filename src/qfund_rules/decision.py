@@ -8,6 +8,7 @@ fixed order, no set iteration, no floats, ``ensure_ascii=False`` so Chinese stay
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NoReturn
@@ -90,15 +91,7 @@ class TraceStep:
             ValueError: naming every field that is not as :meth:`to_dict` writes it.
         """
         _refuse(_step_problems(data, ""))
-        return cls(
-            step=data["step"],
-            rule=data["rule"],
-            citation=data["citation"],
-            result=data["result"],
-            facts=dict(data["facts"]),
-            message_zh=data["message_zh"],
-            message_en=data["message_en"],
-        )
+        return _step(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,20 +139,38 @@ class Decision:
                 is converted or truncated.
         """
         _refuse(_decision_problems(data))
-        alloc = data.get("allocation")
-        return cls(
-            claim_id=data["claim_id"],
-            applicant_id=data["applicant_id"],
-            outcome=data["outcome"],
-            item=data["item"],
-            amount_yuan=data["amount_yuan"],
-            reasons=tuple(data["reasons"]),
-            citations=tuple(data["citations"]),
-            trace=tuple(TraceStep.from_dict(s) for s in data["trace"]),
-            rules_sha256=data["rules_sha256"],
-            draft=data["draft"],
-            allocation=None if alloc is None else Allocation(**alloc),
-        )
+        return _decision(data)
+
+
+def _step(data: Mapping[str, Any]) -> TraceStep:
+    """The step ``data`` holds, once checked."""
+    return TraceStep(
+        step=data["step"],
+        rule=data["rule"],
+        citation=data["citation"],
+        result=data["result"],
+        facts=dict(data["facts"]),
+        message_zh=data["message_zh"],
+        message_en=data["message_en"],
+    )
+
+
+def _decision(data: Mapping[str, Any]) -> Decision:
+    """The decision ``data`` holds, once checked."""
+    alloc = data.get("allocation")
+    return Decision(
+        claim_id=data["claim_id"],
+        applicant_id=data["applicant_id"],
+        outcome=data["outcome"],
+        item=data["item"],
+        amount_yuan=data["amount_yuan"],
+        reasons=tuple(data["reasons"]),
+        citations=tuple(data["citations"]),
+        trace=tuple(_step(s) for s in data["trace"]),
+        rules_sha256=data["rules_sha256"],
+        draft=data["draft"],
+        allocation=None if alloc is None else Allocation(**alloc),
+    )
 
 
 def decision_fields(d: Decision) -> dict[str, JSONValue]:
@@ -262,7 +273,13 @@ def _decision_problems(data: object) -> list[str]:
         ("draft", isinstance(data.get("draft"), bool), "expected true or false"),
         ("trace", isinstance(data.get("trace"), list | tuple), "expected a list of steps"),
     ]
-    found = [f"{k}: {why}, got {data.get(k)!r}" for k, ok, why in checks if not ok]
+    # Every key but allocation is written; a missing one is named as such (a missing item
+    # would otherwise pass for null).
+    found = [
+        f"{k}: missing" if k not in data else f"{k}: {why}, got {data[k]!r}"
+        for k, ok, why in checks
+        if not ok or k not in data
+    ]
     trace = data.get("trace")
     for i, step in enumerate(trace if isinstance(trace, list | tuple) else ()):
         found.extend(_step_problems(step, f"trace[{i}]."))
@@ -275,6 +292,82 @@ def _decision_problems(data: object) -> list[str]:
         and type(alloc["year"]) is int
     ):
         found.append(f"allocation: expected status, amount_yuan and year, got {alloc!r}")
+    return found
+
+
+#: The keys of an evaluation's JSON, of its rules identity, of a decision and of a step,
+#: as ``to_dict`` writes them: an evaluation read back holds these and no others.
+_EVALUATION_KEYS = ("rules", "decisions")
+_IDENTITY_KEYS = ("version", "status", "sha256")
+_DECISION_KEYS = frozenset(
+    {
+        "claim_id", "applicant_id", "outcome", "item", "amount_yuan", "reasons", "citations",
+        "rules_sha256", "draft", "trace", "allocation",
+    }
+)  # fmt: skip
+_STEP_KEYS = frozenset({*_STEP_TEXTS, "facts"})
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+#: How many problems an evaluation refused names; a file broken throughout would
+#: otherwise make a message as long as itself.
+_SHOWN_PROBLEMS = 20
+
+
+def _unknown(data: Mapping[str, Any], known: Iterable[str], at: str) -> list[str]:
+    return [f"{at}{k}: unknown key" for k in data if k not in known]
+
+
+def _identity_problems(rules: object) -> list[str]:
+    if not isinstance(rules, Mapping):
+        return [f"rules: expected a mapping of version, status and sha256, got {rules!r:.80}"]
+    found = _unknown(rules, _IDENTITY_KEYS, "rules.")
+    found += [f"rules.{k}: missing" for k in _IDENTITY_KEYS if k not in rules]
+    if "version" in rules and not isinstance(rules["version"], str):
+        found.append(f"rules.version: expected text, got {rules['version']!r:.80}")
+    if "status" in rules and rules["status"] not in ("draft", "final"):
+        found.append(f"rules.status: expected draft or final, got {rules['status']!r:.80}")
+    sha = rules.get("sha256")
+    if "sha256" in rules and not (isinstance(sha, str) and _SHA256.fullmatch(sha)):
+        found.append(f"rules.sha256: expected 64 lowercase hex digits, got {sha!r:.80}")
+    return found
+
+
+def _evaluation_problems(data: object) -> list[str]:
+    """Every way ``data`` is not what :meth:`Evaluation.to_dict` writes."""
+    if not isinstance(data, Mapping):
+        return [f"expected a mapping of rules and decisions, got {type(data).__name__}"]
+    found = _unknown(data, _EVALUATION_KEYS, "")
+    if "summary" in data:
+        found.append("a round's JSON (qfund round, RoundResult) is not an evaluation")
+    found += [f"{k}: missing" for k in _EVALUATION_KEYS if k not in data]
+    if "rules" in data:
+        found += _identity_problems(data["rules"])
+    decisions = data.get("decisions", ())
+    if not isinstance(decisions, list | tuple):
+        return [*found, f"decisions: expected a list of decisions, got {decisions!r:.80}"]
+    rules = data.get("rules")
+    sha = rules.get("sha256") if isinstance(rules, Mapping) else None
+    status = rules.get("status") if isinstance(rules, Mapping) else None
+    draft = status == "draft" if status in ("draft", "final") else None
+    for i, d in enumerate(decisions):
+        at = f"decisions[{i}]."
+        if not isinstance(d, Mapping):
+            found.append(f"decisions[{i}]: expected a mapping, got {type(d).__name__}")
+            continue
+        found += [at + p for p in _decision_problems(d)]
+        found += _unknown(d, _DECISION_KEYS, at)
+        trace = d.get("trace")
+        for j, step in enumerate(trace if isinstance(trace, list | tuple) else ()):
+            if isinstance(step, Mapping):
+                found += _unknown(step, _STEP_KEYS, f"{at}trace[{j}].")
+        # What one evaluation holds, one rule set decided (engine.evaluate).
+        if (
+            isinstance(sha, str)
+            and isinstance(d.get("rules_sha256"), str)
+            and d["rules_sha256"] != sha
+        ):
+            found.append(f"{at}rules_sha256: {d['rules_sha256']!r:.80} is not the rules' sha256")
+        if draft is not None and isinstance(d.get("draft"), bool) and d["draft"] != draft:
+            found.append(f"{at}draft: {str(d['draft']).lower()} disagrees with the rules' status")
     return found
 
 
@@ -396,6 +489,29 @@ class Evaluation(DecisionLookup):
     def __post_init__(self) -> None:
         if not isinstance(self.rules, ReadOnlyDict):
             object.__setattr__(self, "rules", ReadOnlyDict(self.rules))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Evaluation:
+        """Rebuild an evaluation from :meth:`to_dict` output, or from :meth:`to_json`'s
+        text read with ``json.loads``: its :meth:`to_json` is then the same text.
+
+        Raises:
+            ValueError: naming every key or field that is not as :meth:`to_dict` writes
+                it (the first 20 of them): a key it does not write (a round's
+                ``summary``), a decision of another rule set than ``rules`` names, any
+                field :meth:`Decision.from_dict` refuses. Nothing is converted, dropped
+                or truncated.
+        """
+        found = _evaluation_problems(data)
+        if found:
+            more = len(found) - _SHOWN_PROBLEMS
+            shown = found[:_SHOWN_PROBLEMS] + ([f"and {more} more"] if more > 0 else [])
+            raise ValueError("not an evaluation as to_dict writes it: " + "; ".join(shown))
+        rules = data["rules"]
+        return cls(
+            rules={k: rules[k] for k in _IDENTITY_KEYS},
+            decisions=tuple(_decision(d) for d in data["decisions"]),
+        )
 
     def to_dict(self) -> dict[str, JSONValue]:
         """``{"rules": {...}, "decisions": [...]}`` as ``qfund evaluate`` prints it.

@@ -601,6 +601,17 @@ def test_decision_json_loads_back_equal(s: Scenario) -> None:
 
 
 @given(scenarios())
+def test_evaluation_json_reads_back_to_the_same_bytes(s: Scenario) -> None:
+    """Evaluation.from_dict of the evaluation's JSON gives the evaluation back, equal, and
+    its to_json is the same text byte for byte."""
+    evaluation = s.evaluate()
+    text = evaluation.to_json()
+    again = q.Evaluation.from_dict(json.loads(text))
+    assert again == evaluation
+    assert again.to_json().encode("utf-8") == text.encode("utf-8")
+
+
+@given(scenarios())
 def test_dumped_batch_reloads_and_evaluates_the_same(s: Scenario) -> None:
     """A batch dumped with batch_to_data (through JSON text) and reloaded evaluates to the
     same JSON."""
