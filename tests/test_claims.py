@@ -324,6 +324,44 @@ def test_a_json_batch_decides_as_its_yaml_twin(rules: q.RuleSet, tmp_path: Path)
     assert q.evaluate(rules, from_yaml).to_json() == q.evaluate(rules, from_json).to_json()
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ('{"round": 2027, "claims": []}', "claims.json"),
+        ("  [1, 2]", "claims.json"),
+        ("round: 2027\nclaims: []\n", "claims.yaml"),
+        ("{" + "x" * 5000 + "}", "claims.json"),  # too long for a file name
+    ],
+)
+def test_a_batchs_text_given_as_a_path_says_to_give_bytes(text: str, name: str) -> None:
+    """A str is a path; one that names no file and reads as a batch's text is refused saying
+    how to load the text (it said only that the file was missing; a long one, that the file
+    name was too long)."""
+    why = "runs over lines" if name == "claims.yaml" else f"starts with {text.strip()[0]!r}"
+    with pytest.raises(BatchError) as refused:
+        load_batch(text, industry_codes=INDUSTRY)
+    assert str(refused.value) == (
+        f"{shown(text)}: no such file: a str is read as a batch file's path, and this one "
+        f"{why}, as a batch's text does; give the text as bytes, rules.load_batch("
+        f'text.encode(), name="{name}"), or data already parsed to rules.batch_from_data(data)'
+    )
+
+
+def test_a_file_named_like_a_batchs_text_is_read(
+    valid: Batch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A str naming a file is its path, whatever it starts with."""
+    (tmp_path / "{batch}.json").write_text(json.dumps(batch_to_data(valid)), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert valid == load_batch("{batch}.json", industry_codes=INDUSTRY)
+
+
+def test_a_missing_path_that_is_no_text_is_still_a_missing_file() -> None:
+    """A plain path that names no file says so, as it did."""
+    with pytest.raises(BatchError, match=re.escape("nowhere.yaml: cannot read file: No such")):
+        load_batch("nowhere.yaml", industry_codes=INDUSTRY)
+
+
 def test_data_accepts_date_objects() -> None:
     """Plain data may hold datetime.date objects where JSON holds ISO strings."""
     batch = batch_from_data(minimal(achieved_on=dt.date(2026, 11, 2)), industry_codes=INDUSTRY)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import typing
 from collections.abc import Mapping, Sequence
@@ -586,6 +587,9 @@ def load_batch(
     two-letter industry-standard codes, and whether a claim achieved after its
     ``submitted_on`` is an input error (``allocation.yaml`` ``achieved_by_submission``).
 
+    A str is always a path: one that names no file and reads as a batch's text (it starts
+    with ``{`` or ``[``, or runs over lines) is refused saying to give the text as bytes.
+
     Raises:
         BatchError: listing every problem found; no partial batch is ever returned.
         TypeError: ``source`` is not a path or bytes (data already parsed, a dict, goes to
@@ -594,6 +598,8 @@ def load_batch(
     _check_source("load_batch", source)
     check_type(TypeError, "load_batch", "name", name, (str, type(None)), "a str or None")
     check_type(TypeError, "load_batch", "limits", limits, Limits, A_LIMITS)
+    if isinstance(source, str) and _text_not_path(source):
+        raise BatchError([_text_given(source, name)])
     doc, read_problems = read_yaml(source, name=name, limits=limits)
     if doc is None:
         raise BatchError(read_problems)
@@ -623,6 +629,30 @@ def _check_source(where: str, source: object) -> None:
     if isinstance(source, Mapping | list | tuple):
         what += " (for data already parsed, use rules.batch_from_data(data))"
     check_type(TypeError, where, "source", source, (str, bytes, PathLike), what)
+
+
+def _text_not_path(source: str) -> bool:
+    """Whether a str given as a path is no file's, and reads as a batch's text instead: it
+    starts with ``{`` or ``[`` (JSON, or YAML's flow style), or runs over lines."""
+    looks = source.lstrip().startswith(("{", "[")) or "\n" in source or "\r" in source
+    return looks and not os.path.exists(source)  # False for a name too long or with a NUL
+
+
+def _text_given(source: str, name: str | None) -> Problem:
+    """What to do with a batch's text given where its path belongs."""
+    json_like = source.lstrip().startswith(("{", "["))
+    shown_as = name or ("claims.json" if json_like else "claims.yaml")
+    why = "starts with " + repr(source.lstrip()[0]) if json_like else "runs over lines"
+    return Problem(
+        name or shown(source),
+        None,
+        None,
+        (),
+        f"no such file: a str is read as a batch file's path, and this one {why}, as a "
+        f"batch's text does; give the text as bytes, "
+        f'rules.load_batch(text.encode(), name="{shown_as}"), or data already parsed to '
+        "rules.batch_from_data(data)",
+    )
 
 
 def batch_to_data(batch: Batch) -> dict[str, Any]:

@@ -544,7 +544,9 @@ class RuleSet:
     ) -> Batch:
         """Read a claims batch file (YAML or JSON) checked against these rules' lists and
         readings (industry codes, ``achieved_by_submission``), within ``limits``. A path or
-        ``name`` ending in ``.json`` must be strict JSON.
+        ``name`` ending in ``.json`` must be strict JSON. A str is a path, never the text
+        (give the text as bytes, ``name`` saying YAML or JSON): one that names no file and
+        reads as a batch's text is refused saying so.
 
         Raises :class:`~qfund_rules.errors.BatchError` listing every problem, and
         ``TypeError`` for a ``source`` that is not a path or bytes (a dict goes to
