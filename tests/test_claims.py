@@ -310,6 +310,21 @@ def test_a_duplicate_key_in_a_json_batch_is_located() -> None:
     assert expected == problems(text.encode(), name="batch.json")
 
 
+def test_a_c1_control_in_a_json_batchs_name_is_refused_at_its_place() -> None:
+    """U+0080 raw in a JSON string is JSON's character (it was a YAML error without a
+    column): in a name it is refused at the name's line and column, as its escape is."""
+    data = minimal(achieved_on="2026-11-02")
+    data["applicants"][0]["name"] = "某\x80公司"  # type: ignore[index]
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    expected = [
+        "batch.json:7:7: applicants[0].name: contains the control character U+0080; write "
+        "one line of printable text"
+    ]
+    assert expected == problems(text.encode(), name="batch.json")
+    escaped = json.dumps(data, indent=2).encode()
+    assert expected == problems(escaped, name="batch.json")
+
+
 def test_a_json_batch_decides_as_its_yaml_twin(rules: q.RuleSet, tmp_path: Path) -> None:
     """The example batch written out as JSON (every CJK character an escape, as json.dumps
     writes it) loads to the same batch and gets the same decisions, byte for byte."""

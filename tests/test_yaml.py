@@ -269,6 +269,46 @@ def test_a_line_break_character_in_a_json_string_is_read_as_json_reads_it(
     ) == ((1, 23), (2, 2), (2, 8))
 
 
+#: What JSON takes raw in a string and a YAML file may not hold.
+NOT_YAML = pytest.mark.parametrize(
+    "char",
+    ["\x7f", "\x80", "\x84", "\x86", "\x9f", "\ufffe", "\uffff"],
+    ids=["U+007F", "U+0080", "U+0084", "U+0086", "U+009F", "U+FFFE", "U+FFFF"],
+)
+
+
+@NOT_YAML
+def test_a_control_character_in_a_json_string_is_read_as_json_reads_it(
+    char: str, parser: str
+) -> None:
+    """DEL, a C1 control, U+FFFE or U+FFFF raw in a JSON string is the character json reads
+    (it was a YAML error without a column): the value is json's, and the values after it
+    stand at the file's columns."""
+    text = f'{{"name": "哈密{char}公司{char}", "b": 1,\n "{char}": [2]}}'
+    doc, problems = read_yaml(text.encode(), name="f.json")
+    assert doc is not None
+    assert (json.loads(text), []) == (doc.data, problems)
+    assert (
+        doc.locate(("b",)),
+        doc.locate((char,)),
+        doc.locate((char, 0)),
+    ) == ((1, 20), (2, 2), (2, 8))
+
+
+@NOT_YAML
+def test_a_control_character_in_yaml_is_refused(char: str, parser: str) -> None:
+    """Read as YAML, which may not hold it, the same text is refused."""
+    doc, problems = read_yaml(f'{{"name": "哈密{char}公司"}}'.encode(), name="f.yaml")
+    assert doc is None
+    assert [p.message for p in problems] == [
+        f"not valid YAML: character U+{ord(char):04X} is not allowed (control characters are "
+        "not allowed)"
+        if parser == "libyaml"
+        else f"not valid YAML: character U+{ord(char):04X} is not allowed (special characters "
+        "are not allowed)"
+    ]
+
+
 def test_columns_after_line_breaks_and_surrogate_pairs_on_a_line_are_the_files(
     parser: str,
 ) -> None:

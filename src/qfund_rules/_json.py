@@ -206,35 +206,48 @@ class Columns:
         return dataclasses.replace(problem, column=self.column(problem.line, problem.column))
 
 
-# JSON takes U+0085, U+2028 and U+2029 raw in a string (json.dumps(ensure_ascii=False)
-# writes them so, and text pasted from Word or a PDF holds them), but they end a line in
-# YAML: it would fold the string ("哈密\x85公司" read as "哈密 公司") and number every
-# line after one a line too far. YAML's double-quoted escapes of the same characters are
-# read as the characters. Outside a string none is JSON: the strict check refused it.
-_LINE_BREAK_ESCAPES = {"\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_SURROGATE_PAIR_OR_LINE_BREAK = re.compile(
-    rf"{_SURROGATE_PAIR.pattern}|[{''.join(_LINE_BREAK_ESCAPES)}]", re.IGNORECASE
+# JSON takes raw in a string every character but '"', '\\' and U+0000..U+001F (RFC 8259,
+# section 7; json.dumps(ensure_ascii=False) writes them so, and text pasted from Word or
+# a PDF holds them). YAML reads some of them otherwise: U+0085, U+2028 and U+2029 end a
+# line there (it would fold the string, "哈密\x85公司" read as "哈密 公司", and number every
+# line after one a line too far), and DEL, the other C1 controls (U+0080..U+009F) and
+# U+FFFE and U+FFFF are characters a YAML file may not hold (a problem without a column,
+# in YAML's words). YAML's double-quoted escape of each is read as the character: the
+# value is json's, and the field it is in refuses it at its line and column where a
+# control character is not allowed (an id, a name). Outside a string none is JSON: the
+# strict check refused it.
+_RAW_IN_JSON_STRINGS = "\x7f-\x9f\u2028\u2029\ufffe\uffff"
+_RAW_IN_JSON = re.compile(f"[{_RAW_IN_JSON_STRINGS}]")
+_SURROGATE_PAIR_OR_RAW = re.compile(
+    rf"{_SURROGATE_PAIR.pattern}|[{_RAW_IN_JSON_STRINGS}]", re.IGNORECASE
 )
 
 
-def json_as_yaml(text: str, *, line_breaks: bool) -> tuple[str, Columns]:
+def _escape(char: str) -> str:
+    """YAML's double-quoted escape of ``char``: ``\\x85``, ``\\u2028``."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def json_as_yaml(text: str, *, raw_characters: bool) -> tuple[str, Columns]:
     """A JSON document's surrogate-pair escapes as the YAML escapes of their characters,
-    and with ``line_breaks`` its raw U+0085, U+2028 and U+2029 as escapes too: YAML reads
-    the result to the values json reads, and numbers its lines as an editor does the file's
-    (at LF, CRLF and CR only). The :class:`Columns` place a position in the result back in
-    ``text``."""
+    and with ``raw_characters`` the raw characters of its strings that YAML reads otherwise
+    (U+0085, U+2028 and U+2029) or refuses (DEL, the C1 controls, U+FFFE and U+FFFF) as
+    escapes too: YAML reads the result to the values json reads, and numbers its lines as
+    an editor does the file's (at LF, CRLF and CR only). The :class:`Columns` place a
+    position in the result back in ``text``."""
     pattern = _SURROGATE_PAIR
-    if line_breaks and any(brk in text for brk in _LINE_BREAK_ESCAPES):
-        pattern = _SURROGATE_PAIR_OR_LINE_BREAK  # a slower search: only when one is there
+    if raw_characters and _RAW_IN_JSON.search(text) is not None:
+        pattern = _SURROGATE_PAIR_OR_RAW  # a slower search: only when one is there
     pieces: list[str] = []
     lines: dict[int, tuple[list[int], list[int]]] = {}
     done = line_start = 0
     line = 1
     by_lf: bool | None = None  # looked at on the first match: no cost to a document without
     for m in pattern.finditer(text):
-        if m.group(2) is None:  # a raw line break, in a string
+        if m.group(2) is None:  # a raw character, in a string
             at = m.start()
-            escape = _LINE_BREAK_ESCAPES[m.group()]
+            escape = _escape(m.group())
         else:
             at = m.start(2) - 2  # the backslash of the first escape
             high, low = int(m.group(2), 16), int(m.group(3), 16)
@@ -242,7 +255,7 @@ def json_as_yaml(text: str, *, line_breaks: bool) -> tuple[str, Columns]:
         # Lines as YAML numbers them, counted from the last match on: one pass in all. A
         # line break rewritten is no longer one, and never in the text between matches.
         if by_lf is None:
-            by_lf = _lines_end_at_lf(text, line_breaks=line_breaks)
+            by_lf = _lines_end_at_lf(text, line_breaks=raw_characters)
         if by_lf:
             breaks = text.count("\n", done, at)
             if breaks:

@@ -18,7 +18,8 @@ parser's event stream rather than PyYAML's recursive constructor:
 * a document named ``*.json`` is checked as strict JSON first (``_json.py``): YAML would
   take a trailing comma, ``True``, single quotes or a comment in it without a word; and
   U+0085, U+2028 and U+2029 in its strings are read as the characters JSON has there, not
-  as YAML's line breaks, so its values are json's and its lines an editor's.
+  as YAML's line breaks, so its values are json's and its lines an editor's, as are the
+  C1 controls, DEL, U+FFFE and U+FFFF, which a YAML file may not hold.
 
 The libyaml parser (``CSafeLoader``) is used when PyYAML was built with it. Nothing here
 touches PyYAML's global state.
@@ -165,9 +166,9 @@ def read_yaml(
             return None, [refused]
     elif not is_json_with_surrogates(text):  # YAML, bar a JSON object's surrogate escapes
         return _read_text(file, text, limits)
-    # Only under a JSON name is a raw U+2028 in a string a character: read as YAML, a JSON
-    # object's ends a line, as in any YAML file.
-    text, columns = json_as_yaml(text, line_breaks=named_json)
+    # Only under a JSON name is a raw U+2028 or U+0080 in a string a character: read as
+    # YAML, a JSON object's ends a line or is refused, as in any YAML file.
+    text, columns = json_as_yaml(text, raw_characters=named_json)
     doc, problems = _read_text(file, text, limits)
     if columns:
         problems = [columns.problem(p) for p in problems]
