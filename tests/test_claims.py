@@ -325,6 +325,46 @@ def test_a_c1_control_in_a_json_batchs_name_is_refused_at_its_place() -> None:
     assert expected == problems(escaped, name="batch.json")
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2.027e3", "1:2: round: expected a whole number, got 2.027e3; write 2027"),
+        ("2027E0", "1:2: round: expected a whole number, got 2027E0; write 2027"),
+        ("1e5", "1:2: round: expected a whole number, got 1e5; write 100000"),
+        ("2.0275e3", "1:2: round: expected a whole number, got 2.0275e3"),
+        ("1e400", "1:2: round: expected a whole number, got 1e400"),
+    ],
+)
+def test_a_json_number_with_an_exponent_is_no_whole_number(written: str, expected: str) -> None:
+    """1e5 is a number in JSON, which YAML 1.1 reads as text: where a whole number is
+    required it is refused at its place, saying what to write when it is whole (the text
+    '1e5' was refused, quoted as text, and 2.027e3 too, though it is 2027)."""
+    text = json.dumps(minimal(achieved_on="2026-11-02"), ensure_ascii=False)
+    text = text.replace('"round": 2027,', f'"round": {written},')
+    assert [f"batch.json:{expected}"] == problems(text.encode(), name="batch.json")
+
+
+def test_a_json_number_with_an_exponent_is_no_text() -> None:
+    """Where a text is required, a JSON number is refused, with an exponent as without
+    (an id written 1e5 was read as the text '1e5')."""
+    data = minimal(achieved_on="2026-11-02")
+    text = json.dumps(data, ensure_ascii=False).replace('"C1"', "1e5").replace('"A1",', "1E+1,")
+    assert [
+        "batch.json:1:63: applicants[0].id: expected a text, got 1E+1",
+        "batch.json:1:150: claims[0].id: expected a text, got 1e5",
+        "batch.json:1:161: claims[0].applicant: expected a text, got 1E+1",
+    ] == problems(text.encode(), name="batch.json")
+
+
+def test_an_exponent_in_a_yaml_batch_is_text_as_yaml_reads_it(valid: Batch) -> None:
+    """YAML 1.1 reads 1e5 as text (a float needs a point and a signed exponent): a YAML
+    batch's id written so is the text, as it always was."""
+    data = batch_to_data(valid)
+    text = json.dumps(data, ensure_ascii=False).replace(f'"{data["claims"][0]["id"]}"', "1e5")
+    batch = load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.yaml")
+    assert batch.claims[0].id == "1e5"
+
+
 def test_a_json_batch_decides_as_its_yaml_twin(rules: q.RuleSet, tmp_path: Path) -> None:
     """The example batch written out as JSON (every CJK character an escape, as json.dumps
     writes it) loads to the same batch and gets the same decisions, byte for byte."""

@@ -30,6 +30,7 @@ __all__ = [
     "plain_message",
     "problems_from_validation",
     "shown",
+    "whole_hint",
 ]
 
 
@@ -125,6 +126,21 @@ def _unquoted(err: ErrorDetails) -> str:
         return f"; write it without quotes: {text}"
     if err["type"] in ("bool_type", "bool_parsing") and text.lower() in ("true", "false"):
         return f"; write it without quotes: {text.lower()}"
+    return ""
+
+
+def whole_hint(err: ErrorDetails) -> str:
+    """``"; write 100000"`` for a whole number written with a decimal point or an exponent
+    (``100000.0``, ``1e5`` in JSON) where a whole number is expected, or an empty string."""
+    given = err.get("input")
+    if (
+        err["type"] in ("int_type", "int_parsing", "int_from_float")
+        and isinstance(given, Decimal)
+        and given.is_finite()
+        and given == given.to_integral_value()
+        and given.adjusted() < 100  # a number a reader can still write out in full
+    ):
+        return f"; write {int(given)}"
     return ""
 
 

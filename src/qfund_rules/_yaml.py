@@ -7,7 +7,8 @@ parser's event stream rather than PyYAML's recursive constructor:
   a ``!!python/object`` or any other explicit tag is a located error, never code;
 * duplicate mapping keys are errors (PyYAML silently keeps the last one);
 * floats become :class:`decimal.Decimal`, so an amount in 万元 never passes through a
-  binary float on its way to integer yuan (rulings R1);
+  binary float on its way to integer yuan (rulings R1); in a JSON document, so does a
+  number with an exponent (``1e5``), which YAML 1.1 would read as text;
 * a whole number is read only from plain decimal digits: YAML 1.1's octal (``010`` is
   8), base-60 (``1:20`` is 80), hexadecimal, binary and ``1_000`` forms are located
   problems, never a silently different amount, budget or count of days;
@@ -67,6 +68,22 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+class JsonNumber(Decimal):
+    """A number of a JSON document written with an exponent (``1e5``, ``2.027e3``), read
+    exactly; ``str()`` gives it as written, so a message quotes what the file says."""
+
+    __slots__ = ("_text",)
+    _text: str
+
+    def __new__(cls, text: str) -> JsonNumber:
+        number = super().__new__(cls, text)
+        number._text = text
+        return number
+
+    def __str__(self) -> str:
+        return self._text
 
 
 class StrictLoader(_BaseLoader):
@@ -169,7 +186,7 @@ def read_yaml(
     # Only under a JSON name is a raw U+2028 or U+0080 in a string a character: read as
     # YAML, a JSON object's ends a line or is refused, as in any YAML file.
     text, columns = json_as_yaml(text, raw_characters=named_json)
-    doc, problems = _read_text(file, text, limits)
+    doc, problems = _read_text(file, text, limits, json_numbers=named_json)
     if columns:
         problems = [columns.problem(p) for p in problems]
         if doc is not None:
@@ -180,8 +197,10 @@ def read_yaml(
     return doc, problems
 
 
-def _read_text(file: str, text: str, limits: Limits) -> tuple[Document | None, list[Problem]]:
-    builder = _Builder(file, limits)
+def _read_text(
+    file: str, text: str, limits: Limits, *, json_numbers: bool = False
+) -> tuple[Document | None, list[Problem]]:
+    builder = _Builder(file, limits, json_numbers=json_numbers)
     try:
         data = builder.build(text)
     except _RefusedError as exc:
@@ -257,9 +276,12 @@ def _too_big(file: str, size: int, limits: Limits) -> Problem:
 class _Builder:
     """Builds plain Python data from parser events, iteratively and within limits."""
 
-    def __init__(self, file: str, limits: Limits) -> None:
+    def __init__(self, file: str, limits: Limits, *, json_numbers: bool = False) -> None:
         self.file = file
         self.limits = limits
+        #: Whether the text is strict JSON (checked), whose only unquoted values are
+        #: numbers, true, false and null.
+        self.json_numbers = json_numbers
         self.positions: dict[Path_t, tuple[int, int]] = {}
         self.flow: set[Path_t] = set()
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, weight, height
@@ -431,6 +453,13 @@ class _Builder:
             raise self._refuse(event, path, f"tag {tag} is not allowed")
         value: str = event.value
         if tag == "tag:yaml.org,2002:str":
+            if self.json_numbers and not event.style and not is_key:  # plain: None or ""
+                # A JSON number with an exponent (1e5, 2.5E3): YAML 1.1 reads a float only
+                # with a decimal point and a signed exponent, and would take it as text,
+                # which a field of text would then accept. JSON has it a number: read it
+                # exactly, as any other, and a field that wants a whole number or a text
+                # refuses it at its place.
+                return JsonNumber(value)
             return value
         if tag == "tag:yaml.org,2002:int":
             if is_key:

@@ -51,7 +51,14 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from ._arguments import A_BATCH, A_LIMITS, check_type
 from ._pool import ModelPool
-from ._validation import allowed_keys, did_you_mean, model_at, plain_message, shown
+from ._validation import (
+    allowed_keys,
+    did_you_mean,
+    model_at,
+    plain_message,
+    shown,
+    whole_hint,
+)
 from ._yaml import DEFAULT_LIMITS, Document, Limits, read_yaml
 from .errors import BatchError, Problem, StandardNumberError
 from .history import canonical_subject, itself_subject, names_itself
@@ -635,7 +642,8 @@ def _text_not_path(source: str) -> bool:
     """Whether a str given as a path is no file's, and reads as a batch's text instead: it
     starts with ``{`` or ``[`` (JSON, or YAML's flow style), or runs over lines."""
     looks = source.lstrip().startswith(("{", "[")) or "\n" in source or "\r" in source
-    return looks and not os.path.exists(source)  # False for a name too long or with a NUL
+    # os.path.exists, not Path.exists: the latter raises for a name too long.
+    return looks and not os.path.exists(source)  # noqa: PTH110
 
 
 def _text_given(source: str, name: str | None) -> Problem:
@@ -930,4 +938,4 @@ def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
         return f"missing required field {loc[-1]!r}"
     if kind in ("qfund", "literal_error") or isinstance(err["input"], dict | list):
         return plain_message(err)
-    return f"{plain_message(err)}, got {shown(err['input'])}"
+    return f"{plain_message(err)}, got {shown(err['input'])}{whole_hint(err)}"
