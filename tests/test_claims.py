@@ -28,7 +28,6 @@ from qfund_rules.claims import (
     load_batch,
 )
 from qfund_rules.errors import BatchError, format_path
-from qfund_rules.history import canonical_subject
 
 from .conftest import EXAMPLES_DIR
 
@@ -349,11 +348,12 @@ def test_a_json_number_with_an_exponent_is_no_text() -> None:
     (an id written 1e5 was read as the text '1e5')."""
     data = minimal(achieved_on="2026-11-02")
     text = json.dumps(data, ensure_ascii=False).replace('"C1"', "1e5").replace('"A1",', "1E+1,")
-    assert [
+    expected = [
         "batch.json:1:63: applicants[0].id: expected a text, got 1E+1",
         "batch.json:1:150: claims[0].id: expected a text, got 1e5",
         "batch.json:1:161: claims[0].applicant: expected a text, got 1E+1",
-    ] == problems(text.encode(), name="batch.json")
+    ]
+    assert expected == problems(text.encode(), name="batch.json")
 
 
 def test_an_exponent_in_a_yaml_batch_is_text_as_yaml_reads_it(valid: Batch) -> None:
@@ -853,6 +853,65 @@ def test_control_characters_are_refused_where_they_would_reach_a_terminal(
                               f"U+{code}")  # fmt: skip
 
 
+_VISIBLE = "write the id in visible characters"
+_ONE_LINE = "write one line of printable text"
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        (("claims", 0, "id"), "C\u20281", f"the line separator U+2028; {_ONE_LINE}"),
+        (("applicants", 0, "name"), "哈密\u2029", f"the paragraph separator U+2029; {_ONE_LINE}"),
+        (("claims", 0, "subject"), "一号\u2028QC小组", f"the line separator U+2028; {_ONE_LINE}"),
+        (
+            ("claims", 0, "id"),
+            "C\u200b1",
+            f"the invisible format character U+200B (ZERO WIDTH SPACE); {_VISIBLE}",
+        ),
+        (
+            ("applicants", 0, "id"),
+            "\ufeffA1",
+            f"the invisible format character U+FEFF (ZERO WIDTH NO-BREAK SPACE); {_VISIBLE}",
+        ),
+        (
+            ("claims", 0, "applicant"),
+            "A1\u00ad",
+            f"the invisible format character U+00AD (SOFT HYPHEN); {_VISIBLE}",
+        ),
+        (
+            ("claims", 0, "id"),
+            "C1\u200e",
+            f"the invisible format character U+200E (LEFT-TO-RIGHT MARK); {_VISIBLE}",
+        ),
+    ],
+    ids=["U+2028 in an id", "U+2029 in a name", "U+2028 in a subject", "ZWSP in an id",
+         "BOM in an applicant id", "soft hyphen in a reference", "LRM in an id"],
+)  # fmt: skip
+def test_ids_are_visible_and_one_line_names_one_line(
+    where: tuple[str | int, ...], value: str, message: str
+) -> None:
+    """A line or paragraph separator breaks the one line an id, a name or a subject is (and
+    every line-based tool); an invisible format character makes two ids that print alike
+    differ: each is refused at its place (all were taken)."""
+    data: dict[str, Any] = minimal(achieved_on="2026-11-02")
+    data["claims"][0].update(kind="qc_group", level="national", subject="一号QC小组")
+    target: Any = data
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    # A reference refused is also an id no applicant has: that is said too.
+    assert f"<data>: {format_path(where)}: contains {message}" in data_problems(data)
+
+
+def test_a_name_may_hold_a_joiner() -> None:
+    """A format character in a name (a zero-width non-joiner, which some scripts are written
+    with) is kept: only ids must be visible throughout."""
+    data: dict[str, Any] = minimal(achieved_on="2026-11-02")
+    data["applicants"][0]["name"] = "哈密\u200c某公司"
+    batch = batch_from_data(data, industry_codes=INDUSTRY)
+    assert batch.applicants[0].name == "哈密\u200c某公司"
+
+
 def test_a_json_batch_with_escaped_rare_characters_loads() -> None:
     """json.dumps writes 𠀀 (beyond U+FFFF, in real names) as a surrogate-pair escape by
     default; such a batch loads with the character, and an escaped backslash stays text."""
@@ -880,27 +939,23 @@ def position(text: str, at: int) -> tuple[int, int]:
     return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
 
 
-@pytest.mark.parametrize("char", ["\u2028", "\u2029"], ids=["U+2028", "U+2029"])
-def test_a_line_separator_in_a_json_batch_is_read_as_json_reads_it(char: str) -> None:
-    """U+2028 or U+2029, raw in a JSON string as json.dumps(ensure_ascii=False) writes it,
-    is a character of the value json.loads reads, not a line break YAML folds the blanks
-    around (a subject is then made canonical, as any: the separator is a space there)."""
-    text = json.dumps(separated(char), ensure_ascii=False)
-    batch = load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.json")
-    data = json.loads(text)
-    assert (data["applicants"][0]["name"], canonical_subject(data["claims"][0]["subject"])) == (
-        batch.applicants[0].name,
-        batch.claims[0].subject,
-    )
-
-
 @pytest.mark.parametrize("indent", [None, 1], ids=["one line", "indented"])
-def test_a_next_line_character_in_a_json_batch_is_refused_at_its_place(
-    indent: int | None,
+@pytest.mark.parametrize(
+    ("char", "what"),
+    [
+        ("\x85", "control character U+0085"),
+        ("\u2028", "line separator U+2028"),
+        ("\u2029", "paragraph separator U+2029"),
+    ],
+    ids=["U+0085", "U+2028", "U+2029"],
+)
+def test_a_line_break_character_in_a_json_batch_is_refused_at_its_place(
+    indent: int | None, char: str, what: str
 ) -> None:
-    """U+0085 (NEL), raw in a JSON string, is the C1 control character json.loads reads, not
-    a line break: refused in a name and a subject, each at its line and column."""
-    text = json.dumps(separated("\x85"), ensure_ascii=False, indent=indent)
+    """U+0085 (NEL), U+2028 or U+2029, raw in a JSON string, is the character json.loads
+    reads, not a line break (U+2028 and U+2029 were taken into a name or a subject): a name
+    and a subject are one line, and each is refused at its line and column."""
+    text = json.dumps(separated(char), ensure_ascii=False, indent=indent)
     with pytest.raises(BatchError) as caught:
         load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.json")
     name, subject = text.index('"name"'), text.index('"subject"')
@@ -908,7 +963,10 @@ def test_a_next_line_character_in_a_json_batch_is_refused_at_its_place(
         ("name", *position(text, name)),
         ("subject", *position(text, subject)),
     ] == [(p.path[-1], p.line, p.column) for p in caught.value.problems]
-    assert all("control character U+0085" in p.message for p in caught.value.problems)
+    assert all(
+        p.message == f"contains the {what}; write one line of printable text"
+        for p in caught.value.problems
+    )
 
 
 @pytest.mark.parametrize("indent", [None, 1], ids=["one line", "indented"])
@@ -918,8 +976,7 @@ def test_a_field_error_after_a_line_break_character_in_a_json_batch_is_where_the
 ) -> None:
     """A line break character in a JSON string is not a line: a later field error stands at
     the line and column an editor shows, on the same line or one below."""
-    data = separated(char)
-    data["applicants"][0]["name"] = "哈密科技有限公司"  # U+0085 in it is a problem of its own
+    data = separated(char)  # each in the name and the subject is a problem of its own
     data["claims"].append({"id": "C2", "applicant": "A1", "kind": "nope"})
     text = json.dumps(data, ensure_ascii=False, indent=indent)
     with pytest.raises(BatchError) as caught:
@@ -935,16 +992,20 @@ def test_a_yaml_batch_reads_a_line_break_character_as_yaml_does(char: str) -> No
     the others go) and the lines after it count it."""
     data = separated(char)
     text = json.dumps(data, ensure_ascii=False)
-    batch = load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.yaml")
+    doc, found = read_yaml(text.encode(), name="batch.yaml")
+    assert doc is not None
+    assert found == []
     folded = "哈密 科技有限公司" if char == "\x85" else f"哈密{char}科技有限公司"
-    assert folded == batch.applicants[0].name
+    assert folded == doc.data["applicants"][0]["name"]
     data["claims"].append({"id": "C2", "applicant": "A1", "kind": "nope"})
     text = json.dumps(data, ensure_ascii=False, indent=1)
     with pytest.raises(BatchError) as caught:
         load_batch(text.encode(), industry_codes=INDUSTRY, name="batch.yaml")
     line, column = position(text, text.index('"kind": "nope"'))
-    # Two lines more than an editor shows: one in the name, one in the subject.
-    assert [(line + 2, column)] == [(p.line, p.column) for p in caught.value.problems]
+    # Two lines more than an editor shows: one in the name, one in the subject (where
+    # U+2028 and U+2029 stay, and are refused as in any one-line text).
+    kind = [(p.line, p.column) for p in caught.value.problems if p.path == ("claims", 1, "kind")]
+    assert [(line + 2, column)] == kind
 
 
 # --- one run lists every problem: a refused field does not hide the checks that follow ----

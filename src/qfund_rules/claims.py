@@ -24,6 +24,7 @@ import json
 import os
 import re
 import typing
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
@@ -143,15 +144,33 @@ def _not_blank(value: str) -> str:
 
 # Characters that move a terminal's cursor or reorder what it shows: an id or a name with
 # ESC, CR or a bidirectional override could print one decision over another; a reviewer's
-# finding may still run over lines (tab, line feed).
+# finding may still run over lines (tab, line feed, and the line and paragraph
+# separators U+2028 and U+2029, which end a line for Python's splitlines, JavaScript and
+# most editors, and so are refused where one line is wanted).
 _MOVES = r"\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(rf"[\x00-\x0a{_MOVES}]")
+_CONTROL = re.compile(rf"[\x00-\x0a{_MOVES}\u2028\u2029]")
 _CONTROL_IN_PROSE = re.compile(rf"[\x00-\x08{_MOVES}]")
+_SEPARATORS = {"\u2028": "line separator", "\u2029": "paragraph separator"}
 
 
 def _one_line(value: str) -> str:
-    """An id, a name or a subject: printable text on one line."""
+    """A name, a subject or a standard number: printable text on one line."""
     return _printable(_not_blank(value), _CONTROL, "one line of printable text")
+
+
+def _identifier(value: str) -> str:
+    """An id: printable text on one line, and no invisible format character (category Cf:
+    a zero-width space, a soft hyphen, a BOM, a direction mark), with which two ids that
+    print alike differ; a name may hold one (a joiner some scripts write with)."""
+    _one_line(value)
+    if not value.isascii():  # ASCII has none: most ids cost one scan in C
+        for char in value:
+            if unicodedata.category(char) == "Cf":
+                raise _invalid(
+                    f"contains the invisible format character U+{ord(char):04X} "
+                    f"({unicodedata.name(char, 'unnamed')}); write the id in visible characters"
+                )
+    return value
 
 
 def _prose(value: str) -> str:
@@ -162,7 +181,9 @@ def _prose(value: str) -> str:
 def _printable(value: str, control: re.Pattern[str], what: str) -> str:
     found = control.search(value)
     if found is not None:
-        raise _invalid(f"contains the control character U+{ord(found.group()):04X}; write {what}")
+        char = found.group()
+        kind = _SEPARATORS.get(char, "control character")
+        raise _invalid(f"contains the {kind} U+{ord(char):04X}; write {what}")
     return value
 
 
@@ -182,6 +203,7 @@ Year = Annotated[StrictInt, AfterValidator(_year)]
 Division = Annotated[StrictStr, BeforeValidator(_division)]
 Uscc = Annotated[StrictStr, BeforeValidator(_uscc)]
 Text = Annotated[StrictStr, AfterValidator(_one_line)]
+Id = Annotated[StrictStr, AfterValidator(_identifier)]
 Prose = Annotated[StrictStr, AfterValidator(_prose)]
 
 
@@ -214,7 +236,7 @@ class CreditListing(_Model):
 class Applicant(_Model):
     """An organisation applying for awards; ``region`` is set once the batch is resolved."""
 
-    id: Text
+    id: Id
     name: Text
     # 第四条 (R3) names five types (OrgType); any other is decided not_eligible_applicant.
     org_type: Text = Field(
@@ -261,8 +283,8 @@ class ClaimBase(_Model):
     #: What ``subject`` names: "applicant" when it defaults to the applicant itself.
     SUBJECT: ClassVar[str] = "applicant"
 
-    id: Text
-    applicant: Text
+    id: Id
+    applicant: Id
     kind: str
     achieved_on: IsoDate  # the reference date (rulings R2)
     submitted_on: IsoDate | None = None
