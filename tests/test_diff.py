@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -365,3 +366,76 @@ def test_policy_staff_failing_case_is_what_qfund_test_prints(tmp_path: Path) -> 
     code, out, _ = call("test", str(RULES_DIR / "tests"), "--rules", rules)
     failing = [line for line in out.splitlines(keepends=True) if not line.startswith("PASS")]
     assert (code, "".join(failing[:-1])) == (1, shown)
+
+
+@pytest.mark.parametrize(
+    ("file", "old_text", "new_text", "path"),
+    [
+        ("awards.yaml", "title_zh: 主导制定国家标准\n", "title_zh: 牵头制定国家标准\n",
+         "items[a13.1.national].title_zh"),
+        ("awards.yaml", "title_en: Lead drafting of a national standard\n",
+         "title_en: Led the drafting of a national standard\n", "items[a13.1.national].title_en"),
+        ("exclusions.yaml", "title_zh: 不符合产业政策和发展规划",
+         "title_zh: 不符合产业政策或发展规划", "exclusions[excluded_industrial_policy].title_zh"),
+        ("exclusions.yaml", "en: Yizhou District", "en: Yizhou", "eligibility.regions.650502.en"),
+        ("exclusions.yaml", "zh: 企业", "zh: 企业法人", "eligibility.org_types.enterprise.zh"),
+    ],
+)  # fmt: skip
+def test_a_title_or_name_edit_is_wording(
+    old: Path, new: Path, file: str, old_text: str, new_text: str, path: str
+) -> None:
+    """An edited title or name is tagged wording, in the text and in JSON's kind, and the
+    text says no decision changes by it."""
+    edit(new / file, old_text, new_text)
+    code, out, _ = call("diff", old, new, "--format", "json")
+    assert (code, [(c["kind"], c["path"]) for c in json.loads(out)["changes"]]) == (
+        1,
+        [("wording", path)],
+    )
+    _, text, _ = call("diff", old, new, "--lang", "en")
+    assert f"  [wording] {path}" in text
+    assert "wording only: no decision's outcome, item or amount changes by it\n" in text
+
+
+def _edit_condition(directory: Path) -> None:
+    edit(directory / "awards.yaml", "eq: national", "eq: local", after="id: a13.1.national")
+
+
+def _edit_date(directory: Path) -> None:
+    edit(directory / "exclusions.yaml", "published_on: 2026-02-12", "published_on: 2026-02-14")
+
+
+def _add_region(directory: Path) -> None:
+    edit(
+        directory / "exclusions.yaml",
+        "  regions:\n",
+        '  regions:\n    "650599":\n      zh: 测试区\n      en: Test District\n',
+    )
+
+
+def _add_industry_code(directory: Path) -> None:
+    edit(directory / "awards.yaml", "    - AQ  # 安全生产\n", "    - AA\n    - AQ  # 安全生产\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (amend, ("amount", "items[a13.1.national].amounts")),
+        (_edit_condition, ("condition", "items[a13.1.national].when")),
+        (_edit_date, ("policy", "validity.published_on")),
+        (_add_region, ("list", "eligibility.regions.650599")),
+        (_add_industry_code, ("list", "standard_codes.industry")),
+    ],
+)
+def test_amount_condition_date_and_list_changes_are_not_wording(
+    old: Path, new: Path, change: Callable[[Path], object], expected: tuple[str, str]
+) -> None:
+    """An amount, a condition, a date and a list keep their policy tags beside a title
+    edit, and the text does not call the change wording only."""
+    change(new)
+    edit(new / "awards.yaml", "title_zh: 主导制定国家标准\n", "title_zh: 牵头制定国家标准\n")
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert sorted((c.kind, c.path) for c in diff.changes) == sorted(
+        [expected, ("wording", "items[a13.1.national].title_zh")]
+    )
+    assert "wording only" not in diff.to_text("en")

@@ -3,9 +3,11 @@
 :func:`diff_rules` compares two loaded rule sets file by file: every item, condition,
 citation, clause, amount (dated values, in 万元 and yuan), budget, policy switch and list
 that differs, old and new side by side. Items are matched by id and exclusions by reason
-code, so reordering the files is not a change. :func:`measure_impact` evaluates one batch
-under both rule sets and lists every decision whose outcome, item or amount changes, with
-the total awarded under each: what an amendment costs before it is made.
+code, so reordering the files is not a change; a change of a title or a name is
+``wording``, which no decision's outcome, item or amount depends on. :func:`measure_impact`
+evaluates one batch under both rule sets and lists every decision whose outcome, item or
+amount changes, with the total awarded under each: what an amendment costs before it is
+made.
 
 The rule sets are compared as loaded (after validation), not as text: a change of comment
 or layout only changes the sha256, and the diff says so.
@@ -37,9 +39,12 @@ __all__ = [
     "measure_impact",
 ]
 
-#: What a change is about; the classes policy staff read the diff by.
+#: What a change is about; the classes policy staff read the diff by. ``wording`` is a
+#: name shown to people (an item's or an exclusion's title, an org type's or a region's
+#: name): it changes what a trace says, never a decision's outcome, item or amount.
 ChangeKind = Literal[
     "meta",
+    "wording",
     "item",
     "condition",
     "citation",
@@ -57,7 +62,10 @@ _WHOLE = frozenset({"when", "amounts"})
 # Lists of records matched by a key rather than by position.
 _RECORD_KEYS = {"items": "id", "exclusions": "code"}
 _LISTS = frozenset({"industry", "org_types", "regions", "hami_unit_prefixes", "lists"})
-_ITEM_FIELDS = frozenset({"title_zh", "title_en", "kind", "family", "first_time", "id"})
+_ITEM_FIELDS = frozenset({"kind", "family", "first_time", "id"})
+# The names people read: a title of an item or an exclusion, and the zh/en of an org type's
+# or a region's Name. Adding or removing the org type or region itself is a list change.
+_WORDING = frozenset({"title_zh", "title_en", "zh", "en"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +330,8 @@ def _kind(path: str, last: str | None) -> ChangeKind:
         return "citation"
     if last == "clause":
         return "clause"
+    if last in _WORDING:
+        return "wording"
     if head in ("version", "status", "measures"):
         return "meta"
     segments = path.replace("[", ".").split(".")
@@ -355,6 +365,10 @@ _T: Mapping[str, tuple[str, str]] = {
     "old": ("旧", "old"),
     "new": ("新", "new"),
     "identical": ("两套规则文件完全相同", "the rule files are identical"),
+    "wording_only": (
+        "均为措辞变更:任何决定的结果、奖项和金额都不因此改变",
+        "wording only: no decision's outcome, item or amount changes by it",
+    ),
     "layout": (
         "规则内容无变化:文件仅在注释或排版上不同(sha256 不同)",
         "no rule changed: the files differ only in comments or layout (the sha256 differs)",
@@ -422,6 +436,8 @@ class _Text:
         else:
             n = len(diff.changes)
             lines.append(f"{n} {self.t('changes') if n != 1 or self.zh else 'change'}")
+            if all(c.kind == "wording" for c in diff.changes):
+                lines.append(self.t("wording_only"))
         file = None
         for c in diff.changes:
             if c.file != file:
