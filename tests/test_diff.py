@@ -59,12 +59,12 @@ def edit(path: Path, old: str, new: str, after: str | None = None) -> None:
     path.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
 
 
-def amend(directory: Path) -> Path:
-    """主导制定国家标准 20 -> 25 万元 from 2027-01-01, added as a dated value."""
+def amend(directory: Path, day: str = "2027-01-01") -> Path:
+    """主导制定国家标准 20 -> 25 万元 from ``day``, added as a dated value."""
     edit(
         directory / "awards.yaml",
         AMOUNT_LINE,
-        AMOUNT_LINE + "\n      - {from: 2027-01-01, wan: 25}",
+        AMOUNT_LINE + f"\n      - {{from: {day}, wan: 25}}",
         after="id: a13.1.national",
     )
     return directory
@@ -234,7 +234,7 @@ def test_json_shape(old: Path, new: Path, batch_file: Path) -> None:
     code, out, _ = call("diff", old, new, "--claims", batch_file, "--format", "json")
     data = json.loads(out)
     assert code == 1
-    assert list(data) == ["old", "new", "identical", "changes", "impact"]
+    assert list(data) == ["old", "new", "identical", "changes", "warnings", "impact"]
     assert set(data["old"]) == {"version", "status", "sha256"}
     assert data["identical"] is False
     assert data["changes"][0]["new"][1] == {"from": "2027-01-01", "wan": "25", "yuan": 250_000}
@@ -265,6 +265,7 @@ def test_json_shape(old: Path, new: Path, batch_file: Path) -> None:
         "old_total_wan": "60",
         "new_total_wan": "65",
         "difference_wan": "5",
+        "unreached_amounts": [],
     }
 
 
@@ -356,6 +357,23 @@ def test_policy_staff_transcript_is_what_diff_prints(
     assert call(*argv) == (1, shown, "")
 
 
+def test_policy_staff_unreached_amount_is_what_diff_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/policy-staff.md's impact of the 25 万元 from 2027-06-01 is the end of what
+    `qfund diff` prints for that edit."""
+    doc = (ROOT / "docs" / "policy-staff.md").read_text(encoding="utf-8")
+    intro = "The same 25 万元 from 2027-06-01 instead of 2027-01-01:\n\n```text\n"
+    shown = doc.split(intro, 1)[1].split("```", 1)[0]
+    copy_rules(tmp_path / "rules-before")
+    amend(copy_rules(tmp_path / "rules"), "2027-06-01")
+    (tmp_path / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = call("diff", "rules-before", "rules", "--claims", "examples/claims-2027.yaml")
+    assert (code, err) == (1, "")
+    assert out.endswith("\n" + shown)
+
+
 def test_policy_staff_failing_case_is_what_qfund_test_prints(tmp_path: Path) -> None:
     """docs/policy-staff.md's FAIL lines are those `qfund test` prints after its 25 万元
     change: the case it names exists, and fails as shown."""
@@ -439,3 +457,102 @@ def test_amount_condition_date_and_list_changes_are_not_wording(
         [expected, ("wording", "items[a13.1.national].title_zh")]
     )
     assert "wording only" not in diff.to_text("en")
+
+
+def _validate_json(directory: Path) -> dict[str, object]:
+    code, out, _ = call("validate", directory, "--format", "json")
+    assert code == 0
+    data: dict[str, object] = json.loads(out)
+    return data
+
+
+def test_the_new_rules_warnings_are_shown_as_validate_lists_them(old: Path, new: Path) -> None:
+    """A budget under 300 万元 in the new rules: the diff shows validate's warning, word
+    for word, in the text and in JSON."""
+    edit(new / "allocation.yaml", "2028: 300", "2028: 250")
+    warnings = _validate_json(new)["warnings"]
+    assert isinstance(warnings, list)
+    assert len(warnings) == 1
+    assert "budget 250 万元 for 2028 is below 300 万元" in warnings[0]
+    code, out, _ = call("diff", old, new, "--format", "json")
+    assert (code, json.loads(out)["warnings"]) == (1, warnings)
+    _, text, _ = call("diff", old, new)
+    assert f"新规则的警告(qfund validate 同样列出)\n  {warnings[0]}\n" in text
+
+
+def test_the_old_rules_warnings_are_not_shown(old: Path, new: Path) -> None:
+    """A warning of the old rules that the new ones fixed is not the new rules'."""
+    edit(old / "allocation.yaml", "2028: 300", "2028: 250")
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert (diff.warnings, diff.to_dict()["warnings"]) == ((), [])
+    assert "qfund validate" not in diff.to_text()
+
+
+def test_a_new_amount_from_after_expiry_is_warned_of(old: Path, new: Path) -> None:
+    """A dated value from after the measures expire (2029-03-13) changes no decision: the
+    diff says so, at its line, in the text and in JSON."""
+    amend(new, "2030-01-01")
+    code, out, _ = call("diff", old, new, "--format", "json")
+    [warning] = json.loads(out)["warnings"]
+    assert code == 1
+    assert warning.startswith(f"{new / 'awards.yaml'}:")
+    assert "items[20].amounts[1].from: warning: dated value from 2030-01-01 is after the " in (
+        warning
+    )
+    assert "measures expire (2029-03-13): it never applies" in warning
+    _, text, _ = call("diff", old, new, "--lang", "en")
+    assert f"Warnings of the new rules (as qfund validate lists them)\n  {warning}\n" in text
+
+
+def test_a_new_amount_no_claim_reaches_is_named(old: Path, new: Path, batch_file: Path) -> None:
+    """A dated value from 2027-06-01, after the batch's last standard (2027-02-01): no
+    decision changes, and the diff names the amount and why, in the text and in JSON."""
+    amend(new, "2027-06-01")
+    code, out, _ = call("diff", old, new, "--claims", batch_file, "--format", "json")
+    impact = json.loads(out)["impact"]
+    assert (code, impact["changed"]) == (1, [])
+    assert impact["unreached_amounts"] == [
+        {
+            "item": "a13.1.national",
+            "title": "主导制定国家标准",
+            "title_en": "Lead drafting of a national standard",
+            "kind": "standard",
+            "from": "2027-06-01",
+            "wan": "25",
+            "yuan": 250_000,
+            "latest_achieved_on": "2027-02-01",
+        }
+    ]
+    _, text, _ = call("diff", old, new, "--claims", batch_file)
+    assert (
+        "  批次中没有申报用到的新金额\n"
+        "    items[a13.1.national] 主导制定国家标准: 2027-06-01 起 25 万元 (250,000 元); "
+        "批次中 standard 类申报的取得日期最晚为 2027-02-01,早于 2027-06-01\n"
+    ) in text
+
+
+def test_a_new_amount_for_a_kind_the_batch_lacks_is_named(
+    old: Path, new: Path, batch_file: Path
+) -> None:
+    """A new amount for a kind no claim of the batch has reaches none of its claims,
+    whatever their dates."""
+    edit(new / "awards.yaml", "      - {from: 2026-03-14, wan: 20}",
+         "      - {from: 2026-03-14, wan: 20}\n      - {from: 2026-06-01, wan: 30}",
+         after="id: a9.1")  # fmt: skip
+    old_rules, new_rules = q.load_rules(old), q.load_rules(new)
+    batch = old_rules.load_batch(batch_file)
+    [unreached] = measure_impact(old_rules, new_rules, batch).unreached
+    assert (unreached.item, unreached.kind, unreached.latest_achieved_on) == (
+        "a9.1",
+        "quality_county",
+        None,
+    )
+    _, text, _ = call("diff", old, new, "--claims", batch_file, "--lang", "en")
+    assert "from 2026-06-01: 30 万元 (300,000 yuan); the batch has no quality_county claim" in text
+
+
+def test_a_new_amount_a_claim_reaches_is_not_named(old: Path, new: Path, batch_file: Path) -> None:
+    """The 2027-01-01 amendment reaches C1 (2027-02-01): nothing is listed as unreached."""
+    old_rules, new_rules = q.load_rules(old), q.load_rules(amend(new))
+    impact = measure_impact(old_rules, new_rules, old_rules.load_batch(batch_file))
+    assert (len(impact.changed), impact.unreached) == (1, ())

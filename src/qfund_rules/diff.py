@@ -4,10 +4,12 @@
 citation, clause, amount (dated values, in 万元 and yuan), budget, policy switch and list
 that differs, old and new side by side. Items are matched by id and exclusions by reason
 code, so reordering the files is not a change; a change of a title or a name is
-``wording``, which no decision's outcome, item or amount depends on. :func:`measure_impact`
-evaluates one batch under both rule sets and lists every decision whose outcome, item or
-amount changes, with the total awarded under each: what an amendment costs before it is
-made.
+``wording``, which no decision's outcome, item or amount depends on. The diff also carries
+the new rules' warnings, the very ones ``qfund validate`` lists (a budget under its floor,
+a dated amount from after the measures expire). :func:`measure_impact` evaluates one batch
+under both rule sets and lists every decision whose outcome, item or amount changes, with
+the total awarded under each: what an amendment costs before it is made; and every new
+dated amount that no claim of the batch reaches, which is why it changes nothing there.
 
 The rule sets are compared as loaded (after validation), not as text: a change of comment
 or layout only changes the sha256, and the diff says so.
@@ -15,6 +17,7 @@ or layout only changes the sha256, and the diff says so.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +28,7 @@ from ._arguments import A_BATCH, check_lang, check_type
 from .claims import Batch
 from .decision import Decision, JSONValue, dumps
 from .engine import evaluate
+from .errors import Problem
 from .explain import Lang
 from .money import format_wan, wan_to_yuan
 from .rules import RULE_FILES, RuleSet
@@ -35,6 +39,7 @@ __all__ = [
     "DecisionChange",
     "Impact",
     "RuleDiff",
+    "UnreachedAmount",
     "diff_rules",
     "measure_impact",
 ]
@@ -128,6 +133,37 @@ class DecisionChange:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreachedAmount:
+    """A dated amount the new rules add that no claim of the batch reaches: none of the
+    item's kind has its reference date (``achieved_on``, rulings R2) on or after ``from``,
+    so no decision of this batch can change by it, whatever the amount."""
+
+    item: str
+    title: str
+    title_en: str
+    kind: str  # the claim kind the item pays
+    from_: dt.date
+    yuan: int
+    #: The latest reference date of the batch's claims of that kind; None: it has none.
+    latest_achieved_on: dt.date | None
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"item", "title", "title_en", "kind", "from", "wan", "yuan",
+        "latest_achieved_on"}``."""
+        latest = self.latest_achieved_on
+        return {
+            "item": self.item,
+            "title": self.title,
+            "title_en": self.title_en,
+            "kind": self.kind,
+            "from": self.from_.isoformat(),
+            "wan": format_wan(self.yuan),
+            "yuan": self.yuan,
+            "latest_achieved_on": None if latest is None else latest.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Impact:
     """One batch evaluated under both rule sets."""
 
@@ -135,6 +171,7 @@ class Impact:
     changed: tuple[DecisionChange, ...]
     old_total_yuan: int
     new_total_yuan: int
+    unreached: tuple[UnreachedAmount, ...] = ()
 
     @property
     def difference_yuan(self) -> int:
@@ -152,6 +189,7 @@ class Impact:
             "old_total_wan": format_wan(self.old_total_yuan),
             "new_total_wan": format_wan(self.new_total_yuan),
             "difference_wan": format_wan(self.difference_yuan),
+            "unreached_amounts": [u.to_dict() for u in self.unreached],
         }
 
 
@@ -163,6 +201,8 @@ class RuleDiff:
     new: Mapping[str, str]
     changes: tuple[Change, ...]
     impact: Impact | None = None
+    #: The new rules' warnings: the same problems ``qfund validate`` lists for them.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def identical(self) -> bool:
@@ -170,12 +210,14 @@ class RuleDiff:
         return self.old["sha256"] == self.new["sha256"]
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """``{"old", "new", "identical", "changes", "impact"}``; ``impact`` null without claims."""
+        """``{"old", "new", "identical", "changes", "warnings", "impact"}``; ``warnings`` as
+        ``qfund validate --format json`` writes them, ``impact`` null without claims."""
         return {
             "old": dict(self.old),
             "new": dict(self.new),
             "identical": self.identical,
             "changes": [c.to_dict() for c in self.changes],
+            "warnings": [str(w) for w in self.warnings],
             "impact": None if self.impact is None else self.impact.to_dict(),
         }
 
@@ -194,7 +236,8 @@ class RuleDiff:
 
 
 def diff_rules(old: RuleSet, new: RuleSet) -> RuleDiff:
-    """Every difference between ``old`` and ``new``, in file order.
+    """Every difference between ``old`` and ``new``, in file order, and the warnings of
+    ``new`` (those it was loaded with, as ``qfund validate`` lists them).
 
     Raises:
         TypeError: ``old`` or ``new`` is not a RuleSet (a directory: load it first).
@@ -205,14 +248,17 @@ def diff_rules(old: RuleSet, new: RuleSet) -> RuleDiff:
         _walk(name, "", _data(old, name), _data(new, name), changes, None)
     titles = {**_titles(old), **_titles(new)}
     changes = [_titled(c, titles) for c in changes]
-    return RuleDiff(old=old.identity(), new=new.identity(), changes=tuple(changes))
+    return RuleDiff(
+        old=old.identity(), new=new.identity(), changes=tuple(changes), warnings=new.warnings
+    )
 
 
 def measure_impact(
     old: RuleSet, new: RuleSet, batch: Batch, new_batch: Batch | None = None
 ) -> Impact:
     """Decide ``batch`` under both rule sets; list the decisions whose outcome, item or
-    amount differ, and the totals awarded.
+    amount differ, the totals awarded, and the dated amounts ``new`` adds that no claim of
+    the batch reaches (:class:`UnreachedAmount`).
 
     ``batch`` is loaded by ``old``; ``new_batch`` is the same batch loaded by ``new``, when
     their readings differ (a standard number's level depends on the industry codes, a late
@@ -238,7 +284,36 @@ def measure_impact(
         changed=tuple(changed),
         old_total_yuan=sum(d.amount_yuan for d in before),
         new_total_yuan=sum(d.amount_yuan for d in after.values()),
+        unreached=_unreached(old, new, new_batch or batch),
     )
+
+
+def _unreached(old: RuleSet, new: RuleSet, batch: Batch) -> tuple[UnreachedAmount, ...]:
+    """The dated amounts ``new`` adds (or sets anew) that no claim of ``batch`` reaches.
+
+    A claim takes the amount in force on its reference date (rulings R2), so a value from a
+    date after every claim of its item's kind is decided by no claim of this batch. One
+    from after the measures expire is left to the new rules' own warning (it never
+    applies, whatever the batch).
+    """
+    latest: dict[str, dt.date] = {}
+    for claim in batch.claims:
+        if claim.achieved_on > latest.get(claim.kind, dt.date.min):
+            latest[claim.kind] = claim.achieved_on
+    found: list[UnreachedAmount] = []
+    for c in new.items:
+        before = old.by_id.get(c.id)
+        had = set() if before is None else set(before.dated_amounts)
+        reached = latest.get(c.item.kind)
+        for day, yuan in c.dated_amounts:
+            if (day, yuan) in had or day > new.effective_until:
+                continue
+            if reached is None or reached < day:
+                title, title_en = c.item.title_zh, c.item.title_en
+                found.append(
+                    UnreachedAmount(c.id, title, title_en, c.item.kind, day, yuan, reached)
+                )
+    return tuple(found)
 
 
 def _check_rule_sets(where: str, old: object, new: object) -> None:
@@ -369,6 +444,11 @@ _T: Mapping[str, tuple[str, str]] = {
         "均为措辞变更:任何决定的结果、奖项和金额都不因此改变",
         "wording only: no decision's outcome, item or amount changes by it",
     ),
+    "warnings": (
+        "新规则的警告(qfund validate 同样列出)",
+        "Warnings of the new rules (as qfund validate lists them)",
+    ),
+    "unreached": ("批次中没有申报用到的新金额", "New amounts no claim of the batch reaches"),
     "layout": (
         "规则内容无变化:文件仅在注释或排版上不同(sha256 不同)",
         "no rule changed: the files differ only in comments or layout (the sha256 differs)",
@@ -449,6 +529,9 @@ class _Text:
             lines.append(f"  [{c.kind}] {c.path}{title} ({self.t(c.change)})")
             lines.append(f"    {self.t('old')}: {self.value(c.kind, c.old)}")
             lines.append(f"    {self.t('new')}: {self.value(c.kind, c.new)}")
+        if diff.warnings:
+            lines.extend(["", self.t("warnings")])
+            lines.extend(f"  {w}" for w in diff.warnings)
         if diff.impact is not None:
             lines.extend(self.impact(diff.impact))
         return "\n".join(lines) + "\n"
@@ -467,7 +550,28 @@ class _Text:
             f", {self.t('new')} {self.yuan(impact.new_total_yuan)}"
             f", {self.t('difference')} {self.yuan(impact.difference_yuan, sign=True)}"
         )
+        if impact.unreached:
+            lines.append(f"  {self.t('unreached')}")
+            lines.extend(f"    {self._unreached(u)}" for u in impact.unreached)
         return lines
+
+    def _unreached(self, u: UnreachedAmount) -> str:
+        title = u.title if self.zh else u.title_en
+        amount = self._dated({"from": u.from_.isoformat(), "yuan": u.yuan})
+        last = u.latest_achieved_on
+        if self.zh:
+            why = (
+                f"批次中没有 {u.kind} 类申报"
+                if last is None
+                else f"批次中 {u.kind} 类申报的取得日期最晚为 {last},早于 {u.from_}"
+            )
+        else:
+            why = (
+                f"the batch has no {u.kind} claim"
+                if last is None
+                else f"the batch's latest {u.kind} claim was achieved on {last}, before {u.from_}"
+            )
+        return f"items[{u.item}] {title}: {amount}; {why}"
 
     def _decision(self, d: Decision) -> str:
         reasons = f" [{', '.join(d.reasons)}]" if d.reasons else ""

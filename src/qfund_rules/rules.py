@@ -453,6 +453,11 @@ class CompiledItem:
         """The item id (``a13.1.national``)."""
         return self.item.id
 
+    @property
+    def dated_amounts(self) -> tuple[tuple[dt.date, int], ...]:
+        """Each dated value as ``(from, yuan)``, in date order."""
+        return tuple(zip(self.amount_dates, self.amounts_yuan, strict=True))
+
     def amount_on(self, day: dt.date) -> int | None:
         """The amount in yuan in force on ``day``, or ``None`` before the first value."""
         i = bisect_right(self.amount_dates, day)
