@@ -44,6 +44,7 @@ from pydantic import (
     StrictStr,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -199,7 +200,11 @@ def _year(value: int) -> int:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_date)]
-Year = Annotated[StrictInt, AfterValidator(_year)]
+Year = Annotated[
+    StrictInt,
+    AfterValidator(_year),
+    WithJsonSchema({"type": "integer", "minimum": dt.MINYEAR, "maximum": dt.MAXYEAR}),
+]
 Division = Annotated[StrictStr, BeforeValidator(_division)]
 Uscc = Annotated[StrictStr, BeforeValidator(_uscc)]
 Text = Annotated[StrictStr, AfterValidator(_one_line)]
@@ -216,9 +221,14 @@ class CreditListing(_Model):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    list: Literal["dishonest", "negative"]
-    from_: IsoDate = Field(alias="from")
-    until: IsoDate | None = None  # None: still listed
+    list: Literal["dishonest", "negative"] = Field(
+        description="dishonest: the list of dishonest entities (失信名单); negative: a negative "
+        "list (负面清单)"
+    )
+    from_: IsoDate = Field(alias="from", description="the first day listed")
+    until: IsoDate | None = Field(
+        None, description="the last day listed; null: still listed"
+    )  # None: still listed
 
     @field_validator("until")
     @classmethod
@@ -236,35 +246,53 @@ class CreditListing(_Model):
 class Applicant(_Model):
     """An organisation applying for awards; ``region`` is set once the batch is resolved."""
 
-    id: Id
-    name: Text
+    id: Id = Field(description="the applicant's id in this batch; claims name it")
+    name: Text = Field(description="the organisation's registered name")
     # 第四条 (R3) names five types (OrgType); any other is decided not_eligible_applicant.
     org_type: Text = Field(
         description="one of the five types of 第四条 (rulings R3); any other type is decided "
         "not_eligible_applicant",
         examples=list(typing.get_args(OrgType)),
     )
-    region: Division | None = None
-    uscc: Uscc | None = None
-    licensed: StrictBool = True
-    credit_listings: tuple[CreditListing, ...] = ()
+    region: Division | None = Field(
+        None,
+        description='the 6-digit division code of registration ("650502"); may be left out '
+        "when uscc is given, which holds it (rulings R3)",
+    )
+    uscc: Uscc | None = Field(
+        None, description="the unified social credit code (统一社会信用代码), 18 characters"
+    )
+    licensed: StrictBool = Field(
+        True, description="false: operating without the licence it needs (第十七条第(二)项)"
+    )
+    credit_listings: tuple[CreditListing, ...] = Field(
+        (), description="its listings on credit lists (第十七条第(二)项)"
+    )
 
 
 class Review(_Model):
     """Reviewer findings on a claim; each defaults to "no problem" (第十七条)."""
 
-    industrial_policy: Literal["ok", "violates"] = "ok"
-    related_to_quality: StrictBool = True
-    other_violation: Prose | None = None
+    industrial_policy: Literal["ok", "violates"] = Field(
+        "ok", description="violates: against industrial policy or plans (第十七条第(一)项)"
+    )
+    related_to_quality: StrictBool = Field(
+        True, description="false: unrelated to quality or standardization (第十七条第(四)项)"
+    )
+    other_violation: Prose | None = Field(
+        None, description="another violation found, in words (第十七条第(五)项); null: none"
+    )
 
 
 class DraftingUnit(_Model):
     """A unit named in a standard's 前言, in the order printed there (rulings R7)."""
 
-    name: Text
-    region: Division | None = None
-    uscc: Uscc | None = None
-    hami: StrictBool | None = None
+    name: Text = Field(description="the unit's name as the 前言 prints it")
+    region: Division | None = Field(None, description="its 6-digit division code, if known")
+    uscc: Uscc | None = Field(None, description="its unified social credit code, if known")
+    hami: StrictBool | None = Field(
+        None, description="whether it is a Hami unit, when neither code tells (rulings R7)"
+    )
 
 
 def _values(literal: Any) -> tuple[object, ...]:
@@ -283,15 +311,28 @@ class ClaimBase(_Model):
     #: What ``subject`` names: "applicant" when it defaults to the applicant itself.
     SUBJECT: ClassVar[str] = "applicant"
 
-    id: Id
-    applicant: Id
-    kind: str
-    achieved_on: IsoDate  # the reference date (rulings R2)
-    submitted_on: IsoDate | None = None
-    subject: Text | None = None
-    other_support: tuple[Text, ...] = ()
-    review: Review = Review()
-    objection: StrictBool = False  # raised during publicity (第二十二条)
+    id: Id = Field(description="the claim's id, unique in the batch")
+    applicant: Id = Field(description="the id of the applicant claiming")
+    kind: str = Field(description="the claim kind (interchange.md): what was achieved")
+    achieved_on: IsoDate = Field(
+        description="the reference date (rulings R2): the day the honour, approval, "
+        "acceptance, certification or standard publication was granted"
+    )
+    submitted_on: IsoDate | None = Field(
+        None, description="the day the claim was submitted; left out, the batch's"
+    )
+    subject: Text | None = Field(
+        None,
+        description="what was recognised (interchange.md, table of kinds); left out for a "
+        "kind whose subject is the applicant itself",
+    )
+    other_support: tuple[Text, ...] = Field(
+        (), description="other policy support for this achievement (第十七条第(三)项)"
+    )
+    review: Review = Field(Review(), description="the reviewers' findings (第十七条)")
+    objection: StrictBool = Field(
+        False, description="an objection raised during publicity (第二十二条)"
+    )
 
     def facts(self) -> dict[str, object]:
         """The kind's facts by name, as rule conditions read them."""
@@ -306,8 +347,10 @@ class QualityCountyClaim(ClaimBase):
     """第九条: a quality county pilot approved, or passing its acceptance."""
 
     FACTS = _facts(stage=("approved", "accepted"))
-    kind: Literal["quality_county"] = "quality_county"
-    stage: Literal["approved", "accepted"]
+    kind: Literal["quality_county"] = Field("quality_county", description="the claim kind")
+    stage: Literal["approved", "accepted"] = Field(
+        description="approved: the pilot approved; accepted: it passed acceptance"
+    )
 
 
 class QualityChainClaim(ClaimBase):
@@ -315,25 +358,32 @@ class QualityChainClaim(ClaimBase):
 
     FACTS = _facts(recognition=("key_project", "typical_case"), level=_values(Scope))
     SUBJECT = "the project or case"
-    kind: Literal["quality_chain"] = "quality_chain"
-    recognition: Literal["key_project", "typical_case"]
-    level: Scope
+    kind: Literal["quality_chain"] = Field("quality_chain", description="the claim kind")
+    recognition: Literal["key_project", "typical_case"] = Field(
+        description="a key project (重点项目) or a typical case (典型案例)"
+    )
+    level: Scope = Field(description="national or regional (自治区)")
 
 
 class QualityAwardClaim(ClaimBase):
     """第十一条(一)(二)(三): a government quality award, won or nominated."""
 
     FACTS = _facts(award=("china", "xinjiang", "hami"), tier=("winner", "nominee"), first_time=bool)
-    kind: Literal["quality_award"] = "quality_award"
-    award: Literal["china", "xinjiang", "hami"]
-    tier: Literal["winner", "nominee"]
-    first_time: StrictBool  # 首次 (rulings R4): required, never assumed
+    kind: Literal["quality_award"] = Field("quality_award", description="the claim kind")
+    award: Literal["china", "xinjiang", "hami"] = Field(
+        description="中国质量奖 (china), 自治区政府质量奖 (xinjiang) or 哈密市政府质量奖 (hami)"
+    )
+    tier: Literal["winner", "nominee"] = Field(description="the award (winner) or 提名奖 (nominee)")
+    first_time: StrictBool = Field(
+        description="首次 (rulings R4): whether the applicant gets it for the first time; "
+        "required, never assumed"
+    )
 
 
 class LeadingEnterpriseClaim(ClaimBase):
     """第十一条(四): recognised as a quality leading enterprise."""
 
-    kind: Literal["leading_enterprise"] = "leading_enterprise"
+    kind: Literal["leading_enterprise"] = Field("leading_enterprise", description="the claim kind")
 
 
 class QcGroupClaim(ClaimBase):
@@ -341,31 +391,31 @@ class QcGroupClaim(ClaimBase):
 
     FACTS = _facts(level=_values(Scope))
     SUBJECT = "the group name"
-    kind: Literal["qc_group"] = "qc_group"
-    level: Scope
+    kind: Literal["qc_group"] = Field("qc_group", description="the claim kind")
+    level: Scope = Field(description="national or regional (自治区)")
 
 
 class CqoCaseClaim(ClaimBase):
     """第十一条(六): a chief quality officer case."""
 
     SUBJECT = "the case title"
-    kind: Literal["cqo_case"] = "cqo_case"
+    kind: Literal["cqo_case"] = Field("cqo_case", description="the claim kind")
 
 
 class CnasAccreditationClaim(ClaimBase):
     """第十二条(一): CNAS accreditation."""
 
     FACTS = _facts(first_time=bool)
-    kind: Literal["cnas_accreditation"] = "cnas_accreditation"
-    first_time: StrictBool
+    kind: Literal["cnas_accreditation"] = Field("cnas_accreditation", description="the claim kind")
+    first_time: StrictBool = Field(description="首次 (rulings R4): the first accreditation")
 
 
 class CccLabClaim(ClaimBase):
     """第十二条(二): designated as a CCC testing laboratory."""
 
     FACTS = _facts(first_time=bool)
-    kind: Literal["ccc_lab"] = "ccc_lab"
-    first_time: StrictBool
+    kind: Literal["ccc_lab"] = Field("ccc_lab", description="the claim kind")
+    first_time: StrictBool = Field(description="首次 (rulings R4): the first designation")
 
 
 class TestingPlatformClaim(ClaimBase):
@@ -375,8 +425,8 @@ class TestingPlatformClaim(ClaimBase):
 
     FACTS = _facts(level=_values(Scope))
     SUBJECT = "the platform name"
-    kind: Literal["testing_platform"] = "testing_platform"
-    level: Scope
+    kind: Literal["testing_platform"] = Field("testing_platform", description="the claim kind")
+    level: Scope = Field(description="national or regional (自治区)")
 
 
 class StandardClaim(ClaimBase):
@@ -386,12 +436,20 @@ class StandardClaim(ClaimBase):
         action=("formulate", "revise"), level=_values(Level), standard_no=str, lead_proof=bool
     )
     SUBJECT = "the standard number"
-    kind: Literal["standard"] = "standard"
-    action: Literal["formulate", "revise"]
-    standard_no: Text
-    level: Level | None = None
-    drafting_units: tuple[DraftingUnit, ...] | None = None  # None or (): 前言 names none
-    lead_proof: StrictBool = False
+    kind: Literal["standard"] = Field("standard", description="the claim kind")
+    action: Literal["formulate", "revise"] = Field(
+        description="formulated (制定) or revised (修订)"
+    )
+    standard_no: Text = Field(description="the standard's number: GB/T 45678-2026")
+    level: Level | None = Field(
+        None, description="read from the number; given, it must agree with it (rulings R7)"
+    )
+    drafting_units: tuple[DraftingUnit, ...] | None = Field(
+        None, description="the drafting units in the order the 前言 prints them"
+    )  # None or (): 前言 names none
+    lead_proof: StrictBool = Field(
+        False, description="proof that the applicant led, when the 前言 names no unit"
+    )
 
 
 class StandardizationPilotClaim(ClaimBase):
@@ -399,8 +457,10 @@ class StandardizationPilotClaim(ClaimBase):
 
     FACTS = _facts(level=_values(Scope))
     SUBJECT = "the pilot name"
-    kind: Literal["standardization_pilot"] = "standardization_pilot"
-    level: Scope
+    kind: Literal["standardization_pilot"] = Field(
+        "standardization_pilot", description="the claim kind"
+    )
+    level: Scope = Field(description="national or regional (自治区)")
 
 
 class TechnicalCommitteeClaim(ClaimBase):
@@ -408,9 +468,13 @@ class TechnicalCommitteeClaim(ClaimBase):
 
     FACTS = _facts(level=_values(Scope), body=("tc", "sc", "wg"))
     SUBJECT = "the committee code, e.g. SAC/TC 123/SC 4"
-    kind: Literal["technical_committee"] = "technical_committee"
-    level: Scope
-    body: Literal["tc", "sc", "wg"]
+    kind: Literal["technical_committee"] = Field(
+        "technical_committee", description="the claim kind"
+    )
+    level: Scope = Field(description="national or regional (自治区)")
+    body: Literal["tc", "sc", "wg"] = Field(
+        description="a technical committee (tc), subcommittee (sc) or working group (wg)"
+    )
 
 
 class XinjiangBrandClaim(ClaimBase):
@@ -418,8 +482,10 @@ class XinjiangBrandClaim(ClaimBase):
 
     FACTS = _facts(event=("first_certification", "new_product", "recertification"))
     SUBJECT = "the product or certificate number"
-    kind: Literal["xinjiang_brand"] = "xinjiang_brand"
-    event: Literal["first_certification", "new_product", "recertification"]
+    kind: Literal["xinjiang_brand"] = Field("xinjiang_brand", description="the claim kind")
+    event: Literal["first_certification", "new_product", "recertification"] = Field(
+        description="first certified, a new product certified, or recertified"
+    )
 
     def subject_is_applicant(self) -> bool:
         """16(一) is once per enterprise; (二)(三) name a product or certificate."""
@@ -480,10 +546,10 @@ class Batch(_Model):
     # compares private attributes: two batches are equal when their fields are and they
     # were checked under the same readings (a batch built by hand equals no loaded one).
 
-    round: Year
-    submitted_on: IsoDate  # the default for every claim's submitted_on
-    applicants: tuple[Applicant, ...]
-    claims: tuple[Claim, ...]
+    round: Year = Field(description="the application round (申报年度)")
+    submitted_on: IsoDate = Field(description="the default for every claim's submitted_on")
+    applicants: tuple[Applicant, ...] = Field(description="the organisations applying")
+    claims: tuple[Claim, ...] = Field(description="their claims, each of one kind")
 
     # Set by the loader alone (_mark_loaded); None on a batch built any other way.
     _checked: _Checked | None = PrivateAttr(default=None)

@@ -28,6 +28,7 @@ __all__ = [
     "Not",
     "Predicate",
     "compile_condition",
+    "condition_schema",
     "describe",
     "facts_read",
     "failures",
@@ -47,6 +48,8 @@ _ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "ge": operator.ge,
 }
 _OPS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "between")
+# The types of fact the ordering operators and `between` compare.
+_ORDERED: tuple[type, ...] = (int, dt.date)
 _SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
 
 
@@ -197,7 +200,7 @@ def _check_value(
             )
             return False
         return True
-    if ordered and spec not in (int, dt.date):
+    if ordered and spec not in _ORDERED:
         problems.append((path, f"fact {fact!r} cannot be ordered; use eq or ne"))
         return False
     # bool is an int and datetime a date to Python, but neither compares as the fact does.
@@ -208,6 +211,86 @@ def _check_value(
     if not ok:
         problems.append((path, f"{value!r} is not a {spec.__name__}, as {fact!r} is"))
     return ok
+
+
+def condition_schema(facts: Mapping[str, FactSpec], ref: str) -> dict[str, Any]:
+    """The JSON Schema of a condition over ``facts``: what :func:`parse_condition` takes.
+
+    ``ref`` is where the schema itself will stand (``#/$defs/...``): ``all``, ``any`` and
+    ``not`` hold conditions of the same facts. Each comparison names one fact and one
+    operator, with values of the fact's enum or type; the ordering operators and
+    ``between`` are offered for the facts that can be ordered, as parsing allows.
+    """
+    nested = {"$ref": ref}
+    parts = {"type": "array", "minItems": 1, "items": nested}
+    forms: list[dict[str, Any]] = [
+        _alone("all", {**parts, "description": "holds when every condition listed holds"}),
+        _alone("any", {**parts, "description": "holds when one condition listed holds"}),
+        _alone("not", {**nested, "description": "holds when this condition does not"}),
+    ]
+    for fact, spec in facts.items():
+        value = _value_schema(spec)
+        ordered = spec in _ORDERED
+        ops: dict[str, Any] = {}
+        for op in _OPS:
+            if op in ("in", "not_in"):
+                ops[op] = {"type": "array", "minItems": 1, "items": value}
+            elif op == "between":
+                if ordered:
+                    ops[op] = {"type": "array", "minItems": 2, "maxItems": 2, "items": value}
+            elif op not in _ORDER_OPS or ordered:
+                ops[op] = dict(value)
+        for op, schema in ops.items():
+            schema["description"] = f"holds when {fact} {_OP_WORDS[op]}"
+        forms.append(
+            {
+                "type": "object",
+                "description": f"compares the fact {fact} by one operator",
+                "properties": {"fact": {"const": fact, "description": "the fact compared"}, **ops},
+                "required": ["fact"],
+                "minProperties": 2,
+                "maxProperties": 2,
+                "additionalProperties": False,
+            }
+        )
+    return {"anyOf": forms}
+
+
+#: What each operator says, for the schema's descriptions.
+_OP_WORDS = {
+    "eq": "equals the value",
+    "ne": "differs from the value",
+    "in": "is one of the values",
+    "not_in": "is none of the values",
+    "lt": "is less than (before) the value",
+    "le": "is at most (on or before) the value",
+    "gt": "is more than (after) the value",
+    "ge": "is at least (on or after) the value",
+    "between": "is from the first value to the second, both included",
+}
+
+
+def _alone(key: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": schema["description"],
+        "properties": {key: schema},
+        "required": [key],
+        "additionalProperties": False,
+    }
+
+
+def _value_schema(spec: FactSpec) -> dict[str, Any]:
+    """The values a fact may be compared with, as :func:`_check_value` accepts them."""
+    if isinstance(spec, tuple):
+        return {"enum": list(spec)}
+    if spec is bool:
+        return {"type": "boolean"}
+    if spec is int:
+        return {"type": "integer"}
+    if spec is dt.date:
+        return {"type": "string", "format": "date"}
+    return {"type": "string"}
 
 
 def _did_you_mean(word: str, choices: Sequence[str] | Mapping[str, object]) -> str:

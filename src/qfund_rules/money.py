@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-__all__ = ["MAX_WAN", "YUAN_PER_WAN", "format_wan", "wan_to_yuan"]
+__all__ = ["MAX_WAN", "WAN_DECIMALS", "YUAN_PER_WAN", "format_wan", "wan_to_yuan"]
 
 YUAN_PER_WAN = 10_000
+#: An amount in 万元 has at most this many decimals: its smallest step is 0.01 万元, 100 yuan.
+WAN_DECIMALS = 2
 # Amounts stay below 10**12 万元 (10**16 yuan): far beyond any budget, and few enough
 # digits (with two decimals) for Decimal's 28-digit arithmetic to stay exact.
 _MAX_WAN_DIGITS = 12
@@ -34,7 +36,7 @@ def wan_to_yuan(wan: int | Decimal) -> int:
     if wan.adjusted() >= _MAX_WAN_DIGITS:
         raise ValueError(_out_of_range(wan))
     exponent = wan.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
+    if isinstance(exponent, int) and exponent < -WAN_DECIMALS:
         raise ValueError(
             f"{wan} 万元 has more than two decimals (the smallest step is 0.01 万元 = 100 yuan)"
         )

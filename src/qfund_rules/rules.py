@@ -52,7 +52,7 @@ from .conditions import (
     parse_condition,
 )
 from .errors import Problem, RuleFileError
-from .money import wan_to_yuan
+from .money import MAX_WAN, WAN_DECIMALS, wan_to_yuan
 
 __all__ = [
     "ITEM_IDS",
@@ -121,6 +121,15 @@ DERIVED_FACTS: Mapping[str, Mapping[str, FactSpec]] = MappingProxyType(
         "standard": MappingProxyType({"role": ("lead", "participant", "none", "unproven")}),
     }
 )
+
+
+def kind_facts(kind: str) -> dict[str, FactSpec]:
+    """The facts a condition on claims of ``kind`` may name: the claim's own and those
+    the engine derives. Raises ``KeyError`` for a kind that is not a claim kind."""
+    facts: dict[str, FactSpec] = dict(CLAIM_TYPES[kind].FACTS)
+    facts.update(DERIVED_FACTS.get(kind, {}))
+    return facts
+
 
 _CITATION = re.compile(r"第[一二三四五六七八九十]+条(第\([一二三四五六七八九十]+\)项)?")
 
@@ -204,15 +213,27 @@ def _thawed(value: object) -> object:
     return value
 
 
-Citation = Annotated[str, BeforeValidator(_citation)]
+Citation = Annotated[
+    str,
+    BeforeValidator(_citation),
+    WithJsonSchema({"type": "string", "pattern": f"^{_CITATION.pattern}$"}),
+]
 #: A date as YAML writes it (2026-03-14): never a number or a date and time.
 YamlDate = Annotated[dt.date, BeforeValidator(_date)]
 # What the validator takes, for editors too: pydantic would describe a Decimal as a number
-# or a string, and an editor would then accept wan: "20", which _wan refuses.
+# or a string, and an editor would then accept wan: "20", which _wan refuses; and what
+# wan_to_yuan refuses, more than two decimals or an amount too large, it refuses too.
 Wan = Annotated[
     Decimal,
     BeforeValidator(_wan),
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "exclusiveMaximum": MAX_WAN,
+            "multipleOf": 10**-WAN_DECIMALS,
+        }
+    ),
 ]
 Text = Annotated[str, Field(min_length=1)]
 K = TypeVar("K")
@@ -224,6 +245,10 @@ FrozenMap = Annotated[Mapping[K, V], AfterValidator(MappingProxyType), WrapSeria
 #: It dumps as the plain data it was read from.
 FrozenData = Annotated[Any, AfterValidator(_frozen), PlainSerializer(_thawed)]
 
+# What the schema says of the fields every section has (one wording for all of them).
+_CITES = "the article, or numbered item, this rests on: 第十四条 or 第十三条第(一)项"
+_QUOTES = "quoted verbatim from the measures (ASCII commas and parentheses, Chinese quotes “”)"
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -232,50 +257,82 @@ class _Model(BaseModel):
 class DatedAmount(_Model):
     """An amount in 万元 in force from a date (a later change is a new dated value)."""
 
-    from_: YamlDate = Field(alias="from")
-    wan: Wan
+    from_: YamlDate = Field(
+        alias="from",
+        description="the first day this amount is in force (YYYY-MM-DD); a claim gets the "
+        "amount in force on its achieved_on (rulings R2)",
+    )
+    wan: Wan = Field(description="the amount in 万元, at most two decimals: 20, 2.5 (rulings R1)")
 
 
 class AwardItem(_Model):
     """One award of 第九条..第十六条 as written in ``awards.yaml``."""
 
-    id: str
-    citation: Citation
-    clause: Text
-    title_zh: Text
-    title_en: Text
-    kind: str
-    family: Text
-    first_time: StrictBool = False
-    when: FrozenData = None
-    amounts: tuple[DatedAmount, ...] = Field(min_length=1)
+    id: str = Field(
+        description="the item's id of interchange.md (a public contract: never renamed); "
+        "each of the 42 appears exactly once",
+        json_schema_extra={"enum": list(ITEM_IDS)},
+    )
+    citation: Citation = Field(description=_CITES)
+    clause: Text = Field(description=f"the clause that states this item's amount, {_QUOTES}")
+    title_zh: Text = Field(description="the item's name in Chinese, as decisions show it")
+    title_en: Text = Field(description="the item's name in English, as decisions show it")
+    kind: str = Field(
+        description="the claim kind this item pays (interchange.md); `when` may name its facts",
+        json_schema_extra={"enum": list(CLAIM_TYPES)},
+    )
+    family: Text = Field(
+        description="the qualification family (rulings R5): the tiers or levels of one "
+        "qualification, paid once, 就高不就低; its items pay one kind under one article"
+    )
+    first_time: StrictBool = Field(
+        False, description="true for an item worded 首次 or 新承担 (rulings R4)"
+    )
+    when: FrozenData = Field(
+        None,
+        description="which claims of the kind this item pays: a condition on the kind's "
+        "facts (docs/rule-files.md, Conditions); left out, every claim of the kind",
+    )
+    amounts: tuple[DatedAmount, ...] = Field(
+        min_length=1,
+        description="dated values in date order, the first in force from the day the rules "
+        "are; a change is a new entry with a later `from`, never an overwrite",
+    )
 
 
 class StandardCodes(_Model):
     """Which two-letter prefixes are industry standards (rulings R7)."""
 
-    citation: Citation
-    industry: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...]
+    citation: Citation = Field(description=_CITES)
+    industry: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...] = Field(
+        description="the codes (行业标准代号) read as industry standards: JB for JB/T ..."
+    )
 
 
 class AwardsFile(_Model):
     """``awards.yaml``."""
 
-    version: Text
-    status: Literal["draft", "final"]
-    measures: Text
-    standard_codes: StandardCodes
-    items: tuple[AwardItem, ...]
+    version: Text = Field(description="the rule set's version, shown on every decision")
+    status: Literal["draft", "final"] = Field(
+        description="draft or final; every decision made under a draft says so"
+    )
+    measures: Text = Field(description="the name of the measures these rules implement")
+    standard_codes: StandardCodes = Field(description="industry-standard codes (rulings R7)")
+    items: tuple[AwardItem, ...] = Field(description="the 42 award items of 第九条..第十六条")
 
 
 class Validity(_Model):
     """第二十八条: in force from publication + N days, for Y years (rulings R2)."""
 
-    citation: Citation
-    clause: Text
-    published_on: YamlDate
-    starts_after_days: StrictInt = Field(ge=0)
-    years: StrictInt = Field(ge=1)
+    citation: Citation = Field(description=_CITES)
+    clause: Text = Field(description=f"the clause on when the measures are in force, {_QUOTES}")
+    published_on: YamlDate = Field(description="the day the measures were published")
+    starts_after_days: StrictInt = Field(
+        ge=0, description="days after publication that the measures come into force"
+    )
+    years: StrictInt = Field(
+        ge=1, description="years in force; the last day is the start + years - 1 day"
+    )
 
     @model_validator(mode="after")
     def _period_fits_the_calendar(self) -> Validity:
@@ -292,8 +349,8 @@ class Validity(_Model):
 class Name(_Model):
     """What an organisation type or a region is called, in Chinese and in English."""
 
-    zh: Text
-    en: Text
+    zh: Text = Field(description="the name in Chinese, as a trace shows it")
+    en: Text = Field(description="the name in English, as a trace shows it")
 
     @model_validator(mode="before")
     @classmethod
@@ -307,17 +364,28 @@ class Name(_Model):
 class Eligibility(_Model):
     """第四条: who may apply (rulings R3)."""
 
-    citation: Citation
-    clause: Text
-    org_types: FrozenMap[str, Name]
-    regions: FrozenMap[Annotated[str, Field(pattern=r"^\d{6}$")], Name]
-    hami_unit_prefixes: tuple[Annotated[str, Field(pattern=r"^\d{2,6}$")], ...]
+    citation: Citation = Field(description=_CITES)
+    clause: Text = Field(description=f"the clause on who may apply, {_QUOTES}")
+    org_types: FrozenMap[str, Name] = Field(
+        description="the organisation types that may apply, each with its name: among the "
+        "five of 第四条 (one left out loads, with a warning)",
+        json_schema_extra={"propertyNames": {"enum": list(get_args(OrgType))}},
+    )
+    regions: FrozenMap[Annotated[str, Field(pattern=r"^\d{6}$")], Name] = Field(
+        description="the division codes of Hami (pre-2016 ones included), each with its name"
+    )
+    hami_unit_prefixes: tuple[Annotated[str, Field(pattern=r"^\d{2,6}$")], ...] = Field(
+        description="a drafting unit whose division code starts so is a Hami unit (rulings R7)"
+    )
 
 
 class Exclusion(_Model):
     """One case of 第十七条 (rulings R8)."""
 
-    code: str
+    code: str = Field(
+        description="the reason code a decision reports: the one paired with `check`",
+        json_schema_extra={"enum": list(EXCLUSION_CHECKS.values())},
+    )
     check: Literal[
         "industrial_policy",
         "unlicensed",
@@ -326,108 +394,139 @@ class Exclusion(_Model):
         "other_support",
         "unrelated",
         "other_violation",
-    ]
-    citation: Citation
-    clause: Text
-    title_zh: Text
-    title_en: Text
-    lists: tuple[Literal["dishonest", "negative"], ...] | None = None
+    ] = Field(description="which test of 第十七条 this is; each appears once")
+    citation: Citation = Field(description=_CITES)
+    clause: Text = Field(description=f"the clause of this case, {_QUOTES}")
+    title_zh: Text = Field(description="the case's name in Chinese, as a trace shows it")
+    title_en: Text = Field(description="the case's name in English, as a trace shows it")
+    lists: tuple[Literal["dishonest", "negative"], ...] | None = Field(
+        None, description="credit_listing only: the lists a listing on which excludes"
+    )
 
 
 class Ban(_Model):
     """第二十四条: the ban after a fraud finding (rulings R9)."""
 
-    citation: Citation
-    clause: Text
-    years: StrictInt = Field(ge=1, le=100)
+    citation: Citation = Field(description=_CITES)
+    clause: Text = Field(description=f"the clause of the ban, {_QUOTES}")
+    years: StrictInt = Field(
+        ge=1, le=100, description="years an applicant found to cheat is banned"
+    )
 
 
 class ExclusionsFile(_Model):
     """``exclusions.yaml``."""
 
-    validity: Validity
-    eligibility: Eligibility
-    exclusions: tuple[Exclusion, ...]
-    ban: Ban
+    validity: Validity = Field(description="第二十八条: when the measures are in force")
+    eligibility: Eligibility = Field(description="第四条: who may apply")
+    exclusions: tuple[Exclusion, ...] = Field(description="第十七条: the cases excluded")
+    ban: Ban = Field(description="第二十四条: the ban after a fraud finding")
 
 
 class Budgets(_Model):
     """第二条: the yearly budget in 万元."""
 
-    citation: Citation
-    clause: str | None = None
-    minimum_wan: Wan
-    by_year: FrozenMap[int, Wan]
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    minimum_wan: Wan = Field(
+        description="the floor in 万元 (原则上, as a rule): a budget below it loads, with a warning"
+    )
+    by_year: FrozenMap[int, Wan] = Field(
+        description="each round year's budget in 万元 (2027: 300)",
+        json_schema_extra={"propertyNames": {"pattern": "^[0-9]+$"}},
+    )
 
 
 class AllocationPolicy(_Model):
     """第二十条第(一)项: 用完即止 and carry-over (rulings R10)."""
 
-    citation: Citation
-    clause: str | None = None
-    on_shortfall: Literal["stop", "skip"]
-    carry_over: StrictBool = True
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    on_shortfall: Literal["stop", "skip"] = Field(
+        description="an award the budget left cannot pay in full: stop there (用完即止), or "
+        "skip it and pay the awards after it that fit"
+    )
+    carry_over: StrictBool = Field(
+        True, description="awards left unpaid move to the next year's budget"
+    )
 
 
 class Publicity(_Model):
     """第二十二条第(四)项: publicity days (rulings R11)."""
 
-    citation: Citation
-    clause: str | None = None
-    days: StrictInt = Field(ge=1, le=366)
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    days: StrictInt = Field(ge=1, le=366, description="the days of publicity (公示)")
 
 
 class SameQualification(_Model):
     """第二十条第(二)项: 就高不就低 across rounds (rulings R5)."""
 
-    citation: Citation
-    clause: str | None = None
-    policy: Literal["top_up", "reject"]
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    policy: Literal["top_up", "reject"] = Field(
+        description="a higher tier of a qualification paid earlier at a lower one: top_up "
+        "pays the difference, reject pays nothing"
+    )
 
 
 class Participation(_Model):
     """第十三条: which Hami participant is paid (rulings R7)."""
 
-    citation: Citation
-    clause: str | None = None
-    policy: Literal["foremost_after_lead", "foremost_overall"]
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    policy: Literal["foremost_after_lead", "foremost_overall"] = Field(
+        description="which Hami participant in a standard is paid: the foremost after the "
+        "lead, or the foremost of all"
+    )
 
 
 class FirstTime(_Model):
     """How far back 首次 looks in the ledger (rulings R4 with R5)."""
 
-    citation: Citation
-    clause: str | None = None
-    scope: Literal["item", "qualification"]
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    scope: Literal["item", "qualification"] = Field(
+        description="首次 fails on an earlier award of the same item (item), or of any item "
+        "of its family (qualification)"
+    )
 
 
 class RoundYear(_Model):
     """第二十一条: the year of a round (申报年度) and the year its claims are submitted in."""
 
-    citation: Citation
-    clause: str | None = None
-    policy: Literal["submitted_year", "any"]
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    policy: Literal["submitted_year", "any"] = Field(
+        description="submitted_year: a round takes the claims submitted in its year; any: "
+        "in any year"
+    )
 
 
 class AchievedBySubmission(_Model):
     """第二十二条第(一)项: whether a claim's honour must be granted by the day it is submitted."""
 
-    citation: Citation
-    clause: str | None = None
-    policy: Literal["required", "any"]
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    policy: Literal["required", "any"] = Field(
+        description="required: a batch refuses a claim achieved after it was submitted; any: "
+        "it takes it"
+    )
 
 
 class AllocationFile(_Model):
     """``allocation.yaml``."""
 
-    budgets: Budgets
-    allocation: AllocationPolicy
-    publicity: Publicity
-    same_qualification: SameQualification
-    participation: Participation
-    first_time: FirstTime
-    round_year: RoundYear
-    achieved_by_submission: AchievedBySubmission
+    budgets: Budgets = Field(description="第二条: the yearly budgets")
+    allocation: AllocationPolicy = Field(description="第二十条第(一)项: 用完即止, carry-over")
+    publicity: Publicity = Field(description="第二十二条第(四)项: publicity")
+    same_qualification: SameQualification = Field(description="第二十条第(二)项: 就高不就低")
+    participation: Participation = Field(description="第十三条: which Hami participant is paid")
+    first_time: FirstTime = Field(description="首次: how far back it looks (rulings R4, R5)")
+    round_year: RoundYear = Field(description="第二十一条: the claims a round takes")
+    achieved_by_submission: AchievedBySubmission = Field(
+        description="第二十二条第(一)项: an honour granted by the day its claim is submitted"
+    )
 
 
 _FILE_MODELS: Mapping[str, type[_Model]] = {
@@ -880,8 +979,7 @@ class _Checker:
                 seen.setdefault(ident, i)
             if kind is None:
                 continue
-            claim_type = CLAIM_TYPES.get(kind)
-            if claim_type is None:
+            if kind not in CLAIM_TYPES:
                 hint = did_you_mean(kind, CLAIM_TYPES)
                 self.problems.append(
                     doc.problem(
@@ -890,11 +988,9 @@ class _Checker:
                     )
                 )
                 continue
-            facts: dict[str, FactSpec] = dict(claim_type.FACTS)
-            facts.update(DERIVED_FACTS.get(kind, {}))
             cond: Condition | None = None
             if when is not None:
-                cond, found = parse_condition(when, (*path, "when"), facts)
+                cond, found = parse_condition(when, (*path, "when"), kind_facts(kind))
                 self.problems.extend(doc.problem(p, m) for p, m in found)
             if item is not None:
                 compiled.append(self._compiled(doc, path, item, cond))
