@@ -48,6 +48,7 @@ from pydantic import (
     Field,
     StrictInt,
     ValidationError,
+    WithJsonSchema,
 )
 
 from ._validation import did_you_mean, problems_from_validation
@@ -67,7 +68,7 @@ from .history import (
 from .rules import CompiledItem, RuleSet, Text, YamlDate
 from .standards import parse_standard_number
 
-__all__ = ["CaseResult", "run_cases"]
+__all__ = ["CaseFile", "CaseResult", "run_cases"]
 
 _Path = tuple[str | int, ...]
 
@@ -91,53 +92,92 @@ def _year(value: int) -> int:
 
 # Money is integer yuan: a YAML integer, never a text ("200000") or a decimal (50000.0).
 _Yuan = Annotated[StrictInt, Field(ge=0)]
-_PaidYuan = Annotated[StrictInt, AfterValidator(_paid)]
-_Year = Annotated[StrictInt, AfterValidator(_year)]
+_PaidYuan = Annotated[
+    StrictInt, AfterValidator(_paid), WithJsonSchema({"type": "integer", "exclusiveMinimum": 0})
+]
+_Year = Annotated[
+    StrictInt,
+    AfterValidator(_year),
+    WithJsonSchema({"type": "integer", "minimum": dt.MINYEAR, "maximum": dt.MAXYEAR}),
+]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class _Award(_Model):
-    applicant: str
-    family: str
-    subject: str | None = None  # None, or the applicant's id: the applicant itself
-    claim_id: Text
-    item: str
-    amount_yuan: _PaidYuan
-    year: _Year
+class HistoryAward(_Model):
+    """An award an earlier round paid (rulings R4, R5)."""
+
+    applicant: str = Field(description="the applicant's id in the case's batch (not its USCC)")
+    family: str = Field(description="the family of the award's item in awards.yaml")
+    subject: str | None = Field(
+        None,
+        description="what the award was for, as the claim's subject would be; left out, or "
+        "the applicant's id or USCC, for an award of the applicant itself",
+    )  # None, or the applicant's id: the applicant itself
+    claim_id: Text = Field(description="the id of the earlier claim")
+    item: str = Field(description="the item id the award paid")
+    amount_yuan: _PaidYuan = Field(
+        description="what that decision paid, in whole yuan: the item's amount or a top-up"
+    )
+    year: _Year = Field(description="the round that paid it, before the case's round")
 
 
-class _Ban(_Model):
-    applicant: str
-    claim_id: Text
-    found_on: YamlDate
-    until: YamlDate
+class HistoryBan(_Model):
+    """A fraud finding (rulings R9)."""
+
+    applicant: str = Field(description="the applicant's id in the case's batch")
+    claim_id: Text = Field(description="the claim the fraud was found on")
+    found_on: YamlDate = Field(description="the day the fraud was found: the ban's first day")
+    until: YamlDate = Field(
+        description="the first day no longer banned: claims submitted in [found_on, until) "
+        "are banned"
+    )
 
 
-class _History(_Model):
-    awards: tuple[_Award, ...] = ()
-    bans: tuple[_Ban, ...] = ()
+class History(_Model):
+    """What earlier rounds left in the ledger."""
+
+    awards: tuple[HistoryAward, ...] = Field((), description="awards paid in earlier rounds")
+    bans: tuple[HistoryBan, ...] = Field((), description="fraud findings and their bans")
 
 
-class _Expect(_Model):
-    claim: str
-    outcome: Literal["awarded", "rejected", "superseded"]
-    item: str | None = None
-    amount_yuan: _Yuan = 0
-    reasons: tuple[str, ...] = ()
+class Expectation(_Model):
+    """The decision a case requires for one claim."""
+
+    claim: str = Field(description="the id of a claim in the case's batch")
+    outcome: Literal["awarded", "rejected", "superseded"] = Field(
+        description="the decision's outcome"
+    )
+    item: str | None = Field(None, description="the item matched; left out or null: none")
+    amount_yuan: _Yuan = Field(0, description="what the decision grants, in whole yuan")
+    reasons: tuple[str, ...] = Field(
+        (),
+        description="the reason codes, in any order (interchange.md); left out: none",
+        json_schema_extra={"items": {"type": "string", "enum": list(REASON_CODES)}},
+    )
 
 
-class _Case(_Model):
-    name: str
-    batch: object  # checked by the claims loader, in its own words
-    history: _History = _History()
-    expect: tuple[_Expect, ...] = Field(min_length=1)
+class Case(_Model):
+    """One worked example: a batch, optionally its history, and the decisions expected."""
+
+    name: str = Field(description="shown on the case's PASS or FAIL line")
+    batch: object = Field(
+        description="a claims batch as qfund evaluate reads one (docs/interchange.md)"
+    )  # checked by the claims loader, in its own words
+    history: History = Field(
+        History(), description="what earlier rounds left in the ledger (optional)"
+    )
+    expect: tuple[Expectation, ...] = Field(
+        min_length=1, description="the decisions required, one per claim checked"
+    )
 
 
-class _CaseFile(_Model):
-    cases: tuple[_Case, ...] = Field(min_length=1)
+class CaseFile(_Model):
+    """A case file of ``qfund test`` (docs/rule-files.md, "Case files")."""
+
+    cases: tuple[Case, ...] = Field(min_length=1, description="the cases of this file")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +199,7 @@ class _Ready:
     """A checked case: its batch resolved, ready to run."""
 
     file: str
-    case: _Case
+    case: Case
     batch: Batch
 
 
@@ -207,11 +247,11 @@ def _check_file(
 ) -> tuple[list[_Ready], list[Problem]]:
     """The runnable cases of one file, or the problems in it (those not yet ``found``)."""
     problems: list[Problem] = []
-    model: _CaseFile | None = None
+    model: CaseFile | None = None
     try:
-        model = _CaseFile.model_validate(doc.data)
+        model = CaseFile.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(problems_from_validation(exc, doc, _CaseFile, [p.path for p in found]))
+        problems.extend(problems_from_validation(exc, doc, CaseFile, [p.path for p in found]))
     # The batches and the names they use are checked in the raw data, so that a file with
     # a misspelt key still has every other problem in it listed in the same run.
     raw_cases = doc.data.get("cases") if isinstance(doc.data, dict) else None
@@ -311,8 +351,7 @@ class _CaseChecker:
         self._known((*path, "item"), item_id, "item id", self.rules.by_id)
         item = self.rules.by_id.get(item_id) if isinstance(item_id, str) else None
         if item is None:
-            families = sorted({i.item.family for i in self.rules.items})
-            self._known((*path, "family"), family, "family", families)
+            self._known((*path, "family"), family, "family", self.rules.families)
             return None
         own = item.item.family
         if isinstance(family, str) and family != own:

@@ -45,7 +45,7 @@ from .explain import explain, table
 from .ledger import AwardState, SqliteLedger
 from .money import format_wan
 from .rules import RuleSet, load_rules
-from .schema import schemas
+from .schema import SCHEMA_NAMES, cases_schema, schemas
 
 __all__ = ["main", "run"]
 
@@ -149,15 +149,19 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     s = sub.add_parser(
         "schema",
-        help="print the JSON Schema of a rule file or a claims batch",
-        description="JSON Schema generated from the models, for editors.",
+        help="print the JSON Schema of a rule file, a claims batch or a case file",
+        description="JSON Schema for editors, generated from what `qfund validate` and "
+        "`qfund test` check with. The case files' schema holds the item ids and families of "
+        "a rule set: --rules DIR names it.",
     )
     s.add_argument(
         "which",
-        choices=("awards", "exclusions", "allocation", "batch"),
+        choices=SCHEMA_NAMES,
         metavar="SCHEMA",
-        help="awards, exclusions or allocation (a rule file), or batch (a claims batch)",
+        help="awards, exclusions or allocation (a rule file), batch (a claims batch) or "
+        "cases (a case file of `qfund test`)",
     )
+    rules_opt(s)
 
     e = sub.add_parser(
         "evaluate",
@@ -362,7 +366,15 @@ def _cmd_catalogue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    out.write(json.dumps(schemas()[args.which], ensure_ascii=False, indent=2) + "\n")
+    if args.which == "cases":
+        schema = cases_schema(_rules(args))
+    elif args.rules is not None:
+        same = f"{args.which}'s is the same for every rule set"
+        err.write(f"qfund schema: --rules is for the cases schema; {same}\n")
+        return 2
+    else:
+        schema = schemas()[args.which]
+    out.write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
     return 0
 
 

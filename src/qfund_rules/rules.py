@@ -609,6 +609,11 @@ class RuleSet:
         return self.effective_from + relativedelta(years=years) - dt.timedelta(days=1)
 
     @property
+    def families(self) -> tuple[str, ...]:
+        """The qualification families of the items (rulings R5), in file order."""
+        return tuple(dict.fromkeys(i.item.family for i in self.items))
+
+    @property
     def industry_codes(self) -> frozenset[str]:
         """Two-letter industry-standard codes (rulings R7)."""
         return frozenset(self.awards.standard_codes.industry)
