@@ -313,7 +313,7 @@ def test_usage_error_shows_the_commands_own_usage() -> None:
         2,
         [
             "usage: qfund explain [-h] --claim ID [--rules DIR] [--ledger FILE]",
-            "                     [--lang {zh,en}]",
+            "                     [--lang {zh,en}] [--max-bytes SIZE] [--max-nodes N]",
         ],
     )
 

@@ -168,11 +168,21 @@ def assert_one_located_line(problems: tuple[q.Problem, ...], file: Path) -> None
     assert "\n" not in str(problems[0]), str(problems[0])
 
 
-def assert_refused(stdout: str, stderr: str, file: Path) -> None:
-    """Nothing on stdout; on stderr a one-line reason naming ``file``, then the count."""
+def assert_refused(stdout: str, stderr: str, file: Path, *, batch: bool = True) -> None:
+    """Nothing on stdout; on stderr a one-line reason naming ``file``, then the count.
+
+    A batch over the size cap also gets the note naming ``--max-bytes``; a bomb, none;
+    a rule file, none (``qfund validate`` has no such option).
+    """
     assert stdout == ""
     assert "Traceback" not in stderr
-    reason, summary = stderr.splitlines()  # exactly two lines
+    reason, *note, summary = stderr.splitlines()
+    oversized = batch and "bytes; the limit is" in reason
+    assert note == (
+        ["qfund: note: --max-bytes raises that limit, for a batch you trust (docs/limits.md)"]
+        if oversized
+        else []
+    ), note
     assert reason.startswith(f"{file}:"), reason
     assert summary.startswith("qfund: "), summary
 
@@ -235,7 +245,7 @@ def test_qfund_validate_refuses(case: Hostile, tmp_path: Path) -> None:
     code = run(["validate", str(directory)], out, err)
     assert time.monotonic() - start < SECONDS
     assert code == case.validate_exit
-    assert_refused(out.getvalue(), err.getvalue(), directory / "awards.yaml")
+    assert_refused(out.getvalue(), err.getvalue(), directory / "awards.yaml", batch=False)
 
 
 # --- the CLI, in a subprocess with its memory capped --------------------------------------
@@ -300,7 +310,7 @@ def test_qfund_validate_refuses_in_bounded_memory(case: Hostile, tmp_path: Path)
     directory = case.write_rules(tmp_path)
     code, out, err, elapsed = run_capped(_CAPPED, "validate", str(directory))
     assert (code, elapsed < SECONDS) == (case.validate_exit, True), err[-2000:]
-    assert_refused(out, err, directory / "awards.yaml")
+    assert_refused(out, err, directory / "awards.yaml", batch=False)
 
 
 # --- a file that never ends ---------------------------------------------------------------

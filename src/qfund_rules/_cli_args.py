@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ._yaml import DEFAULT_LIMITS, Limits, exceeded_limit
+from .errors import Problem
 from .history import loose_subject
 from .money import wan_to_yuan
 
@@ -17,10 +20,24 @@ if TYPE_CHECKING:
     from .claims import Batch
     from .rules import RuleSet
 
-__all__ = ["backend_opt", "iso_date", "lang_opt", "rules_opt", "wan_budget", "year"]
+__all__ = [
+    "backend_opt",
+    "batch_arg",
+    "batch_limits",
+    "caps_opt",
+    "iso_date",
+    "lang_opt",
+    "limit_notes",
+    "rules_opt",
+    "wan_budget",
+    "year",
+]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _YEAR = re.compile(r"\d{1,4}", re.ASCII)
+_SIZE = re.compile(r"(\d{1,15})\s*(|B|KiB|MiB|GiB)", re.ASCII | re.IGNORECASE)
+_COUNT = re.compile(r"\d{1,15}(?:_\d{3})*", re.ASCII)
+_UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
 
 
 def iso_date(text: str) -> dt.date:
@@ -56,6 +73,71 @@ def wan_budget(text: str) -> int:
         return wan_to_yuan(wan)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def byte_size(text: str) -> int:
+    """A size in bytes: a whole number, or one with KiB, MiB or GiB (``64MiB``)."""
+    found = _SIZE.fullmatch(text.strip())
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            f"not a size: {text!r} (bytes, or a whole number of KiB, MiB or GiB: 64MiB)"
+        )
+    return int(found[1]) * _UNITS[found[2].lower()]
+
+
+def node_count(text: str) -> int:
+    """A whole number of at least 1 (``5000000``, or ``5_000_000``)."""
+    if not _COUNT.fullmatch(text.strip()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return int(text)
+
+
+def batch_arg(sp: argparse.ArgumentParser, what: str = "claims batch") -> None:
+    """Add the BATCH argument; ``caps_opt`` adds the caps on reading it."""
+    sp.add_argument(
+        "batch",
+        type=Path,
+        metavar="BATCH",
+        help=f"{what} (YAML, or strict JSON when named *.json)",
+    )
+
+
+def caps_opt(sp: argparse.ArgumentParser) -> None:
+    """Add ``--max-bytes`` and ``--max-nodes``, the caps on reading BATCH (last: rarely set)."""
+    sp.add_argument(
+        "--max-bytes",
+        type=byte_size,
+        default=DEFAULT_LIMITS.max_bytes,
+        metavar="SIZE",
+        help="refuse a batch file larger than this (bytes, or KiB/MiB/GiB; default 16MiB, "
+        "about 35,000 claims in JSON; docs/limits.md)",
+    )
+    sp.add_argument(
+        "--max-nodes",
+        type=node_count,
+        default=DEFAULT_LIMITS.max_nodes,
+        metavar="N",
+        help="refuse a batch of more values than this, aliases expanded (default "
+        f"{DEFAULT_LIMITS.max_nodes:,}: about 35 per claim)",
+    )
+
+
+def batch_limits(args: argparse.Namespace) -> Limits:
+    """The caps ``batch_arg``'s options set; the other caps keep their defaults."""
+    return Limits(max_bytes=args.max_bytes, max_nodes=args.max_nodes)
+
+
+_LIMIT_OPTION = {"max_bytes": "--max-bytes", "max_nodes": "--max-nodes"}
+
+
+def limit_notes(problems: Iterable[Problem]) -> list[str]:
+    """A note per batch cap a problem ran into, naming the option that raises it."""
+    hit = dict.fromkeys(c for c in map(exceeded_limit, problems) if c in _LIMIT_OPTION)
+    return [
+        f"qfund: note: {_LIMIT_OPTION[cap]} raises that limit, for a batch you trust "
+        "(docs/limits.md)\n"
+        for cap in hit
+    ]
 
 
 def rules_opt(sp: argparse.ArgumentParser) -> None:
@@ -100,13 +182,15 @@ def later_rounds_refused(command: str, year: int, later: list[int]) -> str:
 FORMAT_HELP = "output format (default: %(default)s)"
 
 
-def load_batch_noting(rules: RuleSet, path: Path, err: TextIO) -> Batch:
+def load_batch_noting(
+    rules: RuleSet, path: Path, err: TextIO, limits: Limits = DEFAULT_LIMITS
+) -> Batch:
     """The batch at ``path`` under ``rules``, with notes on stderr for what a reviewer may
     have meant otherwise: a batch with no claims, an org_type that is a near miss of one
     第四条 names (R3 decides it not eligible, quietly else), and subjects of one applicant
     and kind that differ only in case or spacing (two qualifications, docs/interpretation.md).
     """
-    batch = rules.load_batch(path)
+    batch = rules.load_batch(path, limits=limits)
     if not batch.claims:
         err.write(f"qfund: note: {path} holds no claims\n")
     listed = list(rules.exclusions.eligibility.org_types)

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ._cli_args import (
     FORMAT_HELP,
+    batch_arg,
+    batch_limits,
+    caps_opt,
     iso_date,
     lang_opt,
     later_rounds_refused,
@@ -48,12 +51,7 @@ def register(
         "clauses they rest on, as one HTML file that works offline and prints. Open "
         "FILE#outcome=rejected&open=ID to start filtered with a trace open.",
     )
-    r.add_argument(
-        "batch",
-        type=Path,
-        metavar="BATCH",
-        help="claims batch (YAML, or strict JSON when named *.json)",
-    )
+    batch_arg(r)
     rules_opt(r)
     r.add_argument(
         "--ledger",
@@ -85,6 +83,7 @@ def register(
         "--out", type=Path, required=True, metavar="FILE", help="HTML file to write ('-': stdout)"
     )
     lang_opt(r, "the page")
+    caps_opt(r)
 
     d = sub.add_parser(
         "diff",
@@ -113,7 +112,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if str(args.out) != "-" and any(_same_file(args.out, p) for p in inputs):
         err.write(f"qfund report: --out {args.out} is an input of the report; not overwriting it\n")
         return 2
-    batch = load_batch_noting(rules, args.batch, err)
+    batch = load_batch_noting(rules, args.batch, err, batch_limits(args))
     result: Evaluation | RoundResult
     now: tuple[AwardState, ...] = ()
     unseen: tuple[UnseenKey, ...] = ()

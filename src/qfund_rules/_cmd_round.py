@@ -15,6 +15,9 @@ from typing import Any, TextIO
 from ._cli_args import (
     FORMAT_HELP,
     backend_opt,
+    batch_arg,
+    batch_limits,
+    caps_opt,
     iso_date,
     load_batch_noting,
     rules_opt,
@@ -60,12 +63,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         epilog=_ROUND_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument(
-        "batch",
-        type=Path,
-        metavar="BATCH",
-        help="claims batch (YAML, or strict JSON when named *.json)",
-    )
+    batch_arg(r)
     _ledger_opt(
         r,
         "ledger file (SQLite); created only with --commit, else a missing file is read as "
@@ -99,6 +97,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     )
     rules_opt(r)
     backend_opt(r)
+    caps_opt(r)
 
     lg = sub.add_parser(
         "ledger",
@@ -203,7 +202,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     evaluator = evaluate_durable if args.backend == "durable" else None
     rules = load_rules(args.rules)
-    batch = load_batch_noting(rules, args.batch, err)
+    batch = load_batch_noting(rules, args.batch, err, batch_limits(args))
     path: Path = args.ledger
     budget, start = args.budget, args.publicity_start
     ledger: SqliteLedger

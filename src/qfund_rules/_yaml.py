@@ -46,7 +46,15 @@ try:  # libyaml's parser is an order of magnitude faster when PyYAML has it.
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "StrictLoader", "read_bounded", "read_yaml"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Document",
+    "Limits",
+    "StrictLoader",
+    "exceeded_limit",
+    "read_bounded",
+    "read_yaml",
+]
 
 Path_t = tuple[str | int, ...]
 
@@ -266,11 +274,30 @@ def read_bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
         return fh.read(limits.max_bytes + 1)
 
 
+_TOO_BIG = "; the limit is {} bytes"
+_TOO_MANY = "document expands to more than {} values (alias bomb or oversized file)"
+_TOO_LONG = "document holds more than {} values"
+
+
 def _too_big(file: str, size: int, limits: Limits) -> Problem:
     # A bounded read stops one byte past the limit: that count means "more than".
     said = f"holds more than {limits.max_bytes}" if size == limits.max_bytes + 1 else f"is {size}"
-    limit = limits.max_bytes
-    return Problem(file, None, None, (), f"file {said} bytes; the limit is {limit} bytes")
+    return Problem(file, None, None, (), f"file {said} bytes{_TOO_BIG.format(limits.max_bytes)}")
+
+
+_CAPS = (
+    ("max_bytes", re.compile(r"file (?:is|holds more than) \d+ bytes; the limit is \d+ bytes")),
+    # Only a document of plain values: an alias bomb is no batch to let in.
+    ("max_nodes", re.compile(re.escape(_TOO_LONG).replace(r"\{\}", r"\d+"))),
+)
+
+
+def exceeded_limit(problem: Problem) -> str | None:
+    """The :class:`Limits` field a problem of this module reports exceeded, else ``None``."""
+    for name, message in _CAPS:
+        if message.fullmatch(problem.message):
+            return name
+    return None
 
 
 class _Builder:
@@ -296,12 +323,8 @@ class _Builder:
     def _count(self, event: Any, path: Path_t, weight: int) -> None:
         self.nodes += weight
         if self.nodes > self.limits.max_nodes:
-            raise self._refuse(
-                event,
-                path,
-                f"document expands to more than {self.limits.max_nodes} values "
-                "(alias bomb or oversized file)",
-            )
+            message = _TOO_MANY if self.aliases else _TOO_LONG
+            raise self._refuse(event, path, message.format(self.limits.max_nodes))
 
     def build(self, text: str) -> Any:
         loader = StrictLoader(text)

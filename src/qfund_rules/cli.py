@@ -23,9 +23,13 @@ from . import __version__
 from ._cli_args import (
     FORMAT_HELP,
     backend_opt,
+    batch_arg,
+    batch_limits,
+    caps_opt,
     iso_date,
     lang_opt,
     later_rounds_refused,
+    limit_notes,
     load_batch_noting,
     rules_opt,
 )
@@ -169,11 +173,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         description="Evaluate a claims batch (YAML, or strict JSON when named *.json) into "
         "decisions; JSON as interchange.md by default.",
     )
-    e.add_argument("batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON)")
+    batch_arg(e)
     rules_opt(e)
     e.add_argument("--format", choices=("json", "text"), default="json", help=FORMAT_HELP)
     lang_opt(e, "--format text (JSON holds every message in both)")
     backend_opt(e)
+    caps_opt(e)
 
     x = sub.add_parser(
         "explain",
@@ -181,9 +186,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         description="Print every step of one claim's decision: the facts read, "
         "the article applied with its clause, and the result.",
     )
-    x.add_argument(
-        "batch", type=Path, metavar="BATCH", help="claims batch (YAML or JSON) holding the claim"
-    )
+    batch_arg(x, "claims batch holding the claim")
     x.add_argument("--claim", required=True, metavar="ID", help="id of the claim to explain")
     rules_opt(x)
     x.add_argument(
@@ -195,6 +198,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         "award stands now; an applicant the ledger knows by another key is noted on stderr",
     )
     lang_opt(x, "the trace")
+    caps_opt(x)
 
     t = sub.add_parser(
         "test",
@@ -242,6 +246,8 @@ def run(
         return handler(args, out, err)
     except InputError as exc:
         err.write(exc.render() + "\n")
+        if hasattr(args, "max_bytes"):
+            err.writelines(limit_notes(exc.problems))
         count = len([p for p in exc.problems if p.severity == "error"])
         err.write(f"qfund: {count} problem{'s' if count != 1 else ''}; nothing was decided\n")
         return 1 if isinstance(exc, RuleFileError) and args.command == "validate" else 2
@@ -255,7 +261,7 @@ def _rules(args: argparse.Namespace) -> RuleSet:
 
 
 def _batch(args: argparse.Namespace, rules: RuleSet, err: TextIO) -> Batch:
-    return load_batch_noting(rules, args.batch, err)
+    return load_batch_noting(rules, args.batch, err, batch_limits(args))
 
 
 def _read_text(path: Path) -> str:

@@ -1,0 +1,118 @@
+"""The batch caps on the command line: ``--max-bytes`` and ``--max-nodes`` (docs/limits.md).
+
+The defaults refuse a JSON batch of about 35,000 claims; a caller who trusts a larger
+batch raises them per run, and a refusal says which option does so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+
+from qfund_rules._cli_args import byte_size, limit_notes, node_count
+from qfund_rules._yaml import exceeded_limit
+from qfund_rules.cli import run
+from qfund_rules.errors import Problem
+
+from .conftest import EXAMPLES_DIR
+
+EXAMPLE = EXAMPLES_DIR / "claims-2027.yaml"
+
+
+def call(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1000", 1000),
+        ("0", 0),
+        ("64MiB", 64 << 20),
+        ("64 mib", 64 << 20),
+        ("512KiB", 512 << 10),
+        ("2GiB", 2 << 30),
+        ("100B", 100),
+    ],
+)
+def test_a_size_reads_bytes_and_binary_units(text: str, size: int) -> None:
+    assert byte_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "64x", "64MB", "1.5MiB", "-1", "MiB", "1e6"])
+def test_a_size_refuses_what_it_cannot_read_exactly(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="not a size"):
+        byte_size(text)
+
+
+@pytest.mark.parametrize(("text", "n"), [("5000000", 5_000_000), ("5_000_000", 5_000_000)])
+def test_a_node_count_reads_whole_numbers(text: str, n: int) -> None:
+    assert node_count(text) == n
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "1e6", "5,000", "five", "5__000"])
+def test_a_node_count_refuses_others(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="whole number"):
+        node_count(text)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain", "report", "round"])
+def test_every_batch_command_takes_the_caps(command: str) -> None:
+    code, out, _ = call(command, "--help")
+    assert code == 0
+    assert "--max-bytes SIZE" in out
+    assert "--max-nodes N" in out
+
+
+def test_a_batch_over_max_bytes_is_refused_with_the_option_named() -> None:
+    size = EXAMPLE.stat().st_size
+    code, out, err = call("evaluate", str(EXAMPLE), "--max-bytes", str(size - 100))
+    assert code == 2
+    assert out == ""
+    assert f"file is {size} bytes; the limit is {size - 100} bytes" in err
+    assert "--max-bytes raises that limit" in err
+    assert "--max-nodes" not in err
+
+
+def test_a_batch_at_max_bytes_is_read() -> None:
+    size = EXAMPLE.stat().st_size
+    code, out, _ = call("evaluate", str(EXAMPLE), "--max-bytes", str(size))
+    assert code == 0
+    assert '"decisions"' in out
+
+
+def test_a_batch_over_max_nodes_is_refused_with_the_option_named() -> None:
+    code, out, err = call("evaluate", str(EXAMPLE), "--max-nodes", "50")
+    assert code == 2
+    assert out == ""
+    assert "document holds more than 50 values" in err
+    assert "--max-nodes raises that limit" in err
+
+
+@pytest.mark.parametrize("command", ["explain", "report", "round"])
+def test_the_other_batch_commands_apply_the_caps(command: str, tmp_path: Path) -> None:
+    """Each command reads its batch under the caps given, not the defaults."""
+    extra = {
+        "explain": ["--claim", "K19"],
+        "report": ["--out", str(tmp_path / "r.html")],
+        "round": ["--ledger", str(tmp_path / "l.db")],
+    }[command]
+    code, _, err = call(command, str(EXAMPLE), *extra, "--max-nodes", "50")
+    assert code == 2
+    assert "--max-nodes raises that limit" in err
+    code, _, err = call(command, str(EXAMPLE), *extra, "--max-nodes", "100_000")
+    assert code == 0, err
+
+
+def test_the_note_is_only_for_the_caps() -> None:
+    other = Problem("b.yaml", 1, 1, (), "not valid YAML: found character")
+    capped = Problem("b.yaml", None, None, (), "file is 20 bytes; the limit is 10 bytes")
+    assert exceeded_limit(other) is None
+    assert exceeded_limit(capped) == "max_bytes"
+    assert limit_notes([other]) == []
+    assert len(limit_notes([capped, capped])) == 1
