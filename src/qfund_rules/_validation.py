@@ -209,7 +209,7 @@ def model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseMode
 def _comma_in_flow(doc: Document, loc: tuple[str | int, ...]) -> str:
     """For a key with no value in a ``{...}`` mapping after a text (``{zh: 哈密市, en: Hami
     City, districts}``), the hint that a comma there ended the text; or an empty string."""
-    if loc[:-1] not in doc.flow:
+    if not doc.in_flow(loc[:-1]):
         return ""
     mapping: object = doc.data
     for part in loc[:-1]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from ._fast_json import plain_json
 from ._json import is_json_name, is_json_with_surrogates, json_as_yaml, syntax_problem
 from .errors import Problem
 
@@ -112,16 +113,33 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 @dataclass(slots=True)
 class Document:
-    """A parsed YAML or JSON document with the position of every value."""
+    """A parsed YAML or JSON document with the position of every value.
+
+    A plain JSON document read quickly (``_fast_json.py``) finds its positions only when
+    one is first asked for: ``relocate`` reads the text again with the YAML reader.
+    """
 
     file: str
     data: Any
     positions: dict[Path_t, tuple[int, int]] = field(default_factory=dict)
     #: The mappings written in flow style (``{zh: 哈密市, en: Hami City}``), by field path.
     flow: set[Path_t] = field(default_factory=set)
+    relocate: Callable[[], Document | None] | None = field(default=None, repr=False)
+
+    def _located(self) -> None:
+        if self.relocate is not None:
+            again, self.relocate = self.relocate(), None
+            if again is not None:
+                self.positions, self.flow = again.positions, again.flow
+
+    def in_flow(self, path: Path_t) -> bool:
+        """Whether the mapping at ``path`` is written in flow style (``{...}``)."""
+        self._located()
+        return path in self.flow
 
     def locate(self, path: Path_t) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the value at ``path``, or of its nearest ancestor."""
+        self._located()
         probe = tuple(path)
         while True:
             pos = self.positions.get(probe)
@@ -186,13 +204,25 @@ def read_yaml(
         return None, [Problem(file, 1, 1, (), "the file is empty")]
     named_json = is_json_name(source, name)
     if named_json:
+        data = plain_json(text, max_depth=limits.max_depth, max_nodes=limits.max_nodes)
+        if data is not None:
+            return Document(file, data, relocate=lambda: _read_json(file, text, limits)[0]), []
         refused = syntax_problem(file, text)
         if refused is not None:
             return None, [refused]
     elif not is_json_with_surrogates(text):  # YAML, bar a JSON object's surrogate escapes
         return _read_text(file, text, limits)
-    # Only under a JSON name is a raw U+2028 or U+0080 in a string a character: read as
-    # YAML, a JSON object's ends a line or is refused, as in any YAML file.
+    return _read_json(file, text, limits, named_json=named_json)
+
+
+def _read_json(
+    file: str, text: str, limits: Limits, *, named_json: bool = True
+) -> tuple[Document | None, list[Problem]]:
+    """A JSON document read by the YAML reader, its lines and columns the file's.
+
+    Only under a JSON name is a raw U+2028 or U+0080 in a string a character: read as
+    YAML, a JSON object's ends a line or is refused, as in any YAML file.
+    """
     text, columns = json_as_yaml(text, raw_characters=named_json)
     doc, problems = _read_text(file, text, limits, json_numbers=named_json)
     if columns:
