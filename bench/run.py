@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import yaml
 from reference import evaluate_reference
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -309,6 +310,24 @@ def json_write_seconds(evaluation: q.Evaluation, repeats: int = 3) -> float:
         return median_seconds(lambda: evaluation.write_json(sink), repeats)
 
 
+def load_claims_per_s(rules: q.RuleSet, batch: q.Batch, directory: Path) -> dict[str, float]:
+    """Claims a second that ``rules.load_batch`` reads and checks from a file, JSON (as
+    ``json.dumps`` writes it, indented) and YAML (block style, as PyYAML writes it)."""
+    data = q.batch_to_data(batch)
+    files = {
+        "json": (directory / "batch.json", json.dumps(data, ensure_ascii=False, indent=1)),
+        "yaml": (directory / "batch.yaml", yaml.safe_dump(data, allow_unicode=True)),
+    }
+    speeds = {}
+    for fmt, (path, text) in files.items():
+        path.write_text(text, encoding="utf-8")
+        if rules.load_batch(path) != batch:
+            raise SystemExit(f"bench: the {fmt} batch does not load to the batch written")
+        load = functools.partial(rules.load_batch, path)
+        speeds[fmt] = len(batch.claims) / median_seconds(load, 3)
+    return speeds
+
+
 def rss_mb() -> float:
     """The process's current resident set size."""
     pages = int(Path("/proc/self/statm").read_text().split()[1])
@@ -493,6 +512,8 @@ def run(quick: bool, seed: int, collector: str = "off") -> dict[str, Any]:
         raise SystemExit("bench: synthetic batches differ from what the loader makes of them")
 
     out["rules_load_ms"] = 1000 * median_seconds(lambda: q.load_rules(RULES_DIR), 7)
+    with tempfile.TemporaryDirectory(prefix="qfund-bench-") as scratch:
+        out["batch_load_claims_per_s"] = load_claims_per_s(rules, sample, Path(scratch))
 
     side = 10_000 if quick else 50_000
     batch = synthetic_batch(side, seed, rules)
@@ -653,6 +674,8 @@ def report(out: dict[str, Any]) -> str:
                      f"{b['claims_per_s']:>8,.0f}/s")  # fmt: skip
     lines += [
         f"rules load and validate: {out['rules_load_ms']:.1f} ms",
+        "batch files read and checked (2,000 claims; not in any time above): JSON "
+        "{json:,.0f} claims/s, YAML {yaml:,.0f} claims/s".format(**out["batch_load_claims_per_s"]),
         f"peak RSS: {out['peak_rss_mb']:.0f} MB; an evaluation of 100k claims holds "
         f"{out['rss_mb_per_100k_claims']:.0f} MB (freed in "
         f"{out['free_s_per_100k_claims'] * 1000:.0f} ms, not in any time above); its JSON "

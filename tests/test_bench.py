@@ -107,3 +107,15 @@ def test_median_seconds_stops_the_clock_before_the_result_is_freed(
 
     monkeypatch.setattr(time, "perf_counter", lambda: clock[0])  # the module run.py reads
     assert bench.median_seconds(call, 3) == 1.0
+
+
+def test_batch_files_load_to_the_batch_they_were_written_from(
+    bench_rules: q.RuleSet, tmp_path: Path
+) -> None:
+    """The load figure reads a JSON and a YAML file of the same batch, and checks both."""
+    batch = bench.synthetic_batch(300, 5, bench_rules)
+    speeds = bench.load_claims_per_s(bench_rules, batch, tmp_path)
+    assert set(speeds) == {"json", "yaml"}
+    assert all(v > 0 for v in speeds.values())
+    assert bench_rules.load_batch(tmp_path / "batch.json") == batch
+    assert bench_rules.load_batch(tmp_path / "batch.yaml") == batch
