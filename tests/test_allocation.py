@@ -490,6 +490,24 @@ def test_a_committed_round_reads_back_as_recorded(rules: q.RuleSet, ledger: Memo
     assert (True, first.to_json()) == (again.recorded, again.to_json())
 
 
+def test_a_recorded_trace_keeps_its_mappings_as_written(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """A committed round whose trace holds mappings inside facts (a credit listing with its
+    dates) reads back byte for byte, though a record's body is written with sorted keys."""
+    data = q.batch_to_data(batch(rules, 2027, leading("C1", "A1"), cnas("C2", "A2")))
+    listing = {"list": "dishonest", "from": "2027-01-01", "until": "2027-12-31"}
+    data["applicants"][0]["credit_listings"] = [listing]
+    listed = rules.batch_from_data(data)
+    first = committed(rules, ledger, listed, LEADING)
+    again = run_round(rules, listed, ledger, budget_yuan=LEADING)
+    (step,) = [s for s in first.decisions[0].trace if s.rule == "excluded_credit"]
+    assert step.facts["listings"] == [
+        {"from": "2027-01-01", "list": "dishonest", "until": "2027-12-31"}
+    ]
+    assert (True, first.to_json()) == (again.recorded, again.to_json())
+
+
 def test_a_year_holds_one_round(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A second, different round for a committed year is refused."""
     committed(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)

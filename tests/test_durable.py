@@ -260,6 +260,51 @@ def test_an_exclusion_step_names_its_case_by_its_titles(
     )
 
 
+def failed_facts(evaluation: q.Evaluation, step: str) -> dict[str, dict[str, Any]]:
+    """Per claim, the facts of its failing step of kind ``step``."""
+    return {
+        d.claim_id: dict(s.facts)
+        for d in evaluation.decisions
+        for s in d.trace
+        if s.step == step and s.result == "fail"
+    }
+
+
+@needs_durable
+def test_a_listing_step_shows_the_same_listings_in_both_backends(
+    rules: q.RuleSet, worker: DurableWorker
+) -> None:
+    """Both backends' step of 第十七条第(二)项 shows every listing that applies on the claim's
+    submitted_on with its dates, in the same order, and none that does not apply."""
+    listings = [
+        {"list": "negative", "from": "2027-01-01", "until": "2027-03-20"},
+        {"list": "dishonest", "from": "2025-01-01", "until": "2026-12-31"},
+        {"list": "dishonest", "from": "2026-01-10", "until": None},
+        {"list": "dishonest", "from": "2024-05-01"},
+    ]
+    data = {
+        "round": 2027,
+        "submitted_on": "2027-03-20",
+        "applicants": [
+            {"id": "A1", "name": "哈密某公司", "org_type": "enterprise", "region": "650502",
+             "credit_listings": listings},
+        ],
+        "claims": [
+            {"id": "C1", "applicant": "A1", "kind": "leading_enterprise",
+             "achieved_on": "2026-11-02"},
+            {"id": "C2", "applicant": "A1", "kind": "qc_group", "level": "national",
+             "subject": "某QC小组", "achieved_on": "2026-11-02", "submitted_on": "2027-03-21"},
+        ],
+    }  # fmt: skip
+    batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
+    native = failed_facts(q.evaluate(rules, batch), "exclusion")
+    assert native["C2"]["listings"] == [
+        {"from": "2024-05-01", "list": "dishonest", "until": None},
+        {"from": "2026-01-10", "list": "dishonest", "until": None},
+    ]
+    assert native == failed_facts(worker.evaluate(rules, batch), "exclusion")
+
+
 def test_a_batch_built_by_hand_is_refused_before_it_is_sent(
     rules: q.RuleSet, worker: DurableWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:

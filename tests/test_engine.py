@@ -246,6 +246,44 @@ def test_credit_listing_on_submission_day(
     assert excluded == ("excluded_credit" in d.reasons)
 
 
+def credit_step(rules: q.RuleSet, *listings: dict[str, Any]) -> TraceStep:
+    """The 第十七条第(二)项 listing step of A1's claim, A1 listed as given."""
+    listed = {**HAMI, "credit_listings": list(listings)}
+    d = decide(rules, claim("C1", "leading_enterprise"), applicants=[listed, OTHER])["C1"]
+    (step,) = [s for s in d.trace if s.rule == "excluded_credit"]
+    return step
+
+
+def test_a_listing_step_shows_the_dates_of_the_listings_that_apply(rules: q.RuleSet) -> None:
+    """The listing step shows each listing covering submitted_on with its from and until
+    (JSON values, by list and date), and none that ended before or starts after it."""
+    step = credit_step(
+        rules,
+        {"list": "negative", "from": "2027-01-01", "until": "2027-03-20"},
+        {"list": "dishonest", "from": "2025-01-01", "until": "2026-12-31"},  # ended before
+        {"list": "dishonest", "from": "2026-01-10", "until": None},
+        {"list": "negative", "from": "2027-03-21"},  # starts after
+    )
+    assert dict(step.facts) == {
+        "submitted_on": "2027-03-20",
+        "listed_on": ["dishonest", "negative"],
+        "listings": [
+            {"from": "2026-01-10", "list": "dishonest", "until": None},
+            {"from": "2027-01-01", "list": "negative", "until": "2027-03-20"},
+        ],
+    }
+    assert step.result == "fail"
+
+
+def test_a_listing_step_of_listings_that_do_not_apply_shows_none(rules: q.RuleSet) -> None:
+    """An applicant whose listings all ended before submitted_on passes with no listing
+    shown, as an applicant never listed does."""
+    ended = credit_step(rules, {"list": "dishonest", "from": "2025-01-01", "until": "2026-12-31"})
+    never = credit_step(rules)
+    expected = {"submitted_on": "2027-03-20", "listed_on": [], "listings": []}
+    assert (expected, expected, "pass") == (dict(ended.facts), dict(never.facts), ended.result)
+
+
 def test_unlicensed_is_excluded(rules: q.RuleSet) -> None:
     """An applicant without its legal licence is excluded (第十七条第(二)项)."""
     unlicensed = {**HAMI, "licensed": False}

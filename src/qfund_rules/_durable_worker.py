@@ -377,6 +377,7 @@ class _Claim:
         self.paid_to: _Claim | None = None
         self.position: int | None = None  # a standard claim's place in the 前言 (0: the lead)
         self.hami_unit = False
+        self.listed: list[int] = []  # the credit listings that apply (第十七条(二))
         self.foremost_elsewhere: int | None = None
         self.rivals: list[_Claim] = []
         self.superseded = False
@@ -518,6 +519,8 @@ class Engine:
             i["id"]: [(_ordinal(d), int(y)) for d, y in i["amounts"]] for i in program["items"]
         }
         self.scope = program["first_time"]["scope"]
+        # The 第十七条(二) case's order, rule, citation, code and titles, when there is one.
+        self.credit: tuple[int, str, str, str, Mapping[str, object]] | None = None
         self.handlers: dict[str, Handler] = {}
         rules: dict[str, Fact] = {}
         for rule, when, handler in self._rules():
@@ -707,15 +710,19 @@ class Engine:
     def _credit(
         self, order: int, rule: str, citation: str, code: str, words: Mapping[str, object]
     ) -> Handler:
+        self.credit = (order, rule, citation, code, words)
+
         def handler(b: _Batch, m: Message) -> None:
             c, listing = b.claim(m["x"]), m["y"]
             on = c.submitted.toordinal()
             # The listing's window is tested here: durable's inequality joins are not used.
             if listing["from"] > on or ("until" in listing and on > listing["until"]):
                 return
-            if c.once(rule):
-                facts = {"submitted_on": c.data["submitted_on"], "listed_on": [listing["list"]]}
-                c.note(order, rule, citation, facts, code, text="exclusion", words=words)
+            li = int(listing["li"])
+            if c.once(rule, li):  # every listing that applies: _settle_found
+                if not c.listed:
+                    c.fired.append(rule)
+                c.listed.append(li)
 
         return handler
 
@@ -780,7 +787,7 @@ class Engine:
         self.current = batch
         try:
             rounds = (
-                (self._claims, self._settle_item),
+                (self._claims, self._settle_claim),
                 (self._candidates, self._settle_candidate),
                 (self._live, self._settle_live),
                 (self._participants, self._settle_participant),
@@ -886,7 +893,7 @@ class Engine:
                     fact[fact_key(name)] = encoded
             facts.append(fact)
         for i, (app, listing) in enumerate(b.listings):
-            lf = {"id": f"l{i}", "t": "listing", "app": app, "list": listing["list"]}
+            lf = {"id": f"l{i}", "t": "listing", "li": i, "app": app, "list": listing["list"]}
             lf["from"] = _ordinal(listing["from"])
             if listing["until"]:
                 lf["until"] = _ordinal(listing["until"])
@@ -898,6 +905,31 @@ class Engine:
                 {"id": f"b{i}", "t": "ban", "bi": i, "ak": ak, "found": found, "until": until}
             )
         return facts
+
+    def _settle_claim(self, b: _Batch, c: _Claim) -> None:
+        self._settle_found(b, c)
+        self._settle_item(b, c)
+
+    def _settle_found(self, b: _Batch, c: _Claim) -> None:
+        """The credit listings that apply to the claim, its step showing all of them.
+
+        The rule fires once per listing; the step is written once all have fired, in the
+        native engine's order: by (list, from, until), each mapping's keys sorted.
+        """
+        if c.listed and self.credit is not None:
+            order, rule, citation, code, words = self.credit
+            rows = sorted(
+                (b.listings[i][1] for i in c.listed),
+                key=lambda x: (x["list"], x["from"], x["until"] or "9999-12-31"),
+            )
+            facts = {
+                "submitted_on": c.data["submitted_on"],
+                "listed_on": sorted({x["list"] for x in rows}),
+                "listings": [
+                    {"from": x["from"], "list": x["list"], "until": x["until"]} for x in rows
+                ],
+            }
+            c.note(order, rule, citation, facts, code, text="exclusion", fired=False, words=words)
 
     def _settle_item(self, b: _Batch, c: _Claim) -> None:
         """The matched item (the highest amount when several match), or why none does."""

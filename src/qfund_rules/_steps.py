@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Hashable, Sequence
 
 from ._draft import Context, Draft, ItemInfo
-from .claims import Applicant
+from .claims import Applicant, CreditListing
 from .decision import JSONValue, TraceStep, new_step
 from .history import NO_HISTORY, PriorAward
 from .money import format_wan
@@ -305,12 +305,16 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
         on = claim.submitted_on
         assert on is not None
         listed = [
-            c.list
+            c
             for c in a.credit_listings
             if c.list in (ex.lists or ()) and c.from_ <= on and (c.until is None or on <= c.until)
         ]
-        listed_on: list[JSONValue] = [str(x) for x in sorted(set(listed))]
-        facts = {"submitted_on": on.isoformat(), "listed_on": listed_on}
+        listed_on: list[JSONValue] = [str(x) for x in sorted({c.list for c in listed})]
+        facts = {
+            "submitted_on": ctx.iso(on),
+            "listed_on": listed_on,
+            "listings": _listings(ctx, listed),
+        }
         hit = bool(listed)
     elif ex.check == "duplicate_claim":
         facts = {"duplicate_of": d.duplicate_of, "subject": claim.subject}
@@ -339,6 +343,24 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
     )
     if quick is not None and not hit:
         ctx.memo[quick] = step
+
+
+def _listings(ctx: Context, listed: Sequence[CreditListing]) -> list[JSONValue]:
+    """The listings that apply on the submission day, with the dates that make them apply.
+
+    In the order of (list, from, until), so that the order of the batch file does not show;
+    each mapping's keys in sorted order, as a ledger record writes them (its body is
+    canonical JSON), so that a recorded decision reads back as the engine wrote it.
+    """
+    ordered = sorted(listed, key=lambda c: (c.list, c.from_, c.until or dt.date.max))
+    return [
+        {
+            "from": ctx.iso(c.from_),
+            "list": c.list,
+            "until": None if c.until is None else ctx.iso(c.until),
+        }
+        for c in ordered
+    ]
 
 
 def _clean_key(check: str, d: Draft) -> Hashable | None:

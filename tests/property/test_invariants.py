@@ -653,7 +653,7 @@ def _excluded(check: str, facts: Mapping[str, JSONValue]) -> bool:
     if check == "unlicensed":
         return facts["licensed"] is False
     if check == "credit_listing":
-        return bool(facts["listed_on"])
+        return bool(_listings_applying(facts))
     if check == "duplicate_claim":
         return facts["duplicate_of"] is not None
     if check == "other_support":
@@ -661,6 +661,20 @@ def _excluded(check: str, facts: Mapping[str, JSONValue]) -> bool:
     if check == "unrelated":
         return facts["review.related_to_quality"] is False
     return facts["review.other_violation"] is not None
+
+
+def _listings_applying(facts: Mapping[str, JSONValue]) -> list[JSONValue]:
+    """The listings a 第十七条(二) step shows, each checked to cover its submitted_on."""
+    on, listings = facts["submitted_on"], facts["listings"]
+    assert isinstance(on, str)
+    assert isinstance(listings, list)
+    for x in listings:
+        assert isinstance(x, dict)
+        until = x["until"]
+        assert str(x["from"]) <= on, facts
+        assert until is None or on <= str(until), facts
+    assert facts["listed_on"] == sorted({str(x["list"]) for x in listings if isinstance(x, dict)})
+    return listings
 
 
 class _Replay:
