@@ -305,6 +305,53 @@ def test_a_listing_step_shows_the_same_listings_in_both_backends(
     assert native == failed_facts(worker.evaluate(rules, batch), "exclusion")
 
 
+@needs_durable
+def test_a_ban_step_shows_the_same_bans_in_both_backends(
+    rules: q.RuleSet, worker: DurableWorker
+) -> None:
+    """Both backends' ban step (第二十四条) shows every ban covering the claim's submitted_on
+    as {found_on, until}, in the ledger's order, and says until when the first one runs."""
+    bans = [
+        BanRecord("F3", dt.date(2027, 3, 20), dt.date(2030, 3, 20)),
+        BanRecord("F1", dt.date(2023, 1, 1), dt.date(2026, 1, 1)),
+        BanRecord("F2", dt.date(2026, 6, 1), dt.date(2029, 6, 1)),
+    ]
+    data = {
+        "round": 2027,
+        "submitted_on": "2027-03-20",
+        "applicants": [{"id": "A1", "name": "哈密某公司", "org_type": "enterprise",
+                        "region": "650502"}],
+        "claims": [{"id": "C1", "applicant": "A1", "kind": "leading_enterprise",
+                    "achieved_on": "2026-11-02"}],
+    }  # fmt: skip
+    batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
+    history = StaticHistory(bans={applicant_key("A1", None): bans})
+
+    def shown(evaluation: q.Evaluation) -> list[tuple[dict[str, Any], str, str]]:
+        return [
+            (dict(s.facts), s.message_zh, s.message_en)
+            for d in evaluation.decisions
+            for s in d.trace
+            if s.step == "ban"
+        ]
+
+    native = shown(q.evaluate(rules, batch, history))
+    assert native == [
+        (
+            {
+                "submitted_on": "2027-03-20",
+                "bans": [
+                    {"found_on": "2027-03-20", "until": "2030-03-20"},
+                    {"found_on": "2026-06-01", "until": "2029-06-01"},
+                ],
+            },
+            "因弄虚作假被取消申报资格至2030-03-20",
+            "banned for fraud until 2030-03-20",
+        )
+    ]
+    assert native == shown(worker.evaluate(rules, batch, history))
+
+
 def test_a_batch_built_by_hand_is_refused_before_it_is_sent(
     rules: q.RuleSet, worker: DurableWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:

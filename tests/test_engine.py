@@ -547,6 +547,44 @@ def test_banned_applicant(rules: q.RuleSet) -> None:
     assert "第二十四条" in d.citations
 
 
+def test_a_ban_step_shows_each_ban_the_claim_falls_in_as_dates(rules: q.RuleSet) -> None:
+    """The ban step shows every ban covering submitted_on as {found_on, until} (until the
+    first day the applicant may apply again), in the ledger's order; an ended one is not."""
+    bans = [
+        BanRecord("OLD7", dt.date(2023, 1, 1), dt.date(2026, 1, 1)),  # ended
+        BanRecord("OLD9", dt.date(2026, 6, 1), dt.date(2029, 6, 1)),
+        BanRecord("OLD8", dt.date(2027, 3, 20), dt.date(2030, 3, 20)),  # from the day itself
+    ]
+    h = q.StaticHistory(bans={applicant_key("A1", None): bans})
+    d = decide(rules, claim("C1", "leading_enterprise"), history=h)["C1"]
+    (step,) = [s for s in d.trace if s.step == "ban"]
+    assert dict(step.facts) == {
+        "submitted_on": "2027-03-20",
+        "bans": [
+            {"found_on": "2026-06-01", "until": "2029-06-01"},
+            {"found_on": "2027-03-20", "until": "2030-03-20"},
+        ],
+    }
+    assert (step.result, step.message_en) == ("fail", "banned for fraud until 2029-06-01")
+
+
+def test_unbanned_claims_of_a_day_share_one_ban_step(rules: q.RuleSet) -> None:
+    """The passing ban step is one object, shared by every unbanned claim submitted the same
+    day, whether or not another applicant of the batch is banned."""
+    ban = BanRecord("OLD9", dt.date(2026, 6, 1), dt.date(2029, 6, 1))
+    h = q.StaticHistory(bans={applicant_key("A1", None): [ban]})
+    ds = decide(
+        rules,
+        claim("C1", "leading_enterprise"),
+        {**claim("C2", "leading_enterprise"), "applicant": "A2"},
+        {**claim("C3", "qc_group", level="national", subject="G"), "applicant": "A2"},
+        history=h,
+    )
+    steps = [next(s for s in ds[c].trace if s.step == "ban") for c in ("C2", "C3")]
+    assert steps[0] is steps[1]
+    assert dict(steps[0].facts) == {"submitted_on": "2027-03-20", "bans": []}
+
+
 # --- contract properties ----------------------------------------------------------
 
 

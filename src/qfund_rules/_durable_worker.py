@@ -97,7 +97,7 @@ _TEXT: Mapping[str, tuple[str, str]] = {
     ),
     "exclusion": ("属于“{title_zh}”情形,不予奖励", "excluded under '{title_en}'"),
     "duplicate": ("与申报{duplicate_of}重复申报同一奖励事项", "duplicate of claim {duplicate_of}"),
-    "ban": ("因弄虚作假被取消申报资格({ban})", "banned for fraud ({ban})"),
+    "ban": ("因弄虚作假被取消申报资格至{until}", "banned for fraud until {until}"),
     "first_time.undeclared": ("申报未声明为首次获得", "the claim does not declare a first time"),
     "first_time.earlier_award": (
         "账本中已有同一资格的奖励{earlier_awards}",
@@ -378,6 +378,7 @@ class _Claim:
         self.position: int | None = None  # a standard claim's place in the 前言 (0: the lead)
         self.hami_unit = False
         self.listed: list[int] = []  # the credit listings that apply (第十七条(二))
+        self.banned: list[int] = []  # the bans the claim was submitted in (第二十四条)
         self.foremost_elsewhere: int | None = None
         self.rivals: list[_Claim] = []
         self.superseded = False
@@ -736,13 +737,11 @@ class Engine:
     def _ban(self, b: _Batch, m: Message) -> None:
         c, ban = b.claim(m["x"]), m["y"]
         on = c.submitted.toordinal()
-        if ban["found"] <= on < ban["until"] and c.once("ban.active"):
-            row = b.bans[int(ban["bi"])]
-            facts = {
-                "submitted_on": c.data["submitted_on"],
-                "ban": f"{row['found_on']}..{row['until']}",
-            }
-            c.note(_BAN, "ban.active", self.program["ban"]["citation"], facts, "banned", text="ban")
+        bi = int(ban["bi"])
+        if ban["found"] <= on < ban["until"] and c.once("ban.active", bi):
+            if not c.banned:  # every ban the claim falls in: _settle_found
+                c.fired.append("ban.active")
+            c.banned.append(bi)
 
     def _undeclared(self, b: _Batch, m: Message) -> None:
         c = b.claim(m["m"])
@@ -911,10 +910,11 @@ class Engine:
         self._settle_item(b, c)
 
     def _settle_found(self, b: _Batch, c: _Claim) -> None:
-        """The credit listings that apply to the claim, its step showing all of them.
+        """The credit listings and the bans that apply to the claim, each step with all.
 
-        The rule fires once per listing; the step is written once all have fired, in the
-        native engine's order: by (list, from, until), each mapping's keys sorted.
+        Their rules fire once per listing or ban; each step is written once all have
+        fired, in the native engine's order: listings by (list, from, until), bans as the
+        history gives them, each mapping's keys sorted.
         """
         if c.listed and self.credit is not None:
             order, rule, citation, code, words = self.credit
@@ -930,6 +930,14 @@ class Engine:
                 ],
             }
             c.note(order, rule, citation, facts, code, text="exclusion", fired=False, words=words)
+        if c.banned:
+            bans = [b.bans[i] for i in sorted(c.banned)]
+            facts = {
+                "submitted_on": c.data["submitted_on"],
+                "bans": [{"found_on": x["found_on"], "until": x["until"]} for x in bans],
+            }
+            c.note(_BAN, "ban.active", self.program["ban"]["citation"], facts, "banned",
+                   text="ban", fired=False, words={"until": bans[0]["until"]})  # fmt: skip
 
     def _settle_item(self, b: _Batch, c: _Claim) -> None:
         """The matched item (the highest amount when several match), or why none does."""

@@ -410,10 +410,12 @@ def _ban(ctx: Context, d: Draft, on: dt.date) -> TraceStep | None:
             )
         d.trace.append(step)
         return step
-    facts: dict[str, JSONValue] = {
-        "submitted_on": ctx.iso(on),
-        "bans": [f"{b.found_on}..{b.until}" for b in bans],
-    }
+    # A ban covers [found_on, until): until is the first day the applicant may apply again.
+    # Each mapping's keys are in sorted order, as a ledger record writes them (_listings).
+    shown: list[JSONValue] = [
+        {"found_on": ctx.iso(b.found_on), "until": ctx.iso(b.until)} for b in bans
+    ]
+    facts: dict[str, JSONValue] = {"submitted_on": ctx.iso(on), "bans": shown}
     b = bans[0]
     d.step(
         "ban",

@@ -785,7 +785,13 @@ class _Replay:
         self.verdict(step, not _excluded(ex.check, step.facts), ex.code)
 
     def _ban(self, step: TraceStep) -> None:
-        self.verdict(step, not step.facts["bans"], "banned")
+        on, bans = step.facts["submitted_on"], step.facts["bans"]
+        assert isinstance(on, str)
+        assert isinstance(bans, list)
+        for ban in bans:  # each a ban the claim was submitted in: [found_on, until)
+            assert isinstance(ban, dict)
+            assert str(ban["found_on"]) <= on < str(ban["until"]), step
+        self.verdict(step, not bans, "banned")
 
     def _same_qualification(self, step: TraceStep) -> None:
         f = step.facts
