@@ -181,13 +181,8 @@ def test_agreement_covers_every_kind_and_reason_code(
     assert outcomes == {"awarded", "rejected", "superseded"}
 
 
-@needs_durable
-@pytest.mark.parametrize("policy", ["foremost_after_lead", "foremost_overall"])
-def test_participation_goes_to_the_foremost_hami_unit_across_claims(
-    rules: q.RuleSet, worker: DurableWorker, policy: str, tmp_path: Path
-) -> None:
-    """A unit printed without a code is Hami only to its own claim; across claims the foremost
-    Hami unit is paid, under either participation policy, by both backends alike."""
+def participation_policy(rules: q.RuleSet, policy: str, tmp_path: Path) -> q.RuleSet:
+    """``rules`` with allocation.yaml's participation policy set to ``policy``."""
     if policy != rules.allocation.participation.policy:
         for name in ("awards.yaml", "exclusions.yaml", "allocation.yaml"):
             text = (RULES_DIR / name).read_text(encoding="utf-8")
@@ -198,6 +193,17 @@ def test_participation_goes_to_the_foremost_hami_unit_across_claims(
             (tmp_path / name).write_text(text, encoding="utf-8")
         rules = q.load_rules(tmp_path)
     assert rules.allocation.participation.policy == policy
+    return rules
+
+
+@needs_durable
+@pytest.mark.parametrize("policy", ["foremost_after_lead", "foremost_overall"])
+def test_participation_goes_to_the_foremost_hami_unit_across_claims(
+    rules: q.RuleSet, worker: DurableWorker, policy: str, tmp_path: Path
+) -> None:
+    """A unit printed without a code is Hami only to its own claim; across claims the foremost
+    Hami unit is paid, under either participation policy, by both backends alike."""
+    rules = participation_policy(rules, policy, tmp_path)
     units = [
         {"name": "哈密某能源有限公司"},  # no code: a Hami unit only to A1's own claim
         {"name": "中国标准化研究院", "region": "110108"},
@@ -227,6 +233,71 @@ def test_participation_goes_to_the_foremost_hami_unit_across_claims(
     awarded = [d.claim_id for d in native.decisions if d.outcome == "awarded"]
     assert paid  # the case really has participants
     assert len([c for c in awarded if c in paid]) <= 1
+
+
+@needs_durable
+@pytest.mark.parametrize("policy", ["foremost_after_lead", "foremost_overall"])
+def test_authorship_steps_show_the_same_hami_units_in_both_backends(
+    rules: q.RuleSet, worker: DurableWorker, policy: str, tmp_path: Path
+) -> None:
+    """Both backends' authorship steps show the same division code per drafting unit and the
+    same Hami units with what made each one (a code given or read from a USCC, hami: true,
+    the applicant's own entry read as the applicant), for the lead and participants alike,
+    under either participation policy."""
+    rules = participation_policy(rules, policy, tmp_path)
+    hami_uscc = "12650500458001234T"
+    units = [
+        {"name": "哈密某能源有限公司"},  # A0's own entry, printed without a code
+        {"name": "中国标准化研究院", "region": "110108"},
+        {"name": "哈密市产品质量检验检测中心", "uscc": hami_uscc},
+        {"name": "外地某研究院", "region": "650102", "hami": True},
+        {"name": "哈密某新材料有限公司"},  # A4's own entry, printed without a code
+        {"name": "某协会"},
+    ]
+    applicants = [
+        {"id": "A0", "name": "哈密某能源有限公司", "org_type": "enterprise", "region": "650502"},
+        {"id": "A2", "name": "哈密市产品质量检验检测中心", "org_type": "public_institution",
+         "uscc": hami_uscc},
+        {"id": "A4", "name": "哈密某新材料有限公司", "org_type": "enterprise", "region": "650521"},
+    ]  # fmt: skip
+    data = {
+        "round": 2027,
+        "submitted_on": "2027-03-20",
+        "applicants": applicants,
+        "claims": [
+            {"id": f"C{a['id'][1]}", "applicant": a["id"], "kind": "standard",
+             "action": "formulate", "standard_no": "GB/T 45678-2026",
+             "achieved_on": "2026-11-02", "drafting_units": units}
+            for a in applicants
+        ],
+    }  # fmt: skip
+    batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
+    keys = ("position", "unit_regions", "hami_units")
+
+    def shown(evaluation: q.Evaluation) -> dict[str, dict[str, Any]]:
+        return {
+            d.claim_id: {k: s.facts[k] for k in keys if k in s.facts}
+            for d in evaluation.decisions
+            for s in d.trace
+            if s.step == "authorship" and not s.rule.endswith(("one_participant", "elsewhere"))
+        }
+
+    native = shown(q.evaluate(rules, batch))
+    lead = {"by": "applicant", "position": 1, "region": "650502"}
+    others = [{"by": "uscc", "position": 3}, {"by": "hami", "position": 4}]
+    regions = [None, "110108", "650500", "650102", None, None]
+    expected = {
+        "C0": {"position": 1}
+        if policy == "foremost_after_lead"
+        else {"position": 1, "unit_regions": regions, "hami_units": [lead, *others]},
+        "C2": {"position": 3, "unit_regions": regions, "hami_units": others},
+        "C4": {
+            "position": 5,
+            "unit_regions": regions,
+            "hami_units": [*others, {"by": "applicant", "position": 5, "region": "650521"}],
+        },
+    }
+    assert (expected, expected) == (native, shown(worker.evaluate(rules, batch)))
 
 
 @needs_durable

@@ -439,6 +439,57 @@ def test_participation_policy_foremost_overall(tmp_path: Path) -> None:
     assert d.reasons == ("not_foremost_hami_participant",)
 
 
+def authorship_facts(d: Decision) -> dict[str, JSONValue]:
+    """The facts of a decision's standard.authorship step."""
+    (step,) = [s for s in d.trace if s.rule == "standard.authorship"]
+    return dict(step.facts)
+
+
+def test_an_authorship_step_shows_which_units_are_hami_units_and_why(rules: q.RuleSet) -> None:
+    """A participant's step shows each unit's division code and each Hami unit with what
+    made it one: its code read from its USCC or given, hami: true, or, for the applicant's
+    own entry printed without a code, the applicant's region (rulings R7)."""
+    hami_uscc = "12650500458001234T"  # 哈密市: 650500
+    units: list[dict[str, Any]] = [
+        NATIONAL_LEAD,  # 110108: not Hami
+        {"name": "哈密市产品质量检验检测中心", "uscc": hami_uscc},
+        {"name": "外地某研究院", "region": "650102", "hami": True},
+        {"name": "哈密某检测站", "region": "650522"},
+        {"name": "某协会"},  # no code, not the applicant's entry: not Hami
+        {"name": HAMI["name"]},  # the applicant's own entry, printed without a code
+    ]
+    facts = authorship_facts(decide(rules, std("C1", units))["C1"])
+    assert {k: facts[k] for k in ("position", "unit_regions", "hami_units")} == {
+        "position": 6,
+        "unit_regions": ["110108", "650500", "650102", "650522", None, None],
+        "hami_units": [
+            {"by": "uscc", "position": 2},
+            {"by": "hami", "position": 3},
+            {"by": "region", "position": 4},
+            {"by": "applicant", "position": 6, "region": "650502"},
+        ],
+    }
+    assert (facts["foremost_hami_position"], facts["role"]) == (2, "participant")
+
+
+def test_a_lead_shows_hami_units_only_where_a_hami_lead_counts(tmp_path: Path) -> None:
+    """A lead's step shows no Hami units under foremost_after_lead, where the lead's place
+    is never counted, and shows them under foremost_overall, where a Hami lead takes the
+    participation award's place."""
+    units = [{"name": HAMI["name"]}, {"name": OTHER["name"], "region": "650521"}]
+    with edited_rules(tmp_path, "allocation.yaml", "policy: foremost_after_lead",
+                      "policy: foremost_overall") as overall:  # fmt: skip
+        shown = authorship_facts(decide(overall, std("C1", units))["C1"])
+    default = authorship_facts(decide(q.load_rules(RULES_DIR), std("C1", units))["C1"])
+    assert "hami_units" not in default
+    assert "unit_regions" not in default
+    assert (shown["role"], shown["unit_regions"], shown["hami_units"]) == (
+        "lead",
+        [None, "650521"],
+        [{"by": "applicant", "position": 1, "region": "650502"}, {"by": "region", "position": 2}],
+    )
+
+
 # --- history: 首次, top-ups, bans ---------------------------------------------------
 
 

@@ -316,24 +316,52 @@ def _fold(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split())
 
 
+Authorship = tuple[str, bool | None, int | None, int | None, bool, dict[str, Any]]
+
+
 def authorship(
     applicant: Mapping[str, Any],
     units: Sequence[Mapping[str, Any]] | None,
     lead_proof: bool,
     prefixes: Sequence[str],
     policy: str,
-) -> tuple[str, bool | None, int | None, int | None, bool]:
+) -> Authorship:
     """Rulings R7: (role, foremost Hami participant?, place in the 前言 (0: the lead), the
-    foremost Hami unit's place, whether the applicant's own unit is a Hami unit)."""
+    foremost Hami unit's place, whether the applicant's own unit is a Hami unit, and the
+    facts that show which units are Hami units and why: for a participant, and for the
+    lead when a Hami lead takes the participation award's place)."""
     if not units:
-        return ("lead" if lead_proof else "unproven"), None, None, None, False
+        return ("lead" if lead_proof else "unproven"), None, None, None, False, {}
+
+    def code(i: int) -> str | None:
+        unit = units[i]
+        return unit.get("region") or (unit["uscc"][2:8] if unit.get("uscc") else None)
+
+    def why(i: int, own: bool) -> str | None:
+        """What makes unit ``i`` a Hami unit, or None when it is not one."""
+        unit, region = units[i], code(i)
+        if unit.get("hami"):
+            return "hami"
+        if region:
+            hit = str(region).startswith(tuple(prefixes))
+            return ("uscc" if unit.get("uscc") else "region") if hit else None
+        # A unit printed without a code: its own applicant's region.
+        home = applicant.get("region")
+        return "applicant" if own and home and str(home).startswith(tuple(prefixes)) else None
 
     def hami(i: int, own: bool) -> bool:
-        unit = units[i]
-        region = unit.get("region") or (unit["uscc"][2:8] if unit.get("uscc") else None)
-        if not region and own:  # a unit printed without a code: its own applicant's region
-            region = applicant.get("region")
-        return bool(unit.get("hami") or (region and str(region).startswith(tuple(prefixes))))
+        return why(i, own) is not None
+
+    def shown(position: int) -> dict[str, Any]:
+        found = []
+        for i in range(len(units)):
+            by = why(i, i == position)
+            if by is not None:
+                entry: dict[str, Any] = {"by": by, "position": i + 1}
+                if by == "applicant":
+                    entry["region"] = applicant.get("region")
+                found.append(entry)
+        return {"unit_regions": [code(i) for i in range(len(units))], "hami_units": found}
 
     position = None
     for i, unit in enumerate(units):
@@ -345,13 +373,13 @@ def authorship(
             position = i
             break
     if position is None:
-        return "none", None, None, None, False
+        return "none", None, None, None, False, {}
     own = hami(position, own=True)
     if position == 0:
-        return "lead", None, 0, None, own
+        return "lead", None, 0, None, own, shown(0) if policy == "foremost_overall" else {}
     first = 1 if policy == "foremost_after_lead" else 0
     foremost = next((i for i in range(first, len(units)) if hami(i, i == position)), None)
-    return "participant", foremost == position, position, foremost, own
+    return "participant", foremost == position, position, foremost, own, shown(position)
 
 
 # --- one batch under evaluation --------------------------------------------------------
@@ -377,6 +405,7 @@ class _Claim:
         self.paid_to: _Claim | None = None
         self.position: int | None = None  # a standard claim's place in the 前言 (0: the lead)
         self.hami_unit = False
+        self.hami_facts: dict[str, Any] = {}  # which drafting units are Hami units, and why
         self.listed: list[int] = []  # the credit listings that apply (第十七条(二))
         self.banned: list[int] = []  # the bans the claim was submitted in (第二十四条)
         self.foremost_elsewhere: int | None = None
@@ -695,6 +724,7 @@ class Engine:
             "position": fact.get("position"),
             "foremost_hami_position": fact.get("foremost_position"),
             "participation_policy": self.program["participation"]["policy"],
+            **c.hami_facts,
         }
 
     def _review(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
@@ -872,7 +902,7 @@ class Engine:
             if d["kind"] == "standard":
                 prefixes = p["eligibility"]["hami_unit_prefixes"]
                 policy = p["participation"]["policy"]
-                role, foremost, position, foremost_at, own = authorship(
+                role, foremost, position, foremost_at, own, c.hami_facts = authorship(
                     a, d["drafting_units"], bool(d["lead_proof"]), prefixes, policy
                 )
                 c.role = fact[fact_key("role")] = role

@@ -85,13 +85,13 @@ def settle_authorship(
         role = "lead"
         zh = "申报单位为前言排序首位的起草单位,认定为主导单位"
         en = "the applicant is the first drafting unit in the foreword: the lead"
+        if policy == "foremost_overall":
+            # R7's alternative: a Hami lead takes the participation award's place. Other
+            # claims on the standard read that across the batch: this step shows why.
+            _hami_facts(facts, applicant, units, index, prefixes)
     else:
         role = "participant"
-        hami = [
-            i
-            for i, u in enumerate(units)
-            if _is_hami(u, applicant if i == index else None, prefixes)
-        ]
+        hami = _hami_facts(facts, applicant, units, index, prefixes)
         start = 1 if policy == "foremost_after_lead" else 0
         eligible = [i for i in hami if i >= start]
         foremost = eligible[0] if eligible else None
@@ -112,6 +112,46 @@ def settle_authorship(
     step = new_step("authorship", "standard.authorship", citation, result, facts, zh, en)
     hami_unit = index is not None and _is_hami(units[index], applicant, prefixes)
     return Authorship(role, reason, step, index, hami_unit)
+
+
+def _hami_facts(
+    facts: dict[str, JSONValue],
+    applicant: Applicant,
+    units: Sequence[DraftingUnit],
+    index: int,
+    prefixes: tuple[str, ...],
+) -> list[int]:
+    """The places of the Hami units (rulings R7), noted in ``facts`` with what made them so.
+
+    ``unit_regions``: each unit's division code (its region, or its USCC's digits 3-8), null
+    for a unit printed without one; ``hami_units``: each Hami unit's position and what
+    made it one (``by``): its code as given (``region``) or read from its USCC (``uscc``),
+    ``hami: true`` as printed (``hami``), or, for the applicant's own entry printed without
+    a code, the applicant's region (``applicant``, with that ``region``). With the rule
+    set's ``hami_unit_prefixes``, an auditor can redo which units count and why. Each
+    mapping's keys are in sorted order, as a ledger record writes them.
+    """
+    regions: list[JSONValue] = []
+    shown: list[JSONValue] = []
+    hami: list[int] = []
+    for i, unit in enumerate(units):
+        region = _unit_region(unit)
+        regions.append(region)
+        entry: dict[str, JSONValue] | None = None
+        if unit.hami:
+            entry = {"by": "hami", "position": i + 1}
+        elif region is not None:
+            if region.startswith(prefixes):
+                entry = {"by": "uscc" if unit.uscc else "region", "position": i + 1}
+        elif i == index and applicant.region and applicant.region.startswith(prefixes):
+            # rulings R7: the applicant's own entry without a code is read as the applicant.
+            entry = {"by": "applicant", "position": i + 1, "region": applicant.region}
+        if entry is not None:
+            hami.append(i)
+            shown.append(entry)
+    facts["unit_regions"] = regions
+    facts["hami_units"] = shown
+    return hami
 
 
 def _find_applicant(applicant: Applicant, units: Sequence[DraftingUnit]) -> int | None:

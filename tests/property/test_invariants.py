@@ -634,16 +634,59 @@ def _fact(kind: str, name: str, value: JSONValue) -> object:
     return value
 
 
-def _role(facts: Mapping[str, JSONValue]) -> tuple[str, bool]:
-    """Authorship redone from its recorded facts (rulings R7): the role, and whether it holds."""
+def _role(facts: Mapping[str, JSONValue], rules: RuleSet, region: str) -> tuple[str, bool]:
+    """Authorship redone from its recorded facts (rulings R7): the role, and whether it holds.
+
+    A participant's foremost Hami unit is redone from the Hami units the step shows, each
+    checked against its unit's division code, the rule set's prefixes and, for the
+    applicant's own entry printed without a code, the applicant's ``region``.
+    """
     if not facts["drafting_units"]:
         return ("lead", True) if facts["lead_proof"] is True else ("unproven", False)
     position = facts["position"]
     if position is None:
         return "none", False
+    policy = rules.allocation.participation.policy
     if position == 1:
+        # The lead's Hami status counts only where a Hami lead takes the award's place.
+        assert ("hami_units" in facts) is (policy == "foremost_overall"), facts
+        if "hami_units" in facts:
+            _hami_positions(facts, rules, region)
         return "lead", True
-    return "participant", facts.get("foremost_hami_position") == position
+    first = 2 if policy == "foremost_after_lead" else 1
+    foremost = next((p for p in _hami_positions(facts, rules, region) if p >= first), None)
+    assert facts["foremost_hami_position"] == foremost, facts
+    return "participant", foremost == position
+
+
+def _hami_positions(facts: Mapping[str, JSONValue], rules: RuleSet, region: str) -> list[int]:
+    """The places of the Hami units an authorship step shows, each checked for its reason."""
+    prefixes = rules.exclusions.eligibility.hami_unit_prefixes
+    codes, shown, names = facts["unit_regions"], facts["hami_units"], facts["drafting_units"]
+    assert isinstance(codes, list)
+    assert isinstance(shown, list)
+    assert isinstance(names, list)
+    assert len(codes) == len(names)
+    by_place: dict[int, Mapping[str, JSONValue]] = {}
+    for entry in shown:
+        assert isinstance(entry, dict)
+        place = entry["position"]
+        assert isinstance(place, int)
+        by_place[place] = entry
+    for place, code in enumerate(codes, 1):
+        found = by_place.get(place)
+        hami_code = isinstance(code, str) and code.startswith(prefixes)
+        if found is None:
+            assert not hami_code, facts
+        elif found["by"] in ("region", "uscc"):
+            assert hami_code, facts
+        elif found["by"] == "applicant":  # the applicant's own entry, printed without a code
+            assert (code, place, found["region"]) == (None, facts["position"], region), facts
+            assert region.startswith(prefixes), facts
+        else:
+            assert found["by"] == "hami", facts
+    assert list(by_place) == sorted(by_place), facts
+    return list(by_place)
 
 
 def _excluded(check: str, facts: Mapping[str, JSONValue]) -> bool:
@@ -692,6 +735,7 @@ class _Replay:
         self.amount = 0
         self.authorship_failed = False
         self.superseded = False
+        self.region = ""  # the applicant's, as the eligibility step shows it
 
     def cite(self, reason: str | None, citation: str) -> None:
         if reason is not None and reason not in self.reasons:
@@ -726,6 +770,7 @@ class _Replay:
         self.verdict(step, start <= self.achieved_on <= end, "outside_validity")
 
     def _eligibility(self, step: TraceStep) -> None:
+        self.region = str(step.facts["region"])
         elig = self.rules.exclusions.eligibility
         ok = step.facts["org_type"] in elig.org_types and step.facts["region"] in elig.regions
         self.verdict(step, ok, "not_eligible_applicant")
@@ -736,7 +781,7 @@ class _Replay:
             return
         f = step.facts
         assert f["participation_policy"] == self.rules.allocation.participation.policy
-        role, ok = _role(f)
+        role, ok = _role(f, self.rules, self.region)
         assert f["role"] == role
         self.authorship_failed = not ok
         reasons = {"none": "not_drafting_unit", "unproven": "lead_proof_missing",
