@@ -864,6 +864,26 @@ class _Replay:
             self.verdict(step, False, "already_awarded")
 
 
+def _mappings(value: JSONValue) -> list[dict[str, JSONValue]]:
+    """Every mapping inside a fact's value."""
+    if isinstance(value, dict):
+        return [value, *(m for v in value.values() for m in _mappings(v))]
+    if isinstance(value, list):
+        return [m for v in value for m in _mappings(v)]
+    return []
+
+
+@given(scenarios())
+def test_mappings_inside_facts_have_their_keys_sorted(s: Scenario) -> None:
+    """Every mapping inside a step's facts (a listing, a ban, a Hami unit) has its keys in
+    sorted order, the order a ledger record's canonical JSON gives them back in: a recorded
+    decision then reads back as the engine wrote it."""
+    for d in s.evaluate().decisions:
+        for step in d.trace:
+            for found in (m for v in step.facts.values() for m in _mappings(v)):
+                assert list(found) == sorted(found), step
+
+
 @given(scenarios())
 def test_trace_replays_to_the_same_decision(s: Scenario) -> None:
     """Re-deciding each claim from the facts its trace recorded and the rule set alone gives
@@ -871,10 +891,12 @@ def test_trace_replays_to_the_same_decision(s: Scenario) -> None:
 
     The replay redoes every step from its recorded facts: validity from achieved_on and the
     rule set's period; eligibility from org_type and region; authorship from the 前言
-    position and the foremost Hami position; each candidate item's condition from the facts
-    it read (every candidate of the kind must be there); the amount in force on the
-    reference date; 首次 from the declaration and the ledger awards recorded; each 第十七条
-    case from its facts; the ban; top-up or refusal from the earlier amount recorded. What
+    position and the foremost Hami position, itself redone from the Hami units shown, each
+    checked against its division code and the rule set's prefixes; each candidate item's
+    condition from the facts it read (every candidate of the kind must be there); the amount
+    in force on the reference date; 首次 from the declaration and the ledger awards
+    recorded; each 第十七条 case from its facts (a listing from its dates); the ban from the
+    bans' dates; top-up or refusal from the earlier amount recorded. What
     one claim's trace cannot redo alone (which claim of the batch won a qualification, or
     took a standard's participation award) is checked for consistency: the winner's amount
     is at least the claim's own.
