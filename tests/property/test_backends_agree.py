@@ -18,6 +18,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import qfund_rules as q
+from qfund_rules.decision import JSONValue
 from qfund_rules.durable_backend import DurableWorker, durable_unavailable_reason
 
 from .strategies import Scenario, scenarios
@@ -50,10 +51,32 @@ def keys(evaluation: q.Evaluation) -> list[Key]:
     ]
 
 
+#: The facts both backends' traces show alike: the dates of the listings and bans that
+#: apply, and which drafting units are Hami units and why.
+SHARED_FACTS = ("listed_on", "listings", "bans", "unit_regions", "hami_units")
+
+
+def shared_facts(evaluation: q.Evaluation) -> dict[tuple[str, str], dict[str, JSONValue]]:
+    """Per (claim, step), the shared facts of its failing listing and ban steps (durable
+    writes no passing ones) and of its own authorship step."""
+    out: dict[tuple[str, str], dict[str, JSONValue]] = {}
+    for d in evaluation.decisions:
+        for s in d.trace:
+            if s.step in ("exclusion", "ban") and s.result != "fail":
+                continue
+            if s.rule.endswith(("one_participant", "elsewhere")):  # across claims
+                continue
+            found = {k: s.facts[k] for k in SHARED_FACTS if k in s.facts}
+            if found:
+                out[(d.claim_id, s.step)] = found
+    return out
+
+
 @given(st.lists(scenarios(), min_size=1, max_size=6))
 def test_backends_agree(worker: DurableWorker, drawn: list[Scenario]) -> None:
     """For every rule set, batch and ledger, both backends make the same decision on each claim:
-    outcome, item, amount, reasons and citations."""
+    outcome, item, amount, reasons and citations; and their traces show the same listings,
+    bans and Hami drafting units, with what made each one."""
     by_rules: dict[int, list[Scenario]] = {}
     for s in drawn:
         by_rules.setdefault(id(s.rules), []).append(s)
@@ -65,5 +88,6 @@ def test_backends_agree(worker: DurableWorker, drawn: list[Scenario]) -> None:
             for d in native.decisions:
                 event(f"{d.outcome}: {', '.join(sorted(d.reasons)) or '-'}")
             assert keys(native) == keys(got)
+            assert shared_facts(native) == shared_facts(got)
             assert all(d.trace for d in got.decisions)
             assert got.rules == native.rules
