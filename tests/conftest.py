@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -46,6 +47,13 @@ def ledger() -> Iterator[MemoryLedger]:
     """An empty ledger in memory, closed after the test: Python 3.13 warns of an unclosed one."""
     with MemoryLedger() as fresh:
         yield fresh
+
+
+def last_submitted(batch: q.Batch) -> dt.date:
+    """The day the last claim of ``batch`` was submitted: the first publicity start it
+    allows, for a round committed under publicity.commit.requires_start (第二十条第(三)项)."""
+    days = (c.submitted_on or batch.submitted_on for c in batch.claims)
+    return max(days, default=batch.submitted_on)
 
 
 def patched_rules(tmp_path: Path, fixture: dict[str, Any]) -> Path:

@@ -15,6 +15,8 @@ from qfund_rules.decision import Allocation
 from qfund_rules.errors import LedgerError
 from qfund_rules.ledger import MemoryLedger, SqliteLedger
 
+from .conftest import last_submitted
+
 # Amounts of the measures (第十一条, 第十二条), in yuan.
 CHINA_WINNER, CHINA_NOMINEE = 600_000, 400_000
 HAMI_NOMINEE = 50_000
@@ -86,8 +88,8 @@ def statuses(result: RoundResult) -> dict[str, str | None]:
 
 
 def committed(rules: q.RuleSet, ledger: SqliteLedger, b: q.Batch, budget: int) -> RoundResult:
-    """Run and commit one round."""
-    result = run_round(rules, b, ledger, budget_yuan=budget)
+    """Run and commit one round, its publicity starting the day the last claim came in."""
+    result = run_round(rules, b, ledger, budget_yuan=budget, publicity_start=last_submitted(b))
     assert result.commit(ledger)
     return result
 
@@ -526,7 +528,7 @@ def test_a_round_records_the_batch_it_was_computed_from(rules: q.RuleSet) -> Non
     """The round record names the batch by its sha256, and reading it back keeps it."""
     b = batch(rules, 2027, leading("C1", "A1"))
     with MemoryLedger() as ledger:
-        result = run_round(rules, b, ledger, budget_yuan=LEADING)
+        result = run_round(rules, b, ledger, budget_yuan=LEADING, publicity_start=last_submitted(b))
         assert result.commit(ledger)
         head = ledger.round_records(2027)[0].body
         again = run_round(rules, b, ledger, budget_yuan=LEADING)
@@ -542,7 +544,10 @@ def test_a_recorded_round_is_not_shown_for_a_different_one(rules: q.RuleSet) -> 
     b = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2"))
     other_facts = batch(rules, 2027, leading("C1", "A3"), leading("C2", "A2"))
     with MemoryLedger() as ledger:
-        assert run_round(rules, b, ledger, budget_yuan=3_000_000).commit(ledger)
+        recorded = dt.date(2027, 5, 6)
+        assert run_round(rules, b, ledger, budget_yuan=3_000_000, publicity_start=recorded).commit(
+            ledger
+        )
         refused = []
         for again, budget, start in (
             (other_facts, None, None),
@@ -557,7 +562,7 @@ def test_a_recorded_round_is_not_shown_for_a_different_one(rules: q.RuleSet) -> 
         [
             "round 2027 is already in the ledger from another batch with the same claim ids",
             "round 2027 is already in the ledger with a budget of 300 万元, not 200",
-            "round 2027 is already in the ledger with publicity from no date, not 2027-06-01",
+            "round 2027 is already in the ledger with publicity from 2027-05-06, not 2027-06-01",
         ],
         True,
     )

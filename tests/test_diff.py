@@ -162,6 +162,33 @@ def test_changed_policy_shows(old: Path, new: Path) -> None:
     ]
 
 
+def test_changed_commit_reading_shows_as_a_policy_change(old: Path, new: Path) -> None:
+    """publicity.commit.requires_start switched off shows as a policy change, and the text
+    names it with old and new (true, false)."""
+    edit(new / "allocation.yaml", "requires_start: true", "requires_start: false")
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert [c.to_dict() for c in diff.changes] == [
+        {
+            "file": "allocation.yaml",
+            "kind": "policy",
+            "path": "publicity.commit.requires_start",
+            "title": None,
+            "title_en": None,
+            "change": "changed",
+            "old": True,
+            "new": False,
+        }
+    ]
+    code, out, _ = call("diff", old, new, "--lang", "en")
+    assert (code, out.split("\n\n")[-1]) == (
+        1,
+        "allocation.yaml\n"
+        "  [policy] publicity.commit.requires_start (changed)\n"
+        "    old: true\n"
+        "    new: false\n",
+    )
+
+
 def test_changed_condition_shows(old: Path, new: Path) -> None:
     """An edited `when` shows as a condition change of that item."""
     edit(new / "awards.yaml", "eq: national", "eq: local", after="id: a13.1.national")

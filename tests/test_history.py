@@ -19,7 +19,7 @@ import pytest
 import qfund_rules as q
 from qfund_rules.history import BanRecord, PriorAward, applicant_key
 
-from .conftest import EXAMPLES_DIR
+from .conftest import EXAMPLES_DIR, last_submitted
 
 DAY, LATER = dt.date(2026, 1, 1), dt.date(2029, 1, 1)
 
@@ -93,7 +93,8 @@ def test_the_ledgers_own_records_pass_the_checks(rules: q.RuleSet) -> None:
     awarded = [d for d in q.evaluate(rules, batch).decisions if d.outcome == "awarded"]
     fraud = awarded[0]
     with q.SqliteLedger(":memory:") as ledger:
-        assert q.run_round(rules, batch, ledger).commit(ledger)
+        start = last_submitted(batch)
+        assert q.run_round(rules, batch, ledger, publicity_start=start).commit(ledger)
         ledger.fraud(fraud.claim_id, dt.date(2027, 9, 1), 3)
         a = next(a for a in batch.applicants if a.id == fraud.applicant_id)
         bans = ledger.bans(applicant_key(a.id, a.uscc))

@@ -408,7 +408,10 @@ def test_qfund_round_refuses_a_value_out_of_range(name: str, tmp_path: Path) -> 
     good = tmp_path / "good.yaml"
     good.write_bytes(VALID_HEAD + _CLAIM)
     ledger = tmp_path / "fund.db"
-    common = ["--ledger", str(ledger), "--budget", "300", "--commit"]
+    common = [
+        *("--ledger", str(ledger), "--budget", "300"),
+        *("--publicity-start", "2027-06-01", "--commit"),
+    ]
     assert run(["round", str(good), *common], io.StringIO(), io.StringIO()) == 0
     before = ledger.read_bytes()
     path, expected = _write_out_of_range(tmp_path, name)

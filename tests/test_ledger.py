@@ -36,7 +36,7 @@ from qfund_rules.ledger import (
     migrate,
 )
 
-from .conftest import RULES_DIR
+from .conftest import RULES_DIR, last_submitted
 
 LEADING, CNAS, CHINA_NOMINEE = 200_000, 100_000, 400_000
 KEY_A1 = applicant_key("A1", None)
@@ -74,8 +74,8 @@ def nominee(cid: str, app: str) -> dict[str, Any]:
 
 
 def commit(rules: q.RuleSet, ledger: SqliteLedger, b: q.Batch, budget: int) -> RoundResult:
-    """Run and commit one round."""
-    result = run_round(rules, b, ledger, budget_yuan=budget)
+    """Run and commit one round, its publicity starting the day the last claim came in."""
+    result = run_round(rules, b, ledger, budget_yuan=budget, publicity_start=last_submitted(b))
     result.commit(ledger)
     return result
 
@@ -174,7 +174,8 @@ def test_committing_a_round_twice_records_nothing(rules: q.RuleSet, ledger: Memo
 def test_a_stale_round_is_refused(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A round computed before another write to the ledger cannot be committed."""
     commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), 0)
-    stale = run_round(rules, batch(rules, 2028, leading("D1", "A2")), ledger)
+    b28 = batch(rules, 2028, leading("D1", "A2"))
+    stale = run_round(rules, b28, ledger, publicity_start=last_submitted(b28))
     ledger.fraud("C1", dt.date(2028, 1, 5), 3)
     with pytest.raises(LedgerError, match="changed since"):
         stale.commit(ledger)
@@ -790,7 +791,11 @@ def test_readonly_reads_a_ledger_without_writing(two_rounds: Path) -> None:
 
 READONLY_WRITES: dict[str, Callable[[SqliteLedger, q.RuleSet], object]] = {
     "commit_round": lambda ledger, rules: run_round(
-        rules, batch(rules, 2029, leading("E1", "A1")), ledger, budget_yuan=LEADING
+        rules,
+        batch(rules, 2029, leading("E1", "A1")),
+        ledger,
+        budget_yuan=LEADING,
+        publicity_start=dt.date(2029, 3, 20),
     ).commit(ledger),
     "fraud": lambda ledger, rules: ledger.fraud("C2", dt.date(2029, 1, 1), 3),
     "release again": lambda ledger, rules: ledger.release("D1", dt.date(2028, 7, 1), "dismissed"),
@@ -915,7 +920,7 @@ data = {
 }
 batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
 ledger = SqliteLedger(sys.argv[2])
-result = run_round(rules, batch, ledger)
+result = run_round(rules, batch, ledger, publicity_start=batch.submitted_on)
 print("committing", flush=True)
 result.commit(ledger)
 print("done", flush=True)
@@ -934,9 +939,9 @@ while not go.exists():
     time.sleep(0.001)
 if sys.argv[5] == "locked":
     with ledger.transaction():
-        print(run_round(rules, batch, ledger).commit(ledger))
+        print(run_round(rules, batch, ledger, publicity_start=batch.submitted_on).commit(ledger))
 else:
-    print(run_round(rules, batch, ledger).commit(ledger))
+    print(run_round(rules, batch, ledger, publicity_start=batch.submitted_on).commit(ledger))
 """
 
 

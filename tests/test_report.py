@@ -19,7 +19,7 @@ from qfund_rules.ledger import MemoryLedger, SqliteLedger
 from qfund_rules.money import format_wan
 from qfund_rules.report import render_report
 
-from .conftest import RULES_DIR
+from .conftest import RULES_DIR, last_submitted
 
 BATCH = """\
 round: 2027
@@ -43,6 +43,14 @@ claims:
   - {id: C5, applicant: A1, kind: cnas_accreditation, first_time: true, achieved_on: 2026-07-01,
      objection: true}
 """
+
+#: What `--round` without `--publicity-start` notes on stderr: the round the page shows
+#: cannot be committed so (allocation.yaml publicity.commit.requires_start).
+NOTE_2027 = (
+    "qfund: note: round 2027 has no publicity start, and allocation.yaml "
+    "publicity.commit.requires_start is true (第二十条第(三)项: awards are paid only after "
+    "publicity), so a commit will need --publicity-start DATE\n"
+)
 
 HOSTILE_NAME = "<script>alert('名')</script> & \"Co\""
 HOSTILE_ID = 'C"><img src=x onerror=alert(1)>'
@@ -274,7 +282,7 @@ def test_cli_report_round_without_ledger(tmp_path: Path) -> None:
     batch.write_text(BATCH, encoding="utf-8")
     out = tmp_path / "r.html"
     code, _, err = call("report", str(batch), "--round", "--budget", "30", "--out", str(out))
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, NOTE_2027)
     assert '<tr id="sum-budget"><th scope="row">年度预算</th><td class="num">300,000 元' in (
         out.read_text(encoding="utf-8")
     )
@@ -364,7 +372,10 @@ def test_round_report_lists_awards_carried_in(rules: q.RuleSet) -> None:
         + ("  - {id: D1, applicant: A1, kind: leading_enterprise, achieved_on: 2026-12-01}\n"),
     )
     with MemoryLedger() as ledger:
-        assert run_round(rules, earlier, ledger, budget_yuan=0).commit(ledger)
+        start = last_submitted(earlier)
+        assert run_round(rules, earlier, ledger, budget_yuan=0, publicity_start=start).commit(
+            ledger
+        )
         result = run_round(rules, later, ledger, budget_yuan=3_000_000)
     page = render_report(result, rules, later)
     carried = page.split('<section id="carried">', 1)[1].split("</section>", 1)[0]
@@ -390,7 +401,9 @@ def test_cli_report_refuses_a_ledger_holding_the_round_or_a_later_one(
     ledger = tmp_path / "fund.db"
     committed = _batch(rules, BATCH.replace("round: 2027\nsubmitted_on: 2027-03-20", recorded))
     with SqliteLedger(ledger) as fund:
-        assert run_round(rules, committed, fund).commit(fund)
+        assert run_round(rules, committed, fund, publicity_start=last_submitted(committed)).commit(
+            fund
+        )
     code, stdout, err = call("report", str(batch), "--ledger", str(ledger), "--out", "-")
     assert (code, stdout) == (2, "")
     assert message in err

@@ -2,8 +2,9 @@
 
 Arguments are checked at the call (``run_round``, ``commit``, the ledger's ``fraud`` and
 ``release``), only the native engine's rounds are committed, a committed round is never
-shown as the answer to the same batch under other rules, and a result computed before its
-year was recorded otherwise is never reported as recorded.
+shown as the answer to the same batch under other rules, a result computed before its
+year was recorded otherwise is never reported as recorded, and a round is committed only
+with its publicity start while the rules require one (第二十条第(三)项).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from qfund_rules.ledger import MemoryLedger, SqliteLedger
 from qfund_rules.rules import RULE_FILES
 
 from .conftest import RULES_DIR
+
+#: When publicity of round 2027 starts (rules: publicity.commit.requires_start).
+START = dt.date(2027, 5, 6)
 
 
 def applicants() -> list[dict[str, Any]]:
@@ -77,7 +81,7 @@ def ledger() -> Iterator[SqliteLedger]:
 def committed(rules: q.RuleSet) -> Iterator[SqliteLedger]:
     """A ledger holding round 2027 of :func:`small_batch` (C1 paid, C2 held)."""
     with MemoryLedger() as led:
-        assert run_round(rules, small_batch(rules), led).commit(led)
+        assert run_round(rules, small_batch(rules), led, publicity_start=START).commit(led)
         yield led
 
 
@@ -317,7 +321,9 @@ def test_commit_round_refuses_it_too(rules: q.RuleSet, ledger: SqliteLedger) -> 
 
 def test_the_native_engine_named_explicitly_commits(rules: q.RuleSet, ledger: SqliteLedger) -> None:
     """evaluator=q.evaluate is the native engine: its round is committed."""
-    assert run_round(rules, small_batch(rules), ledger, evaluator=q.evaluate).commit(ledger)
+    assert run_round(
+        rules, small_batch(rules), ledger, evaluator=q.evaluate, publicity_start=START
+    ).commit(ledger)
 
 
 def test_a_recorded_round_read_with_another_evaluator_is_as_recorded(
@@ -404,7 +410,10 @@ def cli_ledger(tmp_path: Path) -> tuple[Path, Path]:
     batch = tmp_path / "claims-2027.json"
     batch.write_text(json.dumps(q.batch_to_data(small_batch(q.load_rules(RULES_DIR)))))
     ledger = tmp_path / "fund.db"
-    code, _, err = qfund("round", batch, "--ledger", ledger, "--rules", RULES_DIR, "--commit")
+    start = ("--publicity-start", START.isoformat())
+    code, _, err = qfund(
+        "round", batch, "--ledger", ledger, "--rules", RULES_DIR, *start, "--commit"
+    )
     assert code == 0, err
     return batch, ledger
 
@@ -436,8 +445,8 @@ def test_a_stale_result_under_other_rules_is_refused(
 ) -> None:
     """A result computed under other rules before the round was recorded: not "already in"."""
     other = q.load_rules(other_rules_dir)
-    stale = run_round(other, small_batch(other), ledger)
-    assert run_round(rules, small_batch(rules), ledger).commit(ledger)
+    stale = run_round(other, small_batch(other), ledger, publicity_start=START)
+    assert run_round(rules, small_batch(rules), ledger, publicity_start=START).commit(ledger)
     head = ledger.head()
     with pytest.raises(LedgerError) as caught:
         stale.commit(ledger)
@@ -451,8 +460,8 @@ def test_a_stale_result_with_another_budget_is_refused(
     rules: q.RuleSet, ledger: SqliteLedger
 ) -> None:
     """A result with another budget, computed before the round was recorded: refused."""
-    stale = run_round(rules, small_batch(rules), ledger, budget_yuan=100_000)
-    assert run_round(rules, small_batch(rules), ledger).commit(ledger)
+    stale = run_round(rules, small_batch(rules), ledger, budget_yuan=100_000, publicity_start=START)
+    assert run_round(rules, small_batch(rules), ledger, publicity_start=START).commit(ledger)
     with pytest.raises(LedgerError, match="already in the ledger with another summary"):
         stale.commit(ledger)
 
@@ -464,8 +473,8 @@ def test_a_stale_result_from_another_batch_is_refused(
     data = q.batch_to_data(small_batch(rules))
     data["claims"][0]["applicant"] = "A3"
     del data["claims"][0]["subject"]  # the applicant itself: A1's, resolved again for A3
-    stale = run_round(rules, rules.batch_from_data(data), ledger)
-    assert run_round(rules, small_batch(rules), ledger).commit(ledger)
+    stale = run_round(rules, rules.batch_from_data(data), ledger, publicity_start=START)
+    assert run_round(rules, small_batch(rules), ledger, publicity_start=START).commit(ledger)
     with pytest.raises(LedgerError, match="from another batch with the same claim ids"):
         stale.commit(ledger)
 
@@ -474,5 +483,100 @@ def test_the_committed_result_committed_again_is_false(
     rules: q.RuleSet, ledger: SqliteLedger
 ) -> None:
     """The very result that was committed, committed again, records nothing: False."""
-    result = run_round(rules, small_batch(rules), ledger)
+    result = run_round(rules, small_batch(rules), ledger, publicity_start=START)
     assert (result.commit(ledger), result.commit(ledger)) == (True, False)
+
+
+# --- 5. a round is committed with its publicity start (第二十条第(三)项) -------------------
+
+#: Why commit refuses round 2027 of small_batch run without a publicity start.
+NO_START = (
+    "round 2027 has no publicity start, and allocation.yaml publicity.commit.requires_start "
+    "is true (第二十条第(三)项: awards are paid only after publicity): run the round again "
+    "with the first day of publicity (run_round's publicity_start; --publicity-start DATE), "
+    "or set requires_start to false"
+)
+
+
+def rules_without_start_required(tmp_path: Path) -> q.RuleSet:
+    """The shipped rule files with publicity.commit.requires_start set to false."""
+    folder = tmp_path / "no-start"
+    folder.mkdir()
+    for name in RULE_FILES:
+        shutil.copy(RULES_DIR / name, folder / name)
+    allocation = folder / "allocation.yaml"
+    text = allocation.read_text(encoding="utf-8")
+    assert "requires_start: true" in text
+    allocation.write_text(text.replace("requires_start: true", "requires_start: false"), "utf-8")
+    return q.load_rules(folder)
+
+
+def test_commit_without_a_publicity_start_is_refused(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """Run without publicity_start, the round is decided, but commit is a LedgerError saying
+    why, named before by commit_refusal; nothing is written."""
+    result = run_round(rules, small_batch(rules), ledger)
+    with pytest.raises(LedgerError) as caught:
+        result.commit(ledger)
+    assert (result.commit_refusal, str(caught.value), ledger.head()) == (
+        NO_START,
+        NO_START,
+        (0, "0" * 64),
+    )
+
+
+def test_commit_round_refuses_a_round_without_a_start_too(
+    rules: q.RuleSet, ledger: SqliteLedger
+) -> None:
+    """SqliteLedger.commit_round, which commit calls, refuses it as well: no way around."""
+    result = run_round(rules, small_batch(rules), ledger)
+    with pytest.raises(LedgerError, match=r"has no publicity start"):
+        ledger.commit_round(result)
+    assert ledger.round_years() == ()
+
+
+def test_a_round_with_a_start_has_no_commit_refusal(rules: q.RuleSet, ledger: SqliteLedger) -> None:
+    """With publicity_start, commit_refusal is None and the round is committed."""
+    result = run_round(rules, small_batch(rules), ledger, publicity_start=START)
+    assert (result.commit_refusal, result.commit(ledger)) == (None, True)
+
+
+def test_a_recorded_round_committed_again_without_a_start_is_as_recorded(
+    rules: q.RuleSet, committed: SqliteLedger
+) -> None:
+    """A round already recorded, run again without a start, is read back ("as recorded"):
+    no refusal, and commit records nothing."""
+    head = committed.head()
+    again = run_round(rules, small_batch(rules), committed)
+    assert (again.recorded, again.commit_refusal, again.commit(committed), committed.head()) == (
+        True,
+        None,
+        False,
+        head,
+    )
+
+
+def test_requires_start_false_commits_a_round_without_a_start(
+    ledger: SqliteLedger, tmp_path: Path
+) -> None:
+    """Under requires_start: false the round is committed as before, its publicity null."""
+    lenient = rules_without_start_required(tmp_path)
+    result = run_round(lenient, small_batch(lenient), ledger)
+    assert (result.commit_refusal, result.commit(ledger)) == (None, True)
+    recorded = ledger.round_records(2027)[0].body["summary"]
+    assert recorded["publicity"] is None
+
+
+def test_a_round_recorded_without_a_start_is_not_shown_for_one_with_a_start(
+    ledger: SqliteLedger, tmp_path: Path
+) -> None:
+    """Committed under requires_start: false without a start, the round is refused for a
+    start given later: a committed round cannot change."""
+    lenient = rules_without_start_required(tmp_path)
+    assert run_round(lenient, small_batch(lenient), ledger).commit(ledger)
+    with pytest.raises(LedgerError) as caught:
+        run_round(lenient, small_batch(lenient), ledger, publicity_start=START)
+    assert str(caught.value) == (
+        "round 2027 is already in the ledger with publicity from no date, not 2027-05-06"
+    )

@@ -57,6 +57,10 @@ def qfund_json(*argv: str | Path) -> Any:
     return json.loads(out)
 
 
+#: The walkthrough's publicity of round 2028 (第二十条第(三)项: a round is committed with it).
+START_2028 = ("--publicity-start", "2028-06-01")
+
+
 def write(path: Path, data: object) -> Path:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
@@ -89,7 +93,9 @@ class Scenario:
         )
         assert code == 0, self.fraud_err
         self.fraud = json.loads(out)
-        self.round_2028 = qfund_json("round", self.b28, *common, "--budget", "55", "--commit")
+        self.round_2028 = qfund_json(
+            "round", self.b28, *common, "--budget", "55", *START_2028, "--commit"
+        )
         self.verify = qfund("ledger", "verify", "--ledger", self.ledger)
 
     def copy(self, tmp_path: Path) -> Path:
@@ -201,7 +207,7 @@ def fraud_after_round_two(scenario: Scenario, tmp_path: Path, budget: str) -> Pa
     ledger = tmp_path / "late.db"
     for argv in (
         ("round", scenario.b27, "--budget", "100", "--publicity-start", "2027-06-01", "--commit"),
-        ("round", scenario.b28, "--budget", budget, "--commit"),
+        ("round", scenario.b28, "--budget", budget, *START_2028, "--commit"),
     ):
         code, _, err = qfund(*argv[:2], "--ledger", ledger, *argv[2:])
         assert code == 0, err
@@ -300,7 +306,9 @@ def test_release_upheld_names_the_top_up_that_counted_the_held_award(
     ledger = round_2027(scenario, tmp_path / "fund.db")
     d5 = {**BATCH_2028["claims"][1], "id": "D5", "applicant": "A5"}
     b28 = write(tmp_path / "claims-2028.json", {**BATCH_2028, "claims": [d5]})
-    assert qfund("round", b28, "--ledger", ledger, "--budget", "55", "--commit")[0] == 0
+    assert (
+        qfund("round", b28, "--ledger", ledger, "--budget", "55", *START_2028, "--commit")[0] == 0
+    )
     code, out, err = qfund("ledger", "release", "--ledger", ledger, "--claim", "C5",
                            "--found-on", "2028-06-10", "--outcome", "upheld")  # fmt: skip
     assert (code, out.splitlines()) == (
@@ -557,7 +565,10 @@ def test_committing_to_an_empty_file_makes_it_a_ledger(scenario: Scenario, tmp_p
     """round --commit still writes to an empty file, which then verifies."""
     ledger = tmp_path / "empty.db"
     ledger.touch()
-    code, _, err = qfund("round", scenario.b27, "--ledger", ledger, "--budget", "100", "--commit")
+    code, _, err = qfund(
+        "round", scenario.b27, "--ledger", ledger, "--budget", "100",
+        "--publicity-start", "2027-06-01", "--commit",
+    )  # fmt: skip
     assert (code, "committed to" in err) == (0, True)
     assert qfund("ledger", "verify", "--ledger", ledger)[1].startswith("ok: 11 records")
 
@@ -666,7 +677,7 @@ def test_two_cli_processes_commit_a_round_once(scenario: Scenario, tmp_path: Pat
     argv = [sys.executable, "-m", "qfund_rules", "round", scenario.b27, "--ledger", ledger]
     procs = [
         subprocess.Popen(
-            [*map(str, argv), "--budget", "100", "--commit"],
+            [*map(str, argv), "--budget", "100", "--publicity-start", "2027-06-01", "--commit"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -880,7 +891,9 @@ def test_an_id_the_ledger_knows_by_another_key_is_not_committed(
     ledger = year_one(scenario, tmp_path)
     before = ledger.read_bytes()
     b28 = batch_2028_with(tmp_path, applicant, changes)
-    code, out, err = qfund("round", b28, "--ledger", ledger, "--budget", "55", "--commit")
+    code, out, err = qfund(
+        "round", b28, "--ledger", ledger, "--budget", "55", *START_2028, "--commit"
+    )
     assert (2, "", True, True, before) == (
         code,
         out,
@@ -947,3 +960,115 @@ def test_report_shows_the_note_round_gives(
         traces,
         zh_code == 0 and f"申报单位{applicant}在本批次中" in zh_page,
     )
+
+
+def test_both_refusals_of_a_commit_are_listed(scenario: Scenario, tmp_path: Path) -> None:
+    """An applicant id known under another key and no publicity start: both are said, in
+    one run (exit 2, nothing written)."""
+    ledger = year_one(scenario, tmp_path)
+    before = ledger.read_bytes()
+    applicant, changes, note = UNSEEN["uscc added"]
+    b28 = batch_2028_with(tmp_path, applicant, changes)
+    code, out, err = qfund("round", b28, "--ledger", ledger, "--budget", "55", "--commit")
+    lines = err.splitlines()
+    assert (code, out, len(lines), before) == (2, "", 3, ledger.read_bytes()), err
+    assert lines[0].startswith(f"qfund: {note}; ")
+    assert lines[2] == refused_without_start(2028)
+
+
+# --- a commit needs the publicity start (第二十条第(三)项) -------------------------------
+
+
+def refused_without_start(year: int) -> str:
+    """The line `round --commit` writes for a round without --publicity-start."""
+    return (
+        f"qfund: round {year} has no publicity start, and allocation.yaml "
+        "publicity.commit.requires_start is true (第二十条第(三)项: awards are paid only after "
+        "publicity): give --publicity-start DATE (or set requires_start to false); round "
+        f"{year} not committed, nothing recorded"
+    )
+
+
+def noted_without_start(year: int) -> str:
+    """The note of a run without --commit and without --publicity-start."""
+    return (
+        f"qfund: note: round {year} has no publicity start, and allocation.yaml "
+        "publicity.commit.requires_start is true (第二十条第(三)项: awards are paid only after "
+        "publicity), so a commit will need --publicity-start DATE"
+    )
+
+
+def test_commit_without_a_start_creates_no_ledger(scenario: Scenario, tmp_path: Path) -> None:
+    """round --commit without --publicity-start on a new file: exit 2, the reason on stderr
+    in one line, nothing on stdout, no file."""
+    ledger = tmp_path / "fund.db"
+    code, out, err = qfund("round", scenario.b27, "--ledger", ledger, "--budget", "100", "--commit")
+    assert (code, out, err, ledger.exists()) == (2, "", refused_without_start(2027) + "\n", False)
+
+
+def test_commit_without_a_start_leaves_a_ledger_as_it_was(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """round --commit without --publicity-start on a ledger holding 2027: exit 2, the file's
+    bytes unchanged, and the ledger still verifies."""
+    ledger = year_one(scenario, tmp_path)
+    before = ledger.read_bytes()
+    code, out, err = qfund("round", scenario.b28, "--ledger", ledger, "--budget", "55", "--commit")
+    assert (code, out, err, ledger.read_bytes()) == (
+        2,
+        "",
+        refused_without_start(2028) + "\n",
+        before,
+    )
+    assert qfund("ledger", "verify", "--ledger", ledger)[0] == 0
+
+
+def test_a_dry_run_without_a_start_notes_what_a_commit_needs(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """round without --commit and --publicity-start decides as before (exit 0, the round
+    on stdout, publicity null) and says that a commit will need a start."""
+    ledger = tmp_path / "fund.db"
+    code, out, err = qfund("round", scenario.b27, "--ledger", ledger, "--budget", "100")
+    assert (code, json.loads(out)["summary"]["publicity"], err.splitlines()) == (
+        0,
+        None,
+        [
+            f"qfund: {ledger} does not exist: the round sees an empty ledger",
+            noted_without_start(2027),
+        ],
+    )
+
+
+def test_a_dry_run_with_a_start_notes_nothing(scenario: Scenario, tmp_path: Path) -> None:
+    """With --publicity-start a run without --commit has nothing to note about it."""
+    code, _, err = qfund(
+        "round", scenario.b27, "--ledger", tmp_path / "fund.db", "--budget", "100",
+        "--publicity-start", "2027-06-01",
+    )  # fmt: skip
+    assert (code, "publicity" in err) == (0, False)
+
+
+def test_requires_start_false_commits_without_a_start(scenario: Scenario, tmp_path: Path) -> None:
+    """Under allocation.yaml publicity.commit.requires_start: false, round --commit without
+    --publicity-start records the round (publicity null) and notes nothing about it."""
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    allocation = rules / "allocation.yaml"
+    text = allocation.read_text(encoding="utf-8")
+    allocation.write_text(text.replace("requires_start: true", "requires_start: false"), "utf-8")
+    ledger = tmp_path / "fund.db"
+    code, out, err = qfund(
+        "round", scenario.b27, "--ledger", ledger, "--budget", "100", "--rules", rules,
+        "--commit",
+    )  # fmt: skip
+    assert (
+        code,
+        json.loads(out)["summary"]["publicity"],
+        err.startswith("qfund: round 2027 committed to"),
+    ) == (
+        0,
+        None,
+        True,
+    ), err
+    assert "publicity" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ import yaml
 
 import qfund_rules as q
 from qfund_rules.claims import CLAIM_TYPES
+from qfund_rules.cli import run
 from qfund_rules.errors import format_path
 from qfund_rules.rules import ITEM_IDS, RULE_FILES, default_rules_dir
 
@@ -216,6 +218,26 @@ def test_committed_schema_is_current(name: str) -> None:
 
     committed = (RULES_DIR.parent / "schema" / f"{name}.schema.json").read_text(encoding="utf-8")
     assert json.loads(committed) == schemas()[name]
+
+
+def test_schema_requires_the_commit_reading_of_publicity() -> None:
+    """`qfund schema allocation` makes publicity.commit required, its requires_start a
+    boolean: an editor flags a quoted "true" or a missing section, as qfund validate does."""
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["schema", "allocation"], out, err) == 0
+    defs = json.loads(out.getvalue())["$defs"]
+    commit = defs["PublicityCommit"]
+    assert (
+        "commit" in defs["Publicity"]["required"],
+        defs["Publicity"]["properties"]["commit"],
+        commit["properties"]["requires_start"],
+        commit["required"],
+    ) == (
+        True,
+        {"$ref": "#/$defs/PublicityCommit"},
+        {"title": "Requires Start", "type": "boolean"},
+        ["citation", "requires_start"],
+    )
 
 
 def test_schema_describes_amounts_as_numbers_only() -> None:

@@ -17,6 +17,7 @@ from .history import loose_subject
 from .money import wan_to_yuan
 
 if TYPE_CHECKING:
+    from .allocation import RoundResult
     from .claims import Batch
     from .rules import RuleSet
 
@@ -176,6 +177,29 @@ def later_rounds_refused(command: str, year: int, later: list[int]) -> str:
         f"qfund {command}: the ledger records later rounds ({years}) than the batch's round "
         f"{year}: --ledger decides a batch against earlier rounds only\n"
     )
+
+
+def start_required(result: RoundResult) -> str | None:
+    """Why the rules refuse to commit ``result`` without a publicity start, or ``None``.
+
+    第二十条第(三)项 pays only after publicity (allocation.yaml publicity.commit): a dry run
+    notes it, ``round --commit`` refuses the round with it.
+    """
+    cited = result.start_required_by
+    if cited is None:
+        return None
+    return (
+        f"round {result.year} has no publicity start, and allocation.yaml "
+        f"publicity.commit.requires_start is true ({cited}: awards are paid only after "
+        "publicity)"
+    )
+
+
+def note_start_required(result: RoundResult, err: TextIO) -> None:
+    """On a round that is not committed (a dry run, a report): what a commit will need."""
+    needed = start_required(result)
+    if needed is not None:
+        err.write(f"qfund: note: {needed}, so a commit will need --publicity-start DATE\n")
 
 
 #: The help of every --format option: argparse fills in the command's own default.

@@ -20,6 +20,7 @@ from ._cli_args import (
     lang_opt,
     later_rounds_refused,
     load_batch_noting,
+    note_start_required,
     rules_opt,
     wan_budget,
 )
@@ -139,6 +140,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 # Where the round's awards, and those it carried in, stand today: revoked
                 # since, or a held award released (as `qfund explain --ledger` shows it).
                 now = ledger.awards()
+                note_start_required(result, err)
             else:
                 recorded = [y for y in ledger.round_years() if y >= batch.round]
                 if recorded:

@@ -20,7 +20,9 @@ from ._cli_args import (
     caps_opt,
     iso_date,
     load_batch_noting,
+    note_start_required,
     rules_opt,
+    start_required,
     wan_budget,
     year,
 )
@@ -44,8 +46,11 @@ while they fit. Claims with `objection: true` are held (rulings R11).
 Without --commit nothing is written; committing the same round again records nothing.
 A year the ledger already holds is shown as recorded only for the same batch, rules,
 budget and publicity start; anything else is refused: a committed round cannot change.
-exit codes: 0 ok; 2 bad input, no budget for the year, a ledger that refuses the round, or
-a ledger that fails `qfund ledger verify` (nothing is decided from it)."""
+Awards are paid only after publicity (第二十条第(三)项): while allocation.yaml
+publicity.commit.requires_start is true, --commit needs --publicity-start.
+exit codes: 0 ok; 2 bad input, no budget for the year, --commit without --publicity-start
+(as above), a ledger that refuses the round, or a ledger that fails `qfund ledger verify`
+(nothing is decided from it)."""
 
 
 def _ledger_opt(p: argparse.ArgumentParser, help_text: str) -> None:
@@ -87,7 +92,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     r.add_argument(
         "--commit",
         action="store_true",
-        help="record the round in the ledger, in one transaction (else nothing is written)",
+        help="record the round in the ledger, in one transaction (else nothing is written); "
+        "needs --publicity-start while allocation.yaml publicity.commit.requires_start is true",
     )
     r.add_argument(
         "--format",
@@ -212,7 +218,9 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif args.commit:
         # A round the empty ledger refuses (no budget for the year...) creates no file.
         with MemoryLedger() as empty:
-            run_round(rules, batch, empty, budget_yuan=budget, publicity_start=start)
+            first = run_round(rules, batch, empty, budget_yuan=budget, publicity_start=start)
+        if _start_refused(first, err):
+            return 2
         ledger = SqliteLedger(path)
     else:
         err.write(f"qfund: {path} does not exist: the round sees an empty ledger\n")
@@ -225,13 +233,15 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 ledger.require_intact()  # decide nothing from an edited ledger
                 result = run_round(rules, batch, ledger, budget_yuan=budget, publicity_start=start)
                 unseen = _unseen_history(batch, ledger)
-                if unseen and not result.recorded:
+                twice = bool(unseen) and not result.recorded
+                if twice:
                     # Recorded, it would stand as a double payment or a dodged ban.
                     err.writelines(f"qfund: {line}\n" for line in unseen)
                     err.write(
                         f"qfund: round {result.year} not committed: it would pay an award twice "
                         "or let a ban be dodged; nothing recorded\n"
                     )
+                if _start_refused(result, err) or twice:
                     return 2
                 written = result.commit(ledger)
             seq, head = ledger.head()
@@ -253,6 +263,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     evaluator=evaluator,
                 )
             err.writelines(f"qfund: note: {line}\n" for line in unseen)
+            note_start_required(result, err)
             if result.recorded:
                 err.write(f"qfund: round {result.year} is in {path}; showing it as recorded\n")
     if args.format == "json":
@@ -260,6 +271,18 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(_round_text(result))
     return 0
+
+
+def _start_refused(result: RoundResult, err: TextIO) -> bool:
+    """Refuse a commit the rules forbid without a publicity start (第二十条第(三)项)."""
+    needed = start_required(result)
+    if needed is None:
+        return False
+    err.write(
+        f"qfund: {needed}: give --publicity-start DATE (or set requires_start to false); "
+        f"round {result.year} not committed, nothing recorded\n"
+    )
+    return True
 
 
 def _unseen_history(batch: Batch, ledger: SqliteLedger) -> list[str]:

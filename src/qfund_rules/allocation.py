@@ -10,7 +10,9 @@ Rulings R10 and R11 (第二十条第(一)(三)项, 第二条, 第二十二条):
 - a claim with ``objection: true`` is ``held``: neither paid nor deferred until the
   objection is resolved (``SqliteLedger.release``);
 - publicity lasts ``days`` natural days counting the first: it ends on
-  ``start + (days - 1)`` and awards are disbursed from ``start + days``.
+  ``start + (days - 1)`` and awards are disbursed from ``start + days``;
+- awards are paid only after publicity (第二十条第(三)项): under
+  ``publicity.commit.requires_start`` a round without a publicity start is not committed.
 
 Nothing is lost: in every round, carried in + awarded = paid + deferred + held.
 """
@@ -197,6 +199,9 @@ class RoundResult(DecisionLookup):
     # False: decided by another evaluator than the native engine (run_round's evaluator=),
     # to cross-check it; such a round is never committed (SqliteLedger.commit_round).
     native: bool = True
+    # The citation of allocation.yaml publicity.commit (第二十条第(三)项) when its
+    # requires_start is true and the round has no publicity start: commit refuses it.
+    start_required_by: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.rules, ReadOnlyDict):
@@ -240,13 +245,32 @@ class RoundResult(DecisionLookup):
         self.write_json(parts)
         return "".join(parts)
 
+    @property
+    def commit_refusal(self) -> str | None:
+        """Why :meth:`commit` refuses this round before it reads the ledger, or ``None``.
+
+        第二十条第(三)项 pays an award only after publicity: when the rules' ``publicity.
+        commit.requires_start`` is true, a round run without ``publicity_start`` (whose
+        awards would be recorded ``paid`` with no publicity) is refused.
+        """
+        if self.start_required_by is None:
+            return None
+        return (
+            f"round {self.year} has no publicity start, and allocation.yaml "
+            f"publicity.commit.requires_start is true ({self.start_required_by}: awards are "
+            "paid only after publicity): run the round again with the first day of publicity "
+            "(run_round's publicity_start; --publicity-start DATE), or set requires_start to "
+            "false"
+        )
+
     def commit(self, ledger: SqliteLedger) -> bool:
         """Record the round in ``ledger``; ``False`` when it was already recorded.
 
         Raises :class:`LedgerError` when ``ledger`` is not a :class:`SqliteLedger` (or
         ``MemoryLedger``), when the round was not decided by the native engine
-        (``native`` is ``False``: ``run_round`` was given another ``evaluator``), and when
-        the ledger refuses the round (:meth:`SqliteLedger.commit_round`).
+        (``native`` is ``False``: ``run_round`` was given another ``evaluator``), when it
+        has no publicity start and the rules require one (:attr:`commit_refusal`), and
+        when the ledger refuses the round (:meth:`SqliteLedger.commit_round`).
         """
         where = "RoundResult.commit"
         check_type(LedgerError, where, "ledger", ledger, SqliteLedger, _LEDGER)
@@ -515,6 +539,8 @@ def run_round(
     durable backend, say) may stand in to cross-check, never to commit: its result has
     ``native=False`` and :meth:`RoundResult.commit` refuses it. A round already
     committed with the same claims is read back from the ledger (``recorded=True``).
+    Without ``publicity_start``, when the rules' ``publicity.commit.requires_start`` is
+    true, the round runs but is not committed (:attr:`RoundResult.commit_refusal`).
 
     The arguments are checked before anything is read or computed: ``rules`` a
     :class:`RuleSet`, ``batch`` a :class:`Batch` the loader returned under the readings of
@@ -572,6 +598,11 @@ def run_round(
             "give one (--budget in 万元)"
         )
     publicity = None
+    # 第二十条第(三)项: paid only after publicity; without its start, no commit (rules' choice).
+    commit_rule = rules.allocation.publicity.commit
+    start_required_by = (
+        commit_rule.citation if commit_rule.requires_start and publicity_start is None else None
+    )
     if publicity_start is not None:
         # 第二十二条: claims are submitted, reviewed, then the results are made public.
         last = max((c.submitted_on or batch.submitted_on for c in batch.claims), default=None)
@@ -675,6 +706,7 @@ def run_round(
         base_head=base_head,
         batch_sha256=digest,
         native=evaluator is None or evaluator is evaluate,
+        start_required_by=start_required_by,
     )
 
 

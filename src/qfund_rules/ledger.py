@@ -304,9 +304,10 @@ class CommittableRound(Protocol):
     @property
     def base_head(self) -> str: ...  # pragma: no cover - protocol
 
-    # Not a member: ``native`` (False when another evaluator than the native engine
-    # decided) is read when present, so that rounds written to this protocol before it
-    # existed still commit.
+    # Not members: ``native`` (False when another evaluator than the native engine
+    # decided) and ``commit_refusal`` (why the rules refuse the round, or None: a round
+    # without the publicity start they require) are read when present, so that rounds
+    # written to this protocol before them still commit.
 
     def records(self) -> list[tuple[str, dict[str, JSONValue]]]: ...  # pragma: no cover
 
@@ -786,12 +787,14 @@ class SqliteLedger:
         """Record a round whole, in one transaction; ``False`` when it was already recorded.
 
         Raises :class:`LedgerError` when ``result`` was not decided by the native engine
-        (its ``native`` attribute is ``False``; a round without one counts as native), the
-        year already holds a round with other claims, or the same claims recorded from
-        another batch, under other rules or with another summary (budget, publicity,
-        amounts), a later round is already committed, the ledger changed since
-        ``result`` was computed (it would pay against a stale state: run the round again),
-        or the ledger fails :meth:`verify` (:meth:`require_intact`).
+        (its ``native`` attribute is ``False``; a round without one counts as native), its
+        ``commit_refusal`` attribute gives a reason (its rules require the publicity start
+        it lacks, 第二十条第(三)项; ``None`` or no such attribute: none), the year already
+        holds a round with other claims, or the same claims recorded from another batch,
+        under other rules or with another summary (budget, publicity, amounts), a later
+        round is already committed, the ledger changed since ``result`` was computed (it
+        would pay against a stale state: run the round again), or the ledger fails
+        :meth:`verify` (:meth:`require_intact`).
         """
         if not getattr(result, "native", True):
             # The ledger is what later rounds are decided against (R4, R5, R9): another
@@ -801,6 +804,10 @@ class SqliteLedger:
                 "(run_round's evaluator=): only the native engine's decisions are recorded in "
                 "a ledger; run the round again without evaluator to commit it"
             )
+        refusal = getattr(result, "commit_refusal", None)
+        if refusal is not None:
+            # 第二十条第(三)项: its awards would be recorded paid before any publicity.
+            raise LedgerError(str(refusal))
         with self.transaction():
             self.require_intact()
             recorded = self.round_claim_ids(result.year)

@@ -451,12 +451,26 @@ class AllocationPolicy(_Model):
     )
 
 
+class PublicityCommit(_Model):
+    """第二十条第(三)项: whether a round is committed only with its publicity start."""
+
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    requires_start: StrictBool = Field(
+        description="true: a round is committed only with its publicity start (awards are "
+        "paid after publicity); false: a round may be committed without one"
+    )
+
+
 class Publicity(_Model):
-    """第二十二条第(四)项: publicity days (rulings R11)."""
+    """第二十二条第(四)项: publicity days (rulings R11), and what a commit needs of it."""
 
     citation: Citation = Field(description=_CITES)
     clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
     days: StrictInt = Field(ge=1, le=366, description="the days of publicity (公示)")
+    commit: PublicityCommit = Field(
+        description="what committing a round needs of its publicity (第二十条第(三)项)"
+    )
 
 
 class SameQualification(_Model):

@@ -26,6 +26,8 @@ import qfund_rules as q
 from qfund_rules.allocation import RoundResult, run_round
 from qfund_rules.ledger import MemoryLedger, PendingAward, SqliteLedger
 
+from ..conftest import last_submitted
+
 TEMPLATES: dict[str, dict[str, Any]] = {
     "china_nominee": {"kind": "quality_award", "award": "china", "tier": "nominee"},
     "china_winner": {"kind": "quality_award", "award": "china", "tier": "winner"},
@@ -147,7 +149,9 @@ def play(rules: q.RuleSet, history: History, ledger: SqliteLedger) -> list[Playe
     played = []
     for year, spec in enumerate(history.years, start=2027):
         pending = ledger.pending()
-        result = run_round(rules, batch(rules, year, spec), ledger, budget_yuan=spec.budget_yuan)
+        b = batch(rules, year, spec)
+        start = last_submitted(b)  # 第二十条第(三)项: committed with its publicity start
+        result = run_round(rules, b, ledger, budget_yuan=spec.budget_yuan, publicity_start=start)
         assert result.commit(ledger)
         played.append(Played(pending, result))
         found_on = dt.date(year, 12, 1)
