@@ -180,7 +180,10 @@ def test_a_dry_run_report_shows_where_only_the_awards_carried_in_stand(
 
 def test_a_report_without_a_ledger_has_no_column_for_it(scenario: Scenario) -> None:
     """--round alone decides against an empty ledger: no award has a later state to show."""
-    code, page, err = qfund("report", scenario.b27, "--round", "--lang", "en", "--out", "-")
+    code, page, err = qfund(
+        "report", scenario.b27, "--round", "--publicity-start", "2027-06-01",
+        "--lang", "en", "--out", "-",
+    )  # fmt: skip
     assert (code, err) == (0, "")
     assert ("<th>Allocation</th>" in page, NOW["en"] in page) == (True, False)
 

@@ -919,7 +919,7 @@ def test_explain_gives_the_note_round_gives(
     (D1 is A1's, D2 is A2's), and none for another applicant's claim."""
     ledger = year_one(scenario, tmp_path)
     b28 = batch_2028_with(tmp_path, applicant, changes)
-    noted = note_lines(qfund("round", b28, "--ledger", ledger, "--budget", "55")[2])
+    noted = note_lines(qfund("round", b28, "--ledger", ledger, "--budget", "55", *START_2028)[2])
     claims = {"A1": "D1", "A2": "D2"}
     other = next(c for a, c in claims.items() if a != applicant)
     explained = qfund("explain", b28, "--claim", claims[applicant], "--ledger", ledger)
@@ -932,7 +932,9 @@ def test_explain_gives_the_note_round_gives(
     )
 
 
-@pytest.mark.parametrize("round_flag", [(), ("--round", "--budget", "55")], ids=["", "round"])
+@pytest.mark.parametrize(
+    "round_flag", [(), ("--round", "--budget", "55", *START_2028)], ids=["", "round"]
+)
 @pytest.mark.parametrize(("applicant", "changes", "note"), UNSEEN.values(), ids=list(UNSEEN))
 def test_report_shows_the_note_round_gives(
     scenario: Scenario,
@@ -946,7 +948,7 @@ def test_report_shows_the_note_round_gives(
     applicant's claims; in Chinese under --lang zh."""
     ledger = year_one(scenario, tmp_path)
     b28 = batch_2028_with(tmp_path, applicant, changes)
-    (noted,) = note_lines(qfund("round", b28, "--ledger", ledger, "--budget", "55")[2])
+    (noted,) = note_lines(qfund("round", b28, "--ledger", ledger, "--budget", "55", *START_2028)[2])
     said = noted.removeprefix("qfund: note: ")
     argv: tuple[str | Path, ...] = ("report", b28, "--ledger", ledger, *round_flag, "--out", "-")
     code, page, err = qfund(*argv, "--lang", "en")

@@ -208,7 +208,10 @@ def ledger_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     rules = q.load_rules()
     batch = q.load_batch(BATCH.encode(), industry_codes=rules.industry_codes, name="batch.yaml")
     with q.MemoryLedger() as ledger:
-        assert run_round(rules, batch, ledger, budget_yuan=3_000_000).commit(ledger)
+        start = dt.date(2027, 6, 1)
+        assert run_round(rules, batch, ledger, budget_yuan=3_000_000, publicity_start=start).commit(
+            ledger
+        )
         ledger.fraud("C2", dt.date(2027, 9, 1), rules.exclusions.ban.years)
         result = run_round(rules, batch, ledger, budget_yuan=3_000_000)
         now = ledger.awards()
