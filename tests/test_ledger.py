@@ -974,6 +974,30 @@ def test_two_processes_committing_at_once_pay_once(
     assert (outputs, paid) == (["False", "True"], 2 * LEADING + CHINA_NOMINEE)
 
 
+def test_a_round_reads_one_state_of_the_ledger(rules: q.RuleSet, tmp_path: Path) -> None:
+    """A commit another connection tries while a round is being computed waits until the
+    round has read the ledger (here: longer than its timeout, so it is refused); the round
+    never sees a ledger half before and half after it (the unlocked race above)."""
+    path = tmp_path / "fund.db"
+    SqliteLedger(path).close()
+    b = batch(rules, 2027, leading("C1", "A1"), nominee("C2", "A2"))
+    start = last_submitted(b)
+    tried: list[str] = []
+
+    def evaluator(r: q.RuleSet, bt: q.Batch, history: q.History) -> q.Evaluation:
+        with SqliteLedger(path, timeout=0.05) as other:
+            try:
+                tried.append(str(run_round(r, bt, other, publicity_start=start).commit(other)))
+            except LedgerError as exc:
+                tried.append("refused" if "locked" in str(exc) else str(exc))
+        return q.evaluate(r, bt, history)
+
+    with SqliteLedger(path) as ledger:
+        run_round(rules, b, ledger, publicity_start=start, evaluator=evaluator)
+        assert ledger.round_years() == ()
+    assert tried == ["refused"]
+
+
 def _snapshot(path: Path) -> tuple[tuple[int, str], tuple[int, ...], int]:
     with SqliteLedger(path, create=False) as ledger:
         assert ledger.verify() is None

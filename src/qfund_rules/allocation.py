@@ -578,8 +578,23 @@ def run_round(
         check_date(RoundError, where, "publicity_start", publicity_start)
     if evaluator is not None:
         check_callable(RoundError, where, "evaluator", evaluator)
-    year = batch.round
     _check_round_year(rules, batch)
+    # One state of the ledger throughout: a round another process commits meanwhile is
+    # seen whole or not at all, never half (its awards as earlier ones, its head not).
+    with ledger.snapshot():
+        return _round(rules, batch, ledger, budget_yuan, publicity_start, evaluator)
+
+
+def _round(
+    rules: RuleSet,
+    batch: Batch,
+    ledger: SqliteLedger,
+    budget_yuan: int | None,
+    publicity_start: dt.date | None,
+    evaluator: Callable[[RuleSet, Batch, History], Evaluation] | None,
+) -> RoundResult:
+    """:func:`run_round` once its arguments are checked, inside one snapshot of the ledger."""
+    year = batch.round
     digest = batch_sha256(batch)
     recorded = ledger.round_claim_ids(year)
     if recorded is not None:
