@@ -111,7 +111,7 @@ def caps_opt(sp: argparse.ArgumentParser) -> None:
         default=DEFAULT_LIMITS.max_bytes,
         metavar="SIZE",
         help="refuse a batch file larger than this (bytes, or KiB/MiB/GiB; default 16MiB, "
-        "about 35,000 claims in JSON; docs/limits.md)",
+        "about 30,000-35,000 claims in indented JSON; docs/limits.md)",
     )
     sp.add_argument(
         "--max-nodes",
@@ -119,7 +119,7 @@ def caps_opt(sp: argparse.ArgumentParser) -> None:
         default=DEFAULT_LIMITS.max_nodes,
         metavar="N",
         help="refuse a batch of more values than this, aliases expanded (default "
-        f"{DEFAULT_LIMITS.max_nodes:,}: about 35 per claim)",
+        f"{DEFAULT_LIMITS.max_nodes:,}: some 40 values a claim)",
     )
 
 

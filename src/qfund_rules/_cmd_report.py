@@ -72,13 +72,15 @@ def register(
         "--budget",
         type=wan_budget,
         metavar="万元",
-        help="with --round: the year's budget (default: allocation.yaml for the round's year)",
+        help="with --round: the year's budget (default: allocation.yaml budgets.by_year for "
+        "the round's year; for a round the ledger records, as recorded)",
     )
     r.add_argument(
         "--publicity-start",
         type=iso_date,
         metavar="DATE",
-        help="with --round: first day of publicity (第二十二条)",
+        help="with --round: first day of publicity (第二十二条); a commit needs it "
+        "(publicity.commit.requires_start); for a round the ledger records, as recorded",
     )
     r.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="HTML file to write ('-': stdout)"
@@ -90,9 +92,12 @@ def register(
         "diff",
         help="show what changed between two rule directories, and what it costs",
         description="Compare two rule directories: every item, condition, citation, "
-        "clause, amount, budget, policy and list that changed, old and new side by side. "
-        "With --claims, every decision of the batch that changes and the total awarded "
-        "under each. Exit 0 identical, 1 different, 2 bad input.",
+        "clause, amount, budget, policy and list that changed, old and new side by side; "
+        "an edited title or name is tagged wording (no outcome, item or amount depends on "
+        "it), and the new rules' warnings are listed as `qfund validate` lists them. With "
+        "--claims, every decision of the batch that changes, the total awarded under each, "
+        "and each new dated amount no claim of the batch reaches. Exit 0 identical, "
+        "1 different, 2 bad input.",
     )
     d.add_argument("old_rules", type=Path, metavar="OLD_RULES", help="rule directory before")
     d.add_argument("new_rules", type=Path, metavar="NEW_RULES", help="rule directory after")

@@ -49,8 +49,9 @@ budget and publicity start; anything else is refused: a committed round cannot c
 Awards are paid only after publicity (第二十条第(三)项): while allocation.yaml
 publicity.commit.requires_start is true, --commit needs --publicity-start.
 exit codes: 0 ok; 2 bad input, no budget for the year, --commit without --publicity-start
-(as above), a ledger that refuses the round, or a ledger that fails `qfund ledger verify`
-(nothing is decided from it)."""
+(as above), a ledger that refuses the round, a ledger that fails `qfund ledger verify`
+(nothing is decided from it), or, with --commit, an applicant id the ledger knows under
+another key."""
 
 
 def _ledger_opt(p: argparse.ArgumentParser, help_text: str) -> None:

@@ -56,7 +56,8 @@ __all__ = ["main", "run"]
 _EPILOG = """\
 exit codes: 0 ok; 1 a check failed; 2 bad input (every problem is listed as
 FILE:LINE:COL: field: message).
-docs: README.md and docs/ (integrators, policy staff, auditors, interpretation)."""
+docs: README.md and docs/ (integrators, policy staff, rule files, rounds, auditors, limits,
+interpretation)."""
 
 
 class _UsageError(Exception):
