@@ -11,9 +11,10 @@ Anything else makes :func:`plain_json` return ``None``, and the YAML reader read
 document as before, so that every refusal and every value it reads stays its own: a
 number with a fraction or an exponent, a whole number past Python's digit limit, a key
 written twice, a character YAML does not read as json does (controls, U+0085, U+2028,
-U+2029, U+FEFF, a surrogate escape), a document at or near the caps on nesting and size,
-or not JSON at all. ``tests/property/test_fast_json.py`` checks that both readers give the
-same values on documents that mix every one of these.
+U+2029, U+FEFF, a surrogate escape), a layout YAML refuses (a tab, a key whose colon is on
+a later line, a key longer than YAML's 1024 characters), a document at or near the caps on
+nesting and size, or not JSON at all. ``tests/property/test_fast_json.py`` checks that
+both readers give the same values on documents that mix every one of these.
 """
 
 from __future__ import annotations
@@ -24,16 +25,24 @@ from typing import Any
 
 __all__ = ["plain_json"]
 
-# A character, raw or escaped, that the quick read leaves to the YAML reader: outside
-# YAML's printable set or one of its line breaks (raw), a control, U+0085 or a surrogate
-# (escaped; json.loads reads "\b" and "\u00e9" alike, YAML too, but only the common ones
-# are taken here), U+FEFF (a byte-order mark inside the text), U+2028 and U+2029.
+# What the quick read leaves to the YAML reader:
+# - a character, raw or escaped, outside YAML's printable set or one of its line breaks
+#   (raw), a control, U+0085 or a surrogate (escaped; json.loads reads "\b" and "\u00e9"
+#   alike, YAML too, but only the common ones are taken here), U+FEFF (a byte-order mark
+#   inside the text), U+2028 and U+2029;
+# - JSON's layouts that YAML reads otherwise or refuses: a tab (JSON whitespace, but YAML
+#   refuses one in the indentation), a key whose colon stands on a later line, or far
+#   after it (YAML's keys end on their line, within 1024 characters: see _object too).
 _LEFT_TO_YAML = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+    "[^\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
     "\U00010000-\U0010ffff]"
     r"|\\u(?:00[01][0-9a-fA-F]|007[fF]|008[0-9a-fA-F]|009[0-9a-fA-F]|[dD][89a-fA-F]"
     r"|[fF][eE][fF][fF]|202[89])"
+    r'|"[ \r\n]*[\r\n][ \r\n]*:|" {64,}:'
 )
+#: The longest key taken: six characters of the file each (a \uXXXX escape) stay within
+#: YAML's 1024.
+_LONGEST_KEY = 150
 
 
 class _NotPlainError(Exception):
@@ -48,6 +57,8 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     mapping = dict(pairs)
     if len(mapping) != len(pairs):
         raise _NotPlainError("a key written twice")
+    if any(len(key) > _LONGEST_KEY for key in mapping):
+        raise _NotPlainError("a key YAML may not read as one")
     return mapping
 
 

@@ -12,6 +12,7 @@ sizes at the caps, and text that is not JSON.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -69,6 +70,25 @@ def documents(draw: st.DrawFn) -> str:
     return text
 
 
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[,:\[\]{}]|[^\s,:\[\]{}"]+')
+_BLANKS = ["", " ", "\n", "\r\n", "\r", "  \n  ", "\t", " \t\n"]
+
+
+@st.composite
+def laid_out(draw: st.DrawFn) -> str:
+    """A plain document with JSON's whitespace (space, tab, CR, LF) drawn between its
+    tokens: YAML refuses some layouts JSON allows (a tab in the indentation, a key whose
+    colon is on a later line), and so must the quick read, by leaving them to it."""
+    value = draw(_values(st.one_of(st.none(), st.booleans(), st.integers(), _TEXT)))
+    if draw(st.booleans()):
+        value = {draw(st.sampled_from(["k" * 200, "键" * 170, "k"])): value}
+    text = json.dumps(value, ensure_ascii=draw(st.booleans()))
+    pieces = [draw(st.sampled_from(_BLANKS))]
+    for token in _TOKEN.findall(text):
+        pieces += [token, draw(st.sampled_from(_BLANKS))]
+    return "".join(pieces)
+
+
 def _slow(text: str, limits: Limits) -> tuple[Document | None, list[Problem]]:
     """What the YAML reader alone makes of ``text`` under a JSON name."""
     from qfund_rules._json import syntax_problem
@@ -91,7 +111,11 @@ def _paths(data: Any, path: Path_t = ()) -> list[Path_t]:
 
 
 def _same(text: str, limits: Limits) -> None:
-    doc, problems = read_yaml(text.encode("utf-8", "surrogatepass"), name="d.json", limits=limits)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate drawn raw: no UTF-8 file holds one
+        return
+    doc, problems = read_yaml(text.encode(), name="d.json", limits=limits)
     slow, slow_problems = _slow(text, limits)
     assert problems == slow_problems
     assert (doc is None) == (slow is None)
@@ -108,10 +132,14 @@ def _same(text: str, limits: Limits) -> None:
 @example('{"n": 1e5}')
 @example('["\u2028"]')
 def test_the_quick_read_reads_what_the_yaml_reader_reads(text: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate drawn raw: no UTF-8 file holds one
-        return
+    _same(text, Limits())
+
+
+@given(laid_out())
+@example('\t{"a": 1}')
+@example('{"a"\n: 1}')
+@example('{"' + "k" * 1100 + '": 1}')
+def test_the_quick_read_takes_only_layouts_the_yaml_reader_reads(text: str) -> None:
     _same(text, Limits())
 
 
@@ -133,6 +161,9 @@ def test_near_the_caps_the_yaml_reader_decides(depth: int, nodes: int) -> None:
         '["\x85"]',
         '["a\\u2028b"]',
         '["\ufeff"]',
+        '\t{"a": 1}',
+        '{"a"\r\n: 1}',
+        '{"' + "k" * 151 + '": 1}',
         "[1,]",
         "null",
         '{"n": ' + "1" * 5000 + "}",
