@@ -381,11 +381,11 @@ def test_a_ban_step_shows_the_same_bans_in_both_backends(
     rules: q.RuleSet, worker: DurableWorker
 ) -> None:
     """Both backends' ban step (第二十四条) shows every ban covering the claim's submitted_on
-    as {found_on, until}, in the ledger's order, and says until when the first one runs."""
+    as {found_on, until}, in the ledger's order, and says until when the last one runs."""
     bans = [
-        BanRecord("F3", dt.date(2027, 3, 20), dt.date(2030, 3, 20)),
-        BanRecord("F1", dt.date(2023, 1, 1), dt.date(2026, 1, 1)),
         BanRecord("F2", dt.date(2026, 6, 1), dt.date(2029, 6, 1)),
+        BanRecord("F1", dt.date(2023, 1, 1), dt.date(2026, 1, 1)),
+        BanRecord("F3", dt.date(2027, 3, 20), dt.date(2030, 3, 20)),
     ]
     data = {
         "round": 2027,
@@ -412,8 +412,8 @@ def test_a_ban_step_shows_the_same_bans_in_both_backends(
             {
                 "submitted_on": "2027-03-20",
                 "bans": [
-                    {"found_on": "2027-03-20", "until": "2030-03-20"},
                     {"found_on": "2026-06-01", "until": "2029-06-01"},
+                    {"found_on": "2027-03-20", "until": "2030-03-20"},
                 ],
             },
             "因弄虚作假被取消申报资格至2030-03-20",

@@ -966,8 +966,10 @@ class Engine:
                 "submitted_on": c.data["submitted_on"],
                 "bans": [{"found_on": x["found_on"], "until": x["until"]} for x in bans],
             }
+            # Overlapping bans: the last to end says until when (ISO dates sort as dates).
+            until = max(x["until"] for x in bans)
             c.note(_BAN, "ban.active", self.program["ban"]["citation"], facts, "banned",
-                   text="ban", fired=False, words={"until": bans[0]["until"]})  # fmt: skip
+                   text="ban", fired=False, words={"until": until})  # fmt: skip
 
     def _settle_item(self, b: _Batch, c: _Claim) -> None:
         """The matched item (the highest amount when several match), or why none does."""

@@ -416,15 +416,16 @@ def _ban(ctx: Context, d: Draft, on: dt.date) -> TraceStep | None:
         {"found_on": ctx.iso(b.found_on), "until": ctx.iso(b.until)} for b in bans
     ]
     facts: dict[str, JSONValue] = {"submitted_on": ctx.iso(on), "bans": shown}
-    b = bans[0]
+    # Overlapping bans: the applicant may apply again only when the last of them has ended.
+    until = max(b.until for b in bans)
     d.step(
         "ban",
         "applicant.not_banned",
         ctx.rules.exclusions.ban.citation,
         False,
         facts,
-        f"因弄虚作假被取消申报资格至{b.until}",
-        f"banned for fraud until {b.until}",
+        f"因弄虚作假被取消申报资格至{until}",
+        f"banned for fraud until {until}",
         "banned",
     )
     return None
