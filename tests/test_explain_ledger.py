@@ -204,3 +204,28 @@ def test_a_trace_speaks_of_a_ledger_only_when_one_was_read(scenario: Scenario, l
     read = qfund("explain", scenario.b27, "--claim", "C1", "--ledger", scenario.ledger, *argv)[1]
     said = [(READ[lang] in text, UNREAD[lang] in text) for text in (alone, page, read)]
     assert said == [(False, True), (False, True), (True, False)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "revoked: objection upheld (第二十二条第(五)项); paid 0 万元, clawed back 0 万元"),
+        ("zh", "已撤销:公示异议成立(第二十二条第(五)项); 拨付 0 万元, 收回 0 万元"),
+    ],
+)
+def test_an_award_revoked_by_an_upheld_objection_is_not_shown_as_fraud(
+    scenario: Scenario, tmp_path: Path, lang: str, said: str
+) -> None:
+    """C5's objection upheld (第二十二条第(五)项: paid only when publicity draws none): explain
+    and the report say so, not 第二十四条, and the report's cell is not styled as fraud."""
+    ledger = year_one(scenario, tmp_path)
+    code, _, err = qfund("ledger", "release", "--ledger", ledger, "--claim", "C5",
+                         "--found-on", "2027-06-10", "--outcome", "upheld")  # fmt: skip
+    assert code == 0, err
+    argv = ("--ledger", ledger, "--lang", lang)
+    code, out, err = qfund("explain", scenario.b27, "--claim", "C5", *argv)
+    assert (code, f"{NOW[lang]}: {said}" in out.splitlines()) == (0, True), err
+    code, page, err = qfund("report", scenario.b27, "--round", *argv, "--out", "-")
+    assert (code, reported_now(page, lang)["C5"]) == (0, (said, said)), err
+    cells = dict(re.findall(r'<tr id="row-([^"]+)".*?<td class="(now[^"]*)">', page))
+    assert (cells["C5"], cells["C2"]) == ("now now-upheld", "now now-revoked")

@@ -137,6 +137,7 @@ button{font:inherit;cursor:pointer}
 th button{border:0;background:none;padding:0;font-weight:700;color:var(--accent)}
 .o-awarded{color:var(--ok);font-weight:700}.o-rejected{color:var(--no);font-weight:700}
 .o-superseded{color:var(--sup);font-weight:700}.now-revoked{color:var(--no);font-weight:700}
+.now-upheld{color:var(--sup);font-weight:700}
 td.o-awarded,td.o-rejected,td.o-superseded{white-space:nowrap}
 .r-fail,.r-no_match{color:var(--no)}.r-pass,.r-match{color:var(--ok)}
 .r-top_up,.r-superseded{color:var(--sup)}

@@ -84,6 +84,12 @@ _NOW = {
     "en": {"paid": "paid", "deferred": "owed (deferred)", "held": "held (objection)",
            "revoked": "revoked (第二十四条)"},
 }  # fmt: skip
+# 第二十二条第(五)项 "公示无异议的,下达奖励通知并拨付资金": an upheld objection revokes the
+# held award; no fraud was found (第二十四条 is for fraud, rulings R9).
+_UPHELD = {
+    "zh": "已撤销:公示异议成立(第二十二条第(五)项)",
+    "en": "revoked: objection upheld (第二十二条第(五)项)",
+}
 
 
 #: What :func:`standing` is headed by, in a trace and in the report.
@@ -92,7 +98,8 @@ NOW_LABEL: dict[str, str] = {"zh": "账本现状", "en": "In the ledger now"}
 
 def standing(state: AwardState, lang: Lang = "zh") -> str | None:
     """Where a committed award stands in the ledger now (rulings R9-R11): paid, still owed,
-    held, or revoked, with what was paid and what was clawed back; ``None`` for a decision
+    held, or revoked (for fraud, 第二十四条, or because an objection was upheld, 第二十二条),
+    with what was paid and what was clawed back; ``None`` for a decision
     that granted nothing. One wording for ``qfund explain`` and the report.
 
     Raises:
@@ -101,7 +108,10 @@ def standing(state: AwardState, lang: Lang = "zh") -> str | None:
     check_lang("standing", lang)
     if state.status is None:
         return None
-    status = _NOW[lang].get(state.status, state.status)
+    if state.status == "revoked" and state.release_outcome == "upheld":
+        status = _UPHELD[lang]
+    else:
+        status = _NOW[lang].get(state.status, state.status)
     paid = f"{format_wan(state.paid_yuan)} 万元"
     back = f"{format_wan(state.clawed_back_yuan)} 万元"
     if lang == "zh":

@@ -168,6 +168,9 @@ class AwardState:
     status: str | None  # paid | deferred | held | revoked | None (nothing granted)
     paid_yuan: int
     clawed_back_yuan: int
+    # How an objection to it was resolved (第二十二条): upheld | dismissed | None (none was
+    # raised, or it is unresolved). Revoked and upheld: the objection revoked it, not fraud.
+    release_outcome: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -742,7 +745,7 @@ class SqliteLedger:
         """Every committed decision and where it stands now, by round and claim id."""
         rows = self._query(
             "SELECT round, claim_id, applicant_id, applicant_key, family, subject, item, outcome,"
-            " amount_yuan, status, paid_yuan, clawed_back_yuan FROM claims"
+            " amount_yuan, status, paid_yuan, clawed_back_yuan, release_outcome FROM claims"
             " ORDER BY round, claim_id"
         )
         return tuple(AwardState(*row) for row in rows)

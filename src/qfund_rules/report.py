@@ -395,9 +395,12 @@ class _Page:
         return None if state is None else standing(state, self.lang)
 
     def _now_cell(self, round_year: int, claim_id: str) -> str:
-        """The "now" cell of a row: a revoked award stands out."""
+        """The "now" cell of a row: an award revoked for fraud stands out in red; one revoked
+        because an objection was upheld (第二十二条), no finding against the applicant, less."""
         state = self.states.get((round_year, claim_id))
-        revoked = " now-revoked" if state is not None and state.status == "revoked" else ""
+        revoked = ""
+        if state is not None and state.status == "revoked":
+            revoked = " now-upheld" if state.release_outcome == "upheld" else " now-revoked"
         shown = self._standing(round_year, claim_id) or "-"
         return f'<td class="now{revoked}">{escape(shown)}</td>'
 
