@@ -151,6 +151,28 @@ def test_keys_of_names_the_keys_of_standing_awards_and_bans(two_rounds: Path) ->
     assert found == (frozenset({"id:A1"}), frozenset({"id:A2"}), frozenset())
 
 
+def test_keys_of_before_a_year_looks_at_earlier_rounds_only(two_rounds: Path) -> None:
+    """keys_of(before=Y) counts only rounds before Y: A4's 2028 award is no key of 2028's or
+    2027's, and A1's ban follows a claim of 2027, so 2028 sees it and 2027 does not."""
+    with SqliteLedger(two_rounds, readonly=True) as ledger:
+        found = [
+            (ledger.keys_of("A4", before=y), ledger.keys_of("A1", before=y))
+            for y in (2027, 2028, 2029)
+        ]
+    assert found == [
+        (frozenset(), frozenset()),
+        (frozenset(), frozenset({"id:A1"})),
+        (frozenset({"id:A4"}), frozenset({"id:A1"})),
+    ]
+
+
+@pytest.mark.parametrize("before", [True, "2028", 0])
+def test_keys_of_before_must_be_a_year(ledger: MemoryLedger, before: object) -> None:
+    """keys_of's before is a year of 1 to 9999 (a bool is not one): a LedgerError naming it."""
+    with pytest.raises(LedgerError, match=r"SqliteLedger\.keys_of: before"):
+        ledger.keys_of("A1", before=before)  # type: ignore[arg-type]
+
+
 def test_pending_lists_deferred_awards_in_order(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """Deferred awards are listed by round, then their place in the round's order."""
     b = batch(rules, 2027, leading("C2", "A2"), leading("C1", "A1", submitted_on="2027-03-21"))

@@ -911,6 +911,38 @@ def note_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("qfund: note: ")]
 
 
+def test_a_recorded_round_is_not_noted_for_a_later_rounds_keys(tmp_path: Path) -> None:
+    """A05 of 2027 (no USCC, rejected) and A05 of 2028 (another organisation, a USCC, paid)
+    both committed: round, explain and report of 2027 note nothing, since a 2028 award never
+    counts for 2027; round 2028 notes nothing either (2027 left A05 no award)."""
+    ledger = tmp_path / "u.db"
+    a05 = {"id": "A05", "name": "哈密某企业5", "org_type": "enterprise", "region": "650502"}
+    b27 = write(tmp_path / "u27.json", {
+        "round": 2027, "submitted_on": "2027-03-20", "applicants": [a05],
+        "claims": [{"id": "C1", "applicant": "A05", "kind": "leading_enterprise",
+                    "achieved_on": "2026-01-01"}],  # before the rules came into force
+    })  # fmt: skip
+    other = {"id": "A05", "name": "哈密某新能源有限公司", "org_type": "enterprise",
+             "uscc": "91650502MA78K2Q582"}  # fmt: skip
+    b28 = write(tmp_path / "u28.json", {
+        "round": 2028, "submitted_on": "2028-03-20", "applicants": [other],
+        "claims": [{"id": "D1", "applicant": "A05", "kind": "leading_enterprise",
+                    "achieved_on": "2027-11-01"}],
+    })  # fmt: skip
+    for b, start in ((b27, "2027-06-01"), (b28, "2028-06-01")):
+        code, _, err = qfund("round", b, "--ledger", ledger, "--budget", "300",
+                             "--publicity-start", start, "--commit")  # fmt: skip
+        assert code == 0, err
+    runs = [
+        qfund("round", b27, "--ledger", ledger),
+        qfund("explain", b27, "--claim", "C1", "--ledger", ledger),
+        qfund("round", b28, "--ledger", ledger),
+    ]
+    code, page, err = qfund("report", b27, "--round", "--ledger", ledger, "--out", "-")
+    assert ([c for c, _, _ in runs], [note_lines(e) for *_, e in runs]) == ([0, 0, 0], [[], [], []])
+    assert (code, err, 'id="ledger-notes"' in page) == (0, "", False)
+
+
 @pytest.mark.parametrize(("applicant", "changes", "note"), UNSEEN.values(), ids=list(UNSEEN))
 def test_explain_gives_the_note_round_gives(
     scenario: Scenario, tmp_path: Path, applicant: str, changes: dict[str, str | None], note: str

@@ -777,7 +777,10 @@ def unseen_keys(
     batch: Batch, ledger: SqliteLedger, applicant_ids: Collection[str] | None = None
 ) -> tuple[UnseenKey, ...]:
     """The applicants with claims in ``batch`` (of ``applicant_ids`` only, when given) that
-    the ledger knows by another key (:class:`UnseenKey`), in the batch's order.
+    the ledger knows by another key (:class:`UnseenKey`) in rounds before the batch's, in
+    the batch's order. Later rounds are not looked at: their awards and bans never count
+    for the batch's round (a recorded round's note would point at them, and giving the
+    key they hold would make :func:`run_round` refuse the batch as not the recorded one).
 
     Batch ids are batch-local, so this only hints (:meth:`SqliteLedger.keys_of`): ``qfund
     round`` notes them and refuses to commit them, ``qfund explain --ledger`` and ``qfund
@@ -791,7 +794,7 @@ def unseen_keys(
         if a.id not in claiming:
             continue
         key = applicant_key(a.id, a.uscc)
-        others = ledger.keys_of(a.id) - {key}
+        others = ledger.keys_of(a.id, before=batch.round) - {key}
         by_id = f"id:{a.id}"
         if key == by_id and others:  # another key of this id is a USCC
             found.append(UnseenKey(a.id, None, tuple(sorted(others))))

@@ -692,21 +692,28 @@ class SqliteLedger:
             BanRecord(c, dt.date.fromisoformat(f), dt.date.fromisoformat(u)) for c, f, u in rows
         )
 
-    def keys_of(self, applicant_id: str) -> frozenset[str]:
+    def keys_of(self, applicant_id: str, *, before: int | None = None) -> frozenset[str]:
         """The applicant keys under which the ledger holds standing awards (paid, deferred,
-        held) or bans of an applicant with batch id ``applicant_id``, in any round.
+        held) or bans of an applicant with batch id ``applicant_id``, in any round; with
+        ``before``, in the rounds before that year only (awards of those rounds, bans
+        following a finding on a claim of those rounds).
 
         Batch ids are batch-local, so this only hints: an id given with a USCC one year and
         without it another is known by two keys, and neither sees the other's awards or bans
         (``qfund round`` notes it, and refuses to commit it).
+
+        Raises :class:`LedgerError` for ``before`` not ``None`` or an ``int`` from 1 to 9999.
         """
+        if before is not None:
+            check_year(LedgerError, "SqliteLedger.keys_of", "before", before)
+        last = dt.MAXYEAR + 1 if before is None else before
         rows = self._query(
             "SELECT applicant_key FROM claims WHERE applicant_id = ? AND outcome = 'awarded'"
-            " AND status IN ('paid', 'deferred', 'held')"
+            " AND status IN ('paid', 'deferred', 'held') AND round < ?"
             " UNION SELECT bans.applicant_key FROM bans JOIN claims"
             " ON claims.round = bans.round AND claims.claim_id = bans.claim_id"
-            " WHERE claims.applicant_id = ?",
-            (applicant_id, applicant_id),
+            " WHERE claims.applicant_id = ? AND claims.round < ?",
+            (applicant_id, last, applicant_id, last),
         )
         return frozenset(key for (key,) in rows)
 
