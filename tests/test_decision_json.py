@@ -82,6 +82,93 @@ def test_a_fact_to_dict_never_writes_is_refused(written: dict[str, Any], value: 
         TraceStep.from_dict(step)
 
 
+@pytest.fixture(scope="module")
+def decisions(rules: q.RuleSet) -> dict[str, dict[str, Any]]:
+    """The example batch's decisions as to_dict writes them, by claim id: K19 awarded,
+    K06 superseded, K10 rejected (its item a11.4), K25 rejected (no item)."""
+    result = q.evaluate(rules, rules.load_batch(EXAMPLES_DIR / "claims-2027.yaml"))
+    return {d.claim_id: d.to_dict() for d in result.decisions}
+
+
+@pytest.mark.parametrize(
+    ("claim", "change", "message"),
+    [
+        ("K10", {"amount_yuan": 99}, "amount_yuan: 99 for a decision rejected: expected 0"),
+        ("K06", {"amount_yuan": 5}, "amount_yuan: 5 for a decision superseded: expected 0"),
+        ("K19", {"amount_yuan": 0}, "amount_yuan: 0 for an award: expected the amount"),
+        ("K19", {"item": None}, "item: null for an award: expected the item awarded"),
+        ("K19", {"reasons": ["banned"]}, "reasons: ['banned'] for an award: expected none"),
+        ("K10", {"reasons": []}, "reasons: [] for a rejection: expected a reason code that"),
+        ("K10", {"reasons": ["top_up"]}, "reasons: ['top_up'] for a rejection: expected"),
+        ("K06", {"item": None}, "item: null for a superseded claim"),
+        ("K06", {"reasons": []}, "reasons: [] for a superseded claim: expected superseded_by"),
+        ("K19", {"item": "a99"}, "item: 'a99' is not an award item id of interchange.md"),
+        (
+            "K19",
+            {"allocation": {"status": "paid", "amount_yuan": 150_000, "year": 2027}},
+            "allocation.amount_yuan: 150000 is not the decision's amount_yuan 200000",
+        ),
+        (
+            "K19",
+            {"allocation": {"status": None, "amount_yuan": 200_000, "year": 2027}},
+            "allocation.status: null for an award: expected paid, deferred or held",
+        ),
+        (
+            "K25",
+            {"allocation": {"status": "held", "amount_yuan": 0, "year": 2027}},
+            "allocation.status: 'held' for a decision that grants nothing: expected null",
+        ),
+        (
+            "K19",
+            {"allocation": {"status": "paid", "amount_yuan": 200_000, "year": 0}},
+            "allocation: expected status, amount_yuan and year",
+        ),
+    ],
+)
+def test_a_decision_whose_fields_disagree_is_refused(
+    decisions: dict[str, dict[str, Any]], claim: str, change: dict[str, Any], message: str
+) -> None:
+    """Each field well formed, but not together as to_dict writes them (interchange.md: the
+    amount is 0 unless awarded, an award names its item, a rejection carries a reason code
+    that refuses, an allocation places the decision's whole amount, or nothing)."""
+    with pytest.raises(ValueError, match="not a decision as to_dict writes it") as refused:
+        q.Decision.from_dict({**decisions[claim], **change})
+    assert message in str(refused.value)
+
+
+def test_a_step_result_the_engine_never_writes_is_refused(written: dict[str, Any]) -> None:
+    """A step's result is one the engine writes (pass, fail, match, ...): not "maybe"."""
+    trace = [{**written["trace"][0], "result": "maybe"}, *written["trace"][1:]]
+    with pytest.raises(ValueError, match=r"trace\[0\]\.result: expected one of ") as refused:
+        q.Decision.from_dict({**written, "trace": trace})
+    assert "got 'maybe'" in str(refused.value)
+
+
+@pytest.mark.parametrize("depth", [40, 600, 100_000])
+def test_facts_nested_deep_are_refused_not_a_recursion_error(
+    written: dict[str, Any], depth: int
+) -> None:
+    """Facts nested deeper than to_dict writes them (json.loads reads 600 levels; a mapping
+    built in Python may hold far more) are a ValueError naming them, not a RecursionError."""
+    nested: object = "x"
+    for _ in range(depth):
+        nested = [nested]
+    if depth < 1000:
+        nested = json.loads("[" * depth + '"x"' + "]" * depth)
+    trace = [{**written["trace"][0], "facts": {"deep": nested}}]
+    with pytest.raises(ValueError, match=r"trace\[0\]\.facts: lists and mappings nested more"):
+        q.Decision.from_dict({**written, "trace": trace})
+
+
+def test_facts_holding_themselves_are_refused(written: dict[str, Any]) -> None:
+    """A fact list that holds itself (only Python can build one) is refused, not walked
+    forever or until the recursion limit."""
+    loop: list[object] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="facts: lists and mappings nested more"):
+        TraceStep.from_dict({**written["trace"][0], "facts": {"loop": loop}})
+
+
 def test_what_to_dict_wrote_reads_back_equal(written: dict[str, Any]) -> None:
     """The round trip still holds, allocation included."""
     with_allocation = {
@@ -116,11 +203,13 @@ def test_an_evaluation_reads_back_to_the_same_json(evaluation: q.Evaluation) -> 
     for data in (evaluation.to_dict(), json.loads(text)):
         again = q.Evaluation.from_dict(data)
         assert (again, again.to_json().encode()) == (evaluation, text.encode())
+    # As run_round places them: each award paid whole, null for a decision granting nothing.
     with_allocation = q.Evaluation(
         evaluation.rules,
         tuple(
-            q.Decision.from_dict({**d.to_dict(), "allocation": {"status": "paid",
-                                  "amount_yuan": d.amount_yuan, "year": 2027}})
+            q.Decision.from_dict({**d.to_dict(), "allocation": {
+                "status": "paid" if d.outcome == "awarded" else None,
+                "amount_yuan": d.amount_yuan, "year": 2027}})
             for d in evaluation.decisions
         ),
     )  # fmt: skip
@@ -165,6 +254,10 @@ _OTHER_SHA = "0" * 64
             "decisions[0].draft: false disagrees with the rules' status",
         ),
         (lambda d: d["decisions"].append(7), "decisions[40]: expected a mapping, got int"),
+        (
+            lambda d: d["decisions"].append(dict(d["decisions"][3])),
+            "decisions[40].claim_id: 'K04' is decisions[3]'s too",
+        ),
     ],
 )
 def test_an_evaluation_not_as_written_is_refused(

@@ -12,14 +12,19 @@ from operator import attrgetter
 
 from .authorship import Authorship
 from .claims import CLAIM_TYPES, Applicant, ClaimBase
-from .decision import Decision, JSONValue, Outcome, TraceStep, new_decision, new_step
+from .decision import (
+    SOFT_REASONS,
+    Decision,
+    JSONValue,
+    Outcome,
+    TraceStep,
+    new_decision,
+    new_step,
+)
 from .history import History
 from .rules import CompiledItem, Exclusion, RuleSet
 
 __all__ = ["Context", "Draft", "ItemInfo", "Kind", "Person", "Tail"]
-
-# Reasons that explain an award or a supersession rather than refuse the claim.
-SOFT_REASONS = frozenset({"top_up", "superseded_by_higher"})
 
 
 # The steps of 第十七条 and the ban shared by claims of the same exclusion facts: those

@@ -15,6 +15,7 @@ from typing import Any, Literal, NoReturn
 
 from ._json_writer import Entry, TextParts, Writable, step_memo, write_lines
 from ._json_writer import compact as _compact
+from .rules import ITEM_IDS
 
 __all__ = [
     "REASON_CODES",
@@ -51,6 +52,9 @@ REASON_CODES: tuple[str, ...] = (
     "excluded_other_violation",
 )
 _REASONS: frozenset[str] = frozenset(REASON_CODES)
+#: Reasons that explain an award or a supersession rather than refuse the claim: an award
+#: may carry top_up, and a rejection carries a reason besides these (interchange.md).
+SOFT_REASONS: frozenset[str] = frozenset({"top_up", "superseded_by_higher"})
 
 JSONValue = str | int | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
 
@@ -135,8 +139,11 @@ class Decision:
 
         Raises:
             ValueError: naming every field that is not as :meth:`to_dict` writes it (an
-                amount that is not whole yuan, an outcome outside the three, ...): nothing
-                is converted or truncated.
+                amount that is not whole yuan, an outcome outside the three, an unknown
+                item id or step result, facts nested past 32 levels, ...), and fields
+                that disagree (an amount but 0 unless awarded, an award without its item,
+                a rejection without a reason that refuses, an allocation of another
+                amount): nothing is converted or truncated.
         """
         _refuse(_decision_problems(data))
         return _decision(data)
@@ -213,6 +220,21 @@ def entries(decisions: Iterable[Decision]) -> Iterator[Entry]:
 _OUTCOMES = ("awarded", "rejected", "superseded")
 _STATUSES = ("paid", "deferred", "held", None)
 _STEP_TEXTS = ("step", "rule", "citation", "result", "message_zh", "message_en")
+_ITEMS: frozenset[str] = frozenset(ITEM_IDS)
+#: A step's result as the engine writes it: pass | fail (most steps), match | no_match (an
+#: item's conditions), skip | top_up | superseded (the same qualification, rulings R5),
+#: paid | deferred | held (a round's allocation step, R10/R11); and, in the durable
+#: backend's closing "engine" step, the outcome it reached.
+_RESULTS: frozenset[str] = frozenset(
+    {
+        "pass", "fail", "match", "no_match", "skip", "top_up", "superseded",
+        "paid", "deferred", "held", *_OUTCOMES,
+    }
+)  # fmt: skip
+#: How deep lists and mappings nest in a fact read back. The engine's facts nest two or
+#: three levels (a list of bans, each a mapping); the cap keeps reading and writing them
+#: clear of Python's recursion limit.
+_FACT_DEPTH = 32
 
 
 def _refuse(problems: list[str]) -> None:
@@ -232,26 +254,49 @@ def _step_problems(data: object, at: str) -> list[str]:
     if not isinstance(data, Mapping):
         return [f"{at or 'step'}: expected a mapping, got {type(data).__name__}"]
     found = [f"{at}{k}: expected text" for k in _STEP_TEXTS if not isinstance(data.get(k), str)]
+    result = data.get("result")
+    if isinstance(result, str) and result not in _RESULTS:
+        found.append(
+            f"{at}result: expected one of {', '.join(sorted(_RESULTS))}, got {result!r:.80}"
+        )
     facts = data.get("facts")
     if not isinstance(facts, Mapping) or not all(isinstance(k, str) for k in facts):
         found.append(f"{at}facts: expected a mapping of names to values")
-    elif not all(_is_fact(v) for v in facts.values()):
-        found.append(
-            f"{at}facts: expected values as to_dict writes them (text, whole numbers, "
-            f"true/false, null, lists and mappings of them; no fractions), got {dict(facts)!r:.200}"
-        )
+    else:
+        shape = _facts_shape(facts)
+        if shape == "deep":
+            found.append(
+                f"{at}facts: lists and mappings nested more than {_FACT_DEPTH} deep; to_dict "
+                "writes a few levels"
+            )
+        elif shape == "other":
+            found.append(
+                f"{at}facts: expected values as to_dict writes them (text, whole numbers, "
+                "true/false, null, lists and mappings of them; no fractions), "
+                f"got {dict(facts)!r:.200}"
+            )
     return found
 
 
-def _is_fact(value: object) -> bool:
-    """A JSON value of a step's facts: never a float (money and counts are whole)."""
-    if value is None or isinstance(value, str | int):  # bool is an int
-        return True
-    if isinstance(value, list | tuple):
-        return all(_is_fact(v) for v in value)
-    if isinstance(value, Mapping):
-        return all(isinstance(k, str) and _is_fact(v) for k, v in value.items())
-    return False
+def _facts_shape(facts: Mapping[str, object]) -> Literal["ok", "deep", "other"]:
+    """Whether a step's facts are JSON values as to_dict writes them (never a float: money
+    and counts are whole), walked without recursion: ``deep`` past :data:`_FACT_DEPTH`
+    levels (a structure that holds itself among them), ``other`` for a value of another
+    type or a key that is not text."""
+    todo: list[tuple[object, int]] = [(v, 1) for v in facts.values()]
+    while todo:
+        value, depth = todo.pop()
+        if value is None or isinstance(value, str | int):  # bool is an int
+            continue
+        if depth > _FACT_DEPTH:
+            return "deep"
+        if isinstance(value, list | tuple):
+            todo.extend((v, depth + 1) for v in value)
+        elif isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+            todo.extend((v, depth + 1) for v in value.values())
+        else:
+            return "other"
+    return "ok"
 
 
 def _decision_problems(data: object) -> list[str]:
@@ -280,6 +325,11 @@ def _decision_problems(data: object) -> list[str]:
         for k, ok, why in checks
         if not ok or k not in data
     ]
+    item = data.get("item")
+    if isinstance(item, str) and item not in _ITEMS:
+        found.append(f"item: {item!r:.80} is not an award item id of interchange.md")
+    if not found:
+        found = _outcome_problems(data)
     trace = data.get("trace")
     for i, step in enumerate(trace if isinstance(trace, list | tuple) else ()):
         found.extend(_step_problems(step, f"trace[{i}]."))
@@ -290,8 +340,57 @@ def _decision_problems(data: object) -> list[str]:
         and alloc["status"] in _STATUSES
         and _is_yuan(alloc["amount_yuan"])
         and type(alloc["year"]) is int
+        and 1 <= alloc["year"] <= 9999
     ):
-        found.append(f"allocation: expected status, amount_yuan and year, got {alloc!r}")
+        found.append(f"allocation: expected status, amount_yuan and year, got {alloc!r:.200}")
+    elif alloc is not None and _is_yuan(data.get("amount_yuan")):
+        # A round places each award whole and nothing else (rulings R10/R11, interchange.md).
+        granted = data.get("outcome") == "awarded"
+        if alloc["amount_yuan"] != data["amount_yuan"]:
+            found.append(
+                f"allocation.amount_yuan: {alloc['amount_yuan']} is not the decision's "
+                f"amount_yuan {data['amount_yuan']}"
+            )
+        if granted and alloc["status"] is None:
+            found.append("allocation.status: null for an award: expected paid, deferred or held")
+        elif not granted and alloc["status"] is not None:
+            found.append(
+                f"allocation.status: {alloc['status']!r} for a decision that grants nothing: "
+                "expected null"
+            )
+    return found
+
+
+def _outcome_problems(data: Mapping[str, Any]) -> list[str]:
+    """How a decision's outcome, item, amount and reasons disagree (interchange.md: the
+    amount is 0 unless awarded; an award may carry top_up; a rejection carries a reason
+    code, one that refuses). Its fields are each well formed."""
+    outcome, item, amount = data["outcome"], data["item"], data["amount_yuan"]
+    reasons = data["reasons"]
+    hard = [r for r in reasons if r not in SOFT_REASONS]
+    found = []
+    if outcome == "awarded":
+        if amount == 0:
+            found.append("amount_yuan: 0 for an award: expected the amount it grants")
+        if item is None:
+            found.append("item: null for an award: expected the item awarded")
+        if [r for r in reasons if r != "top_up"]:
+            found.append(f"reasons: {reasons!r:.200} for an award: expected none, or top_up")
+        return found
+    if amount != 0:
+        found.append(f"amount_yuan: {amount} for a decision {outcome}: expected 0")
+    if outcome == "rejected" and not hard:
+        found.append(
+            f"reasons: {reasons!r:.200} for a rejection: expected a reason code that refuses"
+        )
+    if outcome == "superseded":
+        if item is None:
+            found.append("item: null for a superseded claim: expected the item superseded")
+        if "superseded_by_higher" not in reasons or hard:
+            found.append(
+                f"reasons: {reasons!r:.200} for a superseded claim: expected "
+                "superseded_by_higher (and top_up), no reason that refuses"
+            )
     return found
 
 
@@ -348,6 +447,7 @@ def _evaluation_problems(data: object) -> list[str]:
     sha = rules.get("sha256") if isinstance(rules, Mapping) else None
     status = rules.get("status") if isinstance(rules, Mapping) else None
     draft = status == "draft" if status in ("draft", "final") else None
+    seen: dict[str, int] = {}  # claim id -> the decision that has it: one per claim
     for i, d in enumerate(decisions):
         at = f"decisions[{i}]."
         if not isinstance(d, Mapping):
@@ -355,6 +455,12 @@ def _evaluation_problems(data: object) -> list[str]:
             continue
         found += [at + p for p in _decision_problems(d)]
         found += _unknown(d, _DECISION_KEYS, at)
+        claim = d.get("claim_id")
+        if isinstance(claim, str):
+            if claim in seen:
+                found.append(f"{at}claim_id: {claim!r:.80} is decisions[{seen[claim]}]'s too")
+            else:
+                seen[claim] = i
         trace = d.get("trace")
         for j, step in enumerate(trace if isinstance(trace, list | tuple) else ()):
             if isinstance(step, Mapping):
@@ -498,9 +604,9 @@ class Evaluation(DecisionLookup):
         Raises:
             ValueError: naming every key or field that is not as :meth:`to_dict` writes
                 it (the first 20 of them): a key it does not write (a round's
-                ``summary``), a decision of another rule set than ``rules`` names, any
-                field :meth:`Decision.from_dict` refuses. Nothing is converted, dropped
-                or truncated.
+                ``summary``), a decision of another rule set than ``rules`` names, two
+                decisions on one claim id, any field :meth:`Decision.from_dict`
+                refuses. Nothing is converted, dropped or truncated.
         """
         found = _evaluation_problems(data)
         if found:
