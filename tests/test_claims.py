@@ -309,6 +309,22 @@ def test_a_duplicate_key_in_a_json_batch_is_located() -> None:
     assert expected == problems(text.encode(), name="batch.json")
 
 
+@pytest.mark.parametrize("field", ["round", "id"])
+def test_a_json_number_past_decimals_range_is_a_located_problem(field: str) -> None:
+    """A JSON number with a 20-digit exponent (1e99999999999999999999), where a number or a
+    text belongs, is a BatchError at its line and column, not a decimal.InvalidOperation."""
+    text = json.dumps(minimal(achieved_on="2026-11-02"), indent=2)
+    old = '"round": 2027' if field == "round" else '"id": "C1"'
+    text = text.replace(old, f'"{field}": 1e99999999999999999999')
+    line, column = position(text, text.index("1e9999"))
+    where = "round" if field == "round" else "claims[0].id"
+    expected = [
+        f"batch.json:{line}:{column}: {where}: '1e99999999999999999999' is not a number qfund "
+        "can read: its exponent is out of range"
+    ]
+    assert expected == problems(text.encode(), name="batch.json")
+
+
 def test_a_c1_control_in_a_json_batchs_name_is_refused_at_its_place() -> None:
     """U+0080 raw in a JSON string is JSON's character (it was a YAML error without a
     column): in a name it is refused at the name's line and column, as its escape is."""

@@ -83,6 +83,32 @@ def test_a_number_python_cannot_convert_is_a_located_problem(text: str, shown: s
     ]
 
 
+_OUT_OF_RANGE = "is not a number qfund can read: its exponent is out of range"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "message"),
+    [
+        (b'{"a": 1,\n "n": 1e99999999999999999999}', "f.json",
+         f"f.json:2:7: n: '1e99999999999999999999' {_OUT_OF_RANGE}"),
+        (b'{"a": 1,\n "n": -2E-99999999999999999999}', "f.json",
+         f"f.json:2:7: n: '-2E-99999999999999999999' {_OUT_OF_RANGE}"),
+        (b"a: 1\nn: 1.5e+99999999999999999999\n", "f.yaml",
+         f"f.yaml:2:4: n: '1.5e+999999999999999...' {_OUT_OF_RANGE}"),
+    ],
+    ids=["json exponent", "json negative exponent", "yaml float"],
+)  # fmt: skip
+def test_an_exponent_past_decimals_range_is_a_located_problem(
+    text: bytes, name: str, message: str
+) -> None:
+    """A number whose exponent a Decimal cannot hold is one located problem among others,
+    its text kept, never a decimal.InvalidOperation out of the reader."""
+    doc, problems = read_yaml(text, name=name)
+    assert doc is not None
+    assert doc.data["a"] == 1
+    assert [str(p) for p in problems] == [message]
+
+
 @pytest.mark.parametrize(
     "text",
     [b"{a: 'x\\ud840\\udc00'}\n", b"{a: x\\ud840\\udc00}\n", b'{"a": "x"} # \\ud840\\udc00\n'],

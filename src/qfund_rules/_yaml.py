@@ -512,7 +512,7 @@ class _Builder:
                 # which a field of text would then accept. JSON has it a number: read it
                 # exactly, as any other, and a field that wants a whole number or a text
                 # refuses it at its place.
-                return JsonNumber(value)
+                return self._exact(event, path, JsonNumber)
             return value
         if tag == "tag:yaml.org,2002:int":
             if is_key:
@@ -546,8 +546,7 @@ class _Builder:
         try:
             return self._whole(event, path, text)
         except ValueError:  # "0x_" (no digits), or more digits than Python converts
-            brief = repr(text if len(text) <= 24 else text[:20] + "...")
-            self._problem(event, path, f"{brief} is not a whole number qfund can read")
+            self._problem(event, path, f"{_brief(text)} is not a whole number qfund can read")
             return text
 
     def _whole(self, event: Any, path: Path_t, text: str) -> int | str:
@@ -597,10 +596,21 @@ class _Builder:
                 event, path, f"{text!r} is not a plain decimal number; write {sign}{digits}"
             )
             return text
+        return self._exact(event, path, Decimal)
+
+    def _exact(self, event: Any, path: Path_t, number: Callable[[str], Decimal]) -> Decimal | str:
+        """The number ``event`` writes, read exactly; past what a ``Decimal`` holds (an
+        exponent of 20 digits: ``1e99999999999999999999``), one problem among others."""
+        text: str = event.value
         try:
-            return Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the resolver only tags numbers
-            raise self._refuse(event, path, f"invalid number {text!r}") from None
+            return number(text)
+        except InvalidOperation:
+            self._problem(
+                event,
+                path,
+                f"{_brief(text)} is not a number qfund can read: its exponent is out of range",
+            )
+            return text
 
     def _problem(self, event: Any, path: Path_t, message: str) -> None:
         """One problem among others: the value keeps its text, and the read goes on."""
@@ -610,6 +620,11 @@ class _Builder:
 
 #: The one form of whole number read as such (no sign of YAML 1.1 octal, base 60, ...).
 _PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+def _brief(text: str) -> str:
+    """The number as written, quoted, and cut short if long."""
+    return repr(text if len(text) <= 24 else text[:20] + "...")
 
 
 def _base60(digits: str) -> int:
