@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,6 +82,25 @@ def test_a_number_python_cannot_convert_is_a_located_problem(text: str, shown: s
     assert [str(p) for p in problems] == [
         f"f.yaml:1:4: n: {shown} is not a whole number qfund can read"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1" + ":00" * 300_000, "'1:00:00:00:00:00:00:...' is not a whole number qfund can read"),
+        ("1" + ":00" * 10_000 + ".5", "YAML reads '1:00:00:00:00:00:00:...' as a base-60 "
+         "number; write the number in decimal digits (quote it if it is text)"),
+    ],
+    ids=["whole", "with a fraction"],
+)  # fmt: skip
+def test_a_long_base_60_number_is_refused_without_working_it_out(text: str, message: str) -> None:
+    """Working out a base-60 number takes time quadratic in its length and more (30 KB took
+    15 s, 900 KB 25 s): a long one is refused without its reading, in well under a second."""
+    start = time.monotonic()
+    doc, problems = read_yaml(f"n: {text}\n".encode(), name="f.yaml")
+    assert time.monotonic() - start < 5
+    assert doc is not None
+    assert [str(p) for p in problems] == [f"f.yaml:1:4: n: {message}"]
 
 
 _OUT_OF_RANGE = "is not a number qfund can read: its exponent is out of range"
