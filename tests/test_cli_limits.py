@@ -38,10 +38,38 @@ def call(*argv: str) -> tuple[int, str, str]:
         ("512KiB", 512 << 10),
         ("2GiB", 2 << 30),
         ("100B", 100),
+        ("1024GiB", 1 << 40),
     ],
 )
 def test_a_size_reads_bytes_and_binary_units(text: str, size: int) -> None:
     assert byte_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["1025GiB", "1099511627777", "999999999999999GiB"])
+def test_a_size_past_a_tebibyte_is_refused(text: str) -> None:
+    """A SIZE past 1 TiB is a slip, not a batch: refused as an argument (999999999999999GiB
+    ended in an OverflowError from the read)."""
+    with pytest.raises(
+        argparse.ArgumentTypeError, match=r"too large a size: .* \(at most 1024GiB\)"
+    ):
+        byte_size(text)
+
+
+def test_a_size_past_a_tebibyte_is_a_usage_error() -> None:
+    """`--max-bytes 999999999999999GiB` exits 2 with argparse's usage message, no traceback."""
+    code, out, err = call("evaluate", str(EXAMPLE), "--max-bytes", "999999999999999GiB")
+    assert (code, out) == (2, "")
+    assert "argument --max-bytes: too large a size: '999999999999999GiB'" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("size", ["200GiB", "1024GiB"])
+def test_a_large_max_bytes_reads_a_small_batch(size: str) -> None:
+    """A cap far above the file is no allocation of the cap: `--max-bytes 200GiB` decides
+    the example (it ended in a MemoryError: the read allocated the cap first)."""
+    code, out, err = call("evaluate", str(EXAMPLE), "--max-bytes", size)
+    assert (code, err) == (0, "")
+    assert '"decisions"' in out
 
 
 @pytest.mark.parametrize("text", ["", "64x", "64MB", "1.5MiB", "-1", "MiB", "1e6"])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +15,7 @@ import pytest
 import yaml
 
 from qfund_rules import _yaml
-from qfund_rules._yaml import read_yaml
+from qfund_rules._yaml import Limits, read_yaml
 
 
 @pytest.mark.parametrize(
@@ -421,3 +425,54 @@ def test_a_tab_between_tokens_is_named() -> None:
     assert [str(p) for p in problems] == [
         "f.yaml:3:4: not valid YAML: a tab where YAML takes a space: replace it with a space"
     ]
+
+
+# --- reading a file within max_bytes ------------------------------------------------------
+
+
+@pytest.mark.parametrize("cap", [10**12, 2**63], ids=["10**12", "2**63"])
+def test_a_cap_far_above_the_file_reads_the_file(cap: int, tmp_path: Path) -> None:
+    """A cap is not what is read: Limits(max_bytes=10**12) allocated a terabyte first (a
+    MemoryError), 2**63 ended in an OverflowError; the file is read as under any cap."""
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"a: 1\n")
+    doc, problems = read_yaml(path, limits=Limits(max_bytes=cap))
+    assert doc is not None
+    assert (problems, doc.data) == ([], {"a": 1})
+
+
+def fed(path: Path, data: bytes) -> threading.Thread:
+    """A thread writing ``data`` into the fifo at ``path`` (until the reader closes it)."""
+
+    def feed() -> None:
+        with path.open("wb") as fh, contextlib.suppress(BrokenPipeError):
+            fh.write(data)
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no mkfifo")
+@pytest.mark.parametrize(
+    ("cap", "expected"),
+    [(10**12, None), (300_000, None), (299_999, "file holds more than 299999 bytes")],
+    ids=["far above", "at the size", "one below"],
+)
+def test_a_pipe_is_read_in_chunks_up_to_the_cap(
+    cap: int, expected: str | None, tmp_path: Path
+) -> None:
+    """A pipe reports no size: it is read in chunks, whole when it ends within the cap, and
+    refused as soon as it holds more."""
+    data = b"a: 1\n" + b"#" * (300_000 - 6) + b"\n"
+    path = tmp_path / "f.yaml"
+    os.mkfifo(path)
+    thread = fed(path, data)
+    doc, problems = read_yaml(path, limits=Limits(max_bytes=cap))
+    thread.join(timeout=10)
+    if expected is None:
+        assert doc is not None
+        assert (problems, doc.data) == ([], {"a": 1})
+    else:
+        assert doc is None
+        assert [p.message for p in problems] == [f"{expected}; the limit is {cap} bytes"]

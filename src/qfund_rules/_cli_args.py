@@ -39,6 +39,8 @@ _YEAR = re.compile(r"\d{1,4}", re.ASCII)
 _SIZE = re.compile(r"(\d{1,15})\s*(|B|KiB|MiB|GiB)", re.ASCII | re.IGNORECASE)
 _COUNT = re.compile(r"\d{1,15}(?:_\d{3})*", re.ASCII)
 _UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
+#: The largest SIZE taken: 1 TiB is past any batch a process could read; more is a slip.
+_MAX_SIZE = 1 << 40
 
 
 def iso_date(text: str) -> dt.date:
@@ -77,13 +79,17 @@ def wan_budget(text: str) -> int:
 
 
 def byte_size(text: str) -> int:
-    """A size in bytes: a whole number, or one with KiB, MiB or GiB (``64MiB``)."""
+    """A size in bytes: a whole number, or one with KiB, MiB or GiB (``64MiB``), at most
+    1024GiB."""
     found = _SIZE.fullmatch(text.strip())
     if found is None:
         raise argparse.ArgumentTypeError(
             f"not a size: {text!r} (bytes, or a whole number of KiB, MiB or GiB: 64MiB)"
         )
-    return int(found[1]) * _UNITS[found[2].lower()]
+    size = int(found[1]) * _UNITS[found[2].lower()]
+    if size > _MAX_SIZE:
+        raise argparse.ArgumentTypeError(f"too large a size: {text!r} (at most 1024GiB)")
+    return size
 
 
 def node_count(text: str) -> int:

@@ -29,7 +29,9 @@ touches PyYAML's global state.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
@@ -298,10 +300,27 @@ def read_bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of ``path``, but never more than one past ``limits.max_bytes``.
 
     A device or a /proc file reports size 0 and may never end: reading it whole would
-    exhaust memory before the size check could refuse it.
+    exhaust memory before the size check could refuse it. Nor is ``max_bytes + 1`` read in
+    one call, which allocates that much first (a MemoryError under a cap of 200 GiB): a
+    regular file is read in one call of the size it reports, and what else there is (a
+    device, a pipe, a file that grew meanwhile) in chunks.
     """
+    left = limits.max_bytes + 1
+    parts: list[bytes] = []
     with path.open("rb") as fh:
-        return fh.read(limits.max_bytes + 1)
+        status = os.fstat(fh.fileno())
+        want = status.st_size + 1 if stat.S_ISREG(status.st_mode) else _CHUNK
+        while left > 0:
+            part = fh.read(min(left, want))
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
+            want = _CHUNK
+    return b"".join(parts)
+
+
+_CHUNK = 1 << 16  # what read_bounded reads a device or a pipe by
 
 
 _TOO_BIG = "; the limit is {} bytes"
