@@ -871,6 +871,7 @@ def test_control_characters_are_refused_where_they_would_reach_a_terminal(
 
 _VISIBLE = "write the id in visible characters"
 _ONE_LINE = "write one line of printable text"
+_PLAIN = "which looks like a plain space; write the id with plain spaces (U+0020)"
 
 
 @pytest.mark.parametrize(
@@ -899,16 +900,26 @@ _ONE_LINE = "write one line of printable text"
             "C1\u200e",
             f"the invisible format character U+200E (LEFT-TO-RIGHT MARK); {_VISIBLE}",
         ),
+        (("claims", 0, "id"), "C1\uffff", f"the noncharacter U+FFFF; {_ONE_LINE}"),
+        (("applicants", 0, "name"), "哈密\ufffe公司", f"the noncharacter U+FFFE; {_ONE_LINE}"),
+        (("claims", 0, "subject"), "QC\ufdd0小组", f"the noncharacter U+FDD0; {_ONE_LINE}"),
+        (("claims", 0, "id"), "C1\U0010ffff", f"the noncharacter U+10FFFF; {_ONE_LINE}"),
+        (("claims", 0, "id"), "C1\u2009", f"the space U+2009 (THIN SPACE), {_PLAIN}"),
+        (("applicants", 0, "id"), "A\u00a01", f"the space U+00A0 (NO-BREAK SPACE), {_PLAIN}"),
+        (("claims", 0, "applicant"), "A1\u3000", f"the space U+3000 (IDEOGRAPHIC SPACE), {_PLAIN}"),
     ],
     ids=["U+2028 in an id", "U+2029 in a name", "U+2028 in a subject", "ZWSP in an id",
-         "BOM in an applicant id", "soft hyphen in a reference", "LRM in an id"],
+         "BOM in an applicant id", "soft hyphen in a reference", "LRM in an id",
+         "U+FFFF in an id", "U+FFFE in a name", "U+FDD0 in a subject", "U+10FFFF in an id",
+         "thin space in an id", "NBSP in an applicant id", "ideographic space in a reference"],
 )  # fmt: skip
 def test_ids_are_visible_and_one_line_names_one_line(
     where: tuple[str | int, ...], value: str, message: str
 ) -> None:
     """A line or paragraph separator breaks the one line an id, a name or a subject is (and
-    every line-based tool); an invisible format character makes two ids that print alike
-    differ: each is refused at its place (all were taken)."""
+    every line-based tool); a noncharacter is no text; an invisible format character or a
+    space other than U+0020 makes two ids that print alike differ: each is refused at its
+    place (all were taken)."""
     data: dict[str, Any] = minimal(achieved_on="2026-11-02")
     data["claims"][0].update(kind="qc_group", level="national", subject="一号QC小组")
     target: Any = data
@@ -926,6 +937,37 @@ def test_a_name_may_hold_a_joiner() -> None:
     data["applicants"][0]["name"] = "哈密\u200c某公司"
     batch = batch_from_data(data, industry_codes=INDUSTRY)
     assert batch.applicants[0].name == "哈密\u200c某公司"
+
+
+def test_a_name_may_hold_a_no_break_space() -> None:
+    """A space other than U+0020 in a name (a no-break space) is kept: only ids must use
+    the plain one, and a plain space in an id is taken as before."""
+    data: dict[str, Any] = minimal(achieved_on="2026-11-02")
+    data["applicants"][0]["name"] = "哈密\u00a0某公司"
+    data["claims"][0]["id"] = "C 1"
+    batch = batch_from_data(data, industry_codes=INDUSTRY)
+    expected = ("哈密\u00a0某公司", "C 1")
+    assert expected == (batch.applicants[0].name, batch.claims[0].id)
+
+
+@pytest.mark.parametrize("ensure_ascii", [False, True], ids=["raw", "escaped"])
+def test_a_noncharacter_in_a_json_batch_is_refused_at_its_place(ensure_ascii: bool) -> None:
+    """U+FFFE and U+FFFF, raw or escaped in a JSON string, are characters JSON reads (raw,
+    they were refused as a YAML error): in an id or a name, each is refused at its line
+    and column."""
+    data = minimal(achieved_on="2026-11-02")
+    data["applicants"][0]["name"] = "哈密\ufffe公司"  # type: ignore[index]
+    data["claims"][0]["id"] = "C1\uffff"  # type: ignore[index]
+    text = json.dumps(data, ensure_ascii=ensure_ascii, indent=2)
+    name = position(text, text.index('"name"'))
+    claim_id = position(text, text.index('"id"', text.index('"claims"')))
+    expected = [
+        f"batch.json:{name[0]}:{name[1]}: applicants[0].name: contains the noncharacter "
+        f"U+FFFE; {_ONE_LINE}",
+        f"batch.json:{claim_id[0]}:{claim_id[1]}: claims[0].id: contains the noncharacter "
+        f"U+FFFF; {_ONE_LINE}",
+    ]
+    assert expected == problems(text.encode(), name="batch.json")
 
 
 def test_a_json_batch_with_escaped_rare_characters_loads() -> None:

@@ -149,7 +149,13 @@ def _not_blank(value: str) -> str:
 # separators U+2028 and U+2029, which end a line for Python's splitlines, JavaScript and
 # most editors, and so are refused where one line is wanted).
 _MOVES = r"\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(rf"[\x00-\x0a{_MOVES}\u2028\u2029]")
+# The noncharacters, U+FDD0-U+FDEF and the last two code points of every plane: Unicode
+# keeps them for a program's own use, never for text, and they print as a box or nothing.
+# A YAML file may not hold U+FFFE or U+FFFF; JSON may (raw, or escaped as "\uffff").
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+)
+_CONTROL = re.compile(rf"[\x00-\x0a{_MOVES}\u2028\u2029{_NONCHARACTERS}]")
 _CONTROL_IN_PROSE = re.compile(rf"[\x00-\x08{_MOVES}]")
 _SEPARATORS = {"\u2028": "line separator", "\u2029": "paragraph separator"}
 
@@ -160,18 +166,29 @@ def _one_line(value: str) -> str:
 
 
 def _identifier(value: str) -> str:
-    """An id: printable text on one line, and no invisible format character (category Cf:
-    a zero-width space, a soft hyphen, a BOM, a direction mark), with which two ids that
-    print alike differ; a name may hold one (a joiner some scripts write with)."""
+    """An id: printable text on one line, with no invisible format character (category Cf:
+    a zero-width space, a soft hyphen, a BOM, a direction mark) and no space but U+0020
+    (a no-break, thin or ideographic space), with which two ids that print alike differ;
+    a name may hold either (a joiner some scripts write with, a no-break space)."""
     _one_line(value)
     if not value.isascii():  # ASCII has none: most ids cost one scan in C
         for char in value:
-            if unicodedata.category(char) == "Cf":
+            category = unicodedata.category(char)
+            if category == "Cf":
                 raise _invalid(
-                    f"contains the invisible format character U+{ord(char):04X} "
-                    f"({unicodedata.name(char, 'unnamed')}); write the id in visible characters"
+                    f"contains the invisible format character {_named(char)}; write the id "
+                    "in visible characters"
+                )
+            if category == "Zs":  # U+0020 is ASCII
+                raise _invalid(
+                    f"contains the space {_named(char)}, which looks like a plain space; "
+                    "write the id with plain spaces (U+0020)"
                 )
     return value
+
+
+def _named(char: str) -> str:
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})"
 
 
 def _prose(value: str) -> str:
@@ -183,7 +200,9 @@ def _printable(value: str, control: re.Pattern[str], what: str) -> str:
     found = control.search(value)
     if found is not None:
         char = found.group()
-        kind = _SEPARATORS.get(char, "control character")
+        kind = _SEPARATORS.get(char) or (
+            "noncharacter" if unicodedata.category(char) == "Cn" else "control character"
+        )
         raise _invalid(f"contains the {kind} U+{ord(char):04X}; write {what}")
     return value
 
