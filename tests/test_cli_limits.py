@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,9 @@ from qfund_rules._cli_args import byte_size, limit_notes, node_count
 from qfund_rules._yaml import exceeded_limit
 from qfund_rules.cli import run
 from qfund_rules.errors import Problem
+from qfund_rules.rules import RULE_FILES
 
-from .conftest import EXAMPLES_DIR
+from .conftest import EXAMPLES_DIR, RULES_DIR
 
 EXAMPLE = EXAMPLES_DIR / "claims-2027.yaml"
 
@@ -144,3 +146,16 @@ def test_the_note_is_only_for_the_caps() -> None:
     assert exceeded_limit(capped) == "max_bytes"
     assert limit_notes([other]) == []
     assert len(limit_notes([capped, capped])) == 1
+
+
+def test_a_rule_file_over_the_caps_gets_no_note_on_the_batch_options(tmp_path: Path) -> None:
+    """--max-bytes and --max-nodes cap the batch, not the rule files: an awards.yaml over
+    16 MiB is refused without a note naming an option that would not let it in."""
+    for name in RULE_FILES:
+        shutil.copyfile(RULES_DIR / name, tmp_path / name)
+    with (tmp_path / "awards.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(("#" * 1023 + "\n") * (16 * 1024 + 1))
+    code, out, err = call("evaluate", str(EXAMPLE), "--rules", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert "awards.yaml: file holds more than 16777216 bytes; the limit is 16777216" in err
+    assert "qfund: note:" not in err

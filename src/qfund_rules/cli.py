@@ -44,7 +44,7 @@ from .claims import Batch
 from .decision import Decision, Evaluation, JSONValue, dumps
 from .durable_backend import evaluate_durable
 from .engine import evaluate
-from .errors import InputError, QfundError, RuleFileError
+from .errors import BatchError, InputError, QfundError, RuleFileError
 from .explain import explain, table
 from .ledger import AwardState, SqliteLedger
 from .money import format_wan
@@ -247,7 +247,8 @@ def run(
         return handler(args, out, err)
     except InputError as exc:
         err.write(exc.render() + "\n")
-        if hasattr(args, "max_bytes"):
+        if isinstance(exc, BatchError) and hasattr(args, "max_bytes"):
+            # --max-bytes and --max-nodes cap the batch only: a rule file keeps the defaults.
             err.writelines(limit_notes(exc.problems))
         count = len([p for p in exc.problems if p.severity == "error"])
         err.write(f"qfund: {count} problem{'s' if count != 1 else ''}; nothing was decided\n")
