@@ -307,14 +307,16 @@ def test_a_line_break_character_in_a_json_string_is_read_as_json_reads_it(
     """U+0085, U+2028 and U+2029 are characters in a JSON string, not YAML's line breaks:
     the value is json's, and a later value stands at the file's line and column."""
     text = f'{{"name": "哈密  {char}  公司", "b": 1,\n "{char}": [2]}}'
+    assert _read_as_json(text, char) == ((1, 23), (2, 2), (2, 8))
+
+
+def _read_as_json(text: str, key: str) -> tuple[tuple[int | None, int | None], ...]:
+    """Where ``b``, ``key`` and ``key``'s first item stand in ``text`` read under a JSON name,
+    once its values are checked to be json's, with no problem."""
     doc, problems = read_yaml(text.encode(), name="f.json")
     assert doc is not None
     assert (json.loads(text), []) == (doc.data, problems)
-    assert (
-        doc.locate(("b",)),
-        doc.locate((char,)),
-        doc.locate((char, 0)),
-    ) == ((1, 23), (2, 2), (2, 8))
+    return doc.locate(("b",)), doc.locate((key,)), doc.locate((key, 0))
 
 
 #: What JSON takes raw in a string and a YAML file may not hold.
@@ -333,14 +335,7 @@ def test_a_control_character_in_a_json_string_is_read_as_json_reads_it(
     (it was a YAML error without a column): the value is json's, and the values after it
     stand at the file's columns."""
     text = f'{{"name": "哈密{char}公司{char}", "b": 1,\n "{char}": [2]}}'
-    doc, problems = read_yaml(text.encode(), name="f.json")
-    assert doc is not None
-    assert (json.loads(text), []) == (doc.data, problems)
-    assert (
-        doc.locate(("b",)),
-        doc.locate((char,)),
-        doc.locate((char, 0)),
-    ) == ((1, 20), (2, 2), (2, 8))
+    assert _read_as_json(text, char) == ((1, 20), (2, 2), (2, 8))
 
 
 @NOT_YAML
