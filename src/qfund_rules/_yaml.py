@@ -323,7 +323,8 @@ def read_bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
 _CHUNK = 1 << 16  # what read_bounded reads a device or a pipe by
 
 
-_TOO_BIG = "; the limit is {} bytes"
+# The messages of the caps a caller may raise: exceeded_limit recognises them by these.
+_TOO_BIG = "file {} bytes; the limit is {} bytes"
 _TOO_MANY = "document expands to more than {} values (alias bomb or oversized file)"
 _TOO_LONG = "document holds more than {} values"
 
@@ -331,13 +332,19 @@ _TOO_LONG = "document holds more than {} values"
 def _too_big(file: str, size: int, limits: Limits) -> Problem:
     # A bounded read stops one byte past the limit: that count means "more than".
     said = f"holds more than {limits.max_bytes}" if size == limits.max_bytes + 1 else f"is {size}"
-    return Problem(file, None, None, (), f"file {said} bytes{_TOO_BIG.format(limits.max_bytes)}")
+    return Problem(file, None, None, (), _TOO_BIG.format(said, limits.max_bytes))
+
+
+def _pattern(template: str, *fills: str) -> re.Pattern[str]:
+    """A message ``template`` matched whole, each ``{}`` standing for what ``fills`` says."""
+    pieces = template.split("{}")
+    return re.compile("".join(re.escape(p) + f for p, f in zip(pieces, [*fills, ""], strict=True)))
 
 
 _CAPS = (
-    ("max_bytes", re.compile(r"file (?:is|holds more than) \d+ bytes; the limit is \d+ bytes")),
+    ("max_bytes", _pattern(_TOO_BIG, r"(?:is|holds more than) \d+", r"\d+")),
     # Only a document of plain values: an alias bomb is no batch to let in.
-    ("max_nodes", re.compile(re.escape(_TOO_LONG).replace(r"\{\}", r"\d+"))),
+    ("max_nodes", _pattern(_TOO_LONG, r"\d+")),
 )
 
 
