@@ -185,25 +185,9 @@ def later_rounds_refused(command: str, year: int, later: list[int]) -> str:
     )
 
 
-def start_required(result: RoundResult) -> str | None:
-    """Why the rules refuse to commit ``result`` without a publicity start, or ``None``.
-
-    第二十条第(三)项 pays only after publicity (allocation.yaml publicity.commit): a dry run
-    notes it, ``round --commit`` refuses the round with it.
-    """
-    cited = result.start_required_by
-    if cited is None:
-        return None
-    return (
-        f"round {result.year} has no publicity start, and allocation.yaml "
-        f"publicity.commit.requires_start is true ({cited}: awards are paid only after "
-        "publicity)"
-    )
-
-
 def note_start_required(result: RoundResult, err: TextIO) -> None:
     """On a round that is not committed (a dry run, a report): what a commit will need."""
-    needed = start_required(result)
+    needed = result.start_missing
     if needed is not None:
         err.write(f"qfund: note: {needed}, so a commit will need --publicity-start DATE\n")
 

@@ -22,7 +22,6 @@ from ._cli_args import (
     load_batch_noting,
     note_start_required,
     rules_opt,
-    start_required,
     wan_budget,
     year,
 )
@@ -276,7 +275,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _start_refused(result: RoundResult, err: TextIO) -> bool:
     """Refuse a commit the rules forbid without a publicity start (第二十条第(三)项)."""
-    needed = start_required(result)
+    needed = result.start_missing
     if needed is None:
         return False
     err.write(

@@ -246,6 +246,17 @@ class RoundResult(DecisionLookup):
         return "".join(parts)
 
     @property
+    def start_missing(self) -> str | None:
+        """That the rules need a publicity start this round lacks, and why, or ``None``."""
+        if self.start_required_by is None:
+            return None
+        return (
+            f"round {self.year} has no publicity start, and allocation.yaml "
+            f"publicity.commit.requires_start is true ({self.start_required_by}: awards are "
+            "paid only after publicity)"
+        )
+
+    @property
     def commit_refusal(self) -> str | None:
         """Why :meth:`commit` refuses this round before it reads the ledger, or ``None``.
 
@@ -253,14 +264,12 @@ class RoundResult(DecisionLookup):
         commit.requires_start`` is true, a round run without ``publicity_start`` (whose
         awards would be recorded ``paid`` with no publicity) is refused.
         """
-        if self.start_required_by is None:
+        missing = self.start_missing
+        if missing is None:
             return None
         return (
-            f"round {self.year} has no publicity start, and allocation.yaml "
-            f"publicity.commit.requires_start is true ({self.start_required_by}: awards are "
-            "paid only after publicity): run the round again with the first day of publicity "
-            "(run_round's publicity_start; --publicity-start DATE), or set requires_start to "
-            "false"
+            f"{missing}: run the round again with the first day of publicity (run_round's "
+            "publicity_start; --publicity-start DATE), or set requires_start to false"
         )
 
     def commit(self, ledger: SqliteLedger) -> bool:
