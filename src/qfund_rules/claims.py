@@ -245,9 +245,7 @@ class CreditListing(_Model):
         "list (负面清单)"
     )
     from_: IsoDate = Field(alias="from", description="the first day listed")
-    until: IsoDate | None = Field(
-        None, description="the last day listed; null: still listed"
-    )  # None: still listed
+    until: IsoDate | None = Field(None, description="the last day listed; null: still listed")
 
     @field_validator("until")
     @classmethod
