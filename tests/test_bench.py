@@ -55,21 +55,35 @@ def test_memory_floor_returns_a_decision_per_claim_in_order(bench_rules: q.RuleS
     assert all(len(d.trace) == len(bench.FLOOR_STEPS) for d in floor)
 
 
+def test_batch_read_counts_what_the_memory_floor_reads(bench_rules: q.RuleSet) -> None:
+    """The reading half of the floor reads every claim: one for each claim, one more for
+    each paid by the floor's test, one more for each without a subject."""
+    batch = bench.synthetic_batch(200, 3, bench_rules)
+    floor = bench.memory_floor(batch)
+    paid = sum(d.outcome == "awarded" for d in floor)
+    no_subject = sum(c.subject is None for c in batch.claims)
+    assert bench.batch_read(batch) == len(batch.claims) + paid + no_subject
+
+
 def test_growth_per_10x_step() -> None:
     scaling = [
-        {"claims": 1_000, "seconds": 0.010, "reference_seconds": 0.008, "floor_seconds": 0.001},
-        {"claims": 10_000, "seconds": 0.120, "reference_seconds": 0.080, "floor_seconds": 0.015},
-    ]
+        {"claims": 1_000, "seconds": 0.010, "reference_seconds": 0.008, "floor_seconds": 0.001,
+         "read_seconds": 0.0004},
+        {"claims": 10_000, "seconds": 0.120, "reference_seconds": 0.080, "floor_seconds": 0.015,
+         "read_seconds": 0.0064},
+    ]  # fmt: skip
     (step,) = bench.growth(scaling)
     assert step["from_claims"] == 1_000
     assert step["to_claims"] == 10_000
     assert step["native_ratio"] == pytest.approx(12.0)
     assert step["reference_ratio"] == pytest.approx(10.0)
     assert step["floor_ratio"] == pytest.approx(15.0)
+    assert step["read_ratio"] == pytest.approx(16.0)
     # 10 µs per claim became 12: 2 µs gained, where 11x the time allows a tenth of 10 µs.
     assert step["native_added_us"] == pytest.approx(2.0)
     assert step["reference_added_us"] == pytest.approx(0.0)
     assert step["floor_added_us"] == pytest.approx(0.5)
+    assert step["read_added_us"] == pytest.approx(0.24)
     assert step["allowed_us"] == pytest.approx(1.0)
 
 
@@ -84,6 +98,7 @@ def test_scaling_rows_in_turns(bench_rules: q.RuleSet) -> None:
         assert r["claims_per_s"] == pytest.approx(r["claims"] / r["seconds"])
         assert r["reference_claims_per_s"] == pytest.approx(r["claims"] / r["reference_seconds"])
         assert r["floor_seconds"] > 0
+        assert r["read_seconds"] > 0
     assert "rss_mb_per_100k_claims" not in out
     assert "free_s_per_100k_claims" not in out
     assert "json_write_s_per_100k_claims" not in out
