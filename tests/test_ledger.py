@@ -717,13 +717,58 @@ def test_require_intact_verifies_once_per_write_transaction(
 # --- the file and its schema -----------------------------------------------------------
 
 
-def test_schema_version_is_recorded(tmp_path: Path) -> None:
-    """A new ledger file carries the schema version in PRAGMA user_version."""
-    SqliteLedger(tmp_path / "new.db").close()
-    conn = sqlite3.connect(tmp_path / "new.db")
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    conn.close()
-    assert version == SCHEMA_VERSION
+def _user_version(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def test_schema_version_is_recorded(rules: q.RuleSet, tmp_path: Path) -> None:
+    """A new ledger file carries the schema version in PRAGMA user_version, written with
+    its first record."""
+    with SqliteLedger(tmp_path / "new.db") as ledger:
+        commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    assert _user_version(tmp_path / "new.db") == SCHEMA_VERSION
+
+
+def test_an_empty_file_is_written_only_with_its_first_record(
+    rules: q.RuleSet, tmp_path: Path
+) -> None:
+    """An empty file opened to write reads as an empty ledger; a write refused, and a
+    transaction that records nothing, leave it 0 bytes with no journal beside it."""
+    path = tmp_path / "empty.db"
+    path.touch()
+    with SqliteLedger(path, create=False) as ledger:
+        with pytest.raises(LedgerError, match="no committed claim 'C1'"):
+            ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+        with ledger.transaction():
+            seen = (ledger.head(), ledger.verify())
+        after_refusals = (path.read_bytes(), sorted(p.name for p in tmp_path.iterdir()))
+        commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+        written = (ledger.head()[0], ledger.verify())
+    assert (*seen, *after_refusals) == ((0, GENESIS), None, b"", ["empty.db"])
+    assert (written, _user_version(path)) == ((3, None), SCHEMA_VERSION)
+
+
+def test_an_empty_file_reads_what_another_process_wrote_to_it(
+    rules: q.RuleSet, tmp_path: Path
+) -> None:
+    """Two ledgers open on one empty file: a round the second commits is seen by the first,
+    which then commits nothing over it."""
+    path = tmp_path / "shared.db"
+    path.touch()
+    b27 = batch(rules, 2027, leading("C1", "A1"))
+    with SqliteLedger(path) as first, SqliteLedger(path) as second:
+        assert first.head() == (0, GENESIS)
+        commit(rules, second, b27, LEADING)
+        seen = (first.head(), first.round_years(), first.verify())
+        again = run_round(rules, b27, first, budget_yuan=LEADING, publicity_start=None)
+    assert (seen, again.recorded) == ((second_head(path), (2027,), None), True)
+
+
+def second_head(path: Path) -> tuple[int, str]:
+    """The head of the ledger file at ``path``, read afresh."""
+    with SqliteLedger(path, readonly=True) as ledger:
+        return ledger.head()
 
 
 def test_migration_from_an_empty_file() -> None:

@@ -671,6 +671,61 @@ def test_a_year_without_budget_is_an_error(tmp_path: Path) -> None:
     assert (code, "no budget for round 2031" in err, ledger.exists()) == (2, True, False)
 
 
+#: Every way a write command refuses to write to a ledger with no record in it (exit 2),
+#: with a fragment of what it says. {b27}, {b72}, {b31}: the 2027 batch, and the 2028
+#: batch as round 2072 (its claims of another year) and moved to 2031 (no budget).
+REFUSED_WRITES = {
+    "round, no publicity start": (
+        ("round", "{b27}", "--budget", "100", "--commit"),
+        "no publicity start",
+    ),
+    "round, claims of another year": (
+        ("round", "{b72}", "--budget", "100", "--commit", *START_2028),
+        "round 2072 holds 2 claims submitted in another year",
+    ),
+    "round, no budget": (("round", "{b31}", "--commit", *START_2028), "no budget for round 2031"),
+    "fraud": (
+        ("ledger", "fraud", "--claim", "C1", "--found-on", "2028-01-01"),
+        "no committed claim 'C1'",
+    ),
+    "release": (
+        ("ledger", "release", "--claim", "C5", "--found-on", "2028-01-01", "--outcome", "upheld"),
+        "no committed claim 'C5'",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("argv", "said", "found"),
+    [
+        pytest.param(argv, said, found, id=f"{name}, {found} file")
+        for name, (argv, said) in REFUSED_WRITES.items()
+        # A missing file is refused by `ledger` before anything (test_a_missing_ledger_...).
+        for found in (("missing", "empty") if argv[0] == "round" else ("empty",))
+    ],
+)
+def test_a_refused_write_leaves_a_missing_or_empty_ledger_file_as_it_was(
+    scenario: Scenario, tmp_path: Path, argv: tuple[str, ...], said: str, found: str
+) -> None:
+    """round --commit, ledger fraud and ledger release refused (exit 2): a missing file is
+    not created, a 0-byte file keeps 0 bytes, and no journal is left beside it."""
+    in_2031 = json.loads(json.dumps(BATCH_2028).replace('"2028-', '"2031-'))
+    files = {
+        "b27": scenario.b27,
+        "b72": write(tmp_path / "b72.json", {**BATCH_2028, "round": 2072}),
+        "b31": write(tmp_path / "b31.json", {**in_2031, "round": 2031}),
+    }
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    ledger = folder / "fund.db"
+    if found == "empty":
+        ledger.touch()
+    before = sorted((p.name, p.read_bytes()) for p in folder.iterdir())
+    code, out, err = qfund(*(a.format(**files) for a in argv), "--ledger", ledger)
+    after = sorted((p.name, p.read_bytes()) for p in folder.iterdir())
+    assert (code, out, said in err, after) == (2, "", True, before), err
+
+
 def test_two_cli_processes_commit_a_round_once(scenario: Scenario, tmp_path: Path) -> None:
     """Two `qfund round --commit` at once on a new ledger: one commits, the other finds it."""
     ledger = tmp_path / "race.db"

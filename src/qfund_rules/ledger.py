@@ -384,6 +384,13 @@ def _v0_to_v1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta VALUES ('head_seq', '0'), ('head_hash', ?)", (GENESIS,))
 
 
+def _empty_ledger() -> sqlite3.Connection:
+    """An empty ledger in memory: what an empty file reads as, without writing it."""
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    migrate(conn, 0)
+    return conn
+
+
 #: version -> the step that migrates a file at that version to the next one.
 _MIGRATIONS: Mapping[int, Callable[[sqlite3.Connection], None]] = {0: _v0_to_v1}
 
@@ -491,12 +498,14 @@ def _index_rows(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
 class SqliteLedger:
     """The fund's ledger in one SQLite file; implements :class:`~qfund_rules.history.History`.
 
-    ``create=False`` refuses a missing file instead of creating an empty ledger.
-    ``readonly=True`` opens the file read-only and never writes it: a missing file is
-    refused, an empty file reads as an empty ledger (it is not turned into one), a file
-    left with a hot journal by an interrupted commit reads as it will be once rolled back,
-    and every write (:meth:`commit_round`, :meth:`fraud`, :meth:`release`) raises
-    :class:`LedgerError`. One instance may be shared by threads; separate processes
+    ``create=False`` refuses a missing file instead of creating an empty one. An empty file
+    opened to write (0 bytes, or just created) reads as an empty ledger and gets its schema
+    in the transaction of its first record: a write refused, or a transaction that records
+    nothing, leaves it 0 bytes. ``readonly=True`` opens the file read-only and never writes
+    it: a missing file is refused, an empty file reads as an empty ledger (it is not turned
+    into one), a file left with a hot journal by an interrupted commit reads as it will be
+    once rolled back, and every write (:meth:`commit_round`, :meth:`fraud`, :meth:`release`)
+    raises :class:`LedgerError`. One instance may be shared by threads; separate processes
     coordinate through SQLite's locks (every write is ``BEGIN IMMEDIATE``). A ``path`` that
     is not a str or a path, or a flag that is not a bool, is a ``TypeError`` before any
     file is touched.
@@ -523,6 +532,9 @@ class SqliteLedger:
         self._lock = threading.RLock()
         self._depth = 0
         self._verified = False  # verified in the current write transaction (require_intact)
+        # An empty file opened to write: its connection, kept aside while an empty ledger in
+        # memory answers the reads, until the first record is written (transaction()).
+        self._file: sqlite3.Connection | None = None
         # mode=ro: SQLite itself refuses to write, so no path through qfund can.
         target, uri = (
             (Path(self.path).absolute().as_uri() + "?mode=ro", True)
@@ -559,9 +571,27 @@ class SqliteLedger:
             # The default rollback journal: a process killed mid-commit leaves a hot
             # journal that the next writer rolls back, and the ledger stays one file.
             self._conn.execute("PRAGMA synchronous = FULL")
+        if not self._check_schema(version):
+            return
+        if self.readonly:
+            self._open_unmigrated(version)
+            return
+        if version == 0 and self.path != ":memory:":
+            # An empty file (or one just created): its schema is written in the transaction
+            # of its first record, so a write refused leaves it empty (_adopt_file).
+            self._file, self._conn = self._conn, _empty_ledger()
+            return
+        with self.transaction():
+            version = self._pragma("user_version")  # another process may have migrated
+            if self._check_schema(version):
+                migrate(self._conn, version)
+
+    def _check_schema(self, version: int) -> bool:
+        """Whether the file, at ``version``, needs migrating; refuse a file that is not a
+        ledger this qfund can open (another database, a newer schema)."""
         app = self._pragma("application_id")
         if version == SCHEMA_VERSION and app == _APPLICATION_ID:
-            return
+            return False
         if app not in (0, _APPLICATION_ID):
             raise LedgerError(f"{self.path}: not a qfund ledger (application_id {app})")
         if version > SCHEMA_VERSION:
@@ -569,19 +599,12 @@ class SqliteLedger:
                 f"{self.path}: ledger schema version {version} is newer than this qfund "
                 f"({SCHEMA_VERSION}); upgrade qfund"
             )
-        if self.readonly:
-            self._open_unmigrated(version)
-            return
-        with self.transaction():
-            version = self._pragma("user_version")  # another process may have migrated
-            if version == 0 and self._has_tables():
-                raise LedgerError(f"{self.path}: not a qfund ledger (it holds other tables)")
-            migrate(self._conn, version)
+        if version == 0 and self._has_tables():
+            raise LedgerError(f"{self.path}: not a qfund ledger (it holds other tables)")
+        return True
 
     def _open_unmigrated(self, version: int) -> None:
         """Read-only, a file at an older schema: an empty file is an empty ledger."""
-        if version == 0 and self._has_tables():
-            raise LedgerError(f"{self.path}: not a qfund ledger (it holds other tables)")
         if version:
             raise LedgerError(
                 f"{self.path}: ledger schema version {version} needs migrating to "
@@ -589,8 +612,32 @@ class SqliteLedger:
             )
         # Migrating the file would write it: read an empty ledger in memory instead.
         self._conn.close()
-        self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        migrate(self._conn, 0)
+        self._conn = _empty_ledger()
+
+    def _adopt_file(self) -> None:
+        """In the first write transaction of an empty file: migrate it, or, when another
+        process wrote it meanwhile, check what it wrote; read and write the file from now."""
+        assert self._file is not None  # only called while the file is kept aside
+        self._conn = self._file
+        version = self._pragma("user_version")
+        if self._check_schema(version):
+            migrate(self._conn, version)
+
+    def _settle(self) -> None:
+        """Outside a read or write block: an empty file kept aside that another process has
+        written since is read from now on (its first record committed there, not here)."""
+        if self._file is None or self._depth or self._conn.in_transaction:
+            return
+        if not self._file.execute("PRAGMA user_version").fetchone()[0]:
+            return
+        empty, self._conn = self._conn, self._file
+        try:
+            self._check_schema(self._pragma("user_version"))
+        except BaseException:
+            self._conn = empty
+            raise
+        self._file = None
+        empty.close()
 
     def _has_tables(self) -> bool:
         return bool(self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
@@ -601,6 +648,8 @@ class SqliteLedger:
     def close(self) -> None:
         """Close the file."""
         self._conn.close()
+        if self._file is not None:
+            self._file.close()
 
     def __enter__(self) -> Self:
         return self
@@ -625,15 +674,27 @@ class SqliteLedger:
                 finally:
                     self._depth -= 1
                 return
+            empty = None  # the empty ledger read until now, when the file is kept aside
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
+                (self._file or self._conn).execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise LedgerError(f"{self.path}: cannot take the write lock: {exc}") from exc
             self._depth = 1
             self._verified = False
             try:
+                if self._file is not None:
+                    empty = self._conn
+                    self._adopt_file()
                 yield
-                self._conn.execute("COMMIT")
+                if empty is not None and self.head()[0] == 0:
+                    # Nothing recorded (a write refused, a round refused): the schema is
+                    # not written alone, and the empty file stays as it was found.
+                    self._conn.execute("ROLLBACK")
+                else:
+                    self._conn.execute("COMMIT")
+                    if empty is not None:
+                        self._file = None
+                        empty.close()
             except sqlite3.Error as exc:
                 self._rollback()
                 raise LedgerError(f"{self.path}: {exc}; nothing was written") from exc
@@ -643,6 +704,8 @@ class SqliteLedger:
             finally:
                 self._depth = 0
                 self._verified = False
+                if empty is not None and self._file is not None:
+                    self._conn = empty
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:
@@ -659,14 +722,23 @@ class SqliteLedger:
             if self._conn.in_transaction:  # inside transaction(): already one view
                 yield
                 return
-            self._conn.execute("BEGIN")
+            self._settle()
+            # An empty file kept aside is read-locked too: no other process writes its
+            # first record while the block reads it as empty.
+            conns = [self._conn] if self._file is None else [self._conn, self._file]
+            for conn in conns:
+                conn.execute("BEGIN")
             try:
+                if self._file is not None:
+                    self._file.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 yield
             finally:
-                self._conn.execute("COMMIT")
+                for conn in conns:
+                    conn.execute("COMMIT")
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         with self._lock:
+            self._settle()
             return self._conn.execute(sql, params).fetchall()
 
     # --- History (rulings R4, R5, R9) ---------------------------------------------------
