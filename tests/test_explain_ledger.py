@@ -229,3 +229,64 @@ def test_an_award_revoked_by_an_upheld_objection_is_not_shown_as_fraud(
     assert (code, reported_now(page, lang)["C5"]) == (0, (said, said)), err
     cells = dict(re.findall(r'<tr id="row-([^"]+)".*?<td class="(now[^"]*)">', page))
     assert (cells["C5"], cells["C2"]) == ("now now-upheld", "now now-revoked")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "en",
+            "revoked: objection upheld (第二十二条第(五)项); fraud found on 2028-01-15 "
+            "(第二十四条); paid 0 万元, clawed back 0 万元",
+        ),
+        (
+            "zh",
+            "已撤销:公示异议成立(第二十二条第(五)项);2028-01-15认定弄虚作假(第二十四条); "
+            "拨付 0 万元, 收回 0 万元",
+        ),
+    ],
+)
+def test_a_fraud_finding_after_an_upheld_objection_is_shown_beside_it(
+    scenario: Scenario, tmp_path: Path, lang: str, said: str
+) -> None:
+    """C5's objection upheld, then fraud found on C5: explain and the report say both
+    causes (nothing was paid, nothing is clawed back), and the report's cell is red."""
+    ledger = year_one(scenario, tmp_path)
+    for action in (
+        ("release", "--outcome", "upheld", "--found-on", "2027-06-10"),
+        ("fraud", "--found-on", "2028-01-15"),
+    ):
+        code, _, err = qfund("ledger", *action, "--ledger", ledger, "--claim", "C5")
+        assert code == 0, err
+    argv = ("--ledger", ledger, "--lang", lang)
+    code, out, err = qfund("explain", scenario.b27, "--claim", "C5", *argv)
+    assert (code, f"{NOW[lang]}: {said}" in out.splitlines()) == (0, True), err
+    code, page, err = qfund("report", scenario.b27, "--round", *argv, "--out", "-")
+    assert (code, reported_now(page, lang)["C5"]) == (0, (said, said)), err
+    cells = dict(re.findall(r'<tr id="row-([^"]+)".*?<td class="(now[^"]*)">', page))
+    assert cells["C5"] == "now now-revoked"
+
+
+def test_ledger_fraud_says_the_award_was_already_revoked(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """`ledger fraud` on C5, revoked by its upheld objection: the text and `ledger show`
+    say the award was already revoked, and the JSON names the cause; the ban is recorded."""
+    ledger = year_one(scenario, tmp_path)
+    qfund("ledger", "release", "--ledger", ledger, "--claim", "C5", "--outcome", "upheld",
+          "--found-on", "2027-06-10")  # fmt: skip
+    argv = ("ledger", "fraud", "--ledger", ledger, "--claim", "C5", "--found-on", "2028-01-15")
+    text = qfund(*argv)[1]
+    data = json.loads(qfund(*argv, "--format", "json")[1])  # the same finding: nothing recorded
+    shown = qfund("ledger", "show", "--ledger", ledger)[1].splitlines()
+    assert text == (
+        "claim C5 (A5): award already revoked (objection upheld, 第二十二条第(五)项); "
+        "clawback 0 万元 (0 yuan); banned until 2031-01-15 (exclusive)\n"
+    )
+    assert (data["already_revoked"], data["clawback_yuan"]) == ("objection", 0)
+    assert [line.split(None, 1)[1] for line in shown[-3:]] == [
+        "fraud      C5 (round 2027) fraud found on 2028-01-15: award already revoked "
+        "(objection upheld, 第二十二条第(五)项)",
+        "clawback   C5 (round 2027) clawback 0 万元",
+        "ban        applicant A5 banned 2028-01-15 .. 2031-01-15 (exclusive)",
+    ]

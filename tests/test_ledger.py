@@ -390,6 +390,70 @@ def test_a_later_round_does_not_pay_an_award_the_ban_revoked(
     assert [c.claim_id for c in result.carried_in] == ["D3"]
 
 
+def test_fraud_on_an_award_an_upheld_objection_revoked_is_kept_beside_it(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """第二十四条 after 第二十二条第(五)项: the held award was never paid, so nothing is
+    clawed back, but the finding is recorded, says what had revoked the award, starts its
+    ban, and the award's state keeps both causes."""
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1", objection=True)), LEADING)
+    ledger.release("C1", dt.date(2027, 7, 1), "upheld")
+    finding = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+    fraud = next(r for r in ledger.records() if r.kind == "fraud")
+    (state,) = ledger.awards()
+    assert (
+        FraudFinding("C1", "A1", 0, dt.date(2031, 1, 15), (), "objection"),
+        "objection",
+        ("revoked", "upheld", dt.date(2028, 1, 15), 0, 0, "objection"),
+        (BanRecord("C1", dt.date(2028, 1, 15), dt.date(2031, 1, 15)),),
+    ) == (
+        finding,
+        fraud.body["already_revoked"],
+        (state.status, state.release_outcome, state.fraud_found_on, state.paid_yuan,
+         state.clawed_back_yuan, state.revoked_by),
+        ledger.bans(KEY_A1),
+    )  # fmt: skip
+    assert (ledger.fraud("C1", dt.date(2028, 1, 15), 3), ledger.verify()) == (finding, None)
+
+
+def test_fraud_on_an_award_a_ban_revoked_claws_back_nothing_twice(
+    banned_later: MemoryLedger,
+) -> None:
+    """D2, paid and then clawed back under the ban of the finding on C1 (R9), found
+    fraudulent itself: no second clawback; its own ban is recorded."""
+    banned_later.fraud("C1", dt.date(2028, 3, 21), 1)
+    finding = banned_later.fraud("D2", dt.date(2028, 4, 1), 3)
+    d2 = next(a for a in banned_later.awards() if a.claim_id == "D2")
+    clawed = sum(
+        r.body["amount_yuan"]
+        for r in banned_later.records()
+        if r.kind == "clawback" and r.body["claim_id"] == "D2"
+    )
+    assert (
+        finding.clawback_yuan,
+        finding.already_revoked,
+        d2.clawed_back_yuan,
+        clawed,
+        d2.revoked_by,
+        len(banned_later.bans(KEY_A1)),
+    ) == (0, "ban", CNAS, CNAS, "fraud", 2)
+
+
+def test_fraud_on_a_standing_award_names_no_earlier_cause(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """A paid award found fraudulent: revoked by the finding, and its record has no
+    already_revoked key (records written before stay as they were)."""
+    commit(rules, ledger, batch(rules, 2027, leading("C1", "A1")), LEADING)
+    finding = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+    fraud = next(r for r in ledger.records() if r.kind == "fraud")
+    assert (
+        finding.already_revoked,
+        "already_revoked" in fraud.body,
+        ledger.awards()[0].revoked_by,
+    ) == (None, False, "fraud")
+
+
 def test_fraud_on_an_unknown_claim_is_refused(ledger: MemoryLedger) -> None:
     """A claim the ledger does not hold cannot be found fraudulent."""
     with pytest.raises(LedgerError, match="no committed claim 'C9'"):

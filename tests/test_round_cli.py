@@ -195,6 +195,7 @@ def test_fraud_finding_output(scenario: Scenario) -> None:
         "clawback_yuan": 600_000,
         "banned_until": "2031-01-15",
         "banned_awards": [],
+        "already_revoked": None,
     }
 
 

@@ -388,6 +388,13 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+#: What had revoked an award a fraud finding was recorded on (its ban starts all the same).
+_ALREADY_REVOKED: Mapping[str, str] = {
+    "objection": "objection upheld, 第二十二条第(五)项",
+    "ban": "under the ban of an earlier finding, 第二十四条",
+}
+
+
 def _describe(r: Record) -> str:
     b = r.body
     claim = f"{b.get('claim_id')} (round {b.get('round')})"
@@ -413,7 +420,9 @@ def _describe(r: Record) -> str:
         return f"{claim} objection {b['outcome']} on {b['found_on']}"
     if r.kind == "fraud":
         banned = b.get("banned_awards") or ()
-        return f"{claim} fraud found on {b['found_on']}: award revoked" + (
+        already = _ALREADY_REVOKED.get(str(b.get("already_revoked")))
+        revoked = "award revoked" if already is None else f"award already revoked ({already})"
+        return f"{claim} fraud found on {b['found_on']}: {revoked}" + (
             "; awards revoked under the ban: "
             + ", ".join(f"{x['claim_id']} (round {x['round']})" for x in banned)
             if banned
@@ -453,8 +462,13 @@ def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(dumps(finding.to_dict()))
     else:
+        revoked = (
+            "award revoked"
+            if finding.already_revoked is None
+            else f"award already revoked ({_ALREADY_REVOKED[finding.already_revoked]})"
+        )
         out.write(
-            f"claim {finding.claim_id} ({finding.applicant_id}): award revoked; clawback "
+            f"claim {finding.claim_id} ({finding.applicant_id}): {revoked}; clawback "
             f"{format_wan(finding.clawback_yuan)} 万元 ({finding.clawback_yuan} yuan); "
             f"banned until {finding.banned_until} (exclusive)\n"
         )

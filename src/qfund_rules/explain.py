@@ -90,6 +90,12 @@ _UPHELD = {
     "zh": "已撤销:公示异议成立(第二十二条第(五)项)",
     "en": "revoked: objection upheld (第二十二条第(五)项)",
 }
+# A fraud finding recorded on an award an upheld objection had revoked: it revoked nothing
+# more, but it stands (its ban runs, 第二十四条), so both causes are said.
+_FRAUD_TOO = {
+    "zh": ";{on}认定弄虚作假(第二十四条)",
+    "en": "; fraud found on {on} (第二十四条)",
+}
 
 
 #: What :func:`standing` is headed by, in a trace and in the report.
@@ -98,8 +104,9 @@ NOW_LABEL: dict[str, str] = {"zh": "账本现状", "en": "In the ledger now"}
 
 def standing(state: AwardState, lang: Lang = "zh") -> str | None:
     """Where a committed award stands in the ledger now (rulings R9-R11): paid, still owed,
-    held, or revoked (for fraud, 第二十四条, or because an objection was upheld, 第二十二条),
-    with what was paid and what was clawed back; ``None`` for a decision
+    held, or revoked (for fraud, 第二十四条, or because an objection was upheld, 第二十二条,
+    and then a fraud finding on it too: both are said), with what was paid and what was
+    clawed back; ``None`` for a decision
     that granted nothing. One wording for ``qfund explain`` and the report.
 
     Raises:
@@ -108,8 +115,10 @@ def standing(state: AwardState, lang: Lang = "zh") -> str | None:
     check_lang("standing", lang)
     if state.status is None:
         return None
-    if state.status == "revoked" and state.release_outcome == "upheld":
+    if state.revoked_by == "objection":
         status = _UPHELD[lang]
+        if state.fraud_found_on is not None:
+            status += _FRAUD_TOO[lang].format(on=state.fraud_found_on.isoformat())
     else:
         status = _NOW[lang].get(state.status, state.status)
     paid = f"{format_wan(state.paid_yuan)} 万元"

@@ -63,6 +63,7 @@ __all__ = [
     "PendingAward",
     "Record",
     "Release",
+    "RevokedBy",
     "SqliteLedger",
     "canonical_json",
     "migrate",
@@ -76,6 +77,24 @@ _APPLICATION_ID = 0x7166756E
 GENESIS = "0" * 64
 
 Outcome = Literal["upheld", "dismissed"]
+#: What revoked an award: an upheld objection (第二十二条第(五)项), a fraud finding on its
+#: claim (第二十四条), or the ban of a finding on another claim of the applicant (rulings R9).
+RevokedBy = Literal["objection", "fraud", "ban"]
+
+
+def _revoked_by(status: str | None, release_outcome: str | None, fraud: bool) -> RevokedBy | None:
+    """What revoked an award of ``status``; ``None`` unless it is ``revoked``.
+
+    The first cause is the one that revoked it: an objection is resolved while the award is
+    held, and a fraud finding recorded later (第二十四条: the ban starts all the same) finds
+    nothing left to revoke; an award revoked first (for fraud or under a ban) is no longer
+    held, so no objection to it can be upheld after (:meth:`SqliteLedger.release`).
+    """
+    if status != "revoked":
+        return None
+    if release_outcome == "upheld":
+        return "objection"
+    return "fraud" if fraud else "ban"
 
 
 def canonical_json(body: Mapping[str, JSONValue]) -> str:
@@ -171,6 +190,14 @@ class AwardState:
     # How an objection to it was resolved (第二十二条): upheld | dismissed | None (none was
     # raised, or it is unresolved). Revoked and upheld: the objection revoked it, not fraud.
     release_outcome: str | None = None
+    # The day fraud was found on this claim (第二十四条), or None: a finding on an award an
+    # upheld objection had already revoked is kept beside that cause, not in its place.
+    fraud_found_on: dt.date | None = None
+
+    @property
+    def revoked_by(self) -> RevokedBy | None:
+        """What revoked the award (:func:`_revoked_by`); ``None`` while it stands."""
+        return _revoked_by(self.status, self.release_outcome, self.fraud_found_on is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,15 +258,20 @@ class FraudFinding:
     clawback_yuan: int
     banned_until: dt.date  # first day the applicant may apply again (exclusive end)
     banned_awards: tuple[BannedAward, ...] = ()
+    # What had revoked the award before the finding (it revoked nothing, clawed back what
+    # was paid and not yet clawed back, and started the ban), or None.
+    already_revoked: RevokedBy | None = None
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """``{"claim_id", "applicant_id", "clawback_yuan", "banned_until", "banned_awards"}``."""
+        """``{"claim_id", "applicant_id", "clawback_yuan", "banned_until", "banned_awards",
+        "already_revoked"}``."""
         return {
             "claim_id": self.claim_id,
             "applicant_id": self.applicant_id,
             "clawback_yuan": self.clawback_yuan,
             "banned_until": self.banned_until.isoformat(),
             "banned_awards": [b.to_dict() for b in self.banned_awards],
+            "already_revoked": self.already_revoked,
         }
 
 
@@ -824,10 +856,10 @@ class SqliteLedger:
         """Every committed decision and where it stands now, by round and claim id."""
         rows = self._query(
             "SELECT round, claim_id, applicant_id, applicant_key, family, subject, item, outcome,"
-            " amount_yuan, status, paid_yuan, clawed_back_yuan, release_outcome FROM claims"
-            " ORDER BY round, claim_id"
+            " amount_yuan, status, paid_yuan, clawed_back_yuan, release_outcome, fraud_found_on"
+            " FROM claims ORDER BY round, claim_id"
         )
-        return tuple(AwardState(*row) for row in rows)
+        return tuple(AwardState(*(*row[:-1], _date_or_none(row[-1]))) for row in rows)
 
     def records(self, *, year: int | None = None) -> tuple[Record, ...]:
         """All records in chain order; with ``year``, those of that round or budget year."""
@@ -950,6 +982,12 @@ class SqliteLedger:
         gets a clawback record (``reason: banned``) of what was paid for it, and what was
         deferred or held is cancelled; :attr:`FraudFinding.banned_awards` lists them.
 
+        A finding on an award already revoked (an objection upheld, 第二十二条第(五)项, or
+        the ban of an earlier finding) is recorded all the same: it revokes nothing more,
+        claws back only what was paid and not yet clawed back (nothing, for an award never
+        paid), and starts its ban. The fraud record and :attr:`FraudFinding.already_revoked`
+        name what had revoked it, and :meth:`awards` keeps both causes.
+
         Recording the same finding again records nothing; a different date for it is
         refused, and so are a finding dated before the claim was submitted, a ban that
         would end after year 9999, and a ledger that fails :meth:`verify`
@@ -967,19 +1005,22 @@ class SqliteLedger:
         with self.transaction():
             self.require_intact()
             row = self._claim(claim_id, round_year)
-            year, _, applicant_id, key, _, _, _, paid, clawed, found, _ = row
+            year, _, applicant_id, key, _, _, status, paid, clawed, found, resolved = row
             if found is not None:
                 if found != found_on.isoformat():
                     raise LedgerError(f"claim {claim_id!r}: fraud already recorded on {found}")
                 until = self._conn.execute(
                     "SELECT until FROM bans WHERE round = ? AND claim_id = ?", (year, claim_id)
                 ).fetchone()[0]
-                banned = tuple(
-                    BannedAward.from_dict(b)
-                    for b in self._recorded_body("fraud", year, claim_id).get("banned_awards", ())
-                )
+                recorded = self._recorded_body("fraud", year, claim_id)
+                banned = tuple(BannedAward.from_dict(b) for b in recorded.get("banned_awards", ()))
                 return FraudFinding(
-                    claim_id, applicant_id, clawed, dt.date.fromisoformat(until), banned
+                    claim_id,
+                    applicant_id,
+                    clawed,
+                    dt.date.fromisoformat(until),
+                    banned,
+                    recorded.get("already_revoked"),
                 )
             submitted = self._submitted_on(year, claim_id)
             if found_on < submitted:
@@ -1004,6 +1045,14 @@ class SqliteLedger:
             fraud: dict[str, JSONValue] = {**base, "applicant_key": key}
             if banned:
                 fraud["banned_awards"] = [b.to_dict() for b in banned]
+            # 第二十四条 on an award already revoked (an objection upheld, 第二十二条第(五)项,
+            # or an earlier finding's ban): nothing is left to revoke, the ban starts all the
+            # same, and only what was paid and not yet clawed back is clawed back (nothing,
+            # for a held award: it was never paid). The record says so; the index keeps the
+            # cause that revoked it beside the finding.
+            already = _revoked_by(status, resolved, fraud=False)
+            if already is not None:
+                fraud["already_revoked"] = already
             self._append("fraud", fraud)
             clawback = paid - clawed
             self._append("clawback", {**base, "amount_yuan": clawback, "reason": "fraud"})
@@ -1029,7 +1078,7 @@ class SqliteLedger:
                     "until": until_day.isoformat(),
                 },
             )
-        return FraudFinding(claim_id, applicant_id, clawback, until_day, banned)
+        return FraudFinding(claim_id, applicant_id, clawback, until_day, banned, already)
 
     def _banned_awards(
         self, key: str, finding: tuple[int, str], found_on: dt.date, until: dt.date
@@ -1248,6 +1297,10 @@ class SqliteLedger:
                 return _compare_index(_index_rows(replica), _index_rows(self._conn))
             finally:
                 replica.close()
+
+
+def _date_or_none(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
 
 
 def _as_recorded(year: int, stored: Mapping[str, Any], ours: Mapping[str, JSONValue]) -> None:
