@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from qfund_rules.ledger import SinceRound, SqliteLedger
+
 from .test_round_cli import BATCH_2027, Scenario, qfund, write, year_one
 
 
@@ -290,3 +292,85 @@ def test_ledger_fraud_says_the_award_was_already_revoked(
         "clawback   C5 (round 2027) clawback 0 万元",
         "ban        applicant A5 banned 2028-01-15 .. 2031-01-15 (exclusive)",
     ]
+
+
+def since_totals(page: str) -> dict[str, tuple[str, int]]:
+    """The summary's totals of what the ledger recorded since the round: row id -> (label,
+    yuan)."""
+    rows = re.findall(
+        r'<tr id="sum-(since_[a-z_]+)"><th scope="row">([^<]*)</th>'
+        r'<td class="num" data-yuan="(\d+)">([^<]*)</td>',
+        page,
+    )
+    for _, _, yuan, shown in rows:
+        assert shown.startswith(f"{int(yuan):,} ")  # the integer yuan, as the page says it
+    return {key: (unescape(label), int(yuan)) for key, label, yuan, _ in rows}
+
+
+#: The summary's labels of the totals since the round.
+SINCE_LABELS = {
+    "en": (
+        "Revoked since the round",
+        "of which objection upheld (第二十二条第(五)项)",
+        "Clawed back since the round (第二十四条)",
+        "Released since the round: objection dismissed (第二十二条)",
+    ),
+    "zh": (
+        "本轮后撤销",
+        "其中公示异议成立(第二十二条第(五)项)",
+        "本轮后收回(第二十四条)",
+        "本轮后异议不成立,解除暂缓(第二十二条)",
+    ),
+}
+SINCE_KEYS = ("since_revoked", "since_revoked_objection", "since_clawed_back", "since_released")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_round_report_totals_what_the_ledger_recorded_since(
+    scenario: Scenario, lang: str
+) -> None:
+    """Round 2027's summary: C2 revoked for fraud and its 60 万 clawed back, C5's objection
+    dismissed (5 万 released), none upheld."""
+    totals = since_totals(reported(scenario, scenario.b27, lang))
+    yuan = (600_000, 0, 600_000, 50_000)
+    assert dict(zip(SINCE_KEYS, zip(SINCE_LABELS[lang], yuan, strict=True), strict=True)) == (
+        totals
+    )
+
+
+def test_a_later_rounds_totals_leave_out_what_came_before_it(scenario: Scenario) -> None:
+    """Round 2028 carried in C5, released (2027-06-10) before the round: not counted; nothing
+    of 2028's awards or of those it carried in was revoked since."""
+    totals = since_totals(reported(scenario, scenario.b28, "en"))
+    assert {k: y for k, (_, y) in totals.items()} == dict.fromkeys(SINCE_KEYS, 0)
+
+
+def test_the_totals_count_an_upheld_objection_and_a_later_finding_once(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """C5 revoked by its upheld objection, then found fraudulent; C2 revoked for fraud: 65 万
+    revoked, 5 万 of it by the objection, 60 万 clawed back, nothing released; the totals
+    are those of the ledger's awards of the round (SinceRound.tally)."""
+    ledger = year_one(scenario, tmp_path)
+    for action in (
+        ("release", "--outcome", "upheld", "--found-on", "2027-06-10"),
+        ("fraud", "--found-on", "2028-01-15"),
+    ):
+        assert qfund("ledger", *action, "--ledger", ledger, "--claim", "C5")[0] == 0
+    code, page, err = qfund(
+        "report", scenario.b27, "--round", "--ledger", ledger, "--lang", "en", "--out", "-"
+    )
+    with SqliteLedger(ledger, readonly=True) as opened:
+        tallied = SinceRound.tally(a for a in opened.awards() if a.round == 2027)
+    totals = {k: y for k, (_, y) in since_totals(page).items()}
+    expected = dict(zip(SINCE_KEYS, (650_000, 50_000, 600_000, 0), strict=True))
+    assert (code, totals) == (0, expected), err
+    assert tuple(totals.values()) == tuple(tallied.to_dict().values())
+
+
+def test_a_report_without_a_ledger_totals_nothing_since(scenario: Scenario) -> None:
+    """--round without --ledger: no award has a later state, so no totals either."""
+    code, page, _ = qfund(
+        "report", scenario.b27, "--round", "--publicity-start", "2027-06-01", "--out", "-"
+    )
+    assert (code, since_totals(page), "sum-since" in page) == (0, {}, False)

@@ -31,6 +31,17 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "deferred": ("列入下一年度", "Deferred"),
     "held": ("公示异议暂缓", "Held (objection)"),
     "publicity": ("公示期", "Publicity"),
+    # What the ledger recorded since the round (report --round --ledger).
+    "since_revoked": ("本轮后撤销", "Revoked since the round"),
+    "since_revoked_objection": (
+        "其中公示异议成立(第二十二条第(五)项)",
+        "of which objection upheld (第二十二条第(五)项)",
+    ),
+    "since_clawed_back": ("本轮后收回(第二十四条)", "Clawed back since the round (第二十四条)"),
+    "since_released": (
+        "本轮后异议不成立,解除暂缓(第二十二条)",
+        "Released since the round: objection dismissed (第二十二条)",
+    ),
     "disburse_from": ("拨付日起", "Disbursed from"),
     "none_set": ("未定", "not set"),
     "decisions": ("决定", "Decisions"),

@@ -37,7 +37,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from os import PathLike
@@ -64,6 +64,7 @@ __all__ = [
     "Record",
     "Release",
     "RevokedBy",
+    "SinceRound",
     "SqliteLedger",
     "canonical_json",
     "migrate",
@@ -198,6 +199,49 @@ class AwardState:
     def revoked_by(self) -> RevokedBy | None:
         """What revoked the award (:func:`_revoked_by`); ``None`` while it stands."""
         return _revoked_by(self.status, self.release_outcome, self.fraud_found_on is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class SinceRound:
+    """What the ledger recorded since a round about the awards it decided and carried in.
+
+    Totals in yuan, from the same :class:`AwardState` rows that say where each award stands
+    (``qfund report --round --ledger`` shows them in its summary).
+    """
+
+    revoked_yuan: int  # awards revoked since: for fraud, under a ban, or by an objection
+    revoked_by_objection_yuan: int  # of which by an upheld objection (第二十二条第(五)项)
+    clawed_back_yuan: int  # clawed back since (第二十四条)
+    released_yuan: int  # held awards whose objection was dismissed: owed, or paid since
+
+    @classmethod
+    def tally(cls, own: Iterable[AwardState], carried: Iterable[AwardState] = ()) -> SinceRound:
+        """The totals for a round's own awards and the awards it carried in.
+
+        A carried award was deferred (its objection, if any, resolved) before the round, so
+        only the round's own held awards count as released; revocations and clawbacks of
+        both came after it.
+        """
+        own, carried = tuple(own), tuple(carried)
+        both = own + carried
+        return cls(
+            revoked_yuan=sum(a.amount_yuan for a in both if a.revoked_by is not None),
+            revoked_by_objection_yuan=sum(
+                a.amount_yuan for a in both if a.revoked_by == "objection"
+            ),
+            clawed_back_yuan=sum(a.clawed_back_yuan for a in both),
+            released_yuan=sum(a.amount_yuan for a in own if a.release_outcome == "dismissed"),
+        )
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """``{"revoked_yuan", "revoked_by_objection_yuan", "clawed_back_yuan",
+        "released_yuan"}``."""
+        return {
+            "revoked_yuan": self.revoked_yuan,
+            "revoked_by_objection_yuan": self.revoked_by_objection_yuan,
+            "clawed_back_yuan": self.clawed_back_yuan,
+            "released_yuan": self.released_yuan,
+        }
 
 
 @dataclass(frozen=True, slots=True)

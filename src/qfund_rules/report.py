@@ -6,7 +6,8 @@ inline script, nothing fetched (a Content-Security-Policy of ``default-src 'none
 hashes of the page's own script and style enforce it), readable from disk and printable.
 It holds a summary, a table of decisions filterable by outcome, kind, item and applicant
 and sortable by amount, and per decision its whole trace with the clauses quoted from the
-rule files; given a ledger's awards, where each award of a recorded round stands now.
+rule files; given a ledger's awards, where each award of a recorded round stands now, and
+what was revoked, clawed back and released since, in total.
 Every piece of input text goes through :func:`html.escape`; the script only reads
 ``data-`` attributes and never writes markup. The same input gives the same bytes.
 
@@ -31,7 +32,7 @@ from .claims import Applicant, Batch, ClaimBase
 from .decision import Allocation, Decision, Evaluation, TraceStep
 from .errors import QfundError
 from .explain import NOW_LABEL, OUTCOMES, RESULTS, ClauseBook, Lang, fact_text, standing
-from .ledger import AwardState
+from .ledger import AwardState, SinceRound
 from .money import format_wan
 from .rules import ITEM_IDS, RuleSet
 
@@ -69,10 +70,11 @@ def render_report(
     (a ledger's :meth:`~qfund_rules.ledger.SqliteLedger.awards`) adds where each award of
     the batch's round, and each award carried in, stands today, as ``qfund explain
     --ledger`` shows it: paid, still owed, held, or revoked, with what was paid and
-    clawed back. Rows of other rounds are not shown. ``unseen``
-    (:func:`~qfund_rules.allocation.unseen_keys`) lists applicants the ledger knows by
-    another key, whose earlier awards and bans were not counted: shown at the top of the
-    page and in their claims' traces, as ``qfund round`` notes them.
+    clawed back, and the summary totals them (:meth:`~qfund_rules.ledger.SinceRound.tally`:
+    revoked, clawed back and released since the round). Rows of other rounds are not
+    shown. ``unseen`` (:func:`~qfund_rules.allocation.unseen_keys`) lists applicants the
+    ledger knows by another key, whose earlier awards and bans were not counted: shown at
+    the top of the page and in their claims' traces, as ``qfund round`` notes them.
 
     Raises:
         QfundError: ``result`` was made by another rule set than ``rules``.
@@ -119,6 +121,13 @@ def _states(now: object) -> dict[tuple[int, str], AwardState]:
     return {(s.round, s.claim_id): s for s in states}
 
 
+def _known(
+    states: Mapping[tuple[int, str], AwardState], keys: Iterable[tuple[int, str]]
+) -> list[AwardState]:
+    """The ledger's rows for ``keys`` (round, claim id), those it holds."""
+    return [states[k] for k in keys if k in states]
+
+
 def _unseen(unseen: object) -> dict[str, UnseenKey]:
     """``unseen`` by applicant id."""
     notes = _listed("unseen", unseen, UnseenKey, "unseen_keys(batch, ledger)")
@@ -153,6 +162,15 @@ class _Page:
         self.with_now = any((batch.round, d.claim_id) in states for d in result.decisions)
         carried = self.round.carried_in if self.round is not None else ()
         self.carried_now = any((c.round, c.claim_id) in states for c in carried)
+        # What the ledger recorded since the round, totalled from the rows the table shows.
+        self.since = (
+            SinceRound.tally(
+                _known(states, ((batch.round, d.claim_id) for d in result.decisions)),
+                _known(states, ((c.round, c.claim_id) for c in carried)),
+            )
+            if self.with_now or self.carried_now
+            else None
+        )
         self.parts: list[str] = []
 
     # --- text helpers -------------------------------------------------------------------
@@ -292,6 +310,20 @@ class _Page:
                 f'<tr id="sum-{key}"><th scope="row">{escape(label)}</th>'
                 f'<td class="num">{value}</td></tr>\n'
             )
+        if self.since is not None:
+            since = self.since
+            totals = (
+                ("since_revoked", since.revoked_yuan),
+                ("since_revoked_objection", since.revoked_by_objection_yuan),
+                ("since_clawed_back", since.clawed_back_yuan),
+                ("since_released", since.released_yuan),
+            )
+            for key, yuan in totals:
+                self.w(
+                    f'<tr id="sum-{key}"><th scope="row">'
+                    f'{escape(self.t(key))}</th><td class="num" data-yuan="{yuan}">'
+                    f"{escape(self.money(yuan))}</td></tr>\n"
+                )
         self.w("</tbody></table>\n</section>\n")
 
     def _options(self, name: str, label: str, values: Iterable[tuple[str, str]]) -> None:
