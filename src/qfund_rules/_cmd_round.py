@@ -150,7 +150,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         "shipped rules): claims submitted in [found-on, found-on + years) are rejected "
         "with `banned`. Awards already committed for the applicant's claims submitted in "
         "that interval are revoked too (paid: clawed back; deferred or held: cancelled), "
-        "and listed.",
+        "and listed. An award already revoked (its objection upheld, or under an earlier "
+        "finding's ban) is said to be: nothing more is revoked or clawed back, and the ban "
+        "starts all the same.",
     )
     _ledger_opt(f, "ledger file (must exist)")
     f.add_argument("--claim", required=True, metavar="ID", help="the committed claim's id")
