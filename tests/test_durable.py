@@ -381,7 +381,8 @@ def test_a_ban_step_shows_the_same_bans_in_both_backends(
     rules: q.RuleSet, worker: DurableWorker
 ) -> None:
     """Both backends' ban step (第二十四条) shows every ban covering the claim's submitted_on
-    as {found_on, until}, in the ledger's order, and says until when the last one runs."""
+    as {claim_id, found_on, until}, in the ledger's order, and says until when the last one
+    runs."""
     bans = [
         BanRecord("F2", dt.date(2026, 6, 1), dt.date(2029, 6, 1)),
         BanRecord("F1", dt.date(2023, 1, 1), dt.date(2026, 1, 1)),
@@ -412,8 +413,8 @@ def test_a_ban_step_shows_the_same_bans_in_both_backends(
             {
                 "submitted_on": "2027-03-20",
                 "bans": [
-                    {"found_on": "2026-06-01", "until": "2029-06-01"},
-                    {"found_on": "2027-03-20", "until": "2030-03-20"},
+                    {"claim_id": "F2", "found_on": "2026-06-01", "until": "2029-06-01"},
+                    {"claim_id": "F3", "found_on": "2027-03-20", "until": "2030-03-20"},
                 ],
             },
             "因弄虚作假被取消申报资格至2030-03-20",

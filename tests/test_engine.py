@@ -599,9 +599,10 @@ def test_banned_applicant(rules: q.RuleSet) -> None:
 
 
 def test_a_ban_step_shows_each_ban_the_claim_falls_in_as_dates(rules: q.RuleSet) -> None:
-    """The ban step shows every ban covering submitted_on as {found_on, until} (until the
-    first day the applicant may apply again), in the ledger's order; an ended one is not;
-    its message names the latest until of them (rulings R9)."""
+    """The ban step shows every ban covering submitted_on as {claim_id, found_on, until}
+    (the claim the fraud was found on; until the first day the applicant may apply again),
+    in the ledger's order; an ended one is not; its message names the latest until of them
+    (rulings R9)."""
     bans = [
         BanRecord("OLD7", dt.date(2023, 1, 1), dt.date(2026, 1, 1)),  # ended
         BanRecord("OLD9", dt.date(2026, 6, 1), dt.date(2029, 6, 1)),
@@ -613,8 +614,8 @@ def test_a_ban_step_shows_each_ban_the_claim_falls_in_as_dates(rules: q.RuleSet)
     assert dict(step.facts) == {
         "submitted_on": "2027-03-20",
         "bans": [
-            {"found_on": "2026-06-01", "until": "2029-06-01"},
-            {"found_on": "2027-03-20", "until": "2030-03-20"},
+            {"claim_id": "OLD9", "found_on": "2026-06-01", "until": "2029-06-01"},
+            {"claim_id": "OLD8", "found_on": "2027-03-20", "until": "2030-03-20"},
         ],
     }
     assert (step.result, step.message_en) == ("fail", "banned for fraud until 2030-03-20")

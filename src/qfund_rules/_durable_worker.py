@@ -964,7 +964,10 @@ class Engine:
             bans = [b.bans[i] for i in sorted(c.banned)]
             facts = {
                 "submitted_on": c.data["submitted_on"],
-                "bans": [{"found_on": x["found_on"], "until": x["until"]} for x in bans],
+                "bans": [
+                    {"claim_id": x["claim_id"], "found_on": x["found_on"], "until": x["until"]}
+                    for x in bans
+                ],
             }
             # Overlapping bans: the last to end says until when (ISO dates sort as dates).
             until = max(x["until"] for x in bans)

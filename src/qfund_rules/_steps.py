@@ -412,8 +412,10 @@ def _ban(ctx: Context, d: Draft, on: dt.date) -> TraceStep | None:
         return step
     # A ban covers [found_on, until): until is the first day the applicant may apply again.
     # Each mapping's keys are in sorted order, as a ledger record writes them (_listings).
+    # claim_id: the claim the fraud was found on, as `qfund ledger show` lists the finding.
     shown: list[JSONValue] = [
-        {"found_on": ctx.iso(b.found_on), "until": ctx.iso(b.until)} for b in bans
+        {"claim_id": b.claim_id, "found_on": ctx.iso(b.found_on), "until": ctx.iso(b.until)}
+        for b in bans
     ]
     facts: dict[str, JSONValue] = {"submitted_on": ctx.iso(on), "bans": shown}
     # Overlapping bans: the applicant may apply again only when the last of them has ended.
