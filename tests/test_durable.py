@@ -235,6 +235,57 @@ def test_participation_goes_to_the_foremost_hami_unit_across_claims(
     assert len([c for c in awarded if c in paid]) <= 1
 
 
+# The steps of 第十三条 across the claims on a standard: the native engine's, durable's two.
+_ACROSS_CLAIMS = ("standard.one_participant", "authorship.foremost_elsewhere",
+                  "authorship.one_participant")  # fmt: skip
+
+
+@needs_durable
+def test_a_participant_behind_another_claim_is_told_the_same_claim_by_both_backends(
+    rules: q.RuleSet, worker: DurableWorker
+) -> None:
+    """Both backends' failing step of 第十三条 across claims names the same claim showing the
+    foremost Hami unit (the earliest by submitted_on, then id, of the two that show it), with
+    the same facts and messages, and the same claim paid."""
+    name = "哈密某新能源有限公司"
+    units = [{"name": "中国标准化研究院", "region": "110108"}, {"name": name},
+             {"name": "哈密某检测有限公司", "region": "650521"}]
+    applicants = [
+        {"id": "A1", "name": name, "org_type": "enterprise", "region": "650502"},
+        {"id": "A1b", "name": name, "org_type": "enterprise", "region": "650502"},
+        {"id": "A2", "name": "哈密某检测有限公司", "org_type": "enterprise", "region": "650521"},
+    ]
+    claims = [
+        {"id": c, "applicant": a, "kind": "standard", "action": "formulate",
+         "standard_no": "GB/T 45678-2026", "achieved_on": "2026-11-02", "submitted_on": on,
+         "drafting_units": units}
+        for c, a, on in (("C1", "A1", "2027-03-20"), ("C2", "A1b", "2027-03-19"),
+                         ("C3", "A2", "2027-03-20"))
+    ]
+    data = {"round": 2027, "submitted_on": "2027-03-20", "applicants": applicants,
+            "claims": claims}  # fmt: skip
+    batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
+
+    def shown(evaluation: q.Evaluation) -> dict[str, tuple[dict[str, Any], str, str]]:
+        return {
+            d.claim_id: (dict(s.facts), s.message_zh, s.message_en)
+            for d in evaluation.decisions
+            for s in d.trace
+            if s.rule in _ACROSS_CLAIMS
+        }
+
+    native, durable = q.evaluate(rules, batch), worker.evaluate(rules, batch)
+    assert exact(native) == exact(durable)
+    facts = {"standard_no": "GB/T 45678-2026", "foremost_hami_position": 2,
+             "foremost_hami_claim": "C2"}  # fmt: skip
+    assert shown(native)["C3"] == (
+        facts,
+        "申报C2中排序第2位的哈密市起草单位排序更靠前",
+        "claim C2 shows a Hami unit ranked 2, before this applicant",
+    )
+    assert shown(native) == shown(durable)
+
+
 @needs_durable
 @pytest.mark.parametrize("policy", ["foremost_after_lead", "foremost_overall"])
 def test_authorship_steps_show_the_same_hami_units_in_both_backends(

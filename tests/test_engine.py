@@ -417,6 +417,35 @@ def test_one_participation_award_per_standard(rules: q.RuleSet) -> None:
     assert ds["C1"].reasons == ("not_foremost_hami_participant",)
 
 
+# Two applicant ids of one name (no USCC) are one unit of the 前言 printed without a code:
+# a Hami unit to each of their claims, not to A2's; A2's own unit is Hami by its region.
+TWIN = {**HAMI, "id": "A1b"}
+TWIN_UNITS = [NATIONAL_LEAD, {"name": HAMI["name"]}, {"name": OTHER["name"], "region": "650521"}]
+
+
+def test_a_participant_behind_another_claims_hami_unit_is_told_which_claim(
+    rules: q.RuleSet,
+) -> None:
+    """The failing standard.one_participant step names the claim showing the Hami unit ranked
+    before the applicant: of several, the earliest by submitted_on, then claim id (R5)."""
+    c1 = std("C1", TWIN_UNITS, submitted_on="2027-03-20")
+    c2 = {**std("C2", TWIN_UNITS, submitted_on="2027-03-19"), "applicant": "A1b"}
+    c3 = {**std("C3", TWIN_UNITS), "applicant": "A2"}
+    ds = decide(rules, c1, c2, c3, applicants=[HAMI, TWIN, OTHER])
+    (step,) = [s for s in ds["C3"].trace if s.rule == "standard.one_participant"]
+    assert (step.result, dict(step.facts)) == (
+        "fail",
+        {
+            "standard_no": "GB/T 45678-2026",
+            "foremost_hami_position": 2,
+            "foremost_hami_claim": "C2",
+        },
+    )
+    assert step.message_zh == "申报C2中排序第2位的哈密市起草单位排序更靠前"
+    assert step.message_en == "claim C2 shows a Hami unit ranked 2, before this applicant"
+    assert [ds[c].outcome for c in ("C1", "C2", "C3")] == ["rejected", "awarded", "rejected"]
+
+
 @contextmanager
 def edited_rules(tmp_path: Path, name: str, old: str, new: str) -> Iterator[q.RuleSet]:
     """The shipped rules with one edit in one file."""

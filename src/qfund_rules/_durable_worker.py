@@ -125,8 +125,9 @@ _TEXT: Mapping[str, tuple[str, str]] = {
         "same qualification: the higher claim {winner} ({winner_item}) is paid instead",
     ),
     "authorship.foremost_elsewhere": (
-        "另一申报中排序第{foremost_hami_position}位的哈密市起草单位排序更靠前",
-        "another claim shows a Hami unit ranked {foremost_hami_position}, before this applicant",
+        "申报{foremost_hami_claim}中排序第{foremost_hami_position}位的哈密市起草单位排序更靠前",
+        "claim {foremost_hami_claim} shows a Hami unit ranked {foremost_hami_position}, "
+        "before this applicant",
     ),
     "one_participant": (
         "该标准的参与制定奖励已核给申报{paid_to}",
@@ -408,7 +409,9 @@ class _Claim:
         self.hami_facts: dict[str, Any] = {}  # which drafting units are Hami units, and why
         self.listed: list[int] = []  # the credit listings that apply (第十七条(二))
         self.banned: list[int] = []  # the bans the claim was submitted in (第二十四条)
-        self.foremost_elsewhere: int | None = None
+        # The foremost Hami unit another claim on the standard shows before this one, and
+        # that claim.
+        self.foremost_elsewhere: tuple[int, _Claim] | None = None
         self.rivals: list[_Claim] = []
         self.superseded = False
         self.seen: set[tuple[object, ...]] = set()
@@ -798,10 +801,14 @@ class Engine:
             y.beaten_by = x
 
     def _foremost_elsewhere(self, b: _Batch, m: Message) -> None:
+        # The foremost unit, shown by the earliest claim when several show it (rulings R5).
         part, unit = b.claim(m["x"]), m["y"]
+        shown = (int(unit["pos"]), b.claim(unit))
         best = part.foremost_elsewhere
-        if unit["pos"] < m["x"]["pos"] and (best is None or unit["pos"] < best):
-            part.foremost_elsewhere = int(unit["pos"])
+        if shown[0] < m["x"]["pos"] and (
+            best is None or (shown[0], shown[1].rank) < (best[0], best[1].rank)
+        ):
+            part.foremost_elsewhere = shown
 
     def _one_paid(self, b: _Batch, m: Message) -> None:
         b.claim(m["y"]).rivals.append(b.claim(m["x"]))
@@ -859,9 +866,11 @@ class Engine:
     def _settle_participant(self, b: _Batch, c: _Claim) -> None:
         cite = self.program["participation"]["citation"]
         if c.foremost_elsewhere is not None:
+            at, shown = c.foremost_elsewhere
             facts = {
                 "standard_no": c.data["subject"],
-                "foremost_hami_position": c.foremost_elsewhere + 1,
+                "foremost_hami_position": at + 1,
+                "foremost_hami_claim": shown.id,
             }
             c.note(_PARTICIPANT, "authorship.foremost_elsewhere", cite, facts,
                    "not_foremost_hami_participant")  # fmt: skip

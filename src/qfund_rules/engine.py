@@ -119,8 +119,9 @@ class _CrossClaim:
         self.seen: dict[tuple[str, str, str], Draft] = {}
         self.groups: dict[tuple[str, str, str], list[Draft]] = {}
         self.participants: list[Draft] = []
-        # Per standard, the foremost position of a Hami unit any of its claims shows.
-        self.foremost: dict[str, int] = {}
+        # Per standard, the foremost position of a Hami unit any of its claims shows, and the
+        # claim that shows it (the earliest by rulings R5's order when several do).
+        self.foremost: dict[str, tuple[int, dt.date, str]] = {}
         policy = ctx.rules.allocation.participation.policy
         self.start = 1 if policy == "foremost_after_lead" else 0
 
@@ -130,8 +131,10 @@ class _CrossClaim:
         if found is not None and found.position is not None:
             if found.hami_unit and found.position >= self.start:
                 subject = d.subject or ""
-                best = self.foremost.get(subject, found.position)
-                self.foremost[subject] = min(found.position, best)
+                shown = (found.position, *d.order)
+                best = self.foremost.get(subject)
+                if best is None or shown < best:
+                    self.foremost[subject] = shown
             if d.item is not None and found.role == "participant":
                 d.pending = True
                 self.participants.append(d)
@@ -289,6 +292,7 @@ def _one_participant_per_standard(rules: RuleSet, cross: _CrossClaim) -> None:
     (rulings R7), so each claim's authorship step may settle on itself while another claim
     on the standard shows a Hami applicant ranked before it. The foremost Hami position is
     therefore taken over every claim on the standard, and only a participant there is paid.
+    A participant ranked after it is told which claim shows that unit.
     """
     participation = rules.allocation.participation
     foremost = cross.foremost
@@ -298,10 +302,12 @@ def _one_participant_per_standard(rules: RuleSet, cross: _CrossClaim) -> None:
         subject = d.claim.subject or ""
         best = foremost.get(subject)
         facts: dict[str, JSONValue] = {"standard_no": subject}
-        if best is not None and best != _position(d):
-            facts["foremost_hami_position"] = best + 1
-            zh = f"另一申报中排序第{best + 1}位的哈密市起草单位排序更靠前"
-            en = f"another claim shows a Hami unit ranked {best + 1}, before this applicant"
+        if best is not None and best[0] != _position(d):
+            at, claim = best[0] + 1, best[2]
+            facts["foremost_hami_position"] = at
+            facts["foremost_hami_claim"] = claim
+            zh = f"申报{claim}中排序第{at}位的哈密市起草单位排序更靠前"
+            en = f"claim {claim} shows a Hami unit ranked {at}, before this applicant"
         elif subject not in seen:
             seen[subject] = d
             continue
