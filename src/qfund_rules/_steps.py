@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Hashable, Sequence
 
 from ._draft import Context, Draft, ItemInfo
+from ._texts import TEXTS, say
 from .claims import Applicant, CreditListing
 from .decision import JSONValue, TraceStep, new_step
 from .history import NO_HISTORY, PriorAward
@@ -94,14 +95,7 @@ def _validity(ctx: Context, d: Draft, on: dt.date) -> None:
         "effective_from": ctx.iso(start),
         "effective_until": ctx.iso(end),
     }
-    if ok:
-        zh, en = (
-            f"取得日期{on}在本办法有效期内",
-            f"achieved on {on}, while the measures are in force",
-        )
-    else:
-        zh = f"取得日期{on}不在本办法有效期({start}至{end})内"
-        en = f"achieved on {on}, outside the period in force ({start} to {end})"
+    zh, en = say("validity.in_force" if ok else "validity.outside", **facts)
     cite = ctx.rules.exclusions.validity.citation
     step = d.step(
         "validity", "measures.in_force", cite, ok, facts, zh, en, None if ok else "outside_validity"
@@ -121,26 +115,26 @@ def eligibility(ctx: Context, a: Applicant) -> tuple[TraceStep, bool]:
         step = ctx.eligible.get(key)
         if step is None:
             kind, place = elig.org_types[a.org_type], elig.regions[a.region or ""]
-            zh = f"{kind.zh},注册地{place.zh}({a.region}),属支持对象"
-            en = f"{kind.en} registered in {place.en} ({a.region}): within Hami, may apply"
+            zh, en = say(
+                "eligibility.may_apply",
+                type=(kind.zh, kind.en),
+                place=(place.zh, place.en),
+                region=a.region,
+            )
             step = ctx.eligible[key] = new_step(
                 "eligibility", "applicant.eligible", elig.citation, "pass", facts, zh, en
             )
         return step, True
-    why_zh, why_en = [], []
+    why: list[tuple[str, str]] = []
     if not type_ok:
         # Any text may name the type (R3 decides the claim); a near miss is shown as such.
         close = difflib.get_close_matches(a.org_type, list(elig.org_types), n=1, cutoff=0.75)
-        hint = f"(是否应为{close[0]}?)" if close else ""
-        why_zh.append(f"单位类型{a.org_type}不在支持范围{hint}")
-        why_en.append(
-            f"organisation type {a.org_type} is not supported"
-            + (f" (did you mean {close[0]}?)" if close else "")
-        )
+        hint = say("eligibility.hint", close=close[0]) if close else ("", "")
+        why.append(say("eligibility.type", org_type=a.org_type, hint=hint))
     if not region_ok:
-        why_zh.append(f"注册地区划代码{a.region}不属哈密市")
-        why_en.append(f"division code {a.region} is not in Hami")
-    zh, en = ";".join(why_zh), "; ".join(why_en)
+        why.append(say("eligibility.region", region=a.region))
+    join_zh, join_en = TEXTS["eligibility.join"]
+    zh, en = join_zh.join(w[0] for w in why), join_en.join(w[1] for w in why)
     step = new_step("eligibility", "applicant.eligible", elig.citation, "fail", facts, zh, en)
     return step, False
 
@@ -153,12 +147,8 @@ def _no_item(ctx: Context, d: Draft) -> None:
     if step is None:
         articles = sorted({s.citation.split("条")[0] + "条" for s in d.match_steps})
         citation = articles[0] if len(articles) == 1 else "第八条"
-        if plain:
-            zh, en = "没有与本申报相符的奖励事项", "no award item matches this claim"
-        else:
-            # Authorship already failed and says why; "no item" would only repeat it.
-            zh = "起草单位认定未通过,没有可适用的奖励事项"
-            en = "authorship not established, so no award item applies"
+        # Authorship failed already and says why; "no item" would only repeat it.
+        zh, en = say("item.none" if plain else "item.none.authorship")
         facts: dict[str, JSONValue] = {"kind": kind}
         step = new_step("match", "item.none", citation, "fail", facts, zh, en)
         ctx.no_item[(kind, plain)] = step
@@ -183,26 +173,14 @@ def _amount(ctx: Context, item: CompiledItem, on: dt.date) -> tuple[TraceStep, i
             "in_force_from": ctx.iso(item.amount_dates[i - 1]) if i else None,
         }
         if i:
-            zh = f"适用“{item.item.clause}”,取得日适用金额{format_wan(amount)}万元"
-            en = f"'{item.item.title_en}' applies: {amount} yuan in force on the reference date"
+            title = (item.item.clause, item.item.title_en)
+            zh, en = say("amount", title=title, amount=(format_wan(amount), amount))
         else:  # achieved before the item's first amount: the validity step fails too
             first = ctx.iso(item.amount_dates[0])
-            zh = f"取得日早于本事项首个金额的生效日({first}),无适用金额"
-            en = (
-                f"no amount of '{item.item.title_en}' is in force on the reference date "
-                f"(the first from {first})"
-            )
+            zh, en = say("amount.before_first", title=item.item.title_en, first=first)
         step = new_step("amount", item.item.id, item.item.citation, "pass", facts, zh, en)
         found = ctx.amounts[(id(item), i)] = (step, amount)
     return found
-
-
-# What 首次 looks for in the ledger, as allocation.yaml first_time.scope reads it (R4): an
-# earlier award of the same item, or of any item of the same qualification (family).
-_SCOPE = {
-    "item": ("该奖励事项", "of this item"),
-    "qualification": ("同一资格", "for the same qualification"),
-}
 
 
 def _first_time(ctx: Context, d: Draft, info: ItemInfo, prior: Sequence[PriorAward]) -> None:
@@ -215,27 +193,27 @@ def _first_time(ctx: Context, d: Draft, info: ItemInfo, prior: Sequence[PriorAwa
         step = ctx.first_time_ok.get(id(info))
         if step is None:
             facts = _first_time_facts(d, scope, earlier)
-            what_zh, what_en = _SCOPE[scope]
-            if ctx.history is NO_HISTORY:
-                # Decided without a ledger (`qfund explain` alone): none was looked at.
-                zh = f"首次获得(新承担),无{what_zh}的既往奖励记录(未提供账本)"
-                en = f"first time: declared, and no earlier award {what_en} given (no ledger read)"
-            else:
-                zh = f"首次获得(新承担),账本中无{what_zh}的既往奖励"
-                en = f"first time: declared, and no earlier award {what_en} in the ledger"
+            # Decided without a ledger (`qfund explain` alone): none was looked at.
+            key = "first_time.pass.no_ledger" if ctx.history is NO_HISTORY else "first_time.pass"
+            zh, en = say(key, scope=_scope(scope))
             step = ctx.first_time_ok[id(info)] = new_step(
                 "first_time", info.id, info.citation, "pass", facts, zh, en
             )
         d.trace.append(step)
         return
     if not declared:
-        zh, en = "申报未声明为首次获得", "the claim does not declare a first time"
+        zh, en = say("first_time.undeclared")
     else:
         ids = ", ".join(p.claim_id for p in earlier)
-        zh = f"账本中已有{_SCOPE[scope][0]}的奖励({ids})"
-        en = f"the ledger already holds an award {_SCOPE[scope][1]} ({ids})"
+        zh, en = say("first_time.earlier_award", scope=_scope(scope), ids=ids)
     facts = _first_time_facts(d, scope, earlier)
     d.step("first_time", info.id, info.citation, False, facts, zh, en, "not_first_time")
+
+
+def _scope(scope: str) -> tuple[str, str]:
+    """What 首次 looks for in the ledger, as allocation.yaml first_time.scope reads it (R4):
+    an earlier award of the same item, or of any item of the same qualification (family)."""
+    return TEXTS[f"first_time.scope.{scope}"]
 
 
 def _first_time_facts(d: Draft, scope: str, earlier: Sequence[PriorAward]) -> dict[str, JSONValue]:
@@ -278,7 +256,7 @@ def _duplicate(ctx: Context, d: Draft, duplicate: Exclusion) -> None:
     step = ctx.duplicate_ok.get(subject)
     if step is None:
         facts: dict[str, JSONValue] = {"duplicate_of": None, "subject": subject}
-        zh, en = ctx.texts[duplicate.code][2:]
+        zh, en = _texts(ctx, duplicate)[2:]
         step = new_step("exclusion", duplicate.code, duplicate.citation, "pass", facts, zh, en)
         ctx.duplicate_ok[subject] = step
     d.trace.append(step)
@@ -328,21 +306,28 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
     else:
         facts = {"review.other_violation": claim.review.other_violation}
         hit = claim.review.other_violation is not None
-    texts = ctx.texts.get(ex.code)
-    if texts is None:
-        # Named by its titles; the step's clause line quotes the measures' own words.
-        texts = ctx.texts[ex.code] = (
-            f"属于“{ex.title_zh}”情形,不予奖励",
-            f"excluded under '{ex.title_en}'",
-            f"不属于“{ex.title_zh}”情形",
-            f"not excluded under '{ex.title_en}'",
-        )
+    texts = _texts(ctx, ex)
     zh, en = (texts[0], texts[1]) if hit else (texts[2], texts[3])
     step = d.step(
         "exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None
     )
     if quick is not None and not hit:
         ctx.memo[quick] = step
+
+
+def _texts(ctx: Context, ex: Exclusion) -> tuple[str, str, str, str]:
+    """A case's messages, when it applies and when not (zh, en, zh, en), made once.
+
+    Named by its titles; the step's clause line quotes the measures' own words.
+    """
+    texts = ctx.texts.get(ex.code)
+    if texts is None:
+        title = (ex.title_zh, ex.title_en)
+        texts = ctx.texts[ex.code] = (
+            *say("exclusion.applies", title=title),
+            *say("exclusion.clear", title=title),
+        )
+    return texts
 
 
 def _listings(ctx: Context, listed: Sequence[CreditListing]) -> list[JSONValue]:
@@ -391,14 +376,8 @@ def _ban(ctx: Context, d: Draft, on: dt.date) -> TraceStep | None:
     if not bans:
         step = ctx.ban_ok.get(on)
         if step is None:
-            if ctx.history is NO_HISTORY:
-                # Without a ledger no ban was looked for: "not banned" would be unchecked.
-                zh, en = (
-                    "无取消申报资格记录(未提供账本)",
-                    "no ban of the applicant given (no ledger read)",
-                )
-            else:
-                zh, en = "申报单位不在取消申报资格期内", "the applicant is not banned"
+            # Without a ledger no ban was looked for: "not banned" would be unchecked.
+            zh, en = say("ban.none.no_ledger" if ctx.history is NO_HISTORY else "ban.none")
             step = ctx.ban_ok[on] = new_step(
                 "ban",
                 "applicant.not_banned",
@@ -419,17 +398,9 @@ def _ban(ctx: Context, d: Draft, on: dt.date) -> TraceStep | None:
     ]
     facts: dict[str, JSONValue] = {"submitted_on": ctx.iso(on), "bans": shown}
     # Overlapping bans: the applicant may apply again only when the last of them has ended.
-    until = max(b.until for b in bans)
-    d.step(
-        "ban",
-        "applicant.not_banned",
-        ctx.rules.exclusions.ban.citation,
-        False,
-        facts,
-        f"因弄虚作假被取消申报资格至{until}",
-        f"banned for fraud until {until}",
-        "banned",
-    )
+    zh, en = say("ban.active", until=max(b.until for b in bans))
+    d.step("ban", "applicant.not_banned", ctx.rules.exclusions.ban.citation, False, facts, zh, en,
+           "banned")  # fmt: skip
     return None
 
 
@@ -447,39 +418,17 @@ def _earlier_awards(ctx: Context, d: Draft, prior: Sequence[PriorAward]) -> None
         "amount_yuan": d.amount,
         "policy": policy,
     }
+    earlier = (format_wan(paid), paid)
     if policy == "top_up" and d.amount > paid:
         if d.refused:
             # A top-up is a way of paying (rulings R5); a refused claim is paid nothing.
-            d.step(
-                "same_qualification",
-                item.id,
-                cite,
-                "skip",
-                facts,
-                f"同一资格已获奖励{format_wan(paid)}万元;本申报已不予奖励,不补差",
-                f"already awarded {paid} yuan for this qualification; the claim is refused, "
-                "so there is no top-up",
-            )
+            zh, en = say("same_qualification.no_top_up", earlier=earlier)
+            d.step("same_qualification", item.id, cite, "skip", facts, zh, en)
             return
         d.amount -= paid
-        d.step(
-            "same_qualification",
-            item.id,
-            cite,
-            "top_up",
-            facts,
-            f"同一资格已获奖励{format_wan(paid)}万元,就高补差{format_wan(d.amount)}万元",
-            f"already awarded {paid} yuan for this qualification: top-up of {d.amount} yuan",
-            "top_up",
-        )
+        top_up = (format_wan(d.amount), d.amount)
+        zh, en = say("same_qualification.top_up", earlier=earlier, amount=top_up)
+        d.step("same_qualification", item.id, cite, "top_up", facts, zh, en, "top_up")
         return
-    d.step(
-        "same_qualification",
-        item.id,
-        cite,
-        False,
-        facts,
-        f"同一资格已获奖励{format_wan(paid)}万元,不重复奖励",
-        f"already awarded {paid} yuan for this qualification",
-        "already_awarded",
-    )
+    zh, en = say("same_qualification.already_awarded", earlier=earlier)
+    d.step("same_qualification", item.id, cite, False, facts, zh, en, "already_awarded")

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ._texts import say
 from .claims import Applicant, DraftingUnit, StandardClaim
 from .decision import JSONValue, TraceStep, new_step
 
@@ -63,12 +64,10 @@ def settle_authorship(
     if not units:
         if claim.lead_proof:
             role, ok, reason = "lead", True, None
-            zh = "前言未列起草单位,已提供发布或归口单位出具的主导证明,认定为主导单位"
-            en = "the foreword names no drafting unit; a lead proof from the publisher is on file"
+            zh, en = say("authorship.lead_proof")
         else:
             role, ok, reason = "unproven", False, "lead_proof_missing"
-            zh = "前言未列起草单位,且未提供发布或归口单位出具的主导证明"
-            en = "the foreword names no drafting unit and no lead proof was provided"
+            zh, en = say("authorship.lead_proof_missing")
         facts["role"] = role
         result = "pass" if ok else "fail"
         step = new_step("authorship", "standard.authorship", citation, result, facts, zh, en)
@@ -78,13 +77,11 @@ def settle_authorship(
     reason = None
     if index is None:
         role = "none"
-        zh = "申报单位不在标准前言的起草单位之列"
-        en = "the applicant is not among the drafting units in the foreword"
+        zh, en = say("authorship.not_drafting_unit")
         reason = "not_drafting_unit"
     elif index == 0:
         role = "lead"
-        zh = "申报单位为前言排序首位的起草单位,认定为主导单位"
-        en = "the applicant is the first drafting unit in the foreword: the lead"
+        zh, en = say("authorship.lead")
         if policy == "foremost_overall":
             # R7's alternative: a Hami lead takes the participation award's place. Other
             # claims on the standard read that across the batch: this step shows why.
@@ -97,16 +94,15 @@ def settle_authorship(
         foremost = eligible[0] if eligible else None
         facts["foremost_hami_position"] = None if foremost is None else foremost + 1
         if foremost == index:
-            zh = f"申报单位排序第{index + 1}位,为排序最靠前的哈密市参与起草单位"
-            en = f"the applicant ranks {index + 1}: the foremost Hami participant"
+            zh, en = say("authorship.foremost_participant", position=index + 1)
         else:
             reason = "not_foremost_hami_participant"
-            shown = "无" if foremost is None else f"第{foremost + 1}位"
-            zh = f"申报单位排序第{index + 1}位,排序最靠前的哈密市起草单位为{shown}"
-            en = (
-                f"the applicant ranks {index + 1}; the foremost Hami unit ranks "
-                f"{'nowhere' if foremost is None else foremost + 1}"
-            )
+            if foremost is None:
+                zh, en = say("authorship.no_hami_unit", position=index + 1)
+            else:
+                zh, en = say(
+                    "authorship.other_participant", position=index + 1, foremost=foremost + 1
+                )
     facts["role"] = role
     result = "fail" if reason else "pass"
     step = new_step("authorship", "standard.authorship", citation, result, facts, zh, en)

@@ -29,6 +29,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from ._arguments import A_HISTORY, A_RULESET, check_type, given
 from ._draft import Context, Draft, Person
 from ._steps import decide, eligibility
+from ._texts import say
 from .authorship import Authorship, settle_authorship
 from .claims import Applicant, Batch, ClaimBase, StandardClaim, check_loaded
 from .conditions import failures
@@ -214,13 +215,11 @@ def _match(
 
 def _match_step(item: CompiledItem, facts: Mapping[str, object], ok: bool) -> TraceStep:
     read = {f: _json(facts.get(f)) for f in item.reads}
+    title = (item.item.title_zh, item.item.title_en)
     if ok:
-        zh = f"符合“{item.item.title_zh}”的条件"
-        en = f"meets the conditions of '{item.item.title_en}'"
+        zh, en = say("match", title=title)
     else:
-        missing = "; ".join(failures(item.condition, facts))
-        zh = f"不符合“{item.item.title_zh}”:需 {missing}"
-        en = f"not '{item.item.title_en}': requires {missing}"
+        zh, en = say("match.not", title=title, missing="; ".join(failures(item.condition, facts)))
     result = "match" if ok else "no_match"
     return new_step("match", item.id, item.item.citation, result, read, zh, en)
 
@@ -272,17 +271,9 @@ def _highest_wins(ctx: Context, groups: Iterable[list[Draft]]) -> None:
                 "winner_amount_yuan": winner.amount,
                 "amount_yuan": d.amount,
             }
-            d.step(
-                "same_qualification",
-                d.item.id,
-                cite,
-                "superseded",
-                facts,
-                f"同一资格按就高不就低原则核拨申报{winner.claim.id}({winner.item.id})",
-                f"same qualification: the higher claim {winner.claim.id} "
-                f"({winner.item.id}) is paid instead",
-                "superseded_by_higher",
-            )
+            zh, en = say("same_qualification.superseded", **facts)
+            d.step("same_qualification", d.item.id, cite, "superseded", facts, zh, en,
+                   "superseded_by_higher")  # fmt: skip
 
 
 def _one_participant_per_standard(rules: RuleSet, cross: _CrossClaim) -> None:
@@ -303,19 +294,15 @@ def _one_participant_per_standard(rules: RuleSet, cross: _CrossClaim) -> None:
         best = foremost.get(subject)
         facts: dict[str, JSONValue] = {"standard_no": subject}
         if best is not None and best[0] != _position(d):
-            at, claim = best[0] + 1, best[2]
-            facts["foremost_hami_position"] = at
-            facts["foremost_hami_claim"] = claim
-            zh = f"申报{claim}中排序第{at}位的哈密市起草单位排序更靠前"
-            en = f"claim {claim} shows a Hami unit ranked {at}, before this applicant"
+            facts["foremost_hami_position"] = best[0] + 1
+            facts["foremost_hami_claim"] = best[2]
+            zh, en = say("authorship.foremost_elsewhere", **facts)
         elif subject not in seen:
             seen[subject] = d
             continue
         else:
-            paid = seen[subject].claim.id
-            facts["paid_to"] = paid
-            zh = f"该标准的参与制定奖励已核给申报{paid}"
-            en = f"the participation award for this standard goes to {paid}"
+            facts["paid_to"] = seen[subject].claim.id
+            zh, en = say("authorship.one_participant", **facts)
         d.step(
             "authorship",
             "standard.one_participant",
