@@ -4,7 +4,9 @@ This module runs in its own process (started by :mod:`qfund_rules.durable_backen
 the only code of qfund_rules that imports durable-rules. It imports nothing else of the
 package: it sees the rule set and the batches only as the JSON data the parent sends, and
 compiles every award item's raw ``when`` data into durable-rules conditions itself, so that
-a mistake in the native condition compiler cannot hide by being shared.
+a mistake in the native condition compiler cannot hide by being shared. Only the words are
+shared: its steps' messages are the native engine's templates, sent with the rule set and
+filled in here, so that a step both evaluators write reads the same.
 
 A batch is decided in four rounds of facts asserted into one durable session:
 
@@ -39,6 +41,7 @@ stdout; fd 1 is pointed at stderr first, so nothing durable prints corrupts the 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import signal
@@ -65,75 +68,24 @@ _ORDERED = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _NEGATED = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
 _SOFT = frozenset({"top_up", "superseded_by_higher"})
 
-#: Trace messages (zh, en) by text key, formatted with the step's facts and words.
-_TEXT: Mapping[str, tuple[str, str]] = {
-    "validity.in_force": (
-        "取得日期{achieved_on}在本办法有效期内",
-        "achieved on {achieved_on}, while the measures are in force",
-    ),
-    "validity.outside": (
-        "取得日期{achieved_on}不在本办法有效期({effective_from}至{effective_until})内",
-        "achieved on {achieved_on}, outside the period in force "
-        "({effective_from} to {effective_until})",
-    ),
-    "eligibility.may_apply": (
-        "{org_type},注册地{region},属支持对象",
-        "{org_type} registered in {region}: may apply",
-    ),
-    "eligibility.refused": (
-        "{org_type},注册地{region},不属支持对象",
-        "{org_type} registered in {region}: not a unit 第四条 supports",
-    ),
-    "authorship": ("起草单位认定为{role}", "authorship: {role}"),
-    "match": ("符合“{title}”的条件", "meets the conditions of '{title_en}'"),
-    "amount": (
-        "适用“{clause}”,取得日适用金额{amount_yuan}元",
-        "'{title_en}' applies: {amount_yuan} yuan in force on the reference date",
-    ),
-    "none": ("没有与本申报相符的奖励事项", "no award item matches this claim"),
-    "none.authorship": (
-        "起草单位认定未通过,没有可适用的奖励事项",
-        "authorship not established, so no award item applies",
-    ),
-    "exclusion": ("属于“{title_zh}”情形,不予奖励", "excluded under '{title_en}'"),
-    "duplicate": ("与申报{duplicate_of}重复申报同一奖励事项", "duplicate of claim {duplicate_of}"),
-    "ban": ("因弄虚作假被取消申报资格至{until}", "banned for fraud until {until}"),
-    "first_time.undeclared": ("申报未声明为首次获得", "the claim does not declare a first time"),
-    "first_time.earlier_award": (
-        "账本中已有同一资格的奖励{earlier_awards}",
-        "the ledger already holds an award: {earlier_awards}",
-    ),
-    "first_time.pass": (
-        "首次获得(新承担),未联结到既往奖励",
-        "first time: declared, and no earlier award joined",
-    ),
-    "top_up": (
-        "同一资格已获奖励{earlier_yuan}元,就高补差{amount_yuan}元",
-        "already awarded {earlier_yuan} yuan for this qualification: top-up of {amount_yuan} yuan",
-    ),
-    "no_top_up": (
-        "同一资格已获奖励{earlier_yuan}元;本申报已不予奖励,不补差",
-        "already awarded {earlier_yuan} yuan for this qualification; the claim is refused, "
-        "so there is no top-up",
-    ),
-    "already_awarded": (
-        "同一资格已获奖励{earlier_yuan}元,不重复奖励",
-        "already awarded {earlier_yuan} yuan for this qualification",
-    ),
-    "superseded": (
-        "同一资格按就高不就低原则核拨申报{winner}({winner_item})",
-        "same qualification: the higher claim {winner} ({winner_item}) is paid instead",
-    ),
-    "authorship.foremost_elsewhere": (
-        "申报{foremost_hami_claim}中排序第{foremost_hami_position}位的哈密市起草单位排序更靠前",
-        "claim {foremost_hami_claim} shows a Hami unit ranked {foremost_hami_position}, "
-        "before this applicant",
-    ),
-    "one_participant": (
-        "该标准的参与制定奖励已核给申报{paid_to}",
-        "the participation award for this standard goes to {paid_to}",
-    ),
-}
+# A trace's messages are the native engine's: its (zh, en) templates come with the rule
+# set as data (``program["texts"]``, qfund_rules/_texts.py), formatted here with the values
+# this module worked out itself. A value given as a (zh, en) pair is one per language.
+
+
+def say(texts: Mapping[str, Sequence[str]], key: str, values: Mapping[str, object]) -> list[str]:
+    """The (zh, en) messages of template ``key`` formatted with ``values``."""
+    return [
+        template.format_map({k: v[lang] if isinstance(v, tuple) else v for k, v in values.items()})
+        for lang, template in enumerate(texts[key])
+    ]
+
+
+def wan(yuan: int) -> str:
+    """Integer yuan as 万元 for the Chinese messages: 200000 -> '20', 25000 -> '2.5'."""
+    sign = "-" if yuan < 0 else ""
+    whole, rest = divmod(abs(yuan), 10000)
+    return f"{sign}{whole}" if not rest else f"{sign}{whole}.{rest:04d}".rstrip("0")
 
 
 class RuleDataError(Exception):
@@ -389,8 +341,14 @@ def authorship(
 class _Claim:
     """A claim's data and what the rules found about it."""
 
-    def __init__(self, index: int, data: Mapping[str, Any], applicant: Mapping[str, Any]) -> None:
-        self.index, self.data, self.applicant = index, data, applicant
+    def __init__(
+        self,
+        index: int,
+        data: Mapping[str, Any],
+        applicant: Mapping[str, Any],
+        texts: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.index, self.data, self.applicant, self.texts = index, data, applicant, texts
         self.id: str = data["id"]
         self.achieved = dt.date.fromisoformat(data["achieved_on"])
         self.submitted = dt.date.fromisoformat(data["submitted_on"])
@@ -439,18 +397,24 @@ class _Claim:
         cite: bool = False,
         fired: bool = True,
         words: Mapping[str, object] | None = None,
+        messages: Sequence[str] | None = None,
     ) -> None:
-        """Record a step of the trace, and its reason and citation when it has one."""
-        zh, en = _TEXT[text or rule]
-        values = {**facts, **(words or {})}
+        """Record a step of the trace, and its reason and citation when it has one.
+
+        Its messages are ``messages`` (zh, en) when given, else the template ``text`` (or
+        the rule's name) formatted with the facts and ``words``.
+        """
+        if messages is None:
+            messages = say(self.texts, text or rule, {**facts, **(words or {})})
+        zh, en = messages
         trace = {
             "step": step or ("match" if rule.startswith("item.") else rule.split(".", 1)[0]),
             "rule": rule,
             "citation": citation,
             "result": result or ("fail" if reason else "pass"),
             "facts": dict(facts),
-            "message_zh": zh.format_map(values),
-            "message_en": en.format_map(values),
+            "message_zh": zh,
+            "message_en": en,
         }
         if fired:
             self.fired.append(rule)
@@ -492,10 +456,14 @@ class _Claim:
 class _Batch:
     """The state of one evaluation: claims by index, keys interned, errors collected."""
 
-    def __init__(self, job: Mapping[str, Any]) -> None:
+    def __init__(self, job: Mapping[str, Any], texts: Mapping[str, Sequence[str]]) -> None:
         applicants = {a["id"]: a for a in job["batch"]["applicants"]}
         claims = job["batch"]["claims"]
-        self.claims = [_Claim(i, c, applicants[c["applicant"]]) for i, c in enumerate(claims)]
+        self.claims = [
+            _Claim(i, c, applicants[c["applicant"]], texts) for i, c in enumerate(claims)
+        ]
+        # Whether the history came from a ledger: without one, none was looked at.
+        self.ledger = bool(job["history"]["ledger"])
         # Ties everywhere are broken by submitted_on, then claim id (rulings R5).
         for rank, claim in enumerate(sorted(self.claims, key=lambda c: (c.submitted, c.id))):
             claim.rank = rank
@@ -552,6 +520,9 @@ class Engine:
             i["id"]: [(_ordinal(d), int(y)) for d, y in i["amounts"]] for i in program["items"]
         }
         self.scope = program["first_time"]["scope"]
+        self.texts: Mapping[str, Sequence[str]] = program["texts"]
+        # What 首次 looks for (rulings R4), as its messages name it.
+        self.scope_words = tuple(self.texts[f"first_time.scope.{self.scope}"])
         # The 第十七条(二) case's order, rule, citation, code and titles, when there is one.
         self.credit: tuple[int, str, str, str, Mapping[str, object]] | None = None
         self.handlers: dict[str, Handler] = {}
@@ -605,13 +576,15 @@ class Engine:
             (
                 "eligibility.may_apply",
                 _one("claim", _or(types), _or(regions)),
-                self._finding(_ELIGIBILITY, "eligibility.may_apply", elig, None, self._who),
+                self._finding(_ELIGIBILITY, "eligibility.may_apply", elig, None, self._who,
+                              self._may_apply),
             ),
             (
                 "eligibility.refused",
                 _one("claim", refused),
                 self._finding(
-                    _ELIGIBILITY, "eligibility.refused", elig, "not_eligible_applicant", self._who
+                    _ELIGIBILITY, "eligibility.refused", elig, "not_eligible_applicant", self._who,
+                    self._refused,
                 ),
             ),
         ]  # fmt: skip
@@ -628,7 +601,7 @@ class Engine:
             ("lead_proof_missing", {role: "unproven"}, "lead_proof_missing"),
         ):
             rule = f"authorship.{name}"
-            handler = self._finding(_AUTHORSHIP, rule, cite13, reason, self._role, "authorship")
+            handler = self._finding(_AUTHORSHIP, rule, cite13, reason, self._role, self._role_words)
             rules.append((rule, _one("claim", expr), handler))
         # No "no item" rule: the negation of a kind's conditions expands (durable works in
         # disjunctive normal form) into thousands of branches, each firing on its own. That
@@ -671,11 +644,11 @@ class Engine:
         rules: list[tuple[str, list[Expr], Handler]] = []
         for order, ex in enumerate(self.program["exclusions"]):
             rule, check = f"exclusion.{ex['code']}", ex["check"]
-            words = {"title_zh": ex["title_zh"], "title_en": ex["title_en"]}
+            words = {"title": (ex["title_zh"], ex["title_en"])}
             if check in single:
                 found = self._finding(
-                    _EXCLUSION + order, rule, ex["citation"], ex["code"], self._review, "exclusion",
-                    words,
+                    _EXCLUSION + order, rule, ex["citation"], ex["code"], self._review,
+                    self._saying("exclusion.applies", words),
                 )  # fmt: skip
                 rules.append((rule, _one("claim", single[check]), found))
             elif check == "credit_listing":
@@ -699,15 +672,18 @@ class Engine:
         citation: str,
         reason: str | None,
         read: Callable[[_Claim, Mapping[str, Any]], dict[str, Any]],
-        text: str | None = None,
-        words: Mapping[str, object] | None = None,
+        speak: Callable[[_Claim, Mapping[str, Any]], Sequence[str]] | None = None,
     ) -> Handler:
-        """A single-fact rule's action: one trace step, with the rule's reason if any."""
+        """A single-fact rule's action: one trace step, with the rule's reason if any.
+
+        Its messages are what ``speak`` says, else the template named as the rule.
+        """
 
         def handler(b: _Batch, m: Message) -> None:
-            c = b.claim(m["m"])
+            c, fact = b.claim(m["m"]), m["m"]
             if c.once(rule):
-                c.note(order, rule, citation, read(c, m["m"]), reason, text=text, words=words)
+                messages = None if speak is None else speak(c, fact)
+                c.note(order, rule, citation, read(c, fact), reason, messages=messages)
 
         return handler
 
@@ -720,6 +696,63 @@ class Engine:
 
     def _who(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
         return {"org_type": c.applicant["org_type"], "region": c.applicant["region"]}
+
+    def _saying(
+        self, key: str, words: Mapping[str, object]
+    ) -> Callable[[_Claim, Mapping[str, Any]], Sequence[str]]:
+        """The same messages for every claim a rule fires on: ``key`` with ``words``."""
+        messages = say(self.texts, key, words)
+
+        def speak(c: _Claim, fact: Mapping[str, Any]) -> Sequence[str]:
+            return messages
+
+        return speak
+
+    def _may_apply(self, c: _Claim, fact: Mapping[str, Any]) -> Sequence[str]:
+        elig, a = self.program["eligibility"], c.applicant
+        names = {
+            "type": tuple(elig["org_type_names"][a["org_type"]]),
+            "place": tuple(elig["region_names"][a["region"]]),
+            "region": a["region"],
+        }
+        return say(self.texts, "eligibility.may_apply", names)
+
+    def _refused(self, c: _Claim, fact: Mapping[str, Any]) -> Sequence[str]:
+        """第四条's failing parts: the type (a near miss shown as such), the region."""
+        elig, a = self.program["eligibility"], c.applicant
+        parts = []
+        if a["org_type"] not in elig["org_types"]:
+            close = difflib.get_close_matches(a["org_type"], elig["org_types"], n=1, cutoff=0.75)
+            hint = (
+                tuple(say(self.texts, "eligibility.hint", {"close": close[0]}))
+                if close
+                else ("", "")
+            )
+            parts.append(
+                say(self.texts, "eligibility.type", {"org_type": a["org_type"], "hint": hint})
+            )
+        if a["region"] not in elig["regions"]:
+            parts.append(say(self.texts, "eligibility.region", {"region": a["region"]}))
+        joins = self.texts["eligibility.join"]
+        return [joins[lang].join(p[lang] for p in parts) for lang in (0, 1)]
+
+    def _role_words(self, c: _Claim, fact: Mapping[str, Any]) -> Sequence[str]:
+        """The messages of the claim's authorship (rulings R7), by its role and places."""
+        role, position = fact[fact_key("role")], fact.get("position")
+        words: dict[str, object] = {"position": position}
+        if role == "lead":
+            key = "authorship.lead_proof" if position is None else "authorship.lead"
+        elif role == "unproven":
+            key = "authorship.lead_proof_missing"
+        elif role == "none":
+            key = "authorship.not_drafting_unit"
+        elif fact.get("foremost"):
+            key = "authorship.foremost_participant"
+        elif fact.get("foremost_position") is None:
+            key = "authorship.no_hami_unit"
+        else:
+            key, words["foremost"] = "authorship.other_participant", fact["foremost_position"]
+        return say(self.texts, key, words)
 
     def _role(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
         return {
@@ -817,7 +850,7 @@ class Engine:
 
     def evaluate(self, job: Mapping[str, Any]) -> list[Fact]:
         """Decide one batch; raises :class:`ActionError` when any rule action failed."""
-        batch = _Batch(job)
+        batch = _Batch(job, self.texts)
         self.sessions += 1
         sid = f"s{self.sessions}"
         self.current = batch
@@ -861,7 +894,7 @@ class Engine:
         c.superseded = True
         cite = self.program["same_qualification"]["citation"]
         c.note(_HIGHEST, "same_qualification.highest", cite, facts, "superseded_by_higher",
-               text="superseded", result="superseded")  # fmt: skip
+               text="same_qualification.superseded", result="superseded")  # fmt: skip
 
     def _settle_participant(self, b: _Batch, c: _Claim) -> None:
         cite = self.program["participation"]["citation"]
@@ -885,7 +918,7 @@ class Engine:
             facts = {"standard_no": c.data["subject"], "paid_to": c.paid_to.id}
             cite = self.program["participation"]["citation"]
             c.note(_PARTICIPANT, "authorship.one_participant", cite, facts,
-                   "not_foremost_hami_participant", text="one_participant")  # fmt: skip
+                   "not_foremost_hami_participant", text="authorship.one_participant")  # fmt: skip
 
     def _claims(self, b: _Batch) -> list[Fact]:
         p = self.program
@@ -968,7 +1001,8 @@ class Engine:
                     {"from": x["from"], "list": x["list"], "until": x["until"]} for x in rows
                 ],
             }
-            c.note(order, rule, citation, facts, code, text="exclusion", fired=False, words=words)
+            c.note(order, rule, citation, facts, code, text="exclusion.applies", fired=False,
+                   words=words)  # fmt: skip
         if c.banned:
             bans = [b.bans[i] for i in sorted(c.banned)]
             facts = {
@@ -981,7 +1015,14 @@ class Engine:
             # Overlapping bans: the last to end says until when (ISO dates sort as dates).
             until = max(x["until"] for x in bans)
             c.note(_BAN, "ban.active", self.program["ban"]["citation"], facts, "banned",
-                   text="ban", fired=False, words={"until": until})  # fmt: skip
+                   fired=False, words={"until": until})  # fmt: skip
+        else:
+            # No ban rule fired: the applicant is not banned (or, without a ledger, no ban
+            # was looked for), a step of every claim as in the native engine.
+            text = "ban.none" if b.ledger else "ban.none.no_ledger"
+            facts = {"submitted_on": c.data["submitted_on"], "bans": []}
+            c.note(_BAN, "ban.none", self.program["ban"]["citation"], facts, text=text,
+                   fired=False)  # fmt: skip
 
     def _settle_item(self, b: _Batch, c: _Claim) -> None:
         """The matched item (the highest amount when several match), or why none does."""
@@ -993,16 +1034,26 @@ class Engine:
         for item_id in sorted(c.matches):
             item = self.items[item_id]
             facts = {"kind": kind, "amount_yuan": _amount_on(self.amounts[item_id], day)}
-            words = {"title": item["title_zh"], "title_en": item["title_en"]}
+            title = {"title": (item["title_zh"], item["title_en"])}
             c.note(_MATCH, f"item.{item_id}", item["citation"], facts, text="match",
-                   result="match", words=words)  # fmt: skip
+                   result="match", words=title)  # fmt: skip
         if c.matches:
             best = max(c.matches, key=lambda i: (_amount_on(self.amounts[i], day), i))
             c.item = item = self.items[best]
             c.amount = _amount_on(self.amounts[best], day)
             facts = {"item": best, "achieved_on": c.data["achieved_on"], "amount_yuan": c.amount}
-            words = {"clause": item["clause"], "title_en": item["title_en"]}
-            c.note(_AMOUNT, f"item.{best}", item["citation"], facts, text="amount", step="amount",
+            dated = self.amounts[best]
+            words: dict[str, object]
+            if any(since <= day for since, _ in dated):
+                text = "amount"
+                words = {
+                    "title": (item["clause"], item["title_en"]),
+                    "amount": (wan(c.amount), c.amount),
+                }
+            else:  # achieved before the item's first amount: validity fails too
+                first = dt.date.fromordinal(min(since for since, _ in dated)).isoformat()
+                text, words = "amount.before_first", {"title": item["title_en"], "first": first}
+            c.note(_AMOUNT, f"item.{best}", item["citation"], facts, text=text, step="amount",
                    cite=True, fired=False, words=words)  # fmt: skip
             return
         kinds = self.program["items"]
@@ -1011,9 +1062,11 @@ class Engine:
         rule = "item.none"  # no item rule fired: the absence of activations is the finding
         # Authorship already failed and says why; "no item" would only repeat it.
         if any(order == _AUTHORSHIP and r is not None for order, _, _, r, _ in c.events):
-            c.note(_MATCH, rule, cite, {"kind": kind}, text="none.authorship", fired=False)
+            c.note(_MATCH, rule, cite, {"kind": kind}, text="item.none.authorship", result="fail",
+                   fired=False)  # fmt: skip
         else:
-            c.note(_MATCH, rule, cite, {"kind": kind}, "no_matching_item", text="none", fired=False)
+            c.note(_MATCH, rule, cite, {"kind": kind}, "no_matching_item", text="item.none",
+                   fired=False)  # fmt: skip
 
     def _qualification(self, b: _Batch, c: _Claim, item: Mapping[str, Any]) -> int:
         return b.key("q", c.applicant["key"], item["family"], c.data["subject"])
@@ -1051,17 +1104,21 @@ class Engine:
         if item["first_time"] and c.first_time_earlier:
             ids = [c.first_time_earlier[k] for k in sorted(c.first_time_earlier)]
             facts = {"earlier_awards": ids, "scope": self.scope}
+            found = {"scope": self.scope_words, "ids": ", ".join(ids)}
             c.note(_FIRST_TIME, "first_time.earlier_award", item["citation"], facts,
-                   "not_first_time")  # fmt: skip
+                   "not_first_time", words=found)  # fmt: skip
         elif item["first_time"] and "first_time.undeclared" not in c.fired:
+            text = "first_time.pass" if b.ledger else "first_time.pass.no_ledger"
             c.note(_FIRST_TIME, "first_time.no_earlier_award", item["citation"],
-                   {"scope": self.scope}, text="first_time.pass", fired=False)  # fmt: skip
+                   {"scope": self.scope}, text=text, fired=False,
+                   words={"scope": self.scope_words})  # fmt: skip
         dup = next((e for e in self.program["exclusions"] if e["check"] == "duplicate_claim"), None)
         if dup is not None and c.duplicate_of is not None:
             order = _EXCLUSION + self.program["exclusions"].index(dup)
             facts = {"duplicate_of": c.duplicate_of.id, "subject": c.data["subject"]}
             c.note(order, f"exclusion.{dup['code']}", dup["citation"], facts, dup["code"],
-                   text="duplicate")  # fmt: skip
+                   text="exclusion.applies",
+                   words={"title": (dup["title_zh"], dup["title_en"])})  # fmt: skip
         if not c.prior:
             return
         paid = sum(int(r["amount_yuan"]) for r in c.prior.values())
@@ -1072,16 +1129,21 @@ class Engine:
             "amount_yuan": c.amount,
             "policy": sq["policy"],
         }
-        rule = "same_qualification.earlier_award"
+        rule, cite = "same_qualification.earlier_award", sq["citation"]
+        words: dict[str, object] = {"earlier": (wan(paid), paid)}
         if sq["policy"] == "top_up" and c.amount > paid and c.refused():
             # A top-up is a way of paying (rulings R5): a refused claim gets none.
-            c.note(_EARLIER, rule, sq["citation"], facts, text="no_top_up", result="skip")
+            c.note(_EARLIER, rule, cite, facts, text="same_qualification.no_top_up",
+                   result="skip", words=words)  # fmt: skip
         elif sq["policy"] == "top_up" and c.amount > paid:
             c.amount -= paid
             facts["amount_yuan"] = c.amount
-            c.note(_EARLIER, rule, sq["citation"], facts, "top_up", text="top_up", result="top_up")
+            words["amount"] = (wan(c.amount), c.amount)
+            c.note(_EARLIER, rule, cite, facts, "top_up", text="same_qualification.top_up",
+                   result="top_up", words=words)  # fmt: skip
         else:
-            c.note(_EARLIER, rule, sq["citation"], facts, "already_awarded", text="already_awarded")
+            c.note(_EARLIER, rule, cite, facts, "already_awarded",
+                   text="same_qualification.already_awarded", words=words)  # fmt: skip
 
     def _live(self, b: _Batch) -> list[Fact]:
         return [

@@ -35,6 +35,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from ._texts import TEXTS
 from .claims import CLAIM_TYPES, Batch, StandardClaim, check_loaded
 from .decision import REASON_CODES, Decision, Evaluation
 from .errors import QfundError
@@ -380,7 +381,8 @@ def _yuan(wan: Decimal) -> int:
 
 
 def rules_program(rules: RuleSet) -> dict[str, Any]:
-    """The rule set as data for the worker: the files' models, never compiled conditions."""
+    """The rule set as data for the worker: the files' models, never compiled conditions;
+    and the templates of the trace's messages (qfund_rules/_texts.py), plain words."""
     kinds = {}
     for kind, cls in CLAIM_TYPES.items():
         facts = {**cls.FACTS, **DERIVED_FACTS.get(kind, {})}
@@ -415,6 +417,8 @@ def rules_program(rules: RuleSet) -> dict[str, Any]:
             "citation": ex.eligibility.citation,
             "org_types": list(ex.eligibility.org_types),
             "regions": list(ex.eligibility.regions),
+            "org_type_names": {k: [n.zh, n.en] for k, n in ex.eligibility.org_types.items()},
+            "region_names": {k: [n.zh, n.en] for k, n in ex.eligibility.regions.items()},
             "hami_unit_prefixes": list(ex.eligibility.hami_unit_prefixes),
         },
         "exclusions": [
@@ -439,6 +443,8 @@ def rules_program(rules: RuleSet) -> dict[str, Any]:
             "policy": al.participation.policy,
         },
         "first_time": {"scope": al.first_time.scope},
+        # The messages' words, as the native engine writes them: plain text, no condition.
+        "texts": {key: list(pair) for key, pair in TEXTS.items()},
     }
 
 
@@ -527,7 +533,8 @@ def _job(rules: RuleSet, batch: Batch, history: History) -> dict[str, Any]:
     ]
     return {
         "batch": {"applicants": applicants, "claims": claims},
-        "history": {"prior": prior, "bans": bans},
+        # ledger: whether a history was given (NO_HISTORY: none looked at, traces say so).
+        "history": {"prior": prior, "bans": bans, "ledger": history is not NO_HISTORY},
     }
 
 
