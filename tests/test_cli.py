@@ -285,7 +285,8 @@ def test_explain_shows_facts_as_json() -> None:
     assert facts[6:12] == [
         "facts: licensed=true",
         'facts: submitted_on=2027-03-20, listed_on=["dishonest"], '
-        'listings=[{"from": "2026-11-15", "list": "dishonest", "until": null}]',
+        'listings=[{"from": "2026-11-15", "list": "dishonest", "until": null}], '
+        "not_applying=[]",
         "facts: duplicate_of=null, subject=加气块质量攻关QC小组",
         "facts: other_support=[]",
         "facts: review.related_to_quality=true",

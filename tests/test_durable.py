@@ -171,13 +171,17 @@ Said = tuple[str, str, str, str, str]
 
 # Texts the domain cases do not reach: a near miss of an organisation type, a participant
 # with no Hami unit ranked after the lead, a lead by proof, a claim achieved before its
-# item's first amount (and outside the measures' period), a claim not declared first time.
+# item's first amount (and outside the measures' period), a listed applicant with a listing
+# on file that does not apply.
 _EDGES = {
     "round": 2027,
     "submitted_on": "2027-03-20",
     "applicants": [
         {"id": "A1", "name": "哈密某公司", "org_type": "enterprize", "region": "650502"},
         {"id": "A2", "name": "哈密某新能源有限公司", "org_type": "enterprise", "region": "650502"},
+        {"id": "A3", "name": "哈密某检测有限公司", "org_type": "enterprise", "region": "650502",
+         "credit_listings": [{"list": "dishonest", "from": "2026-01-10"},
+                             {"list": "negative", "from": "2027-04-01"}]},
     ],
     "claims": [
         {"id": "C1", "applicant": "A1", "kind": "leading_enterprise", "achieved_on": "2026-11-02"},
@@ -188,6 +192,7 @@ _EDGES = {
         {"id": "C3", "applicant": "A2", "kind": "standard", "action": "formulate",
          "standard_no": "GB/T 45679-2026", "achieved_on": "2026-11-02", "lead_proof": True},
         {"id": "C4", "applicant": "A2", "kind": "leading_enterprise", "achieved_on": "2025-11-02"},
+        {"id": "C5", "applicant": "A3", "kind": "leading_enterprise", "achieved_on": "2026-11-02"},
     ],
 }  # fmt: skip
 
@@ -476,7 +481,8 @@ def test_a_listing_step_shows_the_same_listings_in_both_backends(
     rules: q.RuleSet, worker: DurableWorker
 ) -> None:
     """Both backends' step of 第十七条第(二)项 shows every listing that applies on the claim's
-    submitted_on with its dates, in the same order, and none that does not apply."""
+    submitted_on with its dates, in the same order, and apart from them those that do not
+    apply, with why."""
     listings = [
         {"list": "negative", "from": "2027-01-01", "until": "2027-03-20"},
         {"list": "dishonest", "from": "2025-01-01", "until": "2026-12-31"},
@@ -503,7 +509,55 @@ def test_a_listing_step_shows_the_same_listings_in_both_backends(
         {"from": "2024-05-01", "list": "dishonest", "until": None},
         {"from": "2026-01-10", "list": "dishonest", "until": None},
     ]
+    assert native["C2"]["not_applying"] == [
+        {"from": "2025-01-01", "list": "dishonest", "until": "2026-12-31", "why": "ended_before"},
+        {"from": "2027-01-01", "list": "negative", "until": "2027-03-20", "why": "ended_before"},
+    ]
     assert native == failed_facts(worker.evaluate(rules, batch), "exclusion")
+
+
+@needs_durable
+def test_a_listing_on_a_list_the_case_does_not_name_reads_alike_in_both_backends(
+    rules: q.RuleSet, worker: DurableWorker, tmp_path: Path
+) -> None:
+    """With the listing case naming the dishonesty list only, both backends' failing step
+    shows a negative listing covering submitted_on as other_list, with the same messages."""
+    for name in ("awards.yaml", "exclusions.yaml", "allocation.yaml"):
+        text = (RULES_DIR / name).read_text(encoding="utf-8")
+        text = text.replace("lists: [dishonest, negative]", "lists: [dishonest]")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    rules = q.load_rules(tmp_path)
+    listings = [
+        {"list": "negative", "from": "2027-01-01"},
+        {"list": "dishonest", "from": "2026-01-10"},
+        {"list": "dishonest", "from": "2027-03-21"},
+    ]
+    data = {
+        "round": 2027,
+        "submitted_on": "2027-03-20",
+        "applicants": [{"id": "A1", "name": "哈密某公司", "org_type": "enterprise",
+                        "region": "650502", "credit_listings": listings}],
+        "claims": [{"id": "C1", "applicant": "A1", "kind": "leading_enterprise",
+                    "achieved_on": "2026-11-02"}],
+    }  # fmt: skip
+    batch = q.batch_from_data(data, industry_codes=rules.industry_codes)
+
+    def shown(evaluation: q.Evaluation) -> list[tuple[dict[str, Any], str, str]]:
+        return [
+            (dict(s.facts), s.message_zh, s.message_en)
+            for d in evaluation.decisions
+            for s in d.trace
+            if s.step == "exclusion" and "listed_on" in s.facts
+        ]
+
+    native = shown(q.evaluate(rules, batch))
+    assert [f["not_applying"] for f, _, _ in native] == [
+        [
+            {"from": "2027-03-21", "list": "dishonest", "until": None, "why": "starts_after"},
+            {"from": "2027-01-01", "list": "negative", "until": None, "why": "other_list"},
+        ]
+    ]
+    assert native == shown(worker.evaluate(rules, batch))
 
 
 @needs_durable

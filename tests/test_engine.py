@@ -256,7 +256,8 @@ def credit_step(rules: q.RuleSet, *listings: dict[str, Any]) -> TraceStep:
 
 def test_a_listing_step_shows_the_dates_of_the_listings_that_apply(rules: q.RuleSet) -> None:
     """The listing step shows each listing covering submitted_on with its from and until
-    (JSON values, by list and date), and none that ended before or starts after it."""
+    (JSON values, by list and date), and apart from them each that ended before or starts
+    after it, with why."""
     step = credit_step(
         rules,
         {"list": "negative", "from": "2027-01-01", "until": "2027-03-20"},
@@ -271,17 +272,100 @@ def test_a_listing_step_shows_the_dates_of_the_listings_that_apply(rules: q.Rule
             {"from": "2026-01-10", "list": "dishonest", "until": None},
             {"from": "2027-01-01", "list": "negative", "until": "2027-03-20"},
         ],
+        "not_applying": [
+            {
+                "from": "2025-01-01",
+                "list": "dishonest",
+                "until": "2026-12-31",
+                "why": "ended_before",
+            },
+            {"from": "2027-03-21", "list": "negative", "until": None, "why": "starts_after"},
+        ],
     }
     assert step.result == "fail"
+    assert step.message_en == (
+        "excluded under 'On a dishonesty list or a negative list'; listings on file that do "
+        "not apply on 2027-03-20: dishonest 2025-01-01 to 2026-12-31 (ended before that day); "
+        "negative from 2027-03-21, still listed (starts after that day)"
+    )
 
 
-def test_a_listing_step_of_listings_that_do_not_apply_shows_none(rules: q.RuleSet) -> None:
-    """An applicant whose listings all ended before submitted_on passes with no listing
-    shown, as an applicant never listed does."""
-    ended = credit_step(rules, {"list": "dishonest", "from": "2025-01-01", "until": "2026-12-31"})
+def test_a_passing_listing_step_shows_the_listings_on_file_and_why_none_applies(
+    rules: q.RuleSet,
+) -> None:
+    """An applicant whose listings all ended before submitted_on, or start after it, passes;
+    its step shows each listing on file with why it does not apply, in its facts and both
+    messages. An applicant never listed shows none, with the plain messages."""
+    passed = credit_step(
+        rules,
+        {"list": "negative", "from": "2027-04-01"},
+        {"list": "dishonest", "from": "2025-01-01", "until": "2026-12-31"},
+    )
+    assert (passed.result, dict(passed.facts)) == (
+        "pass",
+        {
+            "submitted_on": "2027-03-20",
+            "listed_on": [],
+            "listings": [],
+            "not_applying": [
+                {"from": "2025-01-01", "list": "dishonest", "until": "2026-12-31",
+                 "why": "ended_before"},
+                {"from": "2027-04-01", "list": "negative", "until": None, "why": "starts_after"},
+            ],
+        },
+    )  # fmt: skip
+    assert passed.message_zh == (
+        "不属于“被列入失信名单、负面清单”情形;在案名单于申报日2027-03-20不适用:"
+        "dishonest(2025-01-01至2026-12-31,申报日前已移出);negative(2027-04-01起,申报日后才列入)"
+    )
+    assert passed.message_en == (
+        "not excluded under 'On a dishonesty list or a negative list'; listings on file that "
+        "do not apply on 2027-03-20: dishonest 2025-01-01 to 2026-12-31 (ended before that "
+        "day); negative from 2027-04-01, still listed (starts after that day)"
+    )
     never = credit_step(rules)
-    expected = {"submitted_on": "2027-03-20", "listed_on": [], "listings": []}
-    assert (expected, expected, "pass") == (dict(ended.facts), dict(never.facts), ended.result)
+    assert dict(never.facts) == {
+        "submitted_on": "2027-03-20",
+        "listed_on": [],
+        "listings": [],
+        "not_applying": [],
+    }
+    assert never.message_en == "not excluded under 'On a dishonesty list or a negative list'"
+
+
+def test_a_listing_on_a_list_the_case_does_not_name_is_shown_as_such(tmp_path: Path) -> None:
+    """With exclusions.yaml's listing case naming the dishonesty list only, a negative
+    listing covering submitted_on does not exclude; the step shows it as other_list."""
+    with edited_rules(
+        tmp_path, "exclusions.yaml", "lists: [dishonest, negative]", "lists: [dishonest]"
+    ) as rules:
+        step = credit_step(rules, {"list": "negative", "from": "2027-01-01"})
+    assert (step.result, step.facts["not_applying"]) == (
+        "pass",
+        [{"from": "2027-01-01", "list": "negative", "until": None, "why": "other_list"}],
+    )
+    assert step.message_en.endswith("negative from 2027-01-01, still listed (not a list this "
+                                    "case names)")  # fmt: skip
+
+
+def test_clean_claims_of_a_day_share_one_listing_step(rules: q.RuleSet) -> None:
+    """The passing listing step of applicants never listed is one object, shared by every
+    claim submitted the same day; a listed applicant's step is its own."""
+    listed = {**OTHER, "credit_listings": [{"list": "dishonest", "from": "2027-04-01"}]}
+    other = {**OTHER, "id": "A3", "name": "哈密某第三公司"}
+    ds = decide(
+        rules,
+        claim("C1", "leading_enterprise"),
+        {**claim("C2", "qc_group", level="national", subject="G"), "applicant": "A3"},
+        {**claim("C3", "leading_enterprise"), "applicant": "A2"},
+        applicants=[HAMI, listed, other],
+    )
+    steps = [
+        next(s for s in ds[c].trace if s.rule == "excluded_credit") for c in ("C1", "C2", "C3")
+    ]
+    assert steps[0] is steps[1]
+    assert steps[2] is not steps[0]
+    assert steps[2].facts["not_applying"] != steps[0].facts["not_applying"]
 
 
 def test_unlicensed_is_excluded(rules: q.RuleSet) -> None:

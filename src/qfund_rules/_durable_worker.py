@@ -486,6 +486,11 @@ class _Batch:
         return self.claims[int(fact["ci"])]
 
 
+def _listing_order(x: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Listings in the native engine's order: by list, from, until (still listed last)."""
+    return (x["list"], x["from"], x["until"] or "9999-12-31")
+
+
 def _ordinal(iso: str) -> int:
     return dt.date.fromisoformat(iso).toordinal()
 
@@ -524,7 +529,7 @@ class Engine:
         # What 首次 looks for (rulings R4), as its messages name it.
         self.scope_words = tuple(self.texts[f"first_time.scope.{self.scope}"])
         # The 第十七条(二) case's order, rule, citation, code and titles, when there is one.
-        self.credit: tuple[int, str, str, str, Mapping[str, object]] | None = None
+        self.credit: tuple[int, str, str, str, Mapping[str, object], list[str]] | None = None
         self.handlers: dict[str, Handler] = {}
         rules: dict[str, Fact] = {}
         for rule, when, handler in self._rules():
@@ -653,7 +658,9 @@ class Engine:
                 rules.append((rule, _one("claim", single[check]), found))
             elif check == "credit_listing":
                 # One rule per list: a disjunction would break the join (see _join).
-                found = self._credit(_EXCLUSION + order, rule, ex["citation"], ex["code"], words)
+                found = self._credit(
+                    _EXCLUSION + order, rule, ex["citation"], ex["code"], words, ex["lists"]
+                )
                 for name in ex["lists"]:
                     when = _join({"t": "claim"}, _is("listing", {"list": name}), "app")
                     rules.append((f"{rule}.{name}", when, found))
@@ -775,9 +782,15 @@ class Engine:
         return handler
 
     def _credit(
-        self, order: int, rule: str, citation: str, code: str, words: Mapping[str, object]
+        self,
+        order: int,
+        rule: str,
+        citation: str,
+        code: str,
+        words: Mapping[str, object],
+        lists: list[str],
     ) -> Handler:
-        self.credit = (order, rule, citation, code, words)
+        self.credit = (order, rule, citation, code, words, lists)
 
         def handler(b: _Batch, m: Message) -> None:
             c, listing = b.claim(m["x"]), m["y"]
@@ -963,7 +976,12 @@ class Engine:
                 if encoded is not None:
                     fact[fact_key(name)] = encoded
             facts.append(fact)
+        # A listing on a list the case does not name is a fact no rule reads, which durable
+        # refuses (MessageNotHandledException): it is left out, and shown as other_list.
+        lists = set(self.credit[5]) if self.credit is not None else set()
         for i, (app, listing) in enumerate(b.listings):
+            if listing["list"] not in lists:
+                continue
             lf = {"id": f"l{i}", "t": "listing", "li": i, "app": app, "list": listing["list"]}
             lf["from"] = _ordinal(listing["from"])
             if listing["until"]:
@@ -989,20 +1007,39 @@ class Engine:
         history gives them, each mapping's keys sorted.
         """
         if c.listed and self.credit is not None:
-            order, rule, citation, code, words = self.credit
-            rows = sorted(
-                (b.listings[i][1] for i in c.listed),
-                key=lambda x: (x["list"], x["from"], x["until"] or "9999-12-31"),
-            )
+            order, rule, citation, code, words, lists = self.credit
+            rows = sorted((b.listings[i][1] for i in c.listed), key=_listing_order)
+            # The applicant's other listings: why each does not apply, worked out here.
+            app, day = b.applicant_index[c.applicant["id"]], c.submitted.isoformat()
+            others = []
+            for i, (owner, x) in enumerate(b.listings):
+                if owner != app or i in c.listed:
+                    continue
+                if x["list"] not in lists:
+                    why = "other_list"
+                elif x["from"] > day:  # ISO dates compare as dates
+                    why = "starts_after"
+                elif x["until"] and x["until"] < day:
+                    why = "ended_before"
+                else:
+                    b.errors.append(f"claim {c.id}: listing {i} applies but its rule did not fire")
+                    continue
+                others.append({"from": x["from"], "list": x["list"], "until": x["until"],
+                               "why": why})  # fmt: skip
+            others.sort(key=_listing_order)
             facts = {
                 "submitted_on": c.data["submitted_on"],
                 "listed_on": sorted({x["list"] for x in rows}),
                 "listings": [
                     {"from": x["from"], "list": x["list"], "until": x["until"]} for x in rows
                 ],
+                "not_applying": others,
             }
-            c.note(order, rule, citation, facts, code, text="exclusion.applies", fired=False,
-                   words=words)  # fmt: skip
+            zh, en = say(self.texts, "exclusion.applies", words)
+            if others:
+                more = self._not_applying(day, others)
+                zh, en = zh + more[0], en + more[1]
+            c.note(order, rule, citation, facts, code, fired=False, messages=[zh, en])
         if c.banned:
             bans = [b.bans[i] for i in sorted(c.banned)]
             facts = {
@@ -1023,6 +1060,22 @@ class Engine:
             facts = {"submitted_on": c.data["submitted_on"], "bans": []}
             c.note(_BAN, "ban.none", self.program["ban"]["citation"], facts, text=text,
                    fired=False)  # fmt: skip
+
+    def _not_applying(self, day: str, listings: Sequence[Mapping[str, Any]]) -> list[str]:
+        """What a listing step adds to its message for the listings that do not apply."""
+        t = self.texts
+        said = []
+        for x in listings:
+            if x["until"] is None:
+                dates = say(t, "exclusion.listing.open", {"start": x["from"]})
+            else:
+                dates = say(t, "exclusion.listing.dates", {"start": x["from"], "end": x["until"]})
+            why = tuple(t[f"exclusion.listing.{x['why']}"])
+            values = {"list": x["list"], "dates": tuple(dates), "why": why}
+            said.append(say(t, "exclusion.listing", values))
+        joins = t["exclusion.listing.join"]
+        shown = tuple(joins[lang].join(s[lang] for s in said) for lang in (0, 1))
+        return say(t, "exclusion.not_applying", {"day": day, "listings": shown})
 
     def _settle_item(self, b: _Batch, c: _Claim) -> None:
         """The matched item (the highest amount when several match), or why none does."""

@@ -282,16 +282,20 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
     elif ex.check == "credit_listing":
         on = claim.submitted_on
         assert on is not None
-        listed = [
-            c
-            for c in a.credit_listings
-            if c.list in (ex.lists or ()) and c.from_ <= on and (c.until is None or on <= c.until)
-        ]
+        listed: list[CreditListing] = []
+        other: list[tuple[CreditListing, str]] = []
+        for c in a.credit_listings:
+            why = _not_applying(c, ex.lists or (), on)
+            if why is None:
+                listed.append(c)
+            else:
+                other.append((c, why))
         listed_on: list[JSONValue] = [str(x) for x in sorted({c.list for c in listed})]
         facts = {
             "submitted_on": ctx.iso(on),
             "listed_on": listed_on,
-            "listings": _listings(ctx, listed),
+            "listings": _listings(ctx, [(c, None) for c in listed]),
+            "not_applying": _listings(ctx, other),
         }
         hit = bool(listed)
     elif ex.check == "duplicate_claim":
@@ -308,6 +312,10 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
         hit = claim.review.other_violation is not None
     texts = _texts(ctx, ex)
     zh, en = (texts[0], texts[1]) if hit else (texts[2], texts[3])
+    if ex.check == "credit_listing" and facts["not_applying"]:
+        # Listings on file that do not apply: said, with why (only applicants listed at all).
+        more_zh, more_en = _not_applying_texts(ctx, d.submitted, facts["not_applying"])
+        zh, en = zh + more_zh, en + more_en
     step = d.step(
         "exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None
     )
@@ -330,22 +338,58 @@ def _texts(ctx: Context, ex: Exclusion) -> tuple[str, str, str, str]:
     return texts
 
 
-def _listings(ctx: Context, listed: Sequence[CreditListing]) -> list[JSONValue]:
-    """The listings that apply on the submission day, with the dates that make them apply.
+def _not_applying(c: CreditListing, lists: Sequence[str], on: dt.date) -> str | None:
+    """Why a listing on file does not apply on the submission day ``on``, or ``None``: a
+    list the case does not name (exclusions.yaml ``lists``), or a listing that starts after
+    that day or ended before it (both its days count as listed)."""
+    if c.list not in lists:
+        return "other_list"
+    if on < c.from_:
+        return "starts_after"
+    if c.until is not None and c.until < on:
+        return "ended_before"
+    return None
+
+
+def _listings(
+    ctx: Context, listings: Sequence[tuple[CreditListing, str | None]]
+) -> list[JSONValue]:
+    """Listings with their dates, and why each does not apply when it does not (``why``).
 
     In the order of (list, from, until), so that the order of the batch file does not show;
     each mapping's keys in sorted order, as a ledger record writes them (its body is
     canonical JSON), so that a recorded decision reads back as the engine wrote it.
     """
-    ordered = sorted(listed, key=lambda c: (c.list, c.from_, c.until or dt.date.max))
-    return [
-        {
+    ordered = sorted(listings, key=lambda x: (x[0].list, x[0].from_, x[0].until or dt.date.max))
+    shown: list[JSONValue] = []
+    for c, why in ordered:
+        entry: dict[str, JSONValue] = {
             "from": ctx.iso(c.from_),
             "list": c.list,
             "until": None if c.until is None else ctx.iso(c.until),
         }
-        for c in ordered
-    ]
+        if why is not None:
+            entry["why"] = why
+        shown.append(entry)
+    return shown
+
+
+def _not_applying_texts(ctx: Context, on: dt.date, listings: JSONValue) -> tuple[str, str]:
+    """What the step adds to its message for the listings on file that do not apply."""
+    assert isinstance(listings, list)
+    said: list[tuple[str, str]] = []
+    for entry in listings:
+        assert isinstance(entry, dict)
+        start, end = entry["from"], entry["until"]
+        if end is None:
+            dates = say("exclusion.listing.open", start=start)
+        else:
+            dates = say("exclusion.listing.dates", start=start, end=end)
+        why = TEXTS[f"exclusion.listing.{entry['why']}"]
+        said.append(say("exclusion.listing", list=entry["list"], dates=dates, why=why))
+    join_zh, join_en = TEXTS["exclusion.listing.join"]
+    shown = (join_zh.join(s[0] for s in said), join_en.join(s[1] for s in said))
+    return say("exclusion.not_applying", day=ctx.iso(on), listings=shown)
 
 
 def _clean_key(check: str, d: Draft) -> Hashable | None:

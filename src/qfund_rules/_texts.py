@@ -117,6 +117,19 @@ _TEXTS: dict[str, tuple[str, str]] = {
     # 第十七条: title, the case's in exclusions.yaml
     "exclusion.applies": ("属于“{title}”情形,不予奖励", "excluded under '{title}'"),
     "exclusion.clear": ("不属于“{title}”情形", "not excluded under '{title}'"),
+    # 第十七条第(二)项: the listings on file that do not apply on the submission day (day),
+    # each as exclusion.listing (its dates and why), joined by exclusion.listing.join
+    "exclusion.not_applying": (
+        ";在案名单于申报日{day}不适用:{listings}",
+        "; listings on file that do not apply on {day}: {listings}",
+    ),
+    "exclusion.listing": ("{list}({dates},{why})", "{list} {dates} ({why})"),
+    "exclusion.listing.dates": ("{start}至{end}", "{start} to {end}"),
+    "exclusion.listing.open": ("{start}起", "from {start}, still listed"),
+    "exclusion.listing.join": (";", "; "),
+    "exclusion.listing.other_list": ("非本项所列名单", "not a list this case names"),
+    "exclusion.listing.starts_after": ("申报日后才列入", "starts after that day"),
+    "exclusion.listing.ended_before": ("申报日前已移出", "ended before that day"),
     # 第二十四条: until is the last ban's end
     "ban.active": ("因弄虚作假被取消申报资格至{until}", "banned for fraud until {until}"),
     "ban.none": ("申报单位不在取消申报资格期内", "the applicant is not banned"),
