@@ -352,6 +352,27 @@ def test_a_control_character_in_yaml_is_refused(char: str, parser: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a: 1\nb: x\x07\n", "2:5"),
+        ("名称: 哈密\n键: 哈密\x1b公司\n", "2:6"),
+        ("a: 1\r\nb: 1\r\nc: \x01\r\n", "3:4"),
+        ("a: 1\rb: 1\rc: \x01\r", "3:4"),
+        ('a: "x\u2028 哈\x7f"\n', "2:3"),
+    ],
+    ids=["LF", "after CJK", "CRLF", "lone CR", "after U+2028"],
+)
+def test_a_character_yaml_refuses_is_located_by_line_and_column(
+    text: str, where: str, parser: str
+) -> None:
+    """A control character is located at its line and column, counted as every other
+    problem's are (YAML's line breaks; characters, not libyaml's bytes)."""
+    doc, problems = read_yaml(text.encode(), name="f.yaml")
+    assert doc is None
+    assert [str(p).split(": not valid YAML")[0] for p in problems] == [f"f.yaml:{where}"]
+
+
 def test_columns_after_line_breaks_and_surrogate_pairs_on_a_line_are_the_files(
     parser: str,
 ) -> None:

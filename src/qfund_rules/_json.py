@@ -211,7 +211,7 @@ class Columns:
 # a PDF holds them). YAML reads some of them otherwise: U+0085, U+2028 and U+2029 end a
 # line there (it would fold the string, "哈密\x85公司" read as "哈密 公司", and number every
 # line after one a line too far), and DEL, the other C1 controls (U+0080..U+009F) and
-# U+FFFE and U+FFFF are characters a YAML file may not hold (a problem without a column,
+# U+FFFE and U+FFFF are characters a YAML file may not hold (a problem in the file,
 # in YAML's words). YAML's double-quoted escape of each is read as the character: the
 # value is json's, and the field it is in refuses it at its line and column where a
 # control character is not allowed (an id, a name). Outside a string none is JSON: the

@@ -285,15 +285,17 @@ def _tab_problem(text: str, mark: yaml.Mark | None) -> str | None:
 
 
 def _reader_problem(file: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
-    """A character the YAML reader refuses, on one line and at its line number."""
+    """A character the YAML reader refuses, on one line and at its line and column, counted
+    as the parser's marks count every other problem's (YAML's line breaks, characters)."""
     # libyaml counts the position in UTF-8 bytes, the pure-Python reader in characters.
     if exc.encoding == "unicode":
-        line = text.count("\n", 0, exc.position) + 1
+        at = exc.position
     else:
-        line = text.encode().count(b"\n", 0, exc.position) + 1
+        at = len(text.encode()[: exc.position].decode("utf-8", "ignore"))
+    lines = _LINE_BREAK.split(text[:at])
     char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "?")
     msg = f"not valid YAML: character U+{char:04X} is not allowed ({exc.reason})"
-    return Problem(file, line, None, (), msg)
+    return Problem(file, len(lines), len(lines[-1]) + 1, (), msg)
 
 
 def read_bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
