@@ -427,6 +427,16 @@ def test_a_file_named_like_a_batchs_text_is_read(
     assert valid == load_batch("{batch}.json", industry_codes=INDUSTRY)
 
 
+def test_a_path_no_file_can_have_is_a_batch_error(rules: q.RuleSet) -> None:
+    """A batch path holding a NUL is a BatchError naming it escaped, not a ValueError."""
+    with pytest.raises(BatchError) as info:
+        rules.load_batch("claims\x00.yaml")
+    assert info.value.render() == (
+        r"'claims\x00.yaml': cannot read file: the path holds a NUL character (U+0000), which "
+        "no file name can"
+    )
+
+
 def test_a_missing_path_that_is_no_text_is_still_a_missing_file() -> None:
     """A plain path that names no file says so, as it did."""
     with pytest.raises(BatchError, match=re.escape("nowhere.yaml: cannot read file: No such")):

@@ -268,6 +268,29 @@ def test_unreadable_batch(tmp_path: Path) -> None:
     assert "cannot read file" in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "argument"),
+    [
+        (("validate", "r\x00"), "RULES_DIR"),
+        (("validate", "--measures", "r\x00"), "--measures"),
+        (("evaluate", "b.yaml", "--rules", "r\x00"), "--rules"),
+        (("evaluate", "r\x00"), "BATCH"),
+        (("round", "b.yaml", "--budget", "300", "--ledger", "r\x00"), "--ledger"),
+        (("report", "b.yaml", "--out", "r\x00"), "--out"),
+        (("diff", "rules", "r\x00"), "NEW_RULES"),
+    ],
+)
+def test_a_path_no_file_can_have_exits_2_naming_it(argv: tuple[str, ...], argument: str) -> None:
+    """A path argument holding a NUL is a usage error naming it escaped (exit 2), not the
+    OS layer's ValueError as a traceback."""
+    code, out, err = call(*argv)
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        f"error: argument {argument}: 'r\\x00': the path holds a NUL character (U+0000), "
+        "which no file name can\n"
+    )
+
+
 def test_explain_quotes_the_clause(batch_file: Path) -> None:
     """`qfund explain` shows each step and quotes the applied clause."""
     code, out, _ = call("explain", str(batch_file), "--claim", "C1")

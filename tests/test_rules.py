@@ -198,6 +198,23 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
     assert all(name in report for name in RULE_FILES)
 
 
+@pytest.mark.parametrize(
+    ("directory", "shown", "why"),
+    [
+        ("a\x00b", r"'a\x00b'", "the path holds a NUL character (U+0000), which no file name can"),
+        ("a\ud800", r"'a\ud800'", "the path holds U+D800, which no file name can (an unpaired "
+         "surrogate)"),
+    ],
+    ids=["NUL", "surrogate"],
+)  # fmt: skip
+def test_a_path_no_file_can_have_is_a_rule_file_error(directory: str, shown: str, why: str) -> None:
+    """A directory no file can stand in (a NUL in its path) is one problem naming it,
+    escaped, and what is wrong: a RuleFileError, not the OS layer's bare ValueError."""
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(directory)
+    assert info.value.render() == f"{shown}: cannot read: {why}"
+
+
 def test_default_rules_dir_is_shipped() -> None:
     """The default rules are found without naming a directory."""
     assert (default_rules_dir() / "awards.yaml").is_file()

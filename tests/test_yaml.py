@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from qfund_rules import _yaml
-from qfund_rules._yaml import Limits, read_yaml
+from qfund_rules._yaml import Limits, read_bounded, read_yaml
 
 
 @pytest.mark.parametrize(
@@ -490,3 +490,11 @@ def test_a_pipe_is_read_in_chunks_up_to_the_cap(
     else:
         assert doc is None
         assert [p.message for p in problems] == [f"{expected}; the limit is {cap} bytes"]
+
+
+def test_a_path_no_file_can_have_is_an_os_error_from_read_bounded() -> None:
+    """read_bounded refuses a path holding a NUL with an OSError naming it escaped, as it
+    refuses a missing file, not with the OS layer's bare ValueError."""
+    with pytest.raises(OSError, match="NUL character") as refused:
+        read_bounded(Path("a\x00b"))
+    assert refused.value.filename == r"'a\x00b'"

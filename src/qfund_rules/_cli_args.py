@@ -11,7 +11,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from ._yaml import DEFAULT_LIMITS, Limits, exceeded_limit
+from ._yaml import DEFAULT_LIMITS, Limits, exceeded_limit, shown_path, unusable_path
 from .errors import Problem
 from .history import loose_subject
 from .money import wan_to_yuan
@@ -29,6 +29,7 @@ __all__ = [
     "iso_date",
     "lang_opt",
     "limit_notes",
+    "path_arg",
     "rules_opt",
     "wan_budget",
     "year",
@@ -99,11 +100,20 @@ def node_count(text: str) -> int:
     return int(text)
 
 
+def path_arg(text: str) -> Path:
+    """A path argument. One no file can have (a NUL in it) is a usage error naming it,
+    escaped: the OS layer would refuse it with a bare ValueError, a traceback."""
+    unusable = unusable_path(text)
+    if unusable is not None:
+        raise argparse.ArgumentTypeError(f"{shown_path(text)}: {unusable}")
+    return Path(text)
+
+
 def batch_arg(sp: argparse.ArgumentParser, what: str = "claims batch") -> None:
     """Add the BATCH argument; ``caps_opt`` adds the caps on reading it."""
     sp.add_argument(
         "batch",
-        type=Path,
+        type=path_arg,
         metavar="BATCH",
         help=f"{what} (YAML, or strict JSON when named *.json)",
     )
@@ -152,7 +162,7 @@ def rules_opt(sp: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--rules",
         metavar="DIR",
-        type=Path,
+        type=path_arg,
         help="rule-file directory (default: the rules installed with qfund, not ./rules: "
         "give --rules rules to use the files you edit in a checkout)",
     )

@@ -21,6 +21,7 @@ from ._cli_args import (
     later_rounds_refused,
     load_batch_noting,
     note_start_required,
+    path_arg,
     rules_opt,
     wan_budget,
 )
@@ -56,7 +57,7 @@ def register(
     rules_opt(r)
     r.add_argument(
         "--ledger",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="decide against this ledger's earlier rounds (read, never written); a ledger "
         "that already holds the batch's round or a later one is refused without --round; "
@@ -83,7 +84,11 @@ def register(
         "(publicity.commit.requires_start); for a round the ledger records, as recorded",
     )
     r.add_argument(
-        "--out", type=Path, required=True, metavar="FILE", help="HTML file to write ('-': stdout)"
+        "--out",
+        type=path_arg,
+        required=True,
+        metavar="FILE",
+        help="HTML file to write ('-': stdout)",
     )
     lang_opt(r, "the page")
     caps_opt(r)
@@ -99,9 +104,9 @@ def register(
         "and each new dated amount no claim of the batch reaches. Exit 0 identical, "
         "1 different, 2 bad input.",
     )
-    d.add_argument("old_rules", type=Path, metavar="OLD_RULES", help="rule directory before")
-    d.add_argument("new_rules", type=Path, metavar="NEW_RULES", help="rule directory after")
-    d.add_argument("--claims", type=Path, metavar="BATCH", help="a batch to decide under both")
+    d.add_argument("old_rules", type=path_arg, metavar="OLD_RULES", help="rule directory before")
+    d.add_argument("new_rules", type=path_arg, metavar="NEW_RULES", help="rule directory after")
+    d.add_argument("--claims", type=path_arg, metavar="BATCH", help="a batch to decide under both")
     d.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     lang_opt(d, "--format text")
     return {"report": _cmd_report, "diff": _cmd_diff}

@@ -21,6 +21,7 @@ from ._cli_args import (
     iso_date,
     load_batch_noting,
     note_start_required,
+    path_arg,
     rules_opt,
     wan_budget,
     year,
@@ -54,7 +55,7 @@ another key."""
 
 
 def _ledger_opt(p: argparse.ArgumentParser, help_text: str) -> None:
-    p.add_argument("--ledger", required=True, type=Path, metavar="FILE", help=help_text)
+    p.add_argument("--ledger", required=True, type=path_arg, metavar="FILE", help=help_text)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:

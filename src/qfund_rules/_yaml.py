@@ -29,6 +29,7 @@ touches PyYAML's global state.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import stat
@@ -57,6 +58,8 @@ __all__ = [
     "exceeded_limit",
     "read_bounded",
     "read_yaml",
+    "shown_path",
+    "unusable_path",
 ]
 
 Path_t = tuple[str | int, ...]
@@ -182,8 +185,11 @@ def read_yaml(
         file = name or "<input>"
         raw = source
     else:
-        file = name or str(source)
+        file = name or shown_path(source)
         try:
+            unusable = unusable_path(source)
+            if unusable is not None:
+                return None, [Problem(file, None, None, (), f"cannot read file: {unusable}")]
             size = Path(source).stat().st_size
             if size > limits.max_bytes:
                 return None, [_too_big(file, size, limits)]
@@ -298,6 +304,31 @@ def _reader_problem(file: str, text: str, exc: yaml.reader.ReaderError) -> Probl
     return Problem(file, len(lines), len(lines[-1]) + 1, (), msg)
 
 
+def unusable_path(path: str | os.PathLike[str]) -> str | None:
+    """Why no file can stand at ``path``, or ``None`` when one may.
+
+    The OS layer refuses a path holding a NUL character, or a character the file system's
+    encoding has not (an unpaired surrogate), with a bare ``ValueError``: said here, the
+    reader reports it as it reports a missing file.
+    """
+    text = os.fspath(path)
+    if "\x00" in text:
+        return "the path holds a NUL character (U+0000), which no file name can"
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError as exc:
+        char = ord(text[exc.start])
+        return f"the path holds U+{char:04X}, which no file name can (an unpaired surrogate)"
+    return None
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as a message names it: as written, or escaped (``'a\\x00b'``) when it holds
+    a character that is not printable, which would otherwise be written raw to a terminal."""
+    text = os.fspath(path)
+    return text if text.isprintable() else repr(text)
+
+
 def read_bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of ``path``, but never more than one past ``limits.max_bytes``.
 
@@ -307,6 +338,9 @@ def read_bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     regular file is read in one call of the size it reports, and what else there is (a
     device, a pipe, a file that grew meanwhile) in chunks.
     """
+    unusable = unusable_path(path)
+    if unusable is not None:  # an OSError, as for a missing file, not os's ValueError
+        raise OSError(errno.EINVAL, unusable, shown_path(path))
     left = limits.max_bytes + 1
     parts: list[bytes] = []
     with path.open("rb") as fh:

@@ -31,13 +31,14 @@ from ._cli_args import (
     later_rounds_refused,
     limit_notes,
     load_batch_noting,
+    path_arg,
     rules_opt,
 )
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from ._measures import check_citations
 from ._validation import did_you_mean
-from ._yaml import DEFAULT_LIMITS, read_bounded
+from ._yaml import DEFAULT_LIMITS, read_bounded, shown_path
 from .allocation import UnseenKey, run_round, unseen_keys
 from .casebook import run_cases
 from .claims import Batch
@@ -121,14 +122,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     v.add_argument(
         "rules_dir",
         nargs="?",
-        type=Path,
+        type=path_arg,
         metavar="RULES_DIR",
         help="directory of the rule files (default: the shipped rules)",
     )
     v.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     v.add_argument(
         "--measures",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="also check that every clause is quoted verbatim from this UTF-8 text of the "
         "measures (docs/source/measures-2026-draft.txt) and that every citation names the "
@@ -192,7 +193,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     rules_opt(x)
     x.add_argument(
         "--ledger",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="decide against this ledger's earlier rounds (read, never written); a round "
         "the ledger records is explained as committed, with its allocation and where the "
@@ -212,7 +213,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     t.add_argument(
         "cases_dir",
         nargs="?",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help="directory of case files (default: tests/ beside the rule files)",
     )
@@ -271,13 +272,14 @@ def _read_text(path: Path) -> str:
     try:
         raw = read_bounded(path)
     except OSError as exc:
-        raise QfundError(f"{path}: cannot read: {exc.strerror}") from None
+        raise QfundError(f"{shown_path(path)}: cannot read: {exc.strerror}") from None
     if len(raw) > DEFAULT_LIMITS.max_bytes:
-        raise QfundError(f"{path}: more than {DEFAULT_LIMITS.max_bytes} bytes")
+        raise QfundError(f"{shown_path(path)}: more than {DEFAULT_LIMITS.max_bytes} bytes")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise QfundError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+        at = exc.start
+        raise QfundError(f"{shown_path(path)}: not UTF-8 text (bad byte at offset {at})") from None
 
 
 def _validated(directory: Path | None, measures: str | None) -> RuleSet:

@@ -41,7 +41,15 @@ from pydantic import (
 
 from ._arguments import A_LIMITS, check_type
 from ._validation import did_you_mean, problems_from_validation
-from ._yaml import DEFAULT_LIMITS, Document, Limits, read_bounded, read_yaml
+from ._yaml import (
+    DEFAULT_LIMITS,
+    Document,
+    Limits,
+    read_bounded,
+    read_yaml,
+    shown_path,
+    unusable_path,
+)
 from .claims import CLAIM_TYPES, Batch, OrgType, batch_from_data, load_batch
 from .conditions import (
     Condition,
@@ -805,6 +813,9 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
     check_type(TypeError, "load_rules", "directory", directory, (str, PathLike, type(None)), what)
     check_type(TypeError, "load_rules", "limits", limits, Limits, A_LIMITS)
     root = Path(directory) if directory is not None else default_rules_dir()
+    unusable = unusable_path(root)
+    if unusable is not None:  # said once, of the directory, not of each file in it
+        raise RuleFileError([Problem(shown_path(root), None, None, (), f"cannot read: {unusable}")])
     problems: list[Problem] = []
     raw: dict[str, bytes] = {}
     docs: dict[str, Document] = {}
@@ -812,7 +823,7 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
     reported: list[tuple[str, tuple[str | int, ...]]] = []  # values the reader refused
     for name in RULE_FILES:
         path = root / name
-        shown = str(path)
+        shown = shown_path(path)
         try:
             raw[name] = read_bounded(path, limits)
         except OSError as exc:
