@@ -92,6 +92,17 @@ def test_a_node_count_refuses_others(text: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["evaluate", "explain", "report", "round"])
+def test_the_help_of_max_bytes_says_the_bound_its_refusal_says(command: str) -> None:
+    """`--help` says the largest SIZE taken, in the words a larger one is refused with."""
+    code, out, _ = call(command, "--help")
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        byte_size("1025GiB")
+    bound = str(refused.value).rpartition("(")[2].rstrip(")")
+    assert (code, bound) == (0, "at most 1024GiB")
+    assert f"{bound};" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain", "report", "round"])
 def test_every_batch_command_takes_the_caps(command: str) -> None:
     code, out, _ = call(command, "--help")
     assert code == 0

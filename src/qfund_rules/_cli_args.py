@@ -42,6 +42,8 @@ _COUNT = re.compile(r"\d{1,15}(?:_\d{3})*", re.ASCII)
 _UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
 #: The largest SIZE taken: 1 TiB is past any batch a process could read; more is a slip.
 _MAX_SIZE = 1 << 40
+#: That bound as --max-bytes's help and its refusal write it.
+_MAX_SIZE_SHOWN = f"{_MAX_SIZE >> 30}GiB"
 
 
 def iso_date(text: str) -> dt.date:
@@ -81,7 +83,7 @@ def wan_budget(text: str) -> int:
 
 def byte_size(text: str) -> int:
     """A size in bytes: a whole number, or one with KiB, MiB or GiB (``64MiB``), at most
-    1024GiB."""
+    :data:`_MAX_SIZE` (1024GiB)."""
     found = _SIZE.fullmatch(text.strip())
     if found is None:
         raise argparse.ArgumentTypeError(
@@ -89,7 +91,7 @@ def byte_size(text: str) -> int:
         )
     size = int(found[1]) * _UNITS[found[2].lower()]
     if size > _MAX_SIZE:
-        raise argparse.ArgumentTypeError(f"too large a size: {text!r} (at most 1024GiB)")
+        raise argparse.ArgumentTypeError(f"too large a size: {text!r} (at most {_MAX_SIZE_SHOWN})")
     return size
 
 
@@ -126,8 +128,9 @@ def caps_opt(sp: argparse.ArgumentParser) -> None:
         type=byte_size,
         default=DEFAULT_LIMITS.max_bytes,
         metavar="SIZE",
-        help="refuse a batch file larger than this (bytes, or KiB/MiB/GiB; default 16MiB, "
-        "about 30,000-35,000 claims in indented JSON; docs/limits.md)",
+        help="refuse a batch file larger than this (bytes, or KiB/MiB/GiB, at most "
+        f"{_MAX_SIZE_SHOWN}; default 16MiB, about 30,000-35,000 claims in indented JSON; "
+        "docs/limits.md)",
     )
     sp.add_argument(
         "--max-nodes",
