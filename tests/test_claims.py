@@ -359,6 +359,30 @@ def test_a_json_number_with_an_exponent_is_no_whole_number(written: str, expecte
     assert [f"batch.json:{expected}"] == problems(text.encode(), name="batch.json")
 
 
+def test_a_long_number_is_echoed_as_a_marked_excerpt() -> None:
+    """A round written with 100 000 zeros after its point is refused in a message of its
+    start, marked as cut (it was echoed whole: a message of 100 KB)."""
+    text = json.dumps(minimal(achieved_on="2026-11-02"), ensure_ascii=False)
+    text = text.replace('"round": 2027,', f'"round": 2027.{"0" * 100_000},')
+    assert [
+        f"batch.json:1:2: round: expected a whole number, got 2027.{'0' * 35}... (100005 "
+        "characters); write 2027"
+    ] == problems(text.encode(), name="batch.json")
+
+
+def test_a_claim_of_nested_lists_is_echoed_in_a_few_items() -> None:
+    """A claim that is lists of lists, 280 000 values, is echoed two levels and six items
+    deep (it was echoed whole: a message of 1.5 MB)."""
+
+    def nest(depth: int) -> object:
+        return "x" if depth == 0 else [nest(depth - 1)] * 6
+
+    data = {**minimal(achieved_on="2026-11-02"), "claims": [nest(7)]}
+    row = f"[{', '.join(['[...]'] * 6)}]"
+    got = f"[{', '.join([row] * 6)}]"
+    assert [f"<data>: claims[0]: a claim must be a mapping, got {got}"] == data_problems(data)
+
+
 def test_a_json_number_with_an_exponent_is_no_text() -> None:
     """Where a text is required, a JSON number is refused, with an exponent as without
     (an id written 1e5 was read as the text '1e5')."""

@@ -59,6 +59,41 @@ def test_every_wrong_field_is_named_at_once(written: dict[str, Any]) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("amount_yuan", "1" * 100_000,
+         f"amount_yuan: expected whole yuan (an integer), got '{'1' * 40}...' (100000 "
+         "characters)"),
+        ("item", "a" * 100_000,
+         f"item: '{'a' * 40}...' (100000 characters) is not an award item id"),
+        ("claim_id", ["K" * 1000], "claim_id: expected text, got ['KKK"),
+    ],
+    ids=["long text amount", "long item", "list"],
+)  # fmt: skip
+def test_a_long_value_is_echoed_as_a_marked_excerpt(
+    written: dict[str, Any], field: str, value: object, message: str
+) -> None:
+    """A long value is echoed as its start, marked as cut (whole, or cut at 80 characters
+    without a word, before): the message stays short."""
+    with pytest.raises(ValueError, match="not a decision as to_dict writes it") as refused:
+        q.Decision.from_dict({**written, field: value})
+    assert message in str(refused.value)
+    assert len(str(refused.value)) < 300
+
+
+def test_an_amount_too_long_for_text_is_named_by_its_size(
+    decisions: dict[str, dict[str, Any]],
+) -> None:
+    """An amount of more digits than Python writes out is named by its size (it raised
+    Python's own ValueError about int conversion, naming no field)."""
+    with pytest.raises(ValueError, match="not a decision as to_dict writes it") as refused:
+        q.Decision.from_dict({**decisions["K10"], "amount_yuan": 10**5000})
+    assert (
+        "amount_yuan: a whole number of more than 4300 digits for a decision rejected: expected 0"
+    ) in str(refused.value)
+
+
 def test_a_wrong_allocation_is_refused(written: dict[str, Any]) -> None:
     """An allocation must be status, whole yuan and a year."""
     bad = {**written, "allocation": {"status": "paid", "amount_yuan": 0.5, "year": 2027}}
@@ -269,6 +304,16 @@ def test_an_evaluation_not_as_written_is_refused(
     with pytest.raises(ValueError, match="not an evaluation as to_dict writes it: ") as refused:
         q.Evaluation.from_dict(data)
     assert message in str(refused.value)
+
+
+def test_a_long_unknown_key_is_echoed_as_a_marked_excerpt(evaluation: q.Evaluation) -> None:
+    """A key of 100 000 characters is named by its start, marked as cut."""
+    data = json.loads(evaluation.to_json())
+    data["rules"]["x" * 100_000] = 1
+    with pytest.raises(ValueError, match="not an evaluation as to_dict writes it: ") as refused:
+        q.Evaluation.from_dict(data)
+    assert f"rules.{'x' * 40}... (100000 characters): unknown key" in str(refused.value)
+    assert len(str(refused.value)) < 300
 
 
 def test_an_evaluation_broken_throughout_names_the_first_twenty(

@@ -74,7 +74,7 @@ def test_a_merge_key_is_refused_in_words() -> None:
 
 @pytest.mark.parametrize(
     ("text", "shown"),
-    [("0x_", "'0x_'"), ("0b_", "'0b_'"), ("1" * 5000, "'" + "1" * 20 + "...'")],
+    [("0x_", "'0x_'"), ("0b_", "'0b_'"), ("1" * 5000, f"'{'1' * 40}...' (5000 characters)")],
     ids=["hex without digits", "binary without digits", "5000 digits"],
 )
 def test_a_number_python_cannot_convert_is_a_located_problem(text: str, shown: str) -> None:
@@ -90,9 +90,10 @@ def test_a_number_python_cannot_convert_is_a_located_problem(text: str, shown: s
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("1" + ":00" * 300_000, "'1:00:00:00:00:00:00:...' is not a whole number qfund can read"),
-        ("1" + ":00" * 10_000 + ".5", "YAML reads '1:00:00:00:00:00:00:...' as a base-60 "
-         "number; write the number in decimal digits (quote it if it is text)"),
+        ("1" + ":00" * 300_000, f"'{'1' + ':00' * 13}...' (900001 characters) is not a whole "
+         "number qfund can read"),
+        ("1" + ":00" * 10_000 + ".5", f"YAML reads '{'1' + ':00' * 13}...' (30003 characters) as "
+         "a base-60 number; write the number in decimal digits (quote it if it is text)"),
     ],
     ids=["whole", "with a fraction"],
 )  # fmt: skip
@@ -103,6 +104,17 @@ def test_a_long_base_60_number_is_refused_without_working_it_out(text: str, mess
     doc, problems = read_yaml(f"n: {text}\n".encode(), name="f.yaml")
     assert doc is not None
     assert [str(p) for p in problems] == [f"f.yaml:1:4: n: {message}"]
+
+
+def test_a_long_number_with_digit_separators_is_echoed_as_a_marked_excerpt() -> None:
+    """A decimal number of 100 000 digits written with a separator is refused, it and what
+    to write each cut to a marked excerpt (both were echoed whole: 200 KB)."""
+    doc, problems = read_yaml(f"n: 2_{'0' * 100_000}.5\n".encode(), name="f.yaml")
+    assert doc is not None
+    assert [str(p) for p in problems] == [
+        f"f.yaml:1:4: n: '2_{'0' * 38}...' (100004 characters) is not a plain decimal number; "
+        f"write 2{'0' * 39}... (100003 characters)"
+    ]
 
 
 _OUT_OF_RANGE = "is not a number qfund can read: its exponent is out of range"
@@ -116,7 +128,7 @@ _OUT_OF_RANGE = "is not a number qfund can read: its exponent is out of range"
         (b'{"a": 1,\n "n": -2E-99999999999999999999}', "f.json",
          f"f.json:2:7: n: '-2E-99999999999999999999' {_OUT_OF_RANGE}"),
         (b"a: 1\nn: 1.5e+99999999999999999999\n", "f.yaml",
-         f"f.yaml:2:4: n: '1.5e+999999999999999...' {_OUT_OF_RANGE}"),
+         f"f.yaml:2:4: n: '1.5e+99999999999999999999' {_OUT_OF_RANGE}"),
     ],
     ids=["json exponent", "json negative exponent", "yaml float"],
 )  # fmt: skip
@@ -231,7 +243,7 @@ def test_a_json_file_is_read_and_located_as_before() -> None:
     assert doc.data["a"] == {"x": Decimal("1.5"), "y": [True, None]}
     assert doc.locate(("a", "y", 1)) == (2, 31)
     assert [str(p) for p in problems] == [
-        "f.json:3:8: n: '11111111111111111111...' is not a whole number qfund can read",
+        f"f.json:3:8: n: '{'1' * 40}...' (5000 characters) is not a whole number qfund can read",
         "f.json:4:3: a: duplicate key 'a' (first at line 2)",
     ]
 

@@ -12,8 +12,8 @@ its cause, as an ``AttributeError``.
 from __future__ import annotations
 
 import datetime as dt
-import reprlib
 
+from ._excerpt import echo
 from .money import MAX_WAN, YUAN_PER_WAN
 
 __all__ = [
@@ -41,17 +41,12 @@ A_BATCH = "a Batch (rules.load_batch(path) or rules.batch_from_data(data))"
 A_HISTORY = "a History (q.NO_HISTORY, a StaticHistory or a ledger)"
 A_LIMITS = "a Limits (q.Limits(max_bytes=...); leave it out for the defaults)"
 
-_SHORT = reprlib.Repr()  # keyword arguments arrived in Python 3.12
-_SHORT.maxstring = _SHORT.maxother = 60
-_SHORT.maxlist = _SHORT.maxdict = 4
-_SHORT.maxlevel = 2
-
 
 def given(value: object) -> str:
     """The refused value with its type: ``float 3000000.7``, ``str '2027-05-06'``."""
     kind = type(value)
     name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-    return f"{name} {_SHORT.repr(value)}"
+    return f"{name} {echo(value)}"
 
 
 def check_type(
@@ -70,7 +65,7 @@ def check_type(
 def check_lang(where: str, lang: object) -> None:
     """Refuse a language other than the two every message is written in (ValueError)."""
     if lang not in ("zh", "en"):
-        raise ValueError(f"{where}: lang must be 'zh' or 'en', not {lang!r:.40}")
+        raise ValueError(f"{where}: lang must be 'zh' or 'en', not {echo(lang)}")
 
 
 def check_callable(error: type[Exception], where: str, name: str, value: object) -> None:
@@ -98,10 +93,10 @@ def check_yuan(
             f"300 万元), not {given(value)}"
         )
     if value < 0:
-        raise (range_error or error)(f"{where}: {name} cannot be negative: {value} yuan")
+        raise (range_error or error)(f"{where}: {name} cannot be negative: {echo(value)} yuan")
     if value >= MAX_YUAN:
         raise (range_error or error)(
-            f"{where}: {name} {value} yuan is too large: amounts must be below {MAX_WAN} 万元"
+            f"{where}: {name} {echo(value)} yuan is too large: amounts must be below {MAX_WAN} 万元"
         )
     return value
 

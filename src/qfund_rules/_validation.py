@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import reprlib
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -20,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from ._excerpt import BoundedRepr, echo, excerpt
 from ._yaml import Document
 from .errors import Problem
 
@@ -34,31 +34,35 @@ __all__ = [
 ]
 
 
-_SHORT = reprlib.Repr()  # keyword arguments arrived in Python 3.12
-_SHORT.maxstring = _SHORT.maxother = 60
-_SHORT.maxlist = _SHORT.maxdict = 6
-_SHORT.maxlevel = 2
+class _AsFile(BoundedRepr):
+    """The bounded walk of :mod:`._excerpt`, each value as a YAML file writes it."""
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        if isinstance(x, bool):
+            return "true" if x else "false"
+        if x is None:
+            return "null"
+        if isinstance(x, Decimal):
+            return excerpt(str(x))
+        if isinstance(x, dt.date):
+            return x.isoformat()
+        return super().repr_instance(x, level)
+
+    def repr_tuple(self, x: tuple[Any, ...], level: int) -> str:
+        return self.repr_list(list(x), level)  # a file writes a list
+
+
+_AS_FILE = _AsFile()
 
 
 def shown(value: object) -> str:
     """A refused value as the file writes it: true, null, 2027.0, 2026-01-01, [a, b].
 
-    Strings keep their quotes; anything long is cut short. (The YAML reader keeps a number
-    with a decimal point as a ``Decimal`` and a date as a ``date``: their reprs would show
-    Python, not the file.)
+    Strings keep their quotes; anything long is cut short, saying so (:mod:`._excerpt`).
+    (The YAML reader keeps a number with a decimal point as a ``Decimal`` and a date as a
+    ``date``: their reprs would show Python, not the file.)
     """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        head = [shown(v) for v in value[: _SHORT.maxlist]]
-        return f"[{', '.join(head)}{', ...' if len(value) > _SHORT.maxlist else ''}]"
-    return _SHORT.repr(value)
+    return _AS_FILE.repr(value)
 
 
 # pydantic's words for a value of the wrong type, in the words of a YAML file's reader.
@@ -228,8 +232,8 @@ def _comma_in_flow(doc: Document, loc: tuple[str | int, ...]) -> str:
         return ""
     meant = f"{before}, {loc[-1]}"
     return (
-        f"; inside {{...}} a comma ends a value: to write {meant!r}, quote it "
-        f'({keys[at - 1]}: "{meant}") or put the names on lines of their own'
+        f"; inside {{...}} a comma ends a value: to write {echo(meant)}, quote it "
+        f'({keys[at - 1]}: "{excerpt(meant)}") or put the names on lines of their own'
     )
 
 
@@ -268,11 +272,11 @@ def problems_from_validation(
             if parent is not None:
                 allowed = allowed_keys(parent)
                 msg = (
-                    f"unknown key {key!r}{did_you_mean(key, allowed)}"
+                    f"unknown key {echo(key)}{did_you_mean(key, allowed)}"
                     f" (allowed: {', '.join(allowed)})"
                 )
             else:
-                msg = f"unknown key {key!r}"
+                msg = f"unknown key {echo(key)}"
             msg += _comma_in_flow(doc, loc)
         elif kind == "missing":
             wanted = str(loc[-1])

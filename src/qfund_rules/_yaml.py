@@ -41,6 +41,7 @@ from typing import Any
 
 import yaml
 
+from ._excerpt import echo, excerpt
 from ._fast_json import plain_json
 from ._json import is_json_name, is_json_with_surrogates, json_as_yaml, syntax_problem
 from .errors import Problem
@@ -78,7 +79,7 @@ class Limits:
         for f in fields(self):
             value = getattr(self, f.name)
             if type(value) is not int or value < 0:
-                raise ValueError(f"Limits.{f.name} must be a whole number >= 0, got {value!r}")
+                raise ValueError(f"Limits.{f.name} must be a whole number >= 0, got {echo(value)}")
 
 
 DEFAULT_LIMITS = Limits()
@@ -539,7 +540,7 @@ class _Builder:
                         mark.line + 1,
                         mark.column + 1,
                         (*path, key_text),
-                        f"duplicate key {key_text!r}{where}",
+                        f"duplicate key {excerpt(key_text, quoted=True)}{where}",
                     )
                 )
                 frame[2] = _Dropped(key_text)
@@ -592,7 +593,11 @@ class _Builder:
             reason = "impossible date" if tag.endswith("timestamp") else "invalid value"
             self.problems.append(
                 Problem(
-                    self.file, mark.line + 1, mark.column + 1, path, f"{reason} {value!r}: {exc}"
+                    self.file,
+                    mark.line + 1,
+                    mark.column + 1,
+                    path,
+                    f"{reason} {excerpt(value, quoted=True)}: {exc}",
                 )
             )
             return value
@@ -608,7 +613,9 @@ class _Builder:
         try:
             return self._whole(event, path, text)
         except ValueError:  # "0x_" (no digits), more digits than Python converts, too long
-            self._problem(event, path, f"{_brief(text)} is not a whole number qfund can read")
+            self._problem(
+                event, path, f"{excerpt(text, quoted=True)} is not a whole number qfund can read"
+            )
             return text
 
     def _whole(self, event: Any, path: Path_t, text: str) -> int | str:
@@ -617,25 +624,26 @@ class _Builder:
         if len(text) > _READ_OUT:
             raise ValueError(text)
         # The reading PyYAML would have made, to say what the text would have meant.
+        written = excerpt(text, quoted=True)
         sign = -1 if text.startswith("-") else 1
         digits = text.lstrip("+-").replace("_", "")
         if ":" in digits:
             read = sign * _base60(digits)
-            why = f"YAML reads {text!r} as the base-60 number {read}"
+            why = f"YAML reads {written} as the base-60 number {read}"
             write = "the number in decimal digits (quote it if it is text)"
         elif digits[:2] in ("0x", "0b"):
             read = sign * int(digits, 16 if digits[1] == "x" else 2)
             base = "hexadecimal" if digits[1] == "x" else "binary"
-            why = f"YAML reads {text!r} as the {base} number {read}"
+            why = f"YAML reads {written} as the {base} number {read}"
             write = f"{read} in decimal digits"
         elif digits.startswith("0") and digits.strip("0"):
             read = sign * int(digits, 8)
             meant = sign * int(digits)
-            why = f"YAML reads {text!r}, with its leading zero, as the octal number {read}"
+            why = f"YAML reads {written}, with its leading zero, as the octal number {read}"
             write = f"{meant} without the leading zero"
         else:  # digit separators (1_000) or a zero written 00: right value, unusual form
             meant = sign * int(digits)
-            why = f"{text!r} is not a plain whole number"
+            why = f"{written} is not a plain whole number"
             write = f"{meant}"
         self._problem(event, path, f"{why}; write {write}")
         return text
@@ -648,11 +656,11 @@ class _Builder:
         digits = text.lstrip("+-").replace("_", "")
         if ":" in text:  # 1:20.5 is 80.5 in YAML 1.1: nobody means that in a rule file
             if len(text) > _READ_OUT:
-                reading = f"{_brief(text)} as a base-60 number"
+                reading = f"{excerpt(text, quoted=True)} as a base-60 number"
             else:
                 parts = reversed(digits.split(":"))
                 read = sum(Decimal(part) * 60**i for i, part in enumerate(parts))
-                reading = f"{text!r} as the base-60 number {sign}{read}"
+                reading = f"{excerpt(text, quoted=True)} as the base-60 number {sign}{read}"
             self._problem(
                 event,
                 path,
@@ -662,7 +670,10 @@ class _Builder:
             return text
         if "_" in text:
             self._problem(
-                event, path, f"{text!r} is not a plain decimal number; write {sign}{digits}"
+                event,
+                path,
+                f"{excerpt(text, quoted=True)} is not a plain decimal number; write "
+                f"{excerpt(sign + digits)}",
             )
             return text
         return self._exact(event, path, Decimal)
@@ -677,7 +688,8 @@ class _Builder:
             self._problem(
                 event,
                 path,
-                f"{_brief(text)} is not a number qfund can read: its exponent is out of range",
+                f"{excerpt(text, quoted=True)} is not a number qfund can read: its exponent is "
+                "out of range",
             )
             return text
 
@@ -693,11 +705,6 @@ _PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 #: out a base-60 number takes time that grows with the square of its length and more
 #: (10 000 parts, 30 KB of a file, took 15 s).
 _READ_OUT = 100
-
-
-def _brief(text: str) -> str:
-    """The number as written, quoted, and cut short if long."""
-    return repr(text if len(text) <= 24 else text[:20] + "...")
 
 
 def _base60(digits: str) -> int:

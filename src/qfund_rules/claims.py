@@ -52,6 +52,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
 from ._arguments import A_BATCH, A_LIMITS, check_type
+from ._excerpt import echo
 from ._pool import ModelPool
 from ._validation import (
     allowed_keys,
@@ -106,15 +107,15 @@ def _date(value: object) -> object:
         try:
             return dt.date.fromisoformat(value)
         except ValueError as exc:
-            raise _invalid(f"impossible date {value!r}: {exc}") from None
+            raise _invalid(f"impossible date {echo(value)}: {exc}") from None
     raise _invalid(f"expected a date (YYYY-MM-DD), got {shown(value)}")
 
 
 def _division(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
-        raise _invalid(f'write the division code as a quoted string: "{value}"')
+        raise _invalid(f'write the division code as a quoted string: "{echo(value)}"')
     if isinstance(value, str) and not _DIVISION.fullmatch(value):
-        raise _invalid(f"{value!r} is not a 6-digit division code (e.g. '650502')")
+        raise _invalid(f"{echo(value)} is not a 6-digit division code (e.g. '650502')")
     return value
 
 
@@ -134,7 +135,7 @@ def _uscc(value: object) -> object:
         why = "bad check character: the 18th character does not match the other 17"
     except stdnum_errors.ValidationError as exc:  # pragma: no cover - future stdnum checks
         why = str(exc)
-    raise _invalid(f"invalid USCC {value!r}: {why}")
+    raise _invalid(f"invalid USCC {echo(value)}: {why}")
 
 
 def _not_blank(value: str) -> str:
@@ -877,7 +878,7 @@ class _Checker:
                 line = self.doc.locate((section, first[ident], "id"))[0]
                 where = f"{section}[{first[ident]}]" + (f", line {line}" if line else "")
                 self._report(
-                    (section, i, "id"), f"duplicate {what} id {ident!r} (first at {where})"
+                    (section, i, "id"), f"duplicate {what} id {echo(ident)} (first at {where})"
                 )
             else:
                 first[ident] = i
@@ -890,7 +891,7 @@ class _Checker:
         if region is not None and region != code:
             self._report(
                 (*path, "region"),
-                f"region {region!r} disagrees with the USCC's division code {code!r}",
+                f"region {echo(region)} disagrees with the USCC's division code {code!r}",
             )
         return code
 
@@ -913,7 +914,7 @@ class _Checker:
         ref = raw.get("applicant")
         if isinstance(ref, str) and ref not in applicant_ids:
             hint = did_you_mean(ref, sorted(applicant_ids))
-            self._report((*path, "applicant"), f"no applicant has the id {ref!r}{hint}")
+            self._report((*path, "applicant"), f"no applicant has the id {echo(ref)}{hint}")
         kind = raw.get("kind")
         model = CLAIM_TYPES.get(kind) if isinstance(kind, str) else None
         if model is None:
@@ -922,7 +923,9 @@ class _Checker:
                 self._report((*path, "kind"), f"missing required field 'kind'; kinds: {kinds}")
             else:
                 hint = did_you_mean(str(kind), CLAIM_TYPES) if isinstance(kind, str) else ""
-                self._report((*path, "kind"), f"unknown kind {kind!r}{hint or ';'} kinds: {kinds}")
+                self._report(
+                    (*path, "kind"), f"unknown kind {echo(kind)}{hint or ';'} kinds: {kinds}"
+                )
             return None
         try:
             claim = model.model_validate(raw)
@@ -982,7 +985,7 @@ class _Checker:
                 self._report(
                     (*path, "subject"),
                     f"the subject of a {claim.kind!r} claim is the applicant itself; leave it "
-                    f"out, or write the applicant's id or USCC (got {claim.subject!r}: any "
+                    f"out, or write the applicant's id or USCC (got {echo(claim.subject)}: any "
                     "other would make one organisation a second qualification)",
                 )
         elif claim.subject is None:
@@ -1019,7 +1022,7 @@ class _Checker:
         if claim.subject is not None and not self._same_standard(claim.subject, canonical):
             self._report(
                 (*path, "subject"),
-                f"subject {claim.subject!r} is not the standard number {canonical!r}",
+                f"subject {echo(claim.subject)} is not the standard number {canonical!r}",
             )
         return update | {"standard_no": canonical, "level": number.level, "subject": canonical}
 
@@ -1038,7 +1041,7 @@ def _message(err: ErrorDetails, root: type[BaseModel]) -> str:
         key = str(loc[-1])
         allowed = sorted(allowed_keys(model_at(root, loc[:-1]) or root))
         hint = did_you_mean(key, allowed)
-        return f"unknown field {key!r}{hint or ';'} allowed: {', '.join(allowed)}"
+        return f"unknown field {echo(key)}{hint or ';'} allowed: {', '.join(allowed)}"
     if kind == "missing":
         return f"missing required field {loc[-1]!r}"
     if kind in ("qfund", "literal_error") or isinstance(err["input"], dict | list):

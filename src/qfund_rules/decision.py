@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NoReturn
 
+from ._excerpt import echo, excerpt
 from ._json_writer import Entry, TextParts, Writable, step_memo, write_lines
 from ._json_writer import compact as _compact
 from .rules import ITEM_IDS
@@ -257,7 +258,7 @@ def _step_problems(data: object, at: str) -> list[str]:
     result = data.get("result")
     if isinstance(result, str) and result not in _RESULTS:
         found.append(
-            f"{at}result: expected one of {', '.join(sorted(_RESULTS))}, got {result!r:.80}"
+            f"{at}result: expected one of {', '.join(sorted(_RESULTS))}, got {echo(result)}"
         )
     facts = data.get("facts")
     if not isinstance(facts, Mapping) or not all(isinstance(k, str) for k in facts):
@@ -273,7 +274,7 @@ def _step_problems(data: object, at: str) -> list[str]:
             found.append(
                 f"{at}facts: expected values as to_dict writes them (text, whole numbers, "
                 "true/false, null, lists and mappings of them; no fractions), "
-                f"got {dict(facts)!r:.200}"
+                f"got {echo(dict(facts))}"
             )
     return found
 
@@ -321,13 +322,13 @@ def _decision_problems(data: object) -> list[str]:
     # Every key but allocation is written; a missing one is named as such (a missing item
     # would otherwise pass for null).
     found = [
-        f"{k}: missing" if k not in data else f"{k}: {why}, got {data[k]!r}"
+        f"{k}: missing" if k not in data else f"{k}: {why}, got {echo(data[k])}"
         for k, ok, why in checks
         if not ok or k not in data
     ]
     item = data.get("item")
     if isinstance(item, str) and item not in _ITEMS:
-        found.append(f"item: {item!r:.80} is not an award item id of interchange.md")
+        found.append(f"item: {echo(item)} is not an award item id of interchange.md")
     if not found:
         found = _outcome_problems(data)
     trace = data.get("trace")
@@ -342,20 +343,20 @@ def _decision_problems(data: object) -> list[str]:
         and type(alloc["year"]) is int
         and 1 <= alloc["year"] <= 9999
     ):
-        found.append(f"allocation: expected status, amount_yuan and year, got {alloc!r:.200}")
+        found.append(f"allocation: expected status, amount_yuan and year, got {echo(alloc)}")
     elif alloc is not None and _is_yuan(data.get("amount_yuan")):
         # A round places each award whole and nothing else (rulings R10/R11, interchange.md).
         granted = data.get("outcome") == "awarded"
         if alloc["amount_yuan"] != data["amount_yuan"]:
             found.append(
-                f"allocation.amount_yuan: {alloc['amount_yuan']} is not the decision's "
-                f"amount_yuan {data['amount_yuan']}"
+                f"allocation.amount_yuan: {echo(alloc['amount_yuan'])} is not the decision's "
+                f"amount_yuan {echo(data['amount_yuan'])}"
             )
         if granted and alloc["status"] is None:
             found.append("allocation.status: null for an award: expected paid, deferred or held")
         elif not granted and alloc["status"] is not None:
             found.append(
-                f"allocation.status: {alloc['status']!r} for a decision that grants nothing: "
+                f"allocation.status: {echo(alloc['status'])} for a decision that grants nothing: "
                 "expected null"
             )
     return found
@@ -375,20 +376,20 @@ def _outcome_problems(data: Mapping[str, Any]) -> list[str]:
         if item is None:
             found.append("item: null for an award: expected the item awarded")
         if [r for r in reasons if r != "top_up"]:
-            found.append(f"reasons: {reasons!r:.200} for an award: expected none, or top_up")
+            found.append(f"reasons: {echo(reasons)} for an award: expected none, or top_up")
         return found
     if amount != 0:
-        found.append(f"amount_yuan: {amount} for a decision {outcome}: expected 0")
+        found.append(f"amount_yuan: {echo(amount)} for a decision {outcome}: expected 0")
     if outcome == "rejected" and not hard:
         found.append(
-            f"reasons: {reasons!r:.200} for a rejection: expected a reason code that refuses"
+            f"reasons: {echo(reasons)} for a rejection: expected a reason code that refuses"
         )
     if outcome == "superseded":
         if item is None:
             found.append("item: null for a superseded claim: expected the item superseded")
         if "superseded_by_higher" not in reasons or hard:
             found.append(
-                f"reasons: {reasons!r:.200} for a superseded claim: expected "
+                f"reasons: {echo(reasons)} for a superseded claim: expected "
                 "superseded_by_higher (and top_up), no reason that refuses"
             )
     return found
@@ -412,21 +413,21 @@ _SHOWN_PROBLEMS = 20
 
 
 def _unknown(data: Mapping[str, Any], known: Iterable[str], at: str) -> list[str]:
-    return [f"{at}{k}: unknown key" for k in data if k not in known]
+    return [f"{at}{excerpt(str(k))}: unknown key" for k in data if k not in known]
 
 
 def _identity_problems(rules: object) -> list[str]:
     if not isinstance(rules, Mapping):
-        return [f"rules: expected a mapping of version, status and sha256, got {rules!r:.80}"]
+        return [f"rules: expected a mapping of version, status and sha256, got {echo(rules)}"]
     found = _unknown(rules, _IDENTITY_KEYS, "rules.")
     found += [f"rules.{k}: missing" for k in _IDENTITY_KEYS if k not in rules]
     if "version" in rules and not isinstance(rules["version"], str):
-        found.append(f"rules.version: expected text, got {rules['version']!r:.80}")
+        found.append(f"rules.version: expected text, got {echo(rules['version'])}")
     if "status" in rules and rules["status"] not in ("draft", "final"):
-        found.append(f"rules.status: expected draft or final, got {rules['status']!r:.80}")
+        found.append(f"rules.status: expected draft or final, got {echo(rules['status'])}")
     sha = rules.get("sha256")
     if "sha256" in rules and not (isinstance(sha, str) and _SHA256.fullmatch(sha)):
-        found.append(f"rules.sha256: expected 64 lowercase hex digits, got {sha!r:.80}")
+        found.append(f"rules.sha256: expected 64 lowercase hex digits, got {echo(sha)}")
     return found
 
 
@@ -442,7 +443,7 @@ def _evaluation_problems(data: object) -> list[str]:
         found += _identity_problems(data["rules"])
     decisions = data.get("decisions", ())
     if not isinstance(decisions, list | tuple):
-        return [*found, f"decisions: expected a list of decisions, got {decisions!r:.80}"]
+        return [*found, f"decisions: expected a list of decisions, got {echo(decisions)}"]
     rules = data.get("rules")
     sha = rules.get("sha256") if isinstance(rules, Mapping) else None
     status = rules.get("status") if isinstance(rules, Mapping) else None
@@ -458,7 +459,7 @@ def _evaluation_problems(data: object) -> list[str]:
         claim = d.get("claim_id")
         if isinstance(claim, str):
             if claim in seen:
-                found.append(f"{at}claim_id: {claim!r:.80} is decisions[{seen[claim]}]'s too")
+                found.append(f"{at}claim_id: {echo(claim)} is decisions[{seen[claim]}]'s too")
             else:
                 seen[claim] = i
         trace = d.get("trace")
@@ -471,7 +472,7 @@ def _evaluation_problems(data: object) -> list[str]:
             and isinstance(d.get("rules_sha256"), str)
             and d["rules_sha256"] != sha
         ):
-            found.append(f"{at}rules_sha256: {d['rules_sha256']!r:.80} is not the rules' sha256")
+            found.append(f"{at}rules_sha256: {echo(d['rules_sha256'])} is not the rules' sha256")
         if draft is not None and isinstance(d.get("draft"), bool) and d["draft"] != draft:
             found.append(f"{at}draft: {str(d['draft']).lower()} disagrees with the rules' status")
     return found

@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from ._arguments import A_LIMITS, check_type
+from ._excerpt import echo
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import (
     DEFAULT_LIMITS,
@@ -757,7 +758,7 @@ def _family_problem(
             next(o for o in others if o.kind == kind),
         )
         return "family", (
-            f"family {family!r} mixes {m.id} ({m.kind}, {m.citation}) with {head.id} "
+            f"family {echo(family)} mixes {m.id} ({m.kind}, {m.citation}) with {head.id} "
             f"({head.kind}, {head.citation}); give {m.id} a family of its own (the items of "
             "a family pay one kind of claim under one article)"
         )
@@ -996,7 +997,9 @@ class _Checker:
             elif ident not in ITEM_IDS:
                 hint = did_you_mean(ident, ITEM_IDS)
                 self.problems.append(
-                    doc.problem((*path, "id"), f"{ident!r} is not an item of the measures{hint}")
+                    doc.problem(
+                        (*path, "id"), f"{echo(ident)} is not an item of the measures{hint}"
+                    )
                 )
             elif ident in seen:
                 first = doc.locate(("items", seen[ident], "id"))[0]
@@ -1014,7 +1017,7 @@ class _Checker:
                 self.problems.append(
                     doc.problem(
                         (*path, "kind"),
-                        f"unknown claim kind {kind!r}{hint}; kinds: {', '.join(CLAIM_TYPES)}",
+                        f"unknown claim kind {echo(kind)}{hint}; kinds: {', '.join(CLAIM_TYPES)}",
                     )
                 )
                 continue
@@ -1119,7 +1122,7 @@ class _Checker:
                 self.problems.append(
                     doc.problem(
                         (*path, key),
-                        f"unknown org type {key!r}{did_you_mean(key, known)} "
+                        f"unknown org type {echo(key)}{did_you_mean(key, known)} "
                         f"(org types: {', '.join(known)})",
                     )
                 )
@@ -1156,7 +1159,7 @@ class _Checker:
                 self.problems.append(
                     doc.problem(
                         (*path, "code"),
-                        f"check {check!r} reports reason {expected!r}, not {code!r}",
+                        f"check {check!r} reports reason {expected!r}, not {echo(code)}",
                     )
                 )
             if check in seen:
@@ -1205,7 +1208,7 @@ class _Checker:
                     self.problems.append(
                         doc.problem(
                             (*path, i),
-                            f"{code!r} is listed twice (first at line {line}); this loads, "
+                            f"{echo(code)} is listed twice (first at line {line}); this loads, "
                             "but check whether another code was meant",
                             severity="warning",
                         )
