@@ -359,6 +359,26 @@ def test_a_json_number_with_an_exponent_is_no_whole_number(written: str, expecte
     assert [f"batch.json:{expected}"] == problems(text.encode(), name="batch.json")
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2027.0", "batch.yaml:1:1: round: expected a whole number, got 2027.0; write 2027"),
+        ("0x7EB", "batch.yaml:1:8: round: YAML reads '0x7EB' as the hexadecimal number 2027; "
+         "write 2027 in decimal digits"),
+    ],
+    ids=["what it holds: at the key", "how it is written: at the value"],
+)  # fmt: skip
+def test_a_fields_problem_is_at_its_key_and_a_writing_problem_at_its_value(
+    written: str, expected: str
+) -> None:
+    """The convention docs/limits.md states (its examples): a problem with what a field
+    holds is located at the field's key, one with how the value is written at the value."""
+    text = (BATCHES / "valid.yaml").read_text(encoding="utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("round:"))
+    found = problems(f"round: {written}\n{body}\n".encode())
+    assert [expected] == found
+
+
 def test_a_long_number_is_echoed_as_a_marked_excerpt() -> None:
     """A round written with 100 000 zeros after its point is refused in a message of its
     start, marked as cut (it was echoed whole: a message of 100 KB)."""
