@@ -85,6 +85,16 @@ def test_a_node_count_reads_whole_numbers(text: str, n: int) -> None:
     assert node_count(text) == n
 
 
+def test_a_long_argument_is_quoted_as_a_marked_excerpt() -> None:
+    """A SIZE of 100 000 characters is quoted by its start, marked as cut."""
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        byte_size("x" * 100_000)
+    assert str(refused.value) == (
+        f"not a size: '{'x' * 40}...' (100000 characters) (bytes, or a whole number of KiB, "
+        "MiB or GiB: 64MiB)"
+    )
+
+
 @pytest.mark.parametrize("text", ["0", "-5", "1e6", "5,000", "five", "5__000"])
 def test_a_node_count_refuses_others(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="whole number"):

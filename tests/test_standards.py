@@ -258,3 +258,16 @@ def test_canonical_string_parses_back(number: StandardNumber) -> None:
 def test_spellings_parse_equal(data: st.DataObject, number: StandardNumber) -> None:
     """Invariant: every dash, slash, spacing, case and width spelling of n parses to n."""
     assert number == parse(data.draw(spellings(number)))
+
+
+def test_a_long_standard_number_is_quoted_as_a_marked_excerpt() -> None:
+    """A standard number of 100 000 digits is quoted by its start, marked as cut, in the
+    message and in the form it suggests (each was quoted whole: a message of 200 KB)."""
+    digits = "1" * 100_000
+    with pytest.raises(StandardNumberError) as refused:
+        parse_standard_number(f"GB/T {digits}", frozenset())
+    cut = f"'GB/T {digits[:35]}...'"
+    assert str(refused.value) == (
+        f"{cut} (100005 characters): the year is missing (write it after a dash: {cut} "
+        "(100010 characters))"
+    )

@@ -11,6 +11,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ._excerpt import echo
 from ._yaml import DEFAULT_LIMITS, Limits, exceeded_limit, shown_path, unusable_path
 from .errors import Problem
 from .history import loose_subject
@@ -51,7 +52,7 @@ def iso_date(text: str) -> dt.date:
 
     Only the extended form: ``date.fromisoformat`` would also take 20270101 or 2027-W01-1.
     """
-    problem = argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
+    problem = argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {echo(text)}")
     if not _ISO_DATE.fullmatch(text):
         raise problem
     try:
@@ -63,7 +64,7 @@ def iso_date(text: str) -> dt.date:
 def year(text: str) -> int:
     """A round year argument: 1 to 9999, the years a date can hold."""
     if not _YEAR.fullmatch(text) or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"not a year (1 to 9999): {text!r}")
+        raise argparse.ArgumentTypeError(f"not a year (1 to 9999): {echo(text)}")
     return int(text)
 
 
@@ -72,9 +73,9 @@ def wan_budget(text: str) -> int:
     try:
         wan = Decimal(text.strip())
     except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a number of 万元: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number of 万元: {echo(text)}") from None
     if not wan.is_finite() or wan < 0:
-        raise argparse.ArgumentTypeError(f"not a budget in 万元: {text!r}")
+        raise argparse.ArgumentTypeError(f"not a budget in 万元: {echo(text)}")
     try:
         return wan_to_yuan(wan)
     except ValueError as exc:
@@ -87,18 +88,20 @@ def byte_size(text: str) -> int:
     found = _SIZE.fullmatch(text.strip())
     if found is None:
         raise argparse.ArgumentTypeError(
-            f"not a size: {text!r} (bytes, or a whole number of KiB, MiB or GiB: 64MiB)"
+            f"not a size: {echo(text)} (bytes, or a whole number of KiB, MiB or GiB: 64MiB)"
         )
     size = int(found[1]) * _UNITS[found[2].lower()]
     if size > _MAX_SIZE:
-        raise argparse.ArgumentTypeError(f"too large a size: {text!r} (at most {_MAX_SIZE_SHOWN})")
+        raise argparse.ArgumentTypeError(
+            f"too large a size: {echo(text)} (at most {_MAX_SIZE_SHOWN})"
+        )
     return size
 
 
 def node_count(text: str) -> int:
     """A whole number of at least 1 (``5000000``, or ``5_000_000``)."""
     if not _COUNT.fullmatch(text.strip()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {echo(text)}")
     return int(text)
 
 
@@ -225,12 +228,12 @@ def load_batch_noting(
         close = [] if a.org_type in listed else get_close_matches(a.org_type, listed, 1, 0.75)
         if close:
             err.write(
-                f"qfund: note: applicant {a.id}'s org_type {a.org_type!r} is not one 第四条 "
+                f"qfund: note: applicant {a.id}'s org_type {echo(a.org_type)} is not one 第四条 "
                 f"names; did you mean {close[0]!r}? Its claims are decided "
                 "not_eligible_applicant\n"
             )
     for (applicant, kind), named in _subjects_alike(batch).items():
-        listed_subjects = "; ".join(f"{c} {s!r}" for s, c in named)
+        listed_subjects = "; ".join(f"{c} {echo(s)}" for s, c in named)
         err.write(
             f"qfund: note: applicant {applicant}'s {kind} claims name subjects that differ "
             f"only in case or spacing ({listed_subjects}): each is decided as a "

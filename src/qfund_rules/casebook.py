@@ -51,6 +51,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from ._excerpt import echo
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import Document, read_yaml
 from .claims import CLAIM_TYPES, Applicant, Batch, ClaimBase
@@ -339,7 +340,7 @@ class _CaseChecker:
         owner = next((a.id for a in applicants if a.uscc == value), None)
         if owner is not None:
             hint = f"; {value} is the USCC of applicant {owner!r}: name it by its id"
-        self._report(path, f"no applicant in the case's batch has the id {value!r}{hint}")
+        self._report(path, f"no applicant in the case's batch has the id {echo(value)}{hint}")
         return None
 
     def _item(self, path: _Path, family: object, item_id: object) -> CompiledItem | None:
@@ -389,7 +390,7 @@ class _CaseChecker:
             self._report(
                 (*path, "subject"),
                 f"the subject of an award of item {item.id!r} is the applicant itself: leave "
-                f"it out, or write the applicant's id or USCC (got {subject!r}, which no claim "
+                f"it out, or write the applicant's id or USCC (got {echo(subject)}, which no claim "
                 f"has: the applicant's own have {identity!r})",
             )
         elif item.item.kind == "standard" and isinstance(subject, str):
@@ -434,7 +435,7 @@ class _CaseChecker:
         if claims is not None and isinstance(claim, str) and claim not in claims:
             hint = did_you_mean(claim, claims)
             self._report(
-                (*path, "claim"), f"no claim in the case's batch has the id {claim!r}{hint}"
+                (*path, "claim"), f"no claim in the case's batch has the id {echo(claim)}{hint}"
             )
 
     def _known(
@@ -443,7 +444,7 @@ class _CaseChecker:
         """Report ``value`` when it is a string that is not one of ``known``."""
         if not isinstance(value, str) or value in known:
             return  # a missing or wrong-typed value is the model's to report
-        message = f"unknown {what} {value!r}{did_you_mean(value, known)}"
+        message = f"unknown {what} {echo(value)}{did_you_mean(value, known)}"
         if listed:
             message += f" ({what}s: {', '.join(known)})"
         self._report(path, message)

@@ -36,6 +36,7 @@ from ._cli_args import (
 )
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
+from ._excerpt import echo
 from ._measures import check_citations
 from ._validation import did_you_mean
 from ._yaml import DEFAULT_LIMITS, read_bounded, shown_path
@@ -448,7 +449,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     found_decision = [d for d in decisions if d.claim_id == args.claim]
     if not found_decision:
         err.write(
-            f"qfund: no claim {args.claim!r} in {args.batch}{_known(args.claim, decisions)}\n"
+            f"qfund: no claim {echo(args.claim)} in {args.batch}{_known(args.claim, decisions)}\n"
         )
         return 2
     err.writelines(f"qfund: note: {u.to_text()}\n" for u in unseen)

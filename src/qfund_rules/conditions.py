@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._excerpt import echo
+
 __all__ = [
     "AllOf",
     "AnyOf",
@@ -150,7 +152,9 @@ def _parse_compare(
     if not isinstance(fact, str) or fact not in facts:
         hint = _did_you_mean(str(fact), facts)
         known = ", ".join(sorted(facts)) or "none"
-        problems.append(((*path, "fact"), f"unknown fact {fact!r}{hint}; this kind has: {known}"))
+        problems.append(
+            ((*path, "fact"), f"unknown fact {echo(fact)}{hint}; this kind has: {known}")
+        )
         return None
     spec = facts[fact]
     value = data[op]
@@ -196,7 +200,7 @@ def _check_value(
                 return False
             hint = _did_you_mean(str(value), [str(s) for s in spec])
             problems.append(
-                (path, f"{value!r} is not a value of {fact!r}{hint}; allowed: {allowed}")
+                (path, f"{echo(value)} is not a value of {fact!r}{hint}; allowed: {allowed}")
             )
             return False
         return True
@@ -209,7 +213,7 @@ def _check_value(
         or (spec is dt.date and isinstance(value, dt.datetime))
     )
     if not ok:
-        problems.append((path, f"{value!r} is not a {spec.__name__}, as {fact!r} is"))
+        problems.append((path, f"{echo(value)} is not a {spec.__name__}, as {fact!r} is"))
     return ok
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ._excerpt import echo, excerpt
+
 __all__ = ["MAX_WAN", "WAN_DECIMALS", "YUAN_PER_WAN", "format_wan", "wan_to_yuan"]
 
 YUAN_PER_WAN = 10_000
@@ -31,20 +33,26 @@ def wan_to_yuan(wan: int | Decimal) -> int:
             raise ValueError(_out_of_range(wan))
         return wan * YUAN_PER_WAN
     if not wan.is_finite():
-        raise ValueError(f"{wan} is not a finite number of 万元")
+        raise ValueError(f"{_written(wan)} is not a finite number of 万元")
     # adjusted() reads the exponent without arithmetic, which 1E+999999999 would overflow.
     if wan.adjusted() >= _MAX_WAN_DIGITS:
         raise ValueError(_out_of_range(wan))
     exponent = wan.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -WAN_DECIMALS:
         raise ValueError(
-            f"{wan} 万元 has more than two decimals (the smallest step is 0.01 万元 = 100 yuan)"
+            f"{_written(wan)} 万元 has more than two decimals (the smallest step is 0.01 万元 = "
+            "100 yuan)"
         )
     return int(wan * YUAN_PER_WAN)
 
 
 def _out_of_range(wan: int | Decimal) -> str:
-    return f"{wan} 万元 is too large: amounts must be below {MAX_WAN} 万元"
+    return f"{_written(wan)} 万元 is too large: amounts must be below {MAX_WAN} 万元"
+
+
+def _written(wan: int | Decimal) -> str:
+    """The amount as a message quotes it: as written, a long one cut (:mod:`._excerpt`)."""
+    return echo(wan) if isinstance(wan, int) else excerpt(str(wan))
 
 
 def format_wan(yuan: int) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
+from qfund_rules._excerpt import echo, excerpt
 from qfund_rules.errors import StandardNumberError
 
 __all__ = ["Level", "StandardNumber", "parse_standard_number"]
@@ -102,17 +103,17 @@ def parse_standard_number(text: str, industry_codes: frozenset[str]) -> Standard
     """
     normal = _normalise(text)
     if not normal:
-        raise StandardNumberError(f"{text!r}: the standard number is empty ({_EXAMPLE})")
+        raise StandardNumberError(f"{echo(text)}: the standard number is empty ({_EXAMPLE})")
     match = _STANDARD_NUMBER.fullmatch(normal)
     if match is None:
-        raise StandardNumberError(f"{text!r}: not a standard number ({_EXAMPLE})")
+        raise StandardNumberError(f"{echo(text)}: not a standard number ({_EXAMPLE})")
 
     level: Level
     if (code := match["industry"]) is not None:
         if code not in industry_codes:
             known = ", ".join(sorted(industry_codes)) or "none"
             raise StandardNumberError(
-                f"{text!r}: unknown industry code {code!r} (known: {known})",
+                f"{echo(text)}: unknown industry code {code!r} (known: {known})",
             )
         suffix = match["industry_suffix"]
         prefix, level = (f"{code}/{suffix}" if suffix else code), "industry"
@@ -131,12 +132,14 @@ def parse_standard_number(text: str, industry_codes: frozenset[str]) -> Standard
     number, year = match["number"], match["year"]
     if not year:
         raise StandardNumberError(
-            f"{text!r}: the year is missing (write it after a dash: '{prefix} {number}-2026')",
+            f"{echo(text)}: the year is missing (write it after a dash: "
+            f"{excerpt(f'{prefix} {number}-2026', quoted=True)})",
         )
     if len(year) == 2:
         raise StandardNumberError(
-            f"{text!r}: 2-digit year {year!r}; write the year with 4 digits (19{year} or 20{year})",
+            f"{echo(text)}: 2-digit year {year!r}; write the year with 4 digits (19{year} or "
+            f"20{year})",
         )
     if len(year) != 4:
-        raise StandardNumberError(f"{text!r}: the year {year!r} must have 4 digits")
+        raise StandardNumberError(f"{echo(text)}: the year {echo(year)} must have 4 digits")
     return StandardNumber(prefix=prefix, level=level, number=number, year=int(year))
