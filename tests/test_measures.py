@@ -74,6 +74,20 @@ def test_problem_fields(tmp_path: Path) -> None:
     )
 
 
+def test_a_file_in_a_directory_with_a_line_break_in_its_name_is_named_escaped(
+    tmp_path: Path,
+) -> None:
+    """The measures' problems name a rule file as the loader's do: escaped when its path
+    holds a character that is not printable, so that a problem stays on one line."""
+    directory = tmp_path / "rules\nold"
+    directory.mkdir()
+    rules = q.load_rules(
+        patched_rules(directory, fault(FIXTURES / "measures" / "clause-typo.yaml"))
+    )
+    (problem,) = q.check_citations(rules, MEASURES)
+    assert problem.file == repr(str(directory / "awards.yaml"))
+
+
 def test_every_problem_is_listed_in_file_order(tmp_path: Path) -> None:
     """Faults in two files are all reported, ordered by file and line."""
     patched_rules(tmp_path, fault(FIXTURES / "measures" / "clause-typo.yaml"))

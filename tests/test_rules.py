@@ -215,6 +215,19 @@ def test_a_path_no_file_can_have_is_a_rule_file_error(directory: str, shown: str
     assert info.value.render() == f"{shown}: cannot read: {why}"
 
 
+def test_a_rule_file_whose_path_has_a_line_break_is_named_escaped(tmp_path: Path) -> None:
+    """A problem names a file whose path holds a character that is not printable (a line
+    break) escaped, so that it stays one line: the loader lists one a line."""
+    directory = tmp_path / "rules\nold"
+    directory.mkdir()
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(directory)
+    assert [p.file for p in info.value.problems] == [
+        repr(str(directory / name)) for name in sorted(RULE_FILES)
+    ]
+    assert len(info.value.render().splitlines()) == len(RULE_FILES)
+
+
 def test_default_rules_dir_is_shipped() -> None:
     """The default rules are found without naming a directory."""
     assert (default_rules_dir() / "awards.yaml").is_file()

@@ -18,7 +18,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ._arguments import A_RULESET, check_type
-from ._yaml import Document, read_bounded, read_yaml
+from ._yaml import Document, read_bounded, read_yaml, shown_path
 from .errors import Problem, QfundError
 from .rules import RULE_FILES, RuleSet, rules_digest
 
@@ -228,7 +228,7 @@ def check_citations(rules: RuleSet, measures: str) -> tuple[Problem, ...]:
         raise QfundError(f"the rule files in {root} changed since they were loaded")
     problems: list[Problem] = []
     for name in RULE_FILES:
-        doc, _ = read_yaml(raw[name], name=str(root / name))
+        doc, _ = read_yaml(raw[name], name=shown_path(root / name))
         if doc is not None:  # it was read when the rules were loaded, from the same bytes
             problems.extend(_check_document(doc, text))
     return tuple(sorted(problems, key=Problem.sort_key))
