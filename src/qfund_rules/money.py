@@ -37,13 +37,26 @@ def wan_to_yuan(wan: int | Decimal) -> int:
     # adjusted() reads the exponent without arithmetic, which 1E+999999999 would overflow.
     if wan.adjusted() >= _MAX_WAN_DIGITS:
         raise ValueError(_out_of_range(wan))
-    exponent = wan.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -WAN_DECIMALS:
+    if _decimals(wan) > WAN_DECIMALS:
         raise ValueError(
             f"{_written(wan)} 万元 has more than two decimals (the smallest step is 0.01 万元 = "
             "100 yuan)"
         )
     return int(wan * YUAN_PER_WAN)
+
+
+def _decimals(wan: Decimal) -> int:
+    """How many decimals ``wan`` needs, read from its digits: trailing zeros do not count.
+
+    Not ``normalize()``, which rounds to the context's 28 digits first: it made
+    20.00000000000000000000000000001 exactly 20.
+    """
+    _, digits, exponent = wan.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked by the caller
+    if not any(digits):
+        return 0  # zero, however many zeros it is written with
+    zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))
+    return max(0, -(exponent + zeros))
 
 
 def _out_of_range(wan: int | Decimal) -> str:
