@@ -17,7 +17,7 @@ import pytest
 
 from qfund_rules.ledger import SinceRound, SqliteLedger
 
-from .test_round_cli import BATCH_2027, Scenario, qfund, write, year_one
+from .test_round_cli import BATCH_2027, Scenario, fraud_after_round_two, qfund, write, year_one
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,8 @@ def test_a_revoked_award_says_so(scenario: Scenario) -> None:
     """C2 was paid in 2027, then revoked by a fraud finding and clawed back (第二十四条)."""
     lines = explained(scenario, scenario.b27, "C2")
     assert "Allocation: paid from 2027, 60 万元" in lines
-    assert "In the ledger now: revoked (第二十四条); paid 60 万元, clawed back 60 万元" in lines
+    said = "revoked: fraud found on 2028-01-15 (第二十四条); paid 60 万元, clawed back 60 万元"
+    assert f"In the ledger now: {said}" in lines
 
 
 def test_a_recorded_decision_is_the_committed_one(scenario: Scenario) -> None:
@@ -142,8 +143,8 @@ def test_the_round_report_shows_where_each_award_stands_as_explain_does(
     explained = {c: explained_now(scenario, scenario.b27, c, lang) for c in claims}
     assert {c: (explained[c], explained[c]) for c in claims} == reported_now(page, lang)
     revoked = {
-        "en": "revoked (第二十四条); paid 60 万元, clawed back 60 万元",
-        "zh": "已撤销(第二十四条); 拨付 60 万元, 收回 60 万元",
+        "en": "revoked: fraud found on 2028-01-15 (第二十四条); paid 60 万元, clawed back 60 万元",
+        "zh": "已撤销:2028-01-15认定弄虚作假(第二十四条); 拨付 60 万元, 收回 60 万元",
     }
     released = {
         "en": "paid; paid 5 万元, clawed back 0 万元",
@@ -374,3 +375,99 @@ def test_a_report_without_a_ledger_totals_nothing_since(scenario: Scenario) -> N
         "report", scenario.b27, "--round", "--publicity-start", "2027-06-01", "--out", "-"
     )
     assert (code, since_totals(page), "sum-since" in page) == (0, {}, False)
+
+
+def test_ledger_fraud_on_a_claim_never_awarded_says_there_was_no_award(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """`ledger fraud` on D2, rejected in 2028 (banned): the text and `ledger show` say there
+    was no award to revoke and that the finding and its ban are recorded, not "award
+    revoked"; the JSON says so in keys of its own."""
+    ledger = scenario.copy(tmp_path)
+    argv = ("ledger", "fraud", "--ledger", ledger, "--claim", "D2", "--found-on", "2028-06-10")
+    code, text, err = qfund(*argv)
+    data = json.loads(qfund(*argv, "--format", "json")[1])  # the same finding: nothing recorded
+    shown = qfund("ledger", "show", "--ledger", ledger)[1].splitlines()
+    assert (code, text) == (
+        0,
+        "claim D2 (A2): no award to revoke (rejected); the finding and its ban are recorded; "
+        "clawback 0 万元 (0 yuan); banned until 2031-06-10 (exclusive)\n",
+    ), err
+    assert (data["outcome"], data["award_revoked"], data["already_revoked"]) == (
+        "rejected",
+        False,
+        None,
+    )
+    assert shown[-3].split(None, 1)[1] == (
+        "fraud      D2 (round 2028) fraud found on 2028-06-10: no award to revoke (rejected); "
+        "the finding and its ban are recorded"
+    )
+
+
+@pytest.mark.parametrize(
+    ("steps", "refused"),
+    [
+        (
+            (("fraud", "--found-on", "2028-01-15"),),
+            "claim 'C5' is not held for an objection: revoked: fraud found on 2028-01-15 "
+            "(第二十四条)",
+        ),
+        (
+            (("release", "--found-on", "2027-06-10", "--outcome", "upheld"),),
+            "claim 'C5': objection already upheld on 2027-06-10; revoked: objection upheld "
+            "(第二十二条第(五)项)",
+        ),
+    ],
+    ids=["fraud", "objection"],
+)
+def test_ledger_release_of_a_revoked_award_names_what_revoked_it(
+    scenario: Scenario, tmp_path: Path, steps: tuple[tuple[str, ...], ...], refused: str
+) -> None:
+    """`ledger release` on C5, held and then revoked: refused (exit 2), naming the cause and
+    its article as explain does, not only "status: revoked"."""
+    ledger = year_one(scenario, tmp_path)
+    for step in steps:
+        code, _, err = qfund("ledger", *step, "--ledger", ledger, "--claim", "C5")
+        assert code == 0, err
+    code, out, err = qfund("ledger", "release", "--ledger", ledger, "--claim", "C5",
+                           "--found-on", "2027-06-11", "--outcome", "dismissed")  # fmt: skip
+    assert (code, out, err) == (2, "", f"qfund: {refused}\n")
+
+
+@pytest.mark.parametrize(
+    ("lang", "fraud", "ban"),
+    [
+        (
+            "en",
+            "revoked: fraud found on 2028-01-15 (第二十四条); paid 60 万元, clawed back 60 万元",
+            "revoked: submitted under the ban of the fraud found on claim C2 of round 2027 "
+            "(第二十四条); paid 10 万元, clawed back 10 万元",
+        ),
+        (
+            "zh",
+            "已撤销:2028-01-15认定弄虚作假(第二十四条); 拨付 60 万元, 收回 60 万元",
+            "已撤销:2027年度申报C2认定弄虚作假,申报于取消申报资格期间(第二十四条); "
+            "拨付 10 万元, 收回 10 万元",
+        ),
+    ],
+    ids=["en", "zh"],
+)
+def test_an_award_revoked_under_a_ban_is_told_apart_from_one_found_fraudulent(
+    scenario: Scenario, tmp_path: Path, lang: str, fraud: str, ban: str
+) -> None:
+    """Fraud found on C2 after round 2028 revokes C2 (its own claim) and D2 (submitted
+    inside the ban, rulings R9): explain and the report say which, naming C2 for D2."""
+    ledger = fraud_after_round_two(scenario, tmp_path, "65")
+    code, _, err = qfund("ledger", "fraud", "--ledger", ledger, "--claim", "C2",
+                         "--found-on", "2028-01-15")  # fmt: skip
+    assert code == 0, err
+    argv = ("--ledger", ledger, "--lang", lang)
+    said = {}
+    for batch, claim in ((scenario.b27, "C2"), (scenario.b28, "D2")):
+        code, out, err = qfund("explain", batch, "--claim", claim, *argv)
+        assert code == 0, err
+        (line,) = [x for x in out.splitlines() if x.startswith(f"{NOW[lang]}: ")]
+        code, page, err = qfund("report", batch, "--round", *argv, "--out", "-")
+        assert code == 0, err
+        said[claim] = (line.removeprefix(f"{NOW[lang]}: "), *reported_now(page, lang)[claim])
+    assert said == {"C2": (fraud, fraud, fraud), "D2": (ban, ban, ban)}

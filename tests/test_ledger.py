@@ -337,10 +337,15 @@ def test_fraud_revokes_awards_submitted_inside_the_ban(banned_later: MemoryLedge
 
 
 def test_awards_revoked_by_a_ban_leave_the_queue(banned_later: MemoryLedger) -> None:
-    """A deferred award inside the ban is no longer owed; a held one cannot be released."""
+    """A deferred award inside the ban is no longer owed; a held one cannot be released,
+    and the refusal names the ban's finding and its article."""
     banned_later.fraud("C1", dt.date(2028, 3, 21), 3)  # E1 (2029-03-21) is inside now
-    with pytest.raises(LedgerError, match=r"not held for an objection \(status: revoked\)"):
+    with pytest.raises(LedgerError) as refused:
         banned_later.release("D4", dt.date(2028, 7, 1), "dismissed")
+    assert str(refused.value) == (
+        "claim 'D4' is not held for an objection: revoked: submitted under the ban of the "
+        "fraud found on claim C1 of round 2027 (第二十四条)"
+    )
     assert [p.claim_id for p in banned_later.pending()] == ["D3"]
 
 
@@ -420,7 +425,8 @@ def test_fraud_on_an_award_a_ban_revoked_claws_back_nothing_twice(
     banned_later: MemoryLedger,
 ) -> None:
     """D2, paid and then clawed back under the ban of the finding on C1 (R9), found
-    fraudulent itself: no second clawback; its own ban is recorded."""
+    fraudulent itself: no second clawback; its own ban is recorded, and the ban, first,
+    stays what revoked it, the finding on C1 named."""
     banned_later.fraud("C1", dt.date(2028, 3, 21), 1)
     finding = banned_later.fraud("D2", dt.date(2028, 4, 1), 3)
     d2 = next(a for a in banned_later.awards() if a.claim_id == "D2")
@@ -434,9 +440,9 @@ def test_fraud_on_an_award_a_ban_revoked_claws_back_nothing_twice(
         finding.already_revoked,
         d2.clawed_back_yuan,
         clawed,
-        d2.revoked_by,
+        (d2.revoked_by, d2.banned_by, d2.fraud_found_on),
         len(banned_later.bans(KEY_A1)),
-    ) == (0, "ban", CNAS, CNAS, "fraud", 2)
+    ) == (0, "ban", CNAS, CNAS, ("ban", (2027, "C1"), dt.date(2028, 4, 1)), 2)
 
 
 def test_fraud_on_a_standing_award_names_no_earlier_cause(
@@ -452,6 +458,46 @@ def test_fraud_on_a_standing_award_names_no_earlier_cause(
         "already_revoked" in fraud.body,
         ledger.awards()[0].revoked_by,
     ) == (None, False, "fraud")
+
+
+def test_fraud_on_a_claim_never_awarded_revokes_no_award(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """A claim its round rejected, found fraudulent: the finding says there was no award
+    to revoke (granted false, its outcome, award_revoked false), claws back nothing, and
+    starts its ban; recorded again, it says the same."""
+    outside = leading("C1", "A1", achieved_on="2020-01-01")  # before the measures: rejected
+    commit(rules, ledger, batch(rules, 2027, outside), LEADING)
+    finding = ledger.fraud("C1", dt.date(2028, 1, 15), 3)
+    (state,) = ledger.awards()
+    assert (
+        (False, "rejected", False, None, 0),
+        {"outcome": "rejected", "award_revoked": False},
+        (None, None),
+        (BanRecord("C1", dt.date(2028, 1, 15), dt.date(2031, 1, 15)),),
+    ) == (
+        (finding.granted, finding.outcome, finding.award_revoked, finding.already_revoked,
+         finding.clawback_yuan),
+        {k: finding.to_dict()[k] for k in ("outcome", "award_revoked")},
+        (state.status, state.revoked_by),
+        ledger.bans(KEY_A1),
+    )  # fmt: skip
+    assert ledger.fraud("C1", dt.date(2028, 1, 15), 3) == finding
+
+
+def test_an_award_a_ban_revoked_names_the_finding(banned_later: MemoryLedger) -> None:
+    """D2 and D4, revoked under the ban of the finding on C1 (R9), name it (banned_by);
+    C1, revoked by its own finding, and the awards standing name none."""
+    banned_later.fraud("C1", dt.date(2028, 3, 21), 1)
+    named = {a.claim_id: (a.revoked_by, a.banned_by) for a in banned_later.awards()}
+    assert named == {
+        "C1": ("fraud", None),
+        "D1": (None, None),
+        "D2": ("ban", (2027, "C1")),
+        "D3": (None, None),
+        "D4": ("ban", (2027, "C1")),
+        "E1": (None, None),
+    }
 
 
 def test_fraud_on_an_unknown_claim_is_refused(ledger: MemoryLedger) -> None:

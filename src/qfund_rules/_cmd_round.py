@@ -153,7 +153,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         "that interval are revoked too (paid: clawed back; deferred or held: cancelled), "
         "and listed. An award already revoked (its objection upheld, or under an earlier "
         "finding's ban) is said to be: nothing more is revoked or clawed back, and the ban "
-        "starts all the same.",
+        "starts all the same; so is a claim its round granted no award (rejected or "
+        "superseded): there is no award to revoke, and the finding and its ban are recorded.",
     )
     _ledger_opt(f, "ledger file (must exist)")
     f.add_argument("--claim", required=True, metavar="ID", help="the committed claim's id")
@@ -369,6 +370,8 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         fault = ledger.verify()
         records = ledger.records(year=args.year)
         seq, head = ledger.head()  # the head of the records listed
+        # Claims their round granted no award: a fraud finding on one revoked nothing.
+        ungranted = {(a.round, a.claim_id): a.outcome for a in ledger.awards() if a.status is None}
     if fault is not None:
         # Edited values under the stored head would read as the fund's record.
         err.write(
@@ -387,7 +390,7 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     scope = "" if args.year is None else f", year {args.year}"
     out.write(f"ledger {args.ledger}: {seq} records, head {head}{scope}\n")
     for r in records:
-        out.write(f"{r.seq:>6} {r.kind:<10} {_describe(r)}\n")
+        out.write(f"{r.seq:>6} {r.kind:<10} {_describe(r, ungranted)}\n")
     return 0
 
 
@@ -398,7 +401,15 @@ _ALREADY_REVOKED: Mapping[str, str] = {
 }
 
 
-def _describe(r: Record) -> str:
+def _no_award(outcome: str) -> str:
+    """What a fraud finding did on a claim its round granted no award (第二十四条)."""
+    why = outcome if outcome != "awarded" else "nothing allocated"
+    return f"no award to revoke ({why}); the finding and its ban are recorded"
+
+
+def _describe(r: Record, ungranted: Mapping[tuple[int, str], str] | None = None) -> str:
+    """One record for `ledger show`; ``ungranted``: the claims (round, claim id) their round
+    granted no award, with their outcome."""
     b = r.body
     claim = f"{b.get('claim_id')} (round {b.get('round')})"
     if r.kind == "round":
@@ -424,7 +435,13 @@ def _describe(r: Record) -> str:
     if r.kind == "fraud":
         banned = b.get("banned_awards") or ()
         already = _ALREADY_REVOKED.get(str(b.get("already_revoked")))
-        revoked = "award revoked" if already is None else f"award already revoked ({already})"
+        outcome = (ungranted or {}).get((b["round"], b["claim_id"]))
+        if outcome is not None:
+            revoked = _no_award(outcome)
+        elif already is None:
+            revoked = "award revoked"
+        else:
+            revoked = f"award already revoked ({already})"
         return f"{claim} fraud found on {b['found_on']}: {revoked}" + (
             "; awards revoked under the ban: "
             + ", ".join(f"{x['claim_id']} (round {x['round']})" for x in banned)
@@ -465,11 +482,12 @@ def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(dumps(finding.to_dict()))
     else:
-        revoked = (
-            "award revoked"
-            if finding.already_revoked is None
-            else f"award already revoked ({_ALREADY_REVOKED[finding.already_revoked]})"
-        )
+        if not finding.granted:
+            revoked = _no_award(finding.outcome)
+        elif finding.already_revoked is None:
+            revoked = "award revoked"
+        else:
+            revoked = f"award already revoked ({_ALREADY_REVOKED[finding.already_revoked]})"
         out.write(
             f"claim {finding.claim_id} ({finding.applicant_id}): {revoked}; clawback "
             f"{format_wan(finding.clawback_yuan)} 万元 ({finding.clawback_yuan} yuan); "

@@ -25,6 +25,7 @@ __all__ = [
     "Lang",
     "explain",
     "fact_text",
+    "revocation",
     "standing",
     "table",
 ]
@@ -84,14 +85,23 @@ _NOW = {
     "en": {"paid": "paid", "deferred": "owed (deferred)", "held": "held (objection)",
            "revoked": "revoked (第二十四条)"},
 }  # fmt: skip
-# 第二十二条第(五)项 "公示无异议的,下达奖励通知并拨付资金": an upheld objection revokes the
-# held award; no fraud was found (第二十四条 is for fraud, rulings R9).
-_UPHELD = {
-    "zh": "已撤销:公示异议成立(第二十二条第(五)项)",
-    "en": "revoked: objection upheld (第二十二条第(五)项)",
-}
-# A fraud finding recorded on an award an upheld objection had revoked: it revoked nothing
-# more, but it stands (its ban runs, 第二十四条), so both causes are said.
+# What revoked an award, with the article (AwardState.revoked_by):
+# - objection: 第二十二条第(五)项 "公示无异议的,下达奖励通知并拨付资金": an upheld objection
+#   revokes the held award; no fraud was found (第二十四条 is for fraud, rulings R9);
+# - fraud: 第二十四条 on the award's own claim, the day it was found;
+# - ban: 第二十四条 (rulings R9) on another claim of the applicant, whose ban covers the day
+#   this claim was submitted: the finding's claim is named (round, claim id).
+_REVOKED = {
+    "zh": {"objection": "已撤销:公示异议成立(第二十二条第(五)项)",
+           "fraud": "已撤销:{on}认定弄虚作假(第二十四条)",
+           "ban": "已撤销:{round}年度申报{claim}认定弄虚作假,申报于取消申报资格期间(第二十四条)"},
+    "en": {"objection": "revoked: objection upheld (第二十二条第(五)项)",
+           "fraud": "revoked: fraud found on {on} (第二十四条)",
+           "ban": "revoked: submitted under the ban of the fraud found on claim {claim} of "
+                  "round {round} (第二十四条)"},
+}  # fmt: skip
+# A fraud finding recorded on an award an upheld objection or a ban had revoked: it revoked
+# nothing more, but it stands (its ban runs, 第二十四条), so both causes are said.
 _FRAUD_TOO = {
     "zh": ";{on}认定弄虚作假(第二十四条)",
     "en": "; fraud found on {on} (第二十四条)",
@@ -102,12 +112,41 @@ _FRAUD_TOO = {
 NOW_LABEL: dict[str, str] = {"zh": "账本现状", "en": "In the ledger now"}
 
 
+def revocation(state: AwardState, lang: Lang = "zh") -> str | None:
+    """What revoked a committed award, with its article; ``None`` while it stands.
+
+    For fraud found on its own claim (第二十四条, with the day), under the ban of a finding
+    on another claim of the applicant (第二十四条, rulings R9: that claim is named), or
+    because an objection was upheld (第二十二条第(五)项); a fraud finding recorded on the
+    award after an objection or a ban revoked it is said after that cause. One wording for
+    ``qfund explain``, the report, and ``qfund ledger release`` on a revoked award.
+
+    Raises:
+        ValueError: ``lang`` is not ``zh`` or ``en``.
+    """
+    check_lang("revocation", lang)
+    cause = state.revoked_by
+    if cause is None:
+        return None
+    found = state.fraud_found_on
+    if cause == "fraud" and found is not None:
+        return _REVOKED[lang]["fraud"].format(on=found.isoformat())
+    if cause == "ban" and state.banned_by is not None:
+        said = _REVOKED[lang]["ban"].format(round=state.banned_by[0], claim=state.banned_by[1])
+    elif cause == "objection":
+        said = _REVOKED[lang]["objection"]
+    else:  # not recorded how: the article alone
+        said = _NOW[lang]["revoked"]
+    if found is not None:
+        said += _FRAUD_TOO[lang].format(on=found.isoformat())
+    return said
+
+
 def standing(state: AwardState, lang: Lang = "zh") -> str | None:
     """Where a committed award stands in the ledger now (rulings R9-R11): paid, still owed,
-    held, or revoked (for fraud, 第二十四条, or because an objection was upheld, 第二十二条,
-    and then a fraud finding on it too: both are said), with what was paid and what was
-    clawed back; ``None`` for a decision
-    that granted nothing. One wording for ``qfund explain`` and the report.
+    held, or revoked, and by what (:func:`revocation`), with what was paid and what was
+    clawed back; ``None`` for a decision that granted nothing. One wording for ``qfund
+    explain`` and the report.
 
     Raises:
         ValueError: ``lang`` is not ``zh`` or ``en``.
@@ -115,12 +154,7 @@ def standing(state: AwardState, lang: Lang = "zh") -> str | None:
     check_lang("standing", lang)
     if state.status is None:
         return None
-    if state.revoked_by == "objection":
-        status = _UPHELD[lang]
-        if state.fraud_found_on is not None:
-            status += _FRAUD_TOO[lang].format(on=state.fraud_found_on.isoformat())
-    else:
-        status = _NOW[lang].get(state.status, state.status)
+    status = revocation(state, lang) or _NOW[lang].get(state.status, state.status)
     paid = f"{format_wan(state.paid_yuan)} 万元"
     back = f"{format_wan(state.clawed_back_yuan)} 万元"
     if lang == "zh":

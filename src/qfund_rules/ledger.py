@@ -49,6 +49,7 @@ from dateutil.relativedelta import relativedelta
 from ._arguments import check_count, check_date, check_type, check_year
 from .decision import JSONValue
 from .errors import LedgerError
+from .explain import revocation
 from .history import BanRecord, PriorAward
 
 __all__ = [
@@ -83,18 +84,24 @@ Outcome = Literal["upheld", "dismissed"]
 RevokedBy = Literal["objection", "fraud", "ban"]
 
 
-def _revoked_by(status: str | None, release_outcome: str | None, fraud: bool) -> RevokedBy | None:
+def _revoked_by(
+    status: str | None, release_outcome: str | None, fraud: bool, *, banned: bool = False
+) -> RevokedBy | None:
     """What revoked an award of ``status``; ``None`` unless it is ``revoked``.
 
     The first cause is the one that revoked it: an objection is resolved while the award is
     held, and a fraud finding recorded later (第二十四条: the ban starts all the same) finds
     nothing left to revoke; an award revoked first (for fraud or under a ban) is no longer
-    held, so no objection to it can be upheld after (:meth:`SqliteLedger.release`).
+    held, so no objection to it can be upheld after (:meth:`SqliteLedger.release`). An
+    award a ban revoked (``banned``: a finding's ``banned_awards`` names it) was standing
+    until then, so a finding on its own claim recorded later comes second.
     """
     if status != "revoked":
         return None
     if release_outcome == "upheld":
         return "objection"
+    if banned:
+        return "ban"
     return "fraud" if fraud else "ban"
 
 
@@ -192,13 +199,21 @@ class AwardState:
     # raised, or it is unresolved). Revoked and upheld: the objection revoked it, not fraud.
     release_outcome: str | None = None
     # The day fraud was found on this claim (第二十四条), or None: a finding on an award an
-    # upheld objection had already revoked is kept beside that cause, not in its place.
+    # upheld objection or a ban had already revoked is kept beside that cause, not in its place.
     fraud_found_on: dt.date | None = None
+    # (round, claim id) of the fraud finding whose ban revoked this award (rulings R9: its
+    # claim was submitted inside the ban of a finding on another claim), or None.
+    banned_by: tuple[int, str] | None = None
 
     @property
     def revoked_by(self) -> RevokedBy | None:
         """What revoked the award (:func:`_revoked_by`); ``None`` while it stands."""
-        return _revoked_by(self.status, self.release_outcome, self.fraud_found_on is not None)
+        return _revoked_by(
+            self.status,
+            self.release_outcome,
+            self.fraud_found_on is not None,
+            banned=self.banned_by is not None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +309,10 @@ class FraudFinding:
     """What ``qfund ledger fraud`` did (第二十四条): award revoked, clawback, ban.
 
     ``banned_awards`` are the awards already committed for claims of the same applicant
-    key submitted inside the ban, revoked by the same finding (rulings R9).
+    key submitted inside the ban, revoked by the same finding (rulings R9). A claim its
+    round did not grant an award (``granted`` false: ``rejected``, ``superseded``, or
+    nothing allocated) had no award to revoke: the finding and its ban are recorded all
+    the same.
     """
 
     claim_id: str
@@ -305,10 +323,19 @@ class FraudFinding:
     # What had revoked the award before the finding (it revoked nothing, clawed back what
     # was paid and not yet clawed back, and started the ban), or None.
     already_revoked: RevokedBy | None = None
+    # The claim's outcome in its round, and whether the round granted it an award (an
+    # ``awarded`` decision the round allocated: paid, deferred or held).
+    outcome: str = "awarded"
+    granted: bool = True
+
+    @property
+    def award_revoked(self) -> bool:
+        """Whether this finding revoked the claim's own award: granted, not already revoked."""
+        return self.granted and self.already_revoked is None
 
     def to_dict(self) -> dict[str, JSONValue]:
         """``{"claim_id", "applicant_id", "clawback_yuan", "banned_until", "banned_awards",
-        "already_revoked"}``."""
+        "already_revoked", "outcome", "award_revoked"}``."""
         return {
             "claim_id": self.claim_id,
             "applicant_id": self.applicant_id,
@@ -316,6 +343,8 @@ class FraudFinding:
             "banned_until": self.banned_until.isoformat(),
             "banned_awards": [b.to_dict() for b in self.banned_awards],
             "already_revoked": self.already_revoked,
+            "outcome": self.outcome,
+            "award_revoked": self.award_revoked,
         }
 
 
@@ -569,6 +598,13 @@ def _index_rows(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
 
 
 # --- the ledger -----------------------------------------------------------------------
+
+#: The columns of :class:`AwardState`, in its order (``fraud_found_on`` as text; ``banned_by``
+#: is not a column: :meth:`SqliteLedger._banned_by`).
+_AWARD_COLUMNS = (
+    "round, claim_id, applicant_id, applicant_key, family, subject, item, outcome, amount_yuan,"
+    " status, paid_yuan, clawed_back_yuan, release_outcome, fraud_found_on"
+)
 
 
 class SqliteLedger:
@@ -898,12 +934,31 @@ class SqliteLedger:
 
     def awards(self) -> tuple[AwardState, ...]:
         """Every committed decision and where it stands now, by round and claim id."""
-        rows = self._query(
-            "SELECT round, claim_id, applicant_id, applicant_key, family, subject, item, outcome,"
-            " amount_yuan, status, paid_yuan, clawed_back_yuan, release_outcome, fraud_found_on"
-            " FROM claims ORDER BY round, claim_id"
+        with self.snapshot():
+            return self._award_states("", ())
+
+    def _award_states(self, where: str, params: Sequence[object]) -> tuple[AwardState, ...]:
+        sql = f"SELECT {_AWARD_COLUMNS} FROM claims {where} ORDER BY round, claim_id"  # noqa: S608
+        rows = self._query(sql, params)
+        # Only an award revoked otherwise than by an objection can have been banned.
+        banned = (
+            self._banned_by() if any(r[9] == "revoked" and r[12] != "upheld" for r in rows) else {}
         )
-        return tuple(AwardState(*(*row[:-1], _date_or_none(row[-1]))) for row in rows)
+        return tuple(
+            AwardState(*(*row[:-1], _date_or_none(row[-1]), banned.get((row[0], row[1]))))
+            for row in rows
+        )
+
+    def _banned_by(self) -> dict[tuple[int, str], tuple[int, str]]:
+        """Each award a ban revoked (rulings R9) -> the finding's (round, claim id), from
+        the fraud records' ``banned_awards`` (findings are rare: their records are scanned)."""
+        out: dict[tuple[int, str], tuple[int, str]] = {}
+        for (text,) in self._query("SELECT body FROM records WHERE kind = 'fraud' ORDER BY seq"):
+            body = json.loads(text)
+            finding = (int(body["round"]), str(body["claim_id"]))
+            for b in body.get("banned_awards", ()):
+                out.setdefault((int(b["round"]), str(b["claim_id"])), finding)
+        return out
 
     def records(self, *, year: int | None = None) -> tuple[Record, ...]:
         """All records in chain order; with ``year``, those of that round or budget year."""
@@ -1049,7 +1104,9 @@ class SqliteLedger:
         with self.transaction():
             self.require_intact()
             row = self._claim(claim_id, round_year)
-            year, _, applicant_id, key, _, _, status, paid, clawed, found, resolved = row
+            year, _, applicant_id, key, outcome, _, status, paid, clawed, found, resolved = row
+            # No allocation, no award: the finding has nothing to revoke (its ban still starts).
+            granted = status is not None
             if found is not None:
                 if found != found_on.isoformat():
                     raise LedgerError(f"claim {claim_id!r}: fraud already recorded on {found}")
@@ -1065,6 +1122,8 @@ class SqliteLedger:
                     dt.date.fromisoformat(until),
                     banned,
                     recorded.get("already_revoked"),
+                    outcome,
+                    granted,
                 )
             submitted = self._submitted_on(year, claim_id)
             if found_on < submitted:
@@ -1122,7 +1181,9 @@ class SqliteLedger:
                     "until": until_day.isoformat(),
                 },
             )
-        return FraudFinding(claim_id, applicant_id, clawback, until_day, banned, already)
+        return FraudFinding(
+            claim_id, applicant_id, clawback, until_day, banned, already, outcome, granted
+        )
 
     def _banned_awards(
         self, key: str, finding: tuple[int, str], found_on: dt.date, until: dt.date
@@ -1198,12 +1259,15 @@ class SqliteLedger:
             if resolved is not None:
                 on = str(self._recorded_body("release", year, claim_id)["found_on"])
                 if (resolved, on) != (outcome, found_on.isoformat()):
-                    raise LedgerError(f"claim {claim_id!r}: objection already {resolved} on {on}")
+                    raise LedgerError(
+                        f"claim {claim_id!r}: objection already {resolved} on {on}"
+                        + self._revocation(year, claim_id, "; ")
+                    )
                 return Release(claim_id, applicant_id, outcome, status, amount, counted)
             if current != "held":
-                raise LedgerError(
-                    f"claim {claim_id!r} is not held for an objection (status: {current})"
-                )
+                # A revoked award names its cause and article, as explain and the report do.
+                why = self._revocation(year, claim_id, ": ") or f" (status: {current})"
+                raise LedgerError(f"claim {claim_id!r} is not held for an objection{why}")
             self._check_release_date(where, year, claim_id, found_on)
             self._append(
                 "release",
@@ -1217,6 +1281,13 @@ class SqliteLedger:
                 },
             )
         return Release(claim_id, applicant_id, outcome, status, amount, counted)
+
+    def _revocation(self, year: int, claim_id: str, lead: str) -> str:
+        """``lead`` and what revoked the claim's award with its article
+        (:func:`~qfund_rules.explain.revocation`, in English); empty while it stands."""
+        (state,) = self._award_states("WHERE round = ? AND claim_id = ?", (year, claim_id))
+        said = revocation(state, "en")
+        return "" if said is None else lead + said
 
     def _counted_by(self, year: int, claim_id: str) -> tuple[CountedAward, ...]:
         """Standing awards of later rounds for the claim's qualification (rulings R5)."""

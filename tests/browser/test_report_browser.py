@@ -229,4 +229,7 @@ def test_the_ledger_column_and_note_keep_the_script_working(
     filter still applies, and each row keeps its own "now" cell (C2 revoked)."""
     dom = browse(ledger_page, "outcome=awarded&sort=amount-desc", tmp_path)
     assert (dom.visible(), dom.shown) == (["C2", "C1", "C5"], "3")
-    assert (dom.now["C2"], dom.now["C3"]) == ("已撤销(第二十四条); 拨付 30 万元, 收回 30 万元", "-")
+    assert (dom.now["C2"], dom.now["C3"]) == (
+        "已撤销:2027-09-01认定弄虚作假(第二十四条); 拨付 30 万元, 收回 30 万元",
+        "-",
+    )
