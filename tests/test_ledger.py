@@ -937,6 +937,43 @@ def test_a_directory_is_refused_as_a_directory(tmp_path: Path, options: dict[str
         SqliteLedger(tmp_path, **options)
 
 
+@pytest.mark.parametrize(
+    ("name", "shown", "why"),
+    [
+        ("a\x00b", r"'a\x00b'", "the path holds a NUL character (U+0000), which no file name can"),
+        (
+            "a\ud800b",
+            r"'a\ud800b'",
+            "the path holds U+D800, which no file name can (an unpaired surrogate)",
+        ),
+    ],
+    ids=["nul", "surrogate"],
+)
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"create": False}, {"readonly": True}],
+    ids=["create", "no-create", "readonly"],
+)
+def test_a_path_no_file_can_have_is_a_ledger_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    shown: str,
+    why: str,
+    options: dict[str, bool],
+) -> None:
+    """A ledger path no file can have is a LedgerError naming it escaped, as load_rules and
+    load_batch name it, not the OS layer's ValueError nor "no such ledger file"; nothing is
+    created."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LedgerError) as info:
+        SqliteLedger(name, **options)
+    assert (f"{shown}: cannot open the ledger: {why}", []) == (
+        str(info.value),
+        list(tmp_path.iterdir()),
+    )
+
+
 # --- read-only ------------------------------------------------------------------------
 
 

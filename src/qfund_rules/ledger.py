@@ -47,6 +47,7 @@ from typing import Any, Literal, Protocol, Self
 from dateutil.relativedelta import relativedelta
 
 from ._arguments import check_count, check_date, check_type, check_year
+from ._yaml import shown_path, unusable_path
 from .decision import JSONValue
 from .errors import LedgerError
 from .explain import revocation
@@ -620,7 +621,7 @@ class SqliteLedger:
     raises :class:`LedgerError`. One instance may be shared by threads; separate processes
     coordinate through SQLite's locks (every write is ``BEGIN IMMEDIATE``). A ``path`` that
     is not a str or a path, or a flag that is not a bool, is a ``TypeError`` before any
-    file is touched.
+    file is touched; one no file can have (a NUL in it), a :class:`LedgerError`.
     """
 
     def __init__(
@@ -1453,13 +1454,21 @@ def _as_recorded(year: int, stored: Mapping[str, Any], ours: Mapping[str, JSONVa
 
 
 def _check_path(path: Path, *, must_exist: bool) -> None:
-    """Refuse a directory, and a missing file when the ledger may not create it."""
+    """Refuse a path no file can have, a directory, and a missing file when the ledger may
+    not create it. Each is named escaped (``'a\\x00b'``) when it holds a character that is
+    not printable."""
+    shown = shown_path(path)
+    # Before the file system is asked: a NUL would be the OS layer's bare ValueError (and
+    # "no such ledger file" from exists()), an unpaired surrogate sqlite3's UnicodeError.
+    unusable = unusable_path(path)
+    if unusable is not None:
+        raise LedgerError(f"{shown}: cannot open the ledger: {unusable}")
     if path.is_dir():
-        raise LedgerError(f"{path}: is a directory, not a ledger file")
+        raise LedgerError(f"{shown}: is a directory, not a ledger file")
     if must_exist and not path.exists():
-        raise LedgerError(f"{path}: no such ledger file")
+        raise LedgerError(f"{shown}: no such ledger file")
     if must_exist and not path.is_file():
-        raise LedgerError(f"{path}: not a regular file, so not a ledger file")
+        raise LedgerError(f"{shown}: not a regular file, so not a ledger file")
 
 
 def _rolled_back_copy(path: Path) -> sqlite3.Connection:
