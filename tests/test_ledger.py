@@ -937,6 +937,16 @@ def test_a_directory_is_refused_as_a_directory(tmp_path: Path, options: dict[str
         SqliteLedger(tmp_path, **options)
 
 
+def test_a_refused_path_is_named_escaped(tmp_path: Path) -> None:
+    """A directory given as the ledger, its name holding a line break, is named escaped, so
+    the message stays on one line."""
+    folder = tmp_path / "a\nb"
+    folder.mkdir()
+    with pytest.raises(LedgerError) as info:
+        SqliteLedger(folder)
+    assert f"{str(folder)!r}: is a directory, not a ledger file" == str(info.value)
+
+
 @pytest.mark.parametrize(
     ("name", "shown", "why"),
     [
