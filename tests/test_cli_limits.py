@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from qfund_rules._cli_args import byte_size, limit_notes, node_count
-from qfund_rules._yaml import exceeded_limit
+from qfund_rules import _cli_args
+from qfund_rules._cli_args import byte_size, limit_notes, node_count, shown_size
+from qfund_rules._yaml import Limits, exceeded_limit
 from qfund_rules.cli import run
 from qfund_rules.errors import Problem
 from qfund_rules.rules import RULE_FILES
@@ -110,6 +111,32 @@ def test_the_help_of_max_bytes_says_the_bound_its_refusal_says(command: str) -> 
     bound = str(refused.value).rpartition("(")[2].rstrip(")")
     assert (code, bound) == (0, "at most 1024GiB")
     assert f"{bound};" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain", "report", "round"])
+def test_the_help_of_the_caps_says_the_defaults_in_force(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--help` says the default caps the options take, whatever they are set to, not a
+    copy of them."""
+    monkeypatch.setattr(_cli_args, "DEFAULT_LIMITS", Limits(max_bytes=3 << 20, max_nodes=12_345))
+    code, out, _ = call(command, "--help")
+    said = " ".join(out.split())
+    assert (
+        code,
+        "default 3MiB:" in said,
+        "(default 12,345:" in said,
+        "16MiB" in said,
+    ) == (0, True, True, False)
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [(16 << 20, "16MiB"), (1 << 40, "1024GiB"), (1536, "1536"), (3 << 10, "3KiB"), (0, "0")],
+)
+def test_a_size_is_shown_as_a_size_argument_writes_it(size: int, shown: str) -> None:
+    """A size is shown in the largest unit it is whole in, and reads back as itself."""
+    assert (shown, size) == (shown_size(size), byte_size(shown_size(size)))
 
 
 @pytest.mark.parametrize("command", ["evaluate", "explain", "report", "round"])

@@ -43,8 +43,19 @@ _COUNT = re.compile(r"\d{1,15}(?:_\d{3})*", re.ASCII)
 _UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
 #: The largest SIZE taken: 1 TiB is past any batch a process could read; more is a slip.
 _MAX_SIZE = 1 << 40
+
+
+def shown_size(size: int) -> str:
+    """A number of bytes as a SIZE argument writes it: in the largest unit it is a whole
+    number of (``16MiB``, ``1024GiB``), else in bytes."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return str(size)
+
+
 #: That bound as --max-bytes's help and its refusal write it.
-_MAX_SIZE_SHOWN = f"{_MAX_SIZE >> 30}GiB"
+_MAX_SIZE_SHOWN = shown_size(_MAX_SIZE)
 
 
 def iso_date(text: str) -> dt.date:
@@ -132,8 +143,8 @@ def caps_opt(sp: argparse.ArgumentParser) -> None:
         default=DEFAULT_LIMITS.max_bytes,
         metavar="SIZE",
         help="refuse a batch file larger than this (bytes, or KiB/MiB/GiB, at most "
-        f"{_MAX_SIZE_SHOWN}; default 16MiB, about 30,000-35,000 claims in indented JSON; "
-        "docs/limits.md)",
+        f"{_MAX_SIZE_SHOWN}; default {shown_size(DEFAULT_LIMITS.max_bytes)}: some 500 bytes "
+        "a claim in indented JSON; docs/limits.md)",
     )
     sp.add_argument(
         "--max-nodes",
@@ -141,7 +152,7 @@ def caps_opt(sp: argparse.ArgumentParser) -> None:
         default=DEFAULT_LIMITS.max_nodes,
         metavar="N",
         help="refuse a batch of more values than this, aliases expanded (default "
-        f"{DEFAULT_LIMITS.max_nodes:,}: some 40 values a claim)",
+        f"{DEFAULT_LIMITS.max_nodes:,}: some 40 values a claim; docs/limits.md)",
     )
 
 
