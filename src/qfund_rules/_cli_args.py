@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._excerpt import echo
 from ._yaml import DEFAULT_LIMITS, Limits, exceeded_limit, shown_path, unusable_path
-from .errors import Problem
+from .errors import Problem, QfundError
 from .history import loose_subject
 from .money import wan_to_yuan
+from .rules import load_rules
 
 if TYPE_CHECKING:
     from .allocation import RoundResult
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .rules import RuleSet
 
 __all__ = [
+    "ShippedHelp",
     "backend_opt",
     "batch_arg",
     "batch_limits",
@@ -201,6 +203,31 @@ def backend_opt(sp: argparse.ArgumentParser) -> None:
         help="evaluator: native (default, the only one recorded in ledgers) or durable "
         "(durable-rules in a worker process, to cross-check; needs the durable extra)",
     )
+
+
+class ShippedHelp(str):
+    """A help text quoting values of the shipped rule files as ``{name}`` fields, read when
+    the help is printed (argparse applies ``%`` to a help text then), not copied into the
+    text, nor read each time the parser is built, which is on every run.
+
+    ``ShippedHelp("it lasts {days} days", days=lambda rules: rules.allocation.publicity.days)``
+    """
+
+    __slots__ = ("_read",)
+    _read: dict[str, Callable[[RuleSet], object]]
+
+    def __new__(cls, text: str, **read: Callable[[RuleSet], object]) -> ShippedHelp:
+        help_text = super().__new__(cls, text)
+        help_text._read = read
+        return help_text
+
+    def __mod__(self, params: Any) -> str:
+        try:
+            rules = load_rules()
+            values = {name: str(read(rules)) for name, read in self._read.items()}
+        except QfundError:  # a damaged installation: the help still prints
+            values = dict.fromkeys(self._read, "unreadable")
+        return str.__mod__(str(self).format(**values), params)
 
 
 def later_rounds_refused(command: str, year: int, later: list[int]) -> str:

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from ._cli_args import (
     FORMAT_HELP,
+    ShippedHelp,
     backend_opt,
     batch_arg,
     batch_limits,
@@ -86,9 +87,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         "--publicity-start",
         type=iso_date,
         metavar="DATE",
-        help="first day of publicity (第二十二条): it lasts allocation.yaml publicity.days "
-        "(7) counting the first, and disbursement starts the day after it ends (left out "
-        "for a round the ledger records: as recorded)",
+        help=ShippedHelp(
+            "first day of publicity (第二十二条): it lasts allocation.yaml publicity.days "
+            "({days} in the shipped rules) counting the first, and disbursement starts the day "
+            "after it ends (left out for a round the ledger records: as recorded)",
+            days=lambda rules: rules.allocation.publicity.days,
+        ),
     )
     r.add_argument(
         "--commit",
@@ -147,8 +151,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         "fraud",
         help="record a fraud finding: revoke, claw back, ban (第二十四条)",
         description="第二十四条: revoke the claim's award, record the clawback of what was "
-        "paid for it, and ban the applicant for ban.years of exclusions.yaml (3 in the "
-        "shipped rules): claims submitted in [found-on, found-on + years) are rejected "
+        "paid for it, and ban the applicant for ban.years of exclusions.yaml (see "
+        "--found-on): claims submitted in [found-on, found-on + years) are rejected "
         "with `banned`. Awards already committed for the applicant's claims submitted in "
         "that interval are revoked too (paid: clawed back; deferred or held: cancelled), "
         "and listed. An award already revoked (its objection upheld, or under an earlier "
@@ -163,7 +167,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         required=True,
         type=iso_date,
         metavar="DATE",
-        help="the day the fraud was found; the ban runs from it",
+        help=ShippedHelp(
+            "the day the fraud was found; the ban runs from it for exclusions.yaml ban.years "
+            "({years} in the shipped rules)",
+            years=lambda rules: rules.exclusions.ban.years,
+        ),
     )
     f.add_argument(
         "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"

@@ -50,7 +50,7 @@ from .errors import BatchError, InputError, QfundError, RuleFileError
 from .explain import explain, table
 from .ledger import AwardState, SqliteLedger
 from .money import format_wan
-from .rules import RuleSet, load_rules
+from .rules import ITEM_IDS, RuleSet, load_rules
 from .schema import SCHEMA_NAMES, cases_schema, schemas
 
 __all__ = ["main", "run"]
@@ -139,7 +139,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     c = sub.add_parser(
         "catalogue",
-        help="list the 42 award items with their amounts",
+        help=f"list the {len(ITEM_IDS)} award items with their amounts",
         description="List every award item with its id, citation, the amount in force "
         "on a date (none outside the period the measures are in force) and its title; JSON "
         "adds each item's family, kind and first-time flag.",
