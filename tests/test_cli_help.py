@@ -3,8 +3,11 @@ explained, defaults said as they are in force, the same option said the same way
 
 from __future__ import annotations
 
+import argparse
 import io
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,3 +72,96 @@ def test_the_catalogue_says_how_many_items_the_contract_has(
     """`qfund --help` counts the award items of interchange.md, not a copy of the count."""
     monkeypatch.setattr(qfund_rules.cli, "ITEM_IDS", ("a9.1", "a9.2", "a12"))
     assert "catalogue list the 3 award items" in said()
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    """Every command of `qfund` that takes arguments, by its name (`ledger fraud`)."""
+    found: dict[str, argparse.ArgumentParser] = {}
+
+    def walk(name: str, parser: argparse.ArgumentParser) -> None:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            found[name] = parser
+        for action in subs:
+            for sub_name, sub in action.choices.items():
+                walk(f"{name} {sub_name}".strip(), sub)
+
+    walk("", qfund_rules.cli._parser()[0])
+    return found
+
+
+COMMANDS = _commands()
+ACTIONS = [
+    (f"{name} {action.option_strings[0] if action.option_strings else action.dest}", action)
+    for name, parser in COMMANDS.items()
+    for action in parser._actions
+    if not isinstance(action, argparse._HelpAction)
+]
+
+
+def arguments(keep: Callable[[argparse.Action], bool] = lambda _: True) -> list[object]:
+    """The arguments of every command ``keep`` keeps, as test parameters named by both."""
+    return [pytest.param(action, id=name) for name, action in ACTIONS if keep(action)]
+
+
+@pytest.mark.parametrize("action", arguments())
+def test_every_argument_is_explained(action: argparse.Action) -> None:
+    """Every argument has a help text, and a metavar of plain capitals (a wide 万元 shifts
+    the help column), a word but for N, the usual count (a lone Y says nothing)."""
+    metavar = action.metavar if isinstance(action.metavar, str) else None
+    assert (
+        bool(action.help and action.help.strip()),
+        metavar is None or re.fullmatch(r"[A-Z][A-Z_]+|N", metavar) is not None,
+    ) == (True, True)
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_a_positional_argument_has_a_metavar_of_its_own(name: str) -> None:
+    """A positional argument, named by its metavar alone, shares it with no option of its
+    command (`qfund test [--rules DIR] [DIR]` had two DIRs)."""
+    actions = COMMANDS[name]._actions
+    positional = {a.metavar for a in actions if not a.option_strings and a.metavar}
+    shared = {a.metavar for a in actions if a.option_strings and a.metavar in positional}
+    assert set() == shared
+
+
+@pytest.mark.parametrize("action", arguments(lambda a: isinstance(a.default, str)))
+def test_every_default_is_shown_as_in_force(action: argparse.Action) -> None:
+    """An option with a default says it as the other options do, `(default: X)`, from the
+    default it takes."""
+    assert f"(default: {action.default})" in _expanded(action)
+
+
+@pytest.mark.parametrize("action", arguments(lambda a: a.metavar == "DATE"))
+def test_every_date_says_its_form(action: argparse.Action) -> None:
+    """An argument taking a date says the one form it takes."""
+    assert "YYYY-MM-DD" in _expanded(action)
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("--budget", "in 万元, e.g. 300 or 287.5"),
+        ("--format", "output format (default: "),
+        ("--rules", "rule-file directory (default: the rules installed with qfund"),
+        ("--max-bytes", "refuse a batch file larger than this"),
+    ],
+)
+def test_an_option_is_said_alike_in_every_command(option: str, expected: str) -> None:
+    """An option several commands take is explained in the same words by each."""
+    helps = {
+        name: _expanded(action)
+        for name, parser in COMMANDS.items()
+        for action in parser._actions
+        if option in action.option_strings
+    }
+    assert (
+        len(helps) > 1,
+        {name: text for name, text in helps.items() if expected not in text},
+    ) == (True, {})
+
+
+def _expanded(action: argparse.Action) -> str:
+    """The help of ``action`` as printed, on one line."""
+    text = argparse.HelpFormatter("qfund")._expand_help(action)
+    return " ".join(text.split())

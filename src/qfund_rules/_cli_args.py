@@ -190,7 +190,10 @@ def rules_opt(sp: argparse.ArgumentParser) -> None:
 def lang_opt(sp: argparse.ArgumentParser, what: str) -> None:
     """Add ``--lang zh|en``: the language of ``what`` (Chinese by default)."""
     sp.add_argument(
-        "--lang", choices=("zh", "en"), default="zh", help=f"language of {what} (default: zh)"
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help=f"language of {what} (default: %(default)s)",
     )
 
 
@@ -200,8 +203,8 @@ def backend_opt(sp: argparse.ArgumentParser) -> None:
         "--backend",
         choices=("native", "durable"),
         default="native",
-        help="evaluator: native (default, the only one recorded in ledgers) or durable "
-        "(durable-rules in a worker process, to cross-check; needs the durable extra)",
+        help="evaluator: native (the only one recorded in ledgers) or durable (durable-rules "
+        "in a worker process, to cross-check; needs the durable extra) (default: %(default)s)",
     )
 
 

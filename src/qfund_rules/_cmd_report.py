@@ -72,15 +72,16 @@ def register(
     r.add_argument(
         "--budget",
         type=wan_budget,
-        metavar="万元",
-        help="with --round: the year's budget (default: allocation.yaml budgets.by_year for "
-        "the round's year; for a round the ledger records, as recorded)",
+        metavar="AMOUNT",
+        help="with --round: the year's budget in 万元, e.g. 300 or 287.5 (default: "
+        "allocation.yaml budgets.by_year for the batch's round; for a round the ledger "
+        "records, as recorded)",
     )
     r.add_argument(
         "--publicity-start",
         type=iso_date,
         metavar="DATE",
-        help="with --round: first day of publicity (第二十二条); a commit needs it "
+        help="with --round: first day of publicity (YYYY-MM-DD, 第二十二条); a commit needs it "
         "(publicity.commit.requires_start); for a round the ledger records, as recorded",
     )
     r.add_argument(
@@ -104,9 +105,18 @@ def register(
         "and each new dated amount no claim of the batch reaches. Exit 0 identical, "
         "1 different, 2 bad input.",
     )
-    d.add_argument("old_rules", type=path_arg, metavar="OLD_RULES", help="rule directory before")
-    d.add_argument("new_rules", type=path_arg, metavar="NEW_RULES", help="rule directory after")
-    d.add_argument("--claims", type=path_arg, metavar="BATCH", help="a batch to decide under both")
+    d.add_argument(
+        "old_rules", type=path_arg, metavar="OLD_RULES", help="rule-file directory before"
+    )
+    d.add_argument(
+        "new_rules", type=path_arg, metavar="NEW_RULES", help="rule-file directory after"
+    )
+    d.add_argument(
+        "--claims",
+        type=path_arg,
+        metavar="BATCH",
+        help="claims batch to decide under both (YAML, or strict JSON when named *.json)",
+    )
     d.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     lang_opt(d, "--format text")
     return {"report": _cmd_report, "diff": _cmd_diff}

@@ -79,7 +79,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     r.add_argument(
         "--budget",
         type=wan_budget,
-        metavar="万元",
+        metavar="AMOUNT",
         help="the year's budget in 万元, e.g. 300 or 287.5 (default: allocation.yaml "
         "budgets.by_year for the batch's round; for a round the ledger records, as recorded)",
     )
@@ -88,9 +88,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         type=iso_date,
         metavar="DATE",
         help=ShippedHelp(
-            "first day of publicity (第二十二条): it lasts allocation.yaml publicity.days "
-            "({days} in the shipped rules) counting the first, and disbursement starts the day "
-            "after it ends (left out for a round the ledger records: as recorded)",
+            "first day of publicity (YYYY-MM-DD, 第二十二条): it lasts allocation.yaml "
+            "publicity.days ({days} in the shipped rules) counting the first, and disbursement "
+            "starts the day after it ends (left out for a round the ledger records: as "
+            "recorded)",
             days=lambda rules: rules.allocation.publicity.days,
         ),
     )
@@ -104,7 +105,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         "--format",
         choices=("json", "text"),
         default="json",
-        help="json (default, interchange.md) or a table for people",
+        help=FORMAT_HELP,
     )
     rules_opt(r)
     backend_opt(r)
@@ -142,8 +143,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     s.add_argument(
         "--year",
         type=year,
-        metavar="Y",
-        help="only the records of round year Y (its decisions, and allocations in or for Y)",
+        metavar="YEAR",
+        help="only the records of round YEAR (its decisions, and allocations made in or for YEAR)",
     )
     s.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
 
@@ -168,13 +169,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         type=iso_date,
         metavar="DATE",
         help=ShippedHelp(
-            "the day the fraud was found; the ban runs from it for exclusions.yaml ban.years "
-            "({years} in the shipped rules)",
+            "the day the fraud was found (YYYY-MM-DD); the ban runs from it for "
+            "exclusions.yaml ban.years ({years} in the shipped rules)",
             years=lambda rules: rules.exclusions.ban.years,
         ),
     )
     f.add_argument(
-        "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"
+        "--round", type=year, metavar="YEAR", help="the claim's round year, when its id is reused"
     )
     f.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     rules_opt(f)
@@ -192,7 +193,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         required=True,
         type=iso_date,
         metavar="DATE",
-        help="the day the objection was resolved",
+        help="the day the objection was resolved (YYYY-MM-DD)",
     )
     rl.add_argument(
         "--outcome",
@@ -202,7 +203,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
         "(it is revoked)",
     )
     rl.add_argument(
-        "--round", type=year, metavar="Y", help="the claim's round year, when its id is reused"
+        "--round", type=year, metavar="YEAR", help="the claim's round year, when its id is reused"
     )
     rl.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     return {"round": _cmd_round, "ledger": _cmd_ledger}

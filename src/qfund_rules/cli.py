@@ -125,7 +125,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         nargs="?",
         type=path_arg,
         metavar="RULES_DIR",
-        help="directory of the rule files (default: the shipped rules)",
+        help="rule-file directory (default: the rules installed with qfund)",
     )
     v.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     v.add_argument(
@@ -149,7 +149,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         "--on",
         type=iso_date,
         metavar="DATE",
-        help="date whose amounts to show (default: the day the rules come into force)",
+        help="date whose amounts to show (YYYY-MM-DD; default: the day the rules come into force)",
     )
     c.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     lang_opt(c, "the heading and item titles in --format text (JSON holds both)")
@@ -215,7 +215,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         "cases_dir",
         nargs="?",
         type=path_arg,
-        metavar="DIR",
+        metavar="CASES_DIR",
         help="directory of case files (default: tests/ beside the rule files)",
     )
     rules_opt(t)
