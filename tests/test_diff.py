@@ -424,6 +424,8 @@ def test_policy_staff_failing_case_is_what_qfund_test_prints(tmp_path: Path) -> 
          "title_zh: 不符合产业政策或发展规划", "exclusions[excluded_industrial_policy].title_zh"),
         ("exclusions.yaml", "en: Yizhou District", "en: Yizhou", "eligibility.regions.650502.en"),
         ("exclusions.yaml", "zh: 企业", "zh: 企业法人", "eligibility.org_types.enterprise.zh"),
+        ("exclusions.yaml", "en: dishonesty list", "en: list of dishonest entities",
+         "exclusions[excluded_credit].list_names.dishonest.en"),
     ],
 )  # fmt: skip
 def test_a_title_or_name_edit_is_wording(
@@ -440,6 +442,23 @@ def test_a_title_or_name_edit_is_wording(
     _, text, _ = call("diff", old, new, "--lang", "en")
     assert f"  [wording] {path}" in text
     assert "wording only: no decision's outcome, item or amount changes by it\n" in text
+
+
+def test_a_credit_list_name_added_is_wording(old: Path, new: Path) -> None:
+    """A name given to a list the credit case does not count (which may go without one) is
+    wording, as an edited name is: no decision reads it."""
+    for directory in (old, new):
+        edit(directory / "exclusions.yaml", "lists: [dishonest, negative]", "lists: [dishonest]")
+    edit(
+        old / "exclusions.yaml",
+        "      negative:\n        zh: 负面清单\n        en: negative list\n",
+        "",
+    )
+    diff = diff_rules(q.load_rules(old), q.load_rules(new))
+    assert [(c.kind, c.path, c.change) for c in diff.changes] == [
+        ("wording", "exclusions[excluded_credit].list_names.negative", "added")
+    ]
+    assert "wording only" in diff.to_text("en")
 
 
 def _edit_condition(directory: Path) -> None:

@@ -557,6 +557,14 @@ def test_a_listing_on_a_list_the_case_does_not_name_reads_alike_in_both_backends
             {"from": "2027-01-01", "list": "negative", "until": None, "why": "other_list"},
         ]
     ]
+    # The lists by their names in exclusions.yaml, not by their codes.
+    assert native[0][1].endswith(
+        ":失信名单(2027-03-21起,申报日后才列入);负面清单(2027-01-01起,非本项所列名单)"
+    )
+    assert native[0][2].endswith(
+        ": dishonesty list, from 2027-03-21, still listed (starts after that day); negative "
+        "list, from 2027-01-01, still listed (not a list this case names)"
+    )
     assert native == shown(worker.evaluate(rules, batch))
 
 

@@ -285,8 +285,8 @@ def test_a_listing_step_shows_the_dates_of_the_listings_that_apply(rules: q.Rule
     assert step.result == "fail"
     assert step.message_en == (
         "excluded under 'On a dishonesty list or a negative list'; listings on file that do "
-        "not apply on 2027-03-20: dishonest 2025-01-01 to 2026-12-31 (ended before that day); "
-        "negative from 2027-03-21, still listed (starts after that day)"
+        "not apply on 2027-03-20: dishonesty list, 2025-01-01 to 2026-12-31 (ended before "
+        "that day); negative list, from 2027-03-21, still listed (starts after that day)"
     )
 
 
@@ -316,12 +316,12 @@ def test_a_passing_listing_step_shows_the_listings_on_file_and_why_none_applies(
     )  # fmt: skip
     assert passed.message_zh == (
         "不属于“被列入失信名单、负面清单”情形;在案名单于申报日2027-03-20不适用:"
-        "dishonest(2025-01-01至2026-12-31,申报日前已移出);negative(2027-04-01起,申报日后才列入)"
+        "失信名单(2025-01-01至2026-12-31,申报日前已移出);负面清单(2027-04-01起,申报日后才列入)"
     )
     assert passed.message_en == (
         "not excluded under 'On a dishonesty list or a negative list'; listings on file that "
-        "do not apply on 2027-03-20: dishonest 2025-01-01 to 2026-12-31 (ended before that "
-        "day); negative from 2027-04-01, still listed (starts after that day)"
+        "do not apply on 2027-03-20: dishonesty list, 2025-01-01 to 2026-12-31 (ended before "
+        "that day); negative list, from 2027-04-01, still listed (starts after that day)"
     )
     never = credit_step(rules)
     assert dict(never.facts) == {
@@ -344,8 +344,26 @@ def test_a_listing_on_a_list_the_case_does_not_name_is_shown_as_such(tmp_path: P
         "pass",
         [{"from": "2027-01-01", "list": "negative", "until": None, "why": "other_list"}],
     )
-    assert step.message_en.endswith("negative from 2027-01-01, still listed (not a list this "
-                                    "case names)")  # fmt: skip
+    assert step.message_en.endswith("negative list, from 2027-01-01, still listed (not a list "
+                                    "this case names)")  # fmt: skip
+    assert step.message_zh.endswith("负面清单(2027-01-01起,非本项所列名单)")
+
+
+def test_a_listing_on_a_list_without_a_name_is_shown_by_its_code(tmp_path: Path) -> None:
+    """A list the case does not count may go without a name (a warning on load): a listing
+    on it is then shown by its code, in both languages."""
+    for f in RULE_FILES:
+        shutil.copy(RULES_DIR / f, tmp_path / f)
+    path = tmp_path / "exclusions.yaml"
+    text = path.read_text(encoding="utf-8")
+    negative = "      negative:\n        zh: 负面清单\n        en: negative list\n"
+    assert negative in text
+    text = text.replace("lists: [dishonest, negative]", "lists: [dishonest]")
+    path.write_text(text.replace(negative, ""), encoding="utf-8")
+    step = credit_step(q.load_rules(tmp_path), {"list": "negative", "from": "2027-01-01"})
+    assert step.message_zh.endswith(":negative(2027-01-01起,非本项所列名单)")
+    assert step.message_en.endswith(": negative, from 2027-01-01, still listed (not a list "
+                                    "this case names)")  # fmt: skip
 
 
 def test_clean_claims_of_a_day_share_one_listing_step(rules: q.RuleSet) -> None:

@@ -106,6 +106,23 @@ def test_org_type_left_out_warns(tmp_path: Path) -> None:
     assert "enterprise" not in rules.exclusions.eligibility.org_types
 
 
+def test_a_list_the_credit_case_does_not_count_may_go_unnamed_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """The credit case counting the dishonesty list only: the negative list's name may be
+    left out (a listing on it is then shown by its code), with a located warning; given,
+    there is none."""
+    counted = ("exclusions.yaml", "lists: [dishonest, negative]", "lists: [dishonest]")
+    negative = "      negative:\n        zh: 负面清单\n        en: negative list\n"
+    rules = q.load_rules(_edited_copy(tmp_path, counted, ("exclusions.yaml", negative, "")))
+    assert [str(w).removeprefix(f"{tmp_path}/") for w in rules.warnings] == [
+        "exclusions.yaml:92:5: exclusions[2].list_names: warning: list 'negative' has no "
+        "name, so a listing on it (which this case does not count) is shown in the trace by "
+        "its code; this loads, but check that it is meant"
+    ]
+    assert q.load_rules(_edited_copy(tmp_path, counted)).warnings == ()
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "warning"),
     [

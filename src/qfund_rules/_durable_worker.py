@@ -530,6 +530,15 @@ class Engine:
         self.scope_words = tuple(self.texts[f"first_time.scope.{self.scope}"])
         # The 第十七条(二) case's order, rule, citation, code and titles, when there is one.
         self.credit: tuple[int, str, str, str, Mapping[str, object], list[str]] | None = None
+        # Its lists' (zh, en) names, which its step says instead of their codes.
+        self.list_names: Mapping[str, Sequence[str]] = next(
+            (
+                ex.get("list_names") or {}
+                for ex in program["exclusions"]
+                if ex["check"] == "credit_listing"
+            ),
+            {},
+        )
         self.handlers: dict[str, Handler] = {}
         rules: dict[str, Fact] = {}
         for rule, when, handler in self._rules():
@@ -1037,7 +1046,7 @@ class Engine:
             }
             zh, en = say(self.texts, "exclusion.applies", words)
             if others:
-                more = self._not_applying(day, others)
+                more = self._not_applying(day, others, self.list_names)
                 zh, en = zh + more[0], en + more[1]
             c.note(order, rule, citation, facts, code, fired=False, messages=[zh, en])
         if c.banned:
@@ -1061,8 +1070,14 @@ class Engine:
             c.note(_BAN, "ban.none", self.program["ban"]["citation"], facts, text=text,
                    fired=False)  # fmt: skip
 
-    def _not_applying(self, day: str, listings: Sequence[Mapping[str, Any]]) -> list[str]:
-        """What a listing step adds to its message for the listings that do not apply."""
+    def _not_applying(
+        self,
+        day: str,
+        listings: Sequence[Mapping[str, Any]],
+        names: Mapping[str, Sequence[str]],
+    ) -> list[str]:
+        """What a listing step adds to its message for the listings that do not apply, each
+        list by its (zh, en) name in ``names`` (by its code when it has none)."""
         t = self.texts
         said = []
         for x in listings:
@@ -1071,7 +1086,9 @@ class Engine:
             else:
                 dates = say(t, "exclusion.listing.dates", {"start": x["from"], "end": x["until"]})
             why = tuple(t[f"exclusion.listing.{x['why']}"])
-            values = {"list": x["list"], "dates": tuple(dates), "why": why}
+            name = names.get(x["list"])
+            shown = (x["list"], x["list"]) if name is None else tuple(name)
+            values = {"list": shown, "dates": tuple(dates), "why": why}
             said.append(say(t, "exclusion.listing", values))
         joins = t["exclusion.listing.join"]
         shown = tuple(joins[lang].join(s[lang] for s in said) for lang in (0, 1))

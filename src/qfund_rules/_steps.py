@@ -314,7 +314,7 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
     zh, en = (texts[0], texts[1]) if hit else (texts[2], texts[3])
     if ex.check == "credit_listing" and facts["not_applying"]:
         # Listings on file that do not apply: said, with why (only applicants listed at all).
-        more_zh, more_en = _not_applying_texts(ctx, d.submitted, facts["not_applying"])
+        more_zh, more_en = _not_applying_texts(ctx, ex, d.submitted, facts["not_applying"])
         zh, en = zh + more_zh, en + more_en
     step = d.step(
         "exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None
@@ -374,9 +374,13 @@ def _listings(
     return shown
 
 
-def _not_applying_texts(ctx: Context, on: dt.date, listings: JSONValue) -> tuple[str, str]:
-    """What the step adds to its message for the listings on file that do not apply."""
+def _not_applying_texts(
+    ctx: Context, ex: Exclusion, on: dt.date, listings: JSONValue
+) -> tuple[str, str]:
+    """What the step adds to its message for the listings on file that do not apply, each
+    list by its name (exclusions.yaml ``list_names``; by its code when it has none)."""
     assert isinstance(listings, list)
+    names = ex.list_names or {}
     said: list[tuple[str, str]] = []
     for entry in listings:
         assert isinstance(entry, dict)
@@ -386,7 +390,11 @@ def _not_applying_texts(ctx: Context, on: dt.date, listings: JSONValue) -> tuple
         else:
             dates = say("exclusion.listing.dates", start=start, end=end)
         why = TEXTS[f"exclusion.listing.{entry['why']}"]
-        said.append(say("exclusion.listing", list=entry["list"], dates=dates, why=why))
+        code = entry["list"]
+        assert isinstance(code, str)
+        name = names.get(code)
+        shown_list = (code, code) if name is None else (name.zh, name.en)
+        said.append(say("exclusion.listing", list=shown_list, dates=dates, why=why))
     join_zh, join_en = TEXTS["exclusion.listing.join"]
     shown = (join_zh.join(s[0] for s in said), join_en.join(s[1] for s in said))
     return say("exclusion.not_applying", day=ctx.iso(on), listings=shown)

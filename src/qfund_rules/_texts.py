@@ -118,12 +118,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "exclusion.applies": ("属于“{title}”情形,不予奖励", "excluded under '{title}'"),
     "exclusion.clear": ("不属于“{title}”情形", "not excluded under '{title}'"),
     # 第十七条第(二)项: the listings on file that do not apply on the submission day (day),
-    # each as exclusion.listing (its dates and why), joined by exclusion.listing.join
+    # each as exclusion.listing (its list by its name in exclusions.yaml, its dates and
+    # why), joined by exclusion.listing.join
     "exclusion.not_applying": (
         ";在案名单于申报日{day}不适用:{listings}",
         "; listings on file that do not apply on {day}: {listings}",
     ),
-    "exclusion.listing": ("{list}({dates},{why})", "{list} {dates} ({why})"),
+    "exclusion.listing": ("{list}({dates},{why})", "{list}, {dates} ({why})"),
     "exclusion.listing.dates": ("{start}至{end}", "{start} to {end}"),
     "exclusion.listing.open": ("{start}起", "from {start}, still listed"),
     "exclusion.listing.join": (";", "; "),

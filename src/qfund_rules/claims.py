@@ -86,6 +86,8 @@ OrgType = Literal[
     "government_agency", "public_institution", "social_organization", "research_institute",
     "enterprise",
 ]  # fmt: skip
+#: The credit lists a listing can be on (第十七条第(二)项): the keys exclusions.yaml names.
+CreditList = Literal["dishonest", "negative"]
 Scope = Literal["national", "regional"]
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -241,7 +243,7 @@ class CreditListing(_Model):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    list: Literal["dishonest", "negative"] = Field(
+    list: CreditList = Field(
         description="dishonest: the list of dishonest entities (失信名单); negative: a negative "
         "list (负面清单)"
     )

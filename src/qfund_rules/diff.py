@@ -69,7 +69,8 @@ _RECORD_KEYS = {"items": "id", "exclusions": "code"}
 _LISTS = frozenset({"industry", "org_types", "regions", "hami_unit_prefixes", "lists"})
 _ITEM_FIELDS = frozenset({"kind", "family", "first_time", "id"})
 # The names people read: a title of an item or an exclusion, and the zh/en of an org type's
-# or a region's Name. Adding or removing the org type or region itself is a list change.
+# or a region's Name. Adding or removing the org type or region itself is a list change;
+# adding or removing a credit list's name (list_names) is wording: no decision reads it.
 _WORDING = frozenset({"title_zh", "title_en", "zh", "en"})
 
 
@@ -414,6 +415,8 @@ def _kind(path: str, last: str | None) -> ChangeKind:
         return "item"
     if head == "exclusions" and (path.endswith("]") or last in ("code", "check")):
         return "exclusion"
+    if "list_names" in segments:
+        return "wording"
     if _LISTS.intersection(segments):
         return "list"
     return "policy"

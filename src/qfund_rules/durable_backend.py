@@ -430,6 +430,9 @@ def rules_program(rules: RuleSet) -> dict[str, Any]:
                 "title_zh": e.title_zh,
                 "title_en": e.title_en,
                 "lists": None if e.lists is None else list(e.lists),
+                "list_names": None
+                if e.list_names is None
+                else {k: [n.zh, n.en] for k, n in e.list_names.items()},
             }
             for e in ex.exclusions
         ],

@@ -51,7 +51,7 @@ from ._yaml import (
     shown_path,
     unusable_path,
 )
-from .claims import CLAIM_TYPES, Batch, OrgType, batch_from_data, load_batch
+from .claims import CLAIM_TYPES, Batch, CreditList, OrgType, batch_from_data, load_batch
 from .conditions import (
     Condition,
     FactSpec,
@@ -356,7 +356,8 @@ class Validity(_Model):
 
 
 class Name(_Model):
-    """What an organisation type or a region is called, in Chinese and in English."""
+    """What an organisation type, a region or a credit list is called, in Chinese and in
+    English."""
 
     zh: Text = Field(description="the name in Chinese, as a trace shows it")
     en: Text = Field(description="the name in English, as a trace shows it")
@@ -408,8 +409,14 @@ class Exclusion(_Model):
     clause: Text = Field(description=f"the clause of this case, {_QUOTES}")
     title_zh: Text = Field(description="the case's name in Chinese, as a trace shows it")
     title_en: Text = Field(description="the case's name in English, as a trace shows it")
-    lists: tuple[Literal["dishonest", "negative"], ...] | None = Field(
+    lists: tuple[CreditList, ...] | None = Field(
         None, description="credit_listing only: the lists a listing on which excludes"
+    )
+    list_names: FrozenMap[str, Name] | None = Field(
+        None,
+        description="credit_listing only: each list's name, as a trace shows it: every list "
+        "in `lists` (the others, optional, name a listing the case does not count)",
+        json_schema_extra={"propertyNames": {"enum": list(get_args(CreditList))}},
     )
 
 
@@ -1175,11 +1182,68 @@ class _Checker:
                     else "'lists' belongs to credit_listing only"
                 )
                 self.problems.append(doc.problem(path, msg))
+            if ex is not None:
+                self._list_names(doc, path, ex)
         for check in EXCLUSION_CHECKS:
             if check not in seen and not unread:
                 self.problems.append(
                     doc.problem(("exclusions",), f"第十七条 check {check!r} is missing")
                 )
+
+    def _list_names(self, doc: Document, path: tuple[str | int, ...], ex: Exclusion) -> None:
+        """第十七条第(二)项: the credit lists' names, which a listing step says instead of the
+        lists' codes. Every list the case counts needs one; a list it does not count may go
+        without (a listing on it is then shown by its code), with a warning."""
+        names = ex.list_names
+        if ex.check != "credit_listing":
+            if names is not None:
+                self.problems.append(
+                    doc.problem(
+                        (*path, "list_names"), "'list_names' belongs to credit_listing only"
+                    )
+                )
+            return
+        if names is None:
+            self.problems.append(
+                doc.problem(
+                    path,
+                    "credit_listing needs 'list_names': each list's name in the trace, "
+                    "zh: and en: (失信名单 and 负面清单 in the measures' words)",
+                )
+            )
+            return
+        known = get_args(CreditList)
+        for key in names:
+            if key not in known:
+                self.problems.append(
+                    doc.problem(
+                        (*path, "list_names", key),
+                        f"unknown list {echo(key)}{did_you_mean(key, known)} "
+                        f"(lists: {', '.join(known)})",
+                    )
+                )
+        for j, name in enumerate(ex.lists or ()):
+            if name not in names:
+                self.problems.append(
+                    doc.problem(
+                        (*path, "lists", j),
+                        f"list {name!r} has no name: add it under 'list_names', with zh: and en:",
+                    )
+                )
+        counted = set(ex.lists or ())
+        unnamed = [k for k in known if k not in names and k not in counted]
+        if unnamed and all(key in known for key in names):
+            one = len(unnamed) == 1
+            listed = ", ".join(repr(k) for k in unnamed)
+            self.problems.append(
+                doc.problem(
+                    (*path, "list_names"),
+                    f"list{'' if one else 's'} {listed} {'has' if one else 'have'} no name, so "
+                    f"a listing on {'it' if one else 'them'} (which this case does not count) "
+                    "is shown in the trace by its code; this loads, but check that it is meant",
+                    severity="warning",
+                )
+            )
 
     def _repeated_codes(self) -> None:
         """A code listed twice (an industry code, a Hami unit prefix): harmless, but a sign
