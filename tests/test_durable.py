@@ -609,11 +609,22 @@ def test_a_ban_step_shows_the_same_bans_in_both_backends(
                     {"claim_id": "F3", "found_on": "2027-03-20", "until": "2030-03-20"},
                 ],
             },
-            "因弄虚作假被取消申报资格至2030-03-20",
-            "banned for fraud until 2030-03-20",
+            "因申报F3弄虚作假被取消申报资格至2030-03-20",
+            "banned until 2030-03-20 for fraud found on claim F3",
         )
     ]
     assert native == shown(worker.evaluate(rules, batch, history))
+    # Two bans ending last together: both claims are named, in the ledger's order.
+    bans.append(BanRecord("F0", dt.date(2027, 3, 20), dt.date(2030, 3, 20)))
+    history = StaticHistory(bans={applicant_key("A1", None): bans})
+    tied = shown(q.evaluate(rules, batch, history))
+    assert [(zh, en) for _, zh, en in tied] == [
+        (
+            "因申报F3、F0弄虚作假被取消申报资格至2030-03-20",
+            "banned until 2030-03-20 for fraud found on claims F3, F0",
+        )
+    ]
+    assert tied == shown(worker.evaluate(rules, batch, history))
 
 
 def test_a_batch_built_by_hand_is_refused_before_it_is_sent(

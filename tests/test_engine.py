@@ -749,8 +749,28 @@ def test_a_ban_step_shows_each_ban_the_claim_falls_in_as_dates(rules: q.RuleSet)
             {"claim_id": "OLD8", "found_on": "2027-03-20", "until": "2030-03-20"},
         ],
     }
-    assert (step.result, step.message_en) == ("fail", "banned for fraud until 2030-03-20")
-    assert step.message_zh == "因弄虚作假被取消申报资格至2030-03-20"
+    assert (step.result, step.message_en) == (
+        "fail",
+        "banned until 2030-03-20 for fraud found on claim OLD8",
+    )
+    assert step.message_zh == "因申报OLD8弄虚作假被取消申报资格至2030-03-20"
+
+
+def test_a_ban_step_names_every_claim_whose_ban_ends_last(rules: q.RuleSet) -> None:
+    """Two frauds found the same day end their bans together: the message names both
+    claims, in the ledger's order, once each."""
+    bans = [
+        BanRecord("OLD9", dt.date(2026, 6, 1), dt.date(2029, 6, 1)),
+        BanRecord("OLD8", dt.date(2027, 3, 20), dt.date(2030, 3, 20)),
+        BanRecord("OLD6", dt.date(2027, 3, 20), dt.date(2030, 3, 20)),
+    ]
+    h = q.StaticHistory(bans={applicant_key("A1", None): bans})
+    d = decide(rules, claim("C1", "leading_enterprise"), history=h)["C1"]
+    (step,) = [s for s in d.trace if s.step == "ban"]
+    assert (step.message_zh, step.message_en) == (
+        "因申报OLD8、OLD6弄虚作假被取消申报资格至2030-03-20",
+        "banned until 2030-03-20 for fraud found on claims OLD8, OLD6",
+    )
 
 
 def test_unbanned_claims_of_a_day_share_one_ban_step(rules: q.RuleSet) -> None:

@@ -1058,10 +1058,18 @@ class Engine:
                     for x in bans
                 ],
             }
-            # Overlapping bans: the last to end says until when (ISO dates sort as dates).
+            # Overlapping bans: the last to end says until when (ISO dates sort as dates),
+            # and the claims their fraud was found on.
             until = max(x["until"] for x in bans)
+            claims = list(dict.fromkeys(x["claim_id"] for x in bans if x["until"] == until))
+            if len(claims) == 1:
+                text, words = "ban.active", {"until": until, "claim": claims[0]}
+            else:
+                joins = self.texts["ban.claims.join"]
+                joined = (joins[0].join(claims), joins[1].join(claims))
+                text, words = "ban.active.several", {"until": until, "claims": joined}
             c.note(_BAN, "ban.active", self.program["ban"]["citation"], facts, "banned",
-                   fired=False, words={"until": until})  # fmt: skip
+                   text=text, fired=False, words=words)  # fmt: skip
         else:
             # No ban rule fired: the applicant is not banned (or, without a ledger, no ban
             # was looked for), a step of every claim as in the native engine.

@@ -449,8 +449,16 @@ def _ban(ctx: Context, d: Draft, on: dt.date) -> TraceStep | None:
         for b in bans
     ]
     facts: dict[str, JSONValue] = {"submitted_on": ctx.iso(on), "bans": shown}
-    # Overlapping bans: the applicant may apply again only when the last of them has ended.
-    zh, en = say("ban.active", until=max(b.until for b in bans))
+    # Overlapping bans: the applicant may apply again only when the last of them has ended;
+    # the message names the claim its fraud was found on (those of the bans ending then).
+    until = max(b.until for b in bans)
+    claims = list(dict.fromkeys(b.claim_id for b in bans if b.until == until))
+    if len(claims) == 1:
+        zh, en = say("ban.active", until=until, claim=claims[0])
+    else:
+        join_zh, join_en = TEXTS["ban.claims.join"]
+        joined = (join_zh.join(claims), join_en.join(claims))
+        zh, en = say("ban.active.several", until=until, claims=joined)
     d.step("ban", "applicant.not_banned", ctx.rules.exclusions.ban.citation, False, facts, zh, en,
            "banned")  # fmt: skip
     return None

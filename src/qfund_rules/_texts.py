@@ -131,8 +131,17 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "exclusion.listing.other_list": ("非本项所列名单", "not a list this case names"),
     "exclusion.listing.starts_after": ("申报日后才列入", "starts after that day"),
     "exclusion.listing.ended_before": ("申报日前已移出", "ended before that day"),
-    # 第二十四条: until is the last ban's end
-    "ban.active": ("因弄虚作假被取消申报资格至{until}", "banned for fraud until {until}"),
+    # 第二十四条: until is the last ban's end, claim the claim its fraud was found on; bans
+    # that end last together name their claims, joined by ban.claims.join
+    "ban.active": (
+        "因申报{claim}弄虚作假被取消申报资格至{until}",
+        "banned until {until} for fraud found on claim {claim}",
+    ),
+    "ban.active.several": (
+        "因申报{claims}弄虚作假被取消申报资格至{until}",
+        "banned until {until} for fraud found on claims {claims}",
+    ),
+    "ban.claims.join": ("、", ", "),
     "ban.none": ("申报单位不在取消申报资格期内", "the applicant is not banned"),
     "ban.none.no_ledger": (
         "无取消申报资格记录(未提供账本)",
