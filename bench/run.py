@@ -454,6 +454,69 @@ def scale_in_turns(
     return rows
 
 
+def refiled(batch: q.Batch, rules: q.RuleSet, order: str) -> q.Batch:
+    """The claims of ``batch`` as the loader builds them from a file that lists them in
+    ``order`` (one of :data:`ORDERS`), each group's claims in their order in ``batch``:
+
+    - ``generated``: as they are (each claim's kind and applicant drawn at random);
+    - ``by_article``: kinds in the order the rule files give them (第九条 first), as
+      examples/claims-2027.yaml files them;
+    - ``by_applicant``: each applicant's claims together, applicants in the batch's order
+      of them, as a file of the applicants' own submissions would list them.
+    """
+    data = q.batch_to_data(batch)
+    if order == "by_article":
+        rank = {kind: i for i, kind in enumerate(rules.by_kind)}
+        data["claims"].sort(key=lambda claim: rank[claim["kind"]])  # stable
+    elif order == "by_applicant":
+        rank = {a.id: i for i, a in enumerate(batch.applicants)}
+        data["claims"].sort(key=lambda claim: rank[claim["applicant"]])  # stable
+    elif order != "generated":
+        raise ValueError(f"unknown order {order!r}: one of {', '.join(ORDERS)}")
+    return rules.batch_from_data(data)
+
+
+#: The orders order_effect compares (refiled).
+ORDERS: Final = ("generated", "by_article", "by_applicant")
+
+
+def order_effect(
+    rules: q.RuleSet,
+    seed: int,
+    sizes: tuple[int, int] = (10_000, 100_000),
+    rounds: int = SCALING_ROUNDS,
+) -> dict[str, Any]:
+    """The engine's step from the smaller of ``sizes`` to the larger on the same claims in
+    each of the :data:`ORDERS`, the batches taken in turns. Every batch is built by the
+    loader from the same data (:func:`refiled`), so they differ in their order alone.
+    """
+    batches: dict[tuple[str, int], q.Batch] = {}
+    for n in sizes:
+        generated = synthetic_batch(n, seed + n, rules)
+        for order in ORDERS:
+            batches[(order, n)] = refiled(generated, rules, order)
+        del generated
+    evaluate = functools.partial(q.evaluate, rules)
+    for batch in batches.values():
+        evaluate(batch)  # warm
+    times: dict[tuple[str, int], list[float]] = {}
+    for _ in range(rounds):
+        for (order, n), batch in batches.items():
+            call = functools.partial(evaluate, batch)
+            times.setdefault((order, n), []).append(median_seconds(call, CALLS_PER_ROUND.get(n, 1)))
+    out: dict[str, Any] = {}
+    for order in ORDERS:
+        small, big = (statistics.median(times[(order, n)]) for n in sizes)
+        out[order] = {
+            "claims": list(sizes),
+            "claims_per_s": [sizes[0] / small, sizes[1] / big],
+            "step": big / small,
+        }
+    del batches
+    gc.collect()
+    return out
+
+
 def scale_alone(rules: q.RuleSet, seed: int, n: int) -> dict[str, Any]:
     """Native, reference and floor on one batch of ``n`` claims: a warm-up, then the
     median of 3."""
@@ -583,6 +646,8 @@ def run(quick: bool, seed: int, collector: str = "off") -> dict[str, Any]:
     out["read_worst_10x_step"] = max(g["read_ratio"] for g in out["growth"])
     if not quick:
         out["peak_rss_mb_1m"] = peak_rss_mb()
+    # After the 1M run, so that its peak is the 1M batch's alone.
+    out["order_steps"] = order_effect(rules, seed)
     per_claim = out["memory_per_claim"]["peak_bytes"]
     out["projected_peak_rss_mb_1m"] = out["rss_baseline_mb"] + 1_000_000 * per_claim / 2**20
 
@@ -690,6 +755,17 @@ def report(out: dict[str, Any]) -> str:
             f" {g['read_added_us']:>+7.2f}"
             f" {g['allowed_us']:>+8.2f}"
         )
+    labels = {
+        "generated": "as generated (kind, applicant at random)",
+        "by_article": "filed by article (as examples/ files them)",
+        "by_applicant": "each applicant's claims together",
+    }
+    lines.append(
+        "native 10k → 100k on the same claims refiled (in turns; a figure, not the target's):"
+    )
+    for order, row in out["order_steps"].items():
+        small, big = row["claims_per_s"]
+        lines.append(f"  {labels[order]:<43} {row['step']:6.2f}x  ({small:,.0f}/s → {big:,.0f}/s)")
     lines.append("native against ledger size (10,000 claims): StaticHistory | SqliteLedger")
     for a, b in zip(out["ledger_scaling"], out["ledger_scaling_sqlite"], strict=True):
         lines.append(f"  {a['ledger_rows']:>9,} rows  {a['claims_per_s']:>10,.0f}/s | "

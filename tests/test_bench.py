@@ -134,3 +134,44 @@ def test_batch_files_load_to_the_batch_they_were_written_from(
     assert all(v > 0 for v in speeds.values())
     assert bench_rules.load_batch(tmp_path / "batch.json") == batch
     assert bench_rules.load_batch(tmp_path / "batch.yaml") == batch
+
+
+@pytest.mark.parametrize(
+    ("order", "group"),
+    [("generated", None), ("by_article", "kind"), ("by_applicant", "applicant")],
+)
+def test_refiled_reorders_the_claims_and_nothing_else(
+    bench_rules: q.RuleSet, order: str, group: str | None
+) -> None:
+    """Claims come grouped (kinds in the rule files' order, applicants in the batch's), each
+    group's claims in the batch's order, and every claim is decided as before."""
+    batch = bench.synthetic_batch(300, 11, bench_rules)
+    refiled = bench.refiled(batch, bench_rules, order)
+    if group is None:
+        assert [c.id for c in refiled.claims] == [c.id for c in batch.claims]
+    else:
+        firsts = list(bench_rules.by_kind) if group == "kind" else [a.id for a in batch.applicants]
+        ranks = [firsts.index(getattr(c, group)) for c in refiled.claims]
+        assert ranks == sorted(ranks)
+        assert [c.id for c in refiled.claims] != [c.id for c in batch.claims]
+        for value in set(ranks):
+            assert [c.id for c in refiled.claims if firsts.index(getattr(c, group)) == value] == [
+                c.id for c in batch.claims if firsts.index(getattr(c, group)) == value
+            ]
+    before = {d.claim_id: d.to_dict() for d in q.evaluate(bench_rules, batch).decisions}
+    after = {d.claim_id: d.to_dict() for d in q.evaluate(bench_rules, refiled).decisions}
+    assert after == before
+
+
+def test_refiled_refuses_an_unknown_order(bench_rules: q.RuleSet) -> None:
+    with pytest.raises(ValueError, match="unknown order 'by_size'"):
+        bench.refiled(bench.synthetic_batch(20, 1, bench_rules), bench_rules, "by_size")
+
+
+def test_order_effect_times_every_order(bench_rules: q.RuleSet) -> None:
+    steps = bench.order_effect(bench_rules, 5, sizes=(100, 300), rounds=1)
+    assert list(steps) == list(bench.ORDERS)
+    for row in steps.values():
+        small, big = row["claims_per_s"]
+        assert row["claims"] == [100, 300]
+        assert row["step"] == pytest.approx((300 / big) / (100 / small))
