@@ -23,6 +23,8 @@ from qfund_rules.rules import RULE_FILES
 from .conftest import EXAMPLES_DIR, RULES_DIR
 
 EXAMPLE = EXAMPLES_DIR / "claims-2027.yaml"
+#: Every command that reads a claims batch (diff's with --claims).
+BATCH_COMMANDS = ["evaluate", "explain", "report", "round", "diff"]
 
 
 def call(*argv: str) -> tuple[int, str, str]:
@@ -102,7 +104,7 @@ def test_a_node_count_refuses_others(text: str) -> None:
         node_count(text)
 
 
-@pytest.mark.parametrize("command", ["evaluate", "explain", "report", "round"])
+@pytest.mark.parametrize("command", BATCH_COMMANDS)
 def test_the_help_of_max_bytes_says_the_bound_its_refusal_says(command: str) -> None:
     """`--help` says the largest SIZE taken, in the words a larger one is refused with."""
     code, out, _ = call(command, "--help")
@@ -113,7 +115,7 @@ def test_the_help_of_max_bytes_says_the_bound_its_refusal_says(command: str) -> 
     assert f"{bound};" in " ".join(out.split())
 
 
-@pytest.mark.parametrize("command", ["evaluate", "explain", "report", "round"])
+@pytest.mark.parametrize("command", BATCH_COMMANDS)
 def test_the_help_of_the_caps_says_the_defaults_in_force(
     command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,7 +141,7 @@ def test_a_size_is_shown_as_a_size_argument_writes_it(size: int, shown: str) -> 
     assert (shown, size) == (shown_size(size), byte_size(shown_size(size)))
 
 
-@pytest.mark.parametrize("command", ["evaluate", "explain", "report", "round"])
+@pytest.mark.parametrize("command", BATCH_COMMANDS)
 def test_every_batch_command_takes_the_caps(command: str) -> None:
     code, out, _ = call(command, "--help")
     assert code == 0
@@ -185,6 +187,45 @@ def test_the_other_batch_commands_apply_the_caps(command: str, tmp_path: Path) -
     assert "--max-nodes raises that limit" in err
     code, _, err = call(command, str(EXAMPLE), *extra, "--max-nodes", "100_000")
     assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("option", "below", "above", "refusal"),
+    [
+        ("--max-nodes", "50", "100_000", "document holds more than 50 values"),
+        ("--max-bytes", "1KiB", "64KiB", "the limit is 1024 bytes"),
+    ],
+)
+def test_diff_reads_its_claims_under_the_caps(
+    option: str, below: str, above: str, refusal: str
+) -> None:
+    """`qfund diff --claims` reads the batch under the caps given, and a refusal names the
+    option that raises the cap, as the other batch commands do."""
+    rules = str(RULES_DIR)
+    code, out, err = call("diff", rules, rules, "--claims", str(EXAMPLE), option, below)
+    assert (code, out) == (2, "")
+    assert refusal in err
+    assert f"qfund: note: {option} raises that limit" in err
+    code, out, err = call("diff", rules, rules, "--claims", str(EXAMPLE), option, above)
+    assert (code, err) == (0, "")
+    assert "没有决定改变" in out
+
+
+@pytest.mark.parametrize(
+    ("caps", "refusal"),
+    [
+        (["--max-nodes", "50"], "--max-nodes needs --claims BATCH, the batch it caps"),
+        (
+            ["--max-nodes", "5000000", "--max-bytes", "64MiB"],
+            "--max-bytes and --max-nodes need --claims BATCH, the batch they cap",
+        ),
+    ],
+)
+def test_diff_refuses_the_caps_without_a_batch(caps: list[str], refusal: str) -> None:
+    """A cap given to `qfund diff` without --claims caps nothing: a usage slip, exit 2."""
+    rules = str(RULES_DIR)
+    code, out, err = call("diff", rules, rules, *caps)
+    assert (code, out, err) == (2, "", f"qfund diff: {refusal}\n")
 
 
 def test_the_note_is_only_for_the_caps() -> None:

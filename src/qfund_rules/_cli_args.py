@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "backend_opt",
     "batch_arg",
     "batch_limits",
+    "caps_given",
     "caps_opt",
     "iso_date",
     "lang_opt",
@@ -127,10 +129,13 @@ def path_arg(text: str) -> Path:
     return Path(text)
 
 
-def batch_arg(sp: argparse.ArgumentParser, what: str = "claims batch") -> None:
-    """Add the BATCH argument; ``caps_opt`` adds the caps on reading it."""
+def batch_arg(
+    sp: argparse.ArgumentParser, what: str = "claims batch", *, option: str | None = None
+) -> None:
+    """Add the BATCH argument, or the option ``option`` taking one where the command can do
+    without a batch (``qfund diff --claims BATCH``); ``caps_opt`` adds the caps on reading it."""
     sp.add_argument(
-        "batch",
+        "batch" if option is None else option,
         type=path_arg,
         metavar="BATCH",
         help=f"{what} (YAML, or strict JSON when named *.json)",
@@ -138,11 +143,13 @@ def batch_arg(sp: argparse.ArgumentParser, what: str = "claims batch") -> None:
 
 
 def caps_opt(sp: argparse.ArgumentParser) -> None:
-    """Add ``--max-bytes`` and ``--max-nodes``, the caps on reading BATCH (last: rarely set)."""
+    """Add ``--max-bytes`` and ``--max-nodes``, the caps on reading BATCH (last: rarely set).
+
+    Each is None when not given (``caps_given``); ``batch_limits`` reads the defaults then.
+    """
     sp.add_argument(
         "--max-bytes",
         type=byte_size,
-        default=DEFAULT_LIMITS.max_bytes,
         metavar="SIZE",
         help="refuse a batch file larger than this (bytes, or KiB/MiB/GiB, at most "
         f"{_MAX_SIZE_SHOWN}; default {shown_size(DEFAULT_LIMITS.max_bytes)}: some 500 bytes "
@@ -151,7 +158,6 @@ def caps_opt(sp: argparse.ArgumentParser) -> None:
     sp.add_argument(
         "--max-nodes",
         type=node_count,
-        default=DEFAULT_LIMITS.max_nodes,
         metavar="N",
         help="refuse a batch of more values than this, aliases expanded (default "
         f"{DEFAULT_LIMITS.max_nodes:,}: some 40 values a claim; docs/limits.md)",
@@ -159,8 +165,18 @@ def caps_opt(sp: argparse.ArgumentParser) -> None:
 
 
 def batch_limits(args: argparse.Namespace) -> Limits:
-    """The caps ``batch_arg``'s options set; the other caps keep their defaults."""
-    return Limits(max_bytes=args.max_bytes, max_nodes=args.max_nodes)
+    """The caps ``caps_opt``'s options set, the defaults for those not given; the other
+    caps keep their defaults."""
+    return replace(
+        DEFAULT_LIMITS,
+        max_bytes=DEFAULT_LIMITS.max_bytes if args.max_bytes is None else args.max_bytes,
+        max_nodes=DEFAULT_LIMITS.max_nodes if args.max_nodes is None else args.max_nodes,
+    )
+
+
+def caps_given(args: argparse.Namespace) -> list[str]:
+    """The options of ``caps_opt`` given on the command line, as written there."""
+    return [option for cap, option in _LIMIT_OPTION.items() if getattr(args, cap) is not None]
 
 
 _LIMIT_OPTION = {"max_bytes": "--max-bytes", "max_nodes": "--max-nodes"}

@@ -15,6 +15,7 @@ from ._cli_args import (
     FORMAT_HELP,
     batch_arg,
     batch_limits,
+    caps_given,
     caps_opt,
     iso_date,
     lang_opt,
@@ -37,6 +38,7 @@ from .report import render_report
 from .rules import RULE_FILES, RuleSet, load_rules
 
 if TYPE_CHECKING:
+    from ._yaml import Limits
     from .cli import Handler
 
 __all__ = ["register"]
@@ -111,14 +113,10 @@ def register(
     d.add_argument(
         "new_rules", type=path_arg, metavar="NEW_RULES", help="rule-file directory after"
     )
-    d.add_argument(
-        "--claims",
-        type=path_arg,
-        metavar="BATCH",
-        help="claims batch to decide under both (YAML, or strict JSON when named *.json)",
-    )
+    batch_arg(d, "claims batch to decide under both", option="--claims")
     d.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
     lang_opt(d, "--format text")
+    caps_opt(d)
     return {"report": _cmd_report, "diff": _cmd_diff}
 
 
@@ -218,6 +216,11 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    given = caps_given(args)
+    if args.claims is None and given:
+        needs, caps = ("needs", "it caps") if len(given) == 1 else ("need", "they cap")
+        err.write(f"qfund diff: {' and '.join(given)} {needs} --claims BATCH, the batch {caps}\n")
+        return 2
     for directory in (args.old_rules, args.new_rules):
         if not directory.is_dir():
             err.write(f"qfund: {directory}: not a directory of rule files\n")
@@ -225,7 +228,7 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     old, new = _load_both(args.old_rules, args.new_rules)
     diff = diff_rules(old, new)
     if args.claims is not None:
-        batches = _batch_under_both(old, new, args.claims)
+        batches = _batch_under_both(old, new, args.claims, batch_limits(args))
         if isinstance(batches, str):
             # The rules' changes still help: they say why the batch is refused on one side.
             out.write(diff.to_json() if args.format == "json" else diff.to_text(args.lang))
@@ -250,11 +253,15 @@ def _load_both(old_dir: Path, new_dir: Path) -> tuple[RuleSet, RuleSet]:
     return loaded[0], loaded[1]
 
 
-def _batch_under_both(old: RuleSet, new: RuleSet, path: Path) -> tuple[Batch, Batch] | str:
-    """The batch as each rule set loads it, or why one of them (or both) refuses it.
+def _batch_under_both(
+    old: RuleSet, new: RuleSet, path: Path, limits: Limits
+) -> tuple[Batch, Batch] | str:
+    """The batch as each rule set loads it under ``limits``, or why one of them (or both)
+    refuses it.
 
     A standard number's level depends on the industry codes of each rule set, and each may
-    or may not accept a claim achieved after it was submitted.
+    or may not accept a claim achieved after it was submitted. The caps are the reader's,
+    whatever the rules: a batch over one is refused under both, as any command reports it.
     """
     same = (new.industry_codes, new.achieved_by_submission) == (
         old.industry_codes,
@@ -265,7 +272,7 @@ def _batch_under_both(old: RuleSet, new: RuleSet, path: Path) -> tuple[Batch, Ba
     refused: dict[str, BatchError] = {}
     for side, rules in sides:
         try:
-            loaded[side] = rules.load_batch(path)
+            loaded[side] = rules.load_batch(path, limits=limits)
         except BatchError as exc:
             refused[side] = exc
     if not refused:
