@@ -1,18 +1,26 @@
 """The batch caps on the command line: ``--max-bytes`` and ``--max-nodes`` (docs/limits.md).
 
-The defaults refuse a JSON batch of about 35,000 claims; a caller who trusts a larger
-batch raises them per run, and a refusal says which option does so.
+The defaults refuse a batch of about 27,000 claims in indented JSON (39,000 in compact JSON
+or YAML); a caller who trusts a larger batch raises them per run, and a refusal says which
+option does so.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
+import re
 import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+import qfund_rules as q
 from qfund_rules import _cli_args
 from qfund_rules._cli_args import byte_size, limit_notes, node_count, shown_size
 from qfund_rules._yaml import Limits, exceeded_limit
@@ -20,7 +28,10 @@ from qfund_rules.cli import run
 from qfund_rules.errors import Problem
 from qfund_rules.rules import RULE_FILES
 
-from .conftest import EXAMPLES_DIR, RULES_DIR
+from .conftest import EXAMPLES_DIR, ROOT, RULES_DIR
+
+sys.path.insert(0, str(ROOT / "bench"))
+import run as bench  # bench/ is a directory of scripts, not a package
 
 EXAMPLE = EXAMPLES_DIR / "claims-2027.yaml"
 #: Every command that reads a claims batch (diff's with --claims).
@@ -248,3 +259,70 @@ def test_a_rule_file_over_the_caps_gets_no_note_on_the_batch_options(tmp_path: P
     assert (code, out) == (2, "")
     assert "awards.yaml: file holds more than 16777216 bytes; the limit is 16777216" in err
     assert "qfund: note:" not in err
+
+
+#: How docs/limits.md's table of sizes writes a batch out, by the row's first words.
+_WRITTEN: dict[str, Callable[[dict[str, Any]], str]] = {
+    "JSON indented by two": lambda data: json.dumps(data, ensure_ascii=False, indent=2),
+    "compact JSON": lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+    "YAML in block style": lambda data: yaml.safe_dump(data, allow_unicode=True),
+}
+
+
+def _quoted_range(text: str, row: str) -> tuple[int, int, int, int]:
+    """A row of docs/limits.md's table: bytes a claim and values a claim, each low-high."""
+    found = re.search(
+        rf"^\| {re.escape(row)} [^|]*\| (\d+)-(\d+) \| [^|]* \| (\d+)-(\d+) \|", text, re.M
+    )
+    assert found is not None, row
+    low, high, fewest, most = map(int, found.groups())
+    return low, high, fewest, most
+
+
+@pytest.fixture(scope="module")
+def measured_batches() -> list[q.Batch]:
+    """The batches docs/limits.md measured: the example, and a synthetic batch of the
+    benchmark's."""
+    rules = q.load_rules(RULES_DIR)
+    return [rules.load_batch(EXAMPLE), bench.synthetic_batch(2_000, 2027, rules)]
+
+
+@pytest.mark.parametrize("row", list(_WRITTEN))
+def test_the_sizes_docs_limits_quotes_are_measured(
+    row: str, measured_batches: list[q.Batch], tmp_path: Path
+) -> None:
+    """Each batch, written out in full as a row of docs/limits.md's table says, takes bytes
+    and values a claim within the row's ranges (rounded to whole numbers)."""
+    low, high, fewest, most = _quoted_range((ROOT / "docs" / "limits.md").read_text(), row)
+    rules = q.load_rules(RULES_DIR)
+    for batch in measured_batches:
+        n = len(batch.claims)
+        path = tmp_path / ("b.yaml" if row.startswith("YAML") else "b.json")
+        path.write_text(_WRITTEN[row](q.batch_to_data(batch)), encoding="utf-8")
+        assert low <= round(path.stat().st_size / n) <= high, (row, n, path.stat().st_size)
+        roomy = 1 << 30
+        rules.load_batch(path, limits=Limits(max_bytes=roomy, max_nodes=int((most + 0.5) * n)))
+        with pytest.raises(q.BatchError, match="document holds more than"):
+            rules.load_batch(
+                path, limits=Limits(max_bytes=roomy, max_nodes=int((fewest - 0.5) * n))
+            )
+
+
+def test_the_help_quotes_the_measured_sizes() -> None:
+    """`--help` quotes bytes and values a claim within docs/limits.md's ranges."""
+    text = (ROOT / "docs" / "limits.md").read_text()
+    _, out, _ = call("evaluate", "--help")
+    said = " ".join(out.split())
+    found = re.search(
+        r"some (\d+) bytes a claim in JSON indented by two, (\d+) in compact JSON or YAML;", said
+    )
+    values = re.search(r"some (\d+) values a claim;", said)
+    assert found is not None
+    assert values is not None
+    indented, compact = int(found[1]), int(found[2])
+    low, high, fewest, most = _quoted_range(text, "JSON indented by two")
+    assert low <= indented <= high
+    assert fewest <= int(values[1]) <= most
+    for row in ("compact JSON", "YAML in block style"):
+        low, high, _, _ = _quoted_range(text, row)
+        assert low <= compact <= high, row

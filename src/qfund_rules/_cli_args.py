@@ -152,8 +152,8 @@ def caps_opt(sp: argparse.ArgumentParser) -> None:
         type=byte_size,
         metavar="SIZE",
         help="refuse a batch file larger than this (bytes, or KiB/MiB/GiB, at most "
-        f"{_MAX_SIZE_SHOWN}; default {shown_size(DEFAULT_LIMITS.max_bytes)}: some 500 bytes "
-        "a claim in indented JSON; docs/limits.md)",
+        f"{_MAX_SIZE_SHOWN}; default {shown_size(DEFAULT_LIMITS.max_bytes)}: some 620 bytes "
+        "a claim in JSON indented by two, 420 in compact JSON or YAML; docs/limits.md)",
     )
     sp.add_argument(
         "--max-nodes",
