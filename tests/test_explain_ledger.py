@@ -405,6 +405,45 @@ def test_ledger_fraud_on_a_claim_never_awarded_says_there_was_no_award(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "en",
+            "no award to revoke (rejected); fraud found on 2028-06-10 (第二十四条), banned "
+            "until 2031-06-10 (exclusive)",
+        ),
+        (
+            "zh",
+            "无奖励可撤销(不予奖励);2028-06-10认定弄虚作假(第二十四条),取消申报资格至2031-06-10",
+        ),
+    ],
+    ids=["en", "zh"],
+)
+def test_a_finding_on_a_claim_never_awarded_is_shown_by_explain_and_the_report(
+    scenario: Scenario, tmp_path: Path, lang: str, said: str
+) -> None:
+    """Fraud found on D2, rejected in 2028 (banned): nothing was granted, so there is no
+    award to revoke, but `explain --ledger` and the report's row and trace show the finding
+    and the ban it started, as `ledger fraud` and `ledger show` record them, in red."""
+    ledger = scenario.copy(tmp_path)
+    code, _, err = qfund("ledger", "fraud", "--ledger", ledger, "--claim", "D2",
+                         "--found-on", "2028-06-10")  # fmt: skip
+    assert code == 0, err
+    argv = ("--ledger", ledger, "--lang", lang)
+    code, out, err = qfund("explain", scenario.b28, "--claim", "D2", *argv)
+    assert code == 0, err
+    lines = [x.removeprefix(f"{NOW[lang]}: ") for x in out.splitlines() if x.startswith(NOW[lang])]
+    code, page, err = qfund("report", scenario.b28, "--round", *argv, "--out", "-")
+    assert code == 0, err
+    red = re.search(r'<tr id="row-D2".*?<td class="(now[^"]*)">', page)
+    assert (lines, reported_now(page, lang)["D2"], red and red[1]) == (
+        [said],
+        (said, said),
+        "now now-revoked",
+    )
+
+
+@pytest.mark.parametrize(
     ("steps", "refused"),
     [
         (

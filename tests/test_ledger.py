@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -23,10 +24,12 @@ import pytest
 import qfund_rules as q
 from qfund_rules.allocation import RoundResult, run_round
 from qfund_rules.errors import LedgerError
+from qfund_rules.explain import revocation, standing
 from qfund_rules.history import BanRecord, PriorAward, applicant_key
 from qfund_rules.ledger import (
     GENESIS,
     SCHEMA_VERSION,
+    AwardState,
     CountedAward,
     FraudFinding,
     MemoryLedger,
@@ -473,16 +476,34 @@ def test_fraud_on_a_claim_never_awarded_revokes_no_award(
     assert (
         (False, "rejected", False, None, 0),
         {"outcome": "rejected", "award_revoked": False},
-        (None, None),
+        (None, None, dt.date(2031, 1, 15)),
         (BanRecord("C1", dt.date(2028, 1, 15), dt.date(2031, 1, 15)),),
     ) == (
         (finding.granted, finding.outcome, finding.award_revoked, finding.already_revoked,
          finding.clawback_yuan),
         {k: finding.to_dict()[k] for k in ("outcome", "award_revoked")},
-        (state.status, state.revoked_by),
+        (state.status, state.revoked_by, state.banned_until),
         ledger.bans(KEY_A1),
     )  # fmt: skip
     assert ledger.fraud("C1", dt.date(2028, 1, 15), 3) == finding
+
+
+def test_a_finding_on_a_claim_never_awarded_is_said_with_its_ban() -> None:
+    """revocation() of a claim granted nothing that fraud was found on: no award to revoke,
+    the finding, and the ban's end when the state holds it (an AwardState made without
+    banned_until says the finding alone); with no finding, nothing."""
+    state = AwardState(2027, "C1", "A1", KEY_A1, "f", "s", None, "superseded", 0, None, 0, 0,
+                       fraud_found_on=dt.date(2028, 1, 15))  # fmt: skip
+    banned = dataclasses.replace(state, banned_until=dt.date(2031, 1, 15))
+    clean = dataclasses.replace(state, fraud_found_on=None)
+    assert [revocation(banned, "en"), revocation(state, "en"), revocation(state, "zh"),
+            standing(clean, "en")] == [
+        "no award to revoke (superseded); fraud found on 2028-01-15 (第二十四条), banned until "
+        "2031-01-15 (exclusive)",
+        "no award to revoke (superseded); fraud found on 2028-01-15 (第二十四条)",
+        "无奖励可撤销(就高不就低,不另奖励);2028-01-15认定弄虚作假(第二十四条)",
+        None,
+    ]  # fmt: skip
 
 
 def test_an_award_a_ban_revoked_names_the_finding(banned_later: MemoryLedger) -> None:

@@ -85,6 +85,9 @@ _NOW = {
     "en": {"paid": "paid", "deferred": "owed (deferred)", "held": "held (objection)",
            "revoked": "revoked (第二十四条)"},
 }  # fmt: skip
+# A fraud finding on a claim, the day it was found (第二十四条): one wording, said alone
+# (the award it revoked), after another cause, or on a claim never awarded.
+_FOUND = {"zh": "{on}认定弄虚作假(第二十四条)", "en": "fraud found on {on} (第二十四条)"}
 # What revoked an award, with the article (AwardState.revoked_by):
 # - objection: 第二十二条第(五)项 "公示无异议的,下达奖励通知并拨付资金": an upheld objection
 #   revokes the held award; no fraud was found (第二十四条 is for fraud, rulings R9);
@@ -93,19 +96,26 @@ _NOW = {
 #   this claim was submitted: the finding's claim is named (round, claim id).
 _REVOKED = {
     "zh": {"objection": "已撤销:公示异议成立(第二十二条第(五)项)",
-           "fraud": "已撤销:{on}认定弄虚作假(第二十四条)",
+           "fraud": "已撤销:" + _FOUND["zh"],
            "ban": "已撤销:{round}年度申报{claim}认定弄虚作假,申报于取消申报资格期间(第二十四条)"},
     "en": {"objection": "revoked: objection upheld (第二十二条第(五)项)",
-           "fraud": "revoked: fraud found on {on} (第二十四条)",
+           "fraud": "revoked: " + _FOUND["en"],
            "ban": "revoked: submitted under the ban of the fraud found on claim {claim} of "
                   "round {round} (第二十四条)"},
 }  # fmt: skip
 # A fraud finding recorded on an award an upheld objection or a ban had revoked: it revoked
 # nothing more, but it stands (its ban runs, 第二十四条), so both causes are said.
-_FRAUD_TOO = {
-    "zh": ";{on}认定弄虚作假(第二十四条)",
-    "en": "; fraud found on {on} (第二十四条)",
+_FRAUD_TOO = {"zh": ";" + _FOUND["zh"], "en": "; " + _FOUND["en"]}
+# A fraud finding on a claim its round granted no award (rejected, superseded, or nothing
+# allocated): there was no award to revoke, but the finding stands and its ban runs
+# (第二十四条), as `qfund ledger fraud` says; the ban's end is the first day the applicant
+# may apply again, as the ban step says it.
+_NO_AWARD = {
+    "zh": "无奖励可撤销({why});" + _FOUND["zh"],
+    "en": "no award to revoke ({why}); " + _FOUND["en"],
 }
+_BANNED_UNTIL = {"zh": ",取消申报资格至{until}", "en": ", banned until {until} (exclusive)"}
+_NOT_ALLOCATED = {"zh": "未分配奖励资金", "en": "nothing allocated"}
 
 
 #: What :func:`standing` is headed by, in a trace and in the report.
@@ -118,17 +128,30 @@ def revocation(state: AwardState, lang: Lang = "zh") -> str | None:
     For fraud found on its own claim (第二十四条, with the day), under the ban of a finding
     on another claim of the applicant (第二十四条, rulings R9: that claim is named), or
     because an objection was upheld (第二十二条第(五)项); a fraud finding recorded on the
-    award after an objection or a ban revoked it is said after that cause. One wording for
-    ``qfund explain``, the report, and ``qfund ledger release`` on a revoked award.
+    award after an objection or a ban revoked it is said after that cause. A claim its
+    round granted no award (``status`` ``None``) on which fraud was found had none to
+    revoke: that is said, with the finding and the end of the ban it started (第二十四条);
+    with no finding on it, ``None``. One wording for ``qfund explain``, the report, and
+    ``qfund ledger release`` on a claim not held.
 
     Raises:
         ValueError: ``lang`` is not ``zh`` or ``en``.
     """
     check_lang("revocation", lang)
+    found = state.fraud_found_on
+    if state.status is None:
+        if found is None:
+            return None
+        why = _NOT_ALLOCATED[lang] if state.outcome == "awarded" else state.outcome
+        if lang == "zh":
+            why = OUTCOMES[lang].get(why, why)
+        said = _NO_AWARD[lang].format(why=why, on=found.isoformat())
+        if state.banned_until is not None:  # an AwardState made without it: the finding alone
+            said += _BANNED_UNTIL[lang].format(until=state.banned_until.isoformat())
+        return said
     cause = state.revoked_by
     if cause is None:
         return None
-    found = state.fraud_found_on
     if cause == "fraud" and found is not None:
         return _REVOKED[lang]["fraud"].format(on=found.isoformat())
     if cause == "ban" and state.banned_by is not None:
@@ -145,15 +168,16 @@ def revocation(state: AwardState, lang: Lang = "zh") -> str | None:
 def standing(state: AwardState, lang: Lang = "zh") -> str | None:
     """Where a committed award stands in the ledger now (rulings R9-R11): paid, still owed,
     held, or revoked, and by what (:func:`revocation`), with what was paid and what was
-    clawed back; ``None`` for a decision that granted nothing. One wording for ``qfund
-    explain`` and the report.
+    clawed back. For a decision that granted nothing, a fraud finding on its claim and the
+    ban it started (:func:`revocation`), else ``None``. One wording for ``qfund explain``
+    and the report.
 
     Raises:
         ValueError: ``lang`` is not ``zh`` or ``en``.
     """
     check_lang("standing", lang)
     if state.status is None:
-        return None
+        return revocation(state, lang)
     status = revocation(state, lang) or _NOW[lang].get(state.status, state.status)
     paid = f"{format_wan(state.paid_yuan)} 万元"
     back = f"{format_wan(state.clawed_back_yuan)} 万元"

@@ -205,6 +205,9 @@ class AwardState:
     # (round, claim id) of the fraud finding whose ban revoked this award (rulings R9: its
     # claim was submitted inside the ban of a finding on another claim), or None.
     banned_by: tuple[int, str] | None = None
+    # The end of the ban the fraud finding on this claim started (第二十四条: the first day
+    # the applicant may apply again, exclusive), or None when no fraud was found on it.
+    banned_until: dt.date | None = None
 
     @property
     def revoked_by(self) -> RevokedBy | None:
@@ -945,10 +948,22 @@ class SqliteLedger:
         banned = (
             self._banned_by() if any(r[9] == "revoked" and r[12] != "upheld" for r in rows) else {}
         )
+        # Only a claim fraud was found on started a ban (findings are rare).
+        until = self._bans_until() if any(r[13] is not None for r in rows) else {}
         return tuple(
-            AwardState(*(*row[:-1], _date_or_none(row[-1]), banned.get((row[0], row[1]))))
+            AwardState(
+                *row[:-1],
+                _date_or_none(row[-1]),
+                banned.get((row[0], row[1])),
+                until.get((row[0], row[1])),
+            )
             for row in rows
         )
+
+    def _bans_until(self) -> dict[tuple[int, str], dt.date]:
+        """The (round, claim id) of each fraud finding -> the end of the ban it started."""
+        rows = self._query("SELECT round, claim_id, until FROM bans ORDER BY seq")
+        return {(r, c): dt.date.fromisoformat(u) for r, c, u in rows}
 
     def _banned_by(self) -> dict[tuple[int, str], tuple[int, str]]:
         """Each award a ban revoked (rulings R9) -> the finding's (round, claim id), from

@@ -427,14 +427,17 @@ class _Page:
         return None if state is None else standing(state, self.lang)
 
     def _now_cell(self, round_year: int, claim_id: str) -> str:
-        """The "now" cell of a row: an award revoked for fraud stands out in red, and so does
-        one an upheld objection revoked before fraud was found on it too; one revoked because
-        an objection was upheld (第二十二条), no finding against the applicant, less."""
+        """The "now" cell of a row: an award revoked for fraud stands out in red, and so do
+        one an upheld objection revoked before fraud was found on it too and a claim never
+        awarded that fraud was found on (its ban runs); one revoked because an objection was
+        upheld (第二十二条), no finding against the applicant, less."""
         state = self.states.get((round_year, claim_id))
         revoked = ""
-        if state is not None and state.revoked_by is not None:
-            fraud = state.revoked_by != "objection" or state.fraud_found_on is not None
-            revoked = " now-revoked" if fraud else " now-upheld"
+        if state is not None:
+            if state.fraud_found_on is not None or state.revoked_by in ("fraud", "ban"):
+                revoked = " now-revoked"
+            elif state.revoked_by == "objection":
+                revoked = " now-upheld"
         shown = self._standing(round_year, claim_id) or "-"
         return f'<td class="now{revoked}">{escape(shown)}</td>'
 
