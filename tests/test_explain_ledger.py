@@ -295,6 +295,36 @@ def test_ledger_fraud_says_the_award_was_already_revoked(
     ]
 
 
+def test_ledger_fraud_on_an_award_a_ban_revoked_names_that_finding(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """`ledger fraud` on D2, revoked under the ban of the finding on C2 (rulings R9): the
+    text and `ledger show` name that finding by its claim and round, as explain does, and
+    the JSON gives it (banned_by), recorded or recorded again."""
+    ledger = fraud_after_round_two(scenario, tmp_path, "65")
+    code, _, err = qfund("ledger", "fraud", "--ledger", ledger, "--claim", "C2",
+                         "--found-on", "2028-01-15")  # fmt: skip
+    assert code == 0, err
+    argv = ("ledger", "fraud", "--ledger", ledger, "--claim", "D2", "--found-on", "2028-06-10")
+    code, text, err = qfund(*argv)
+    data = json.loads(qfund(*argv, "--format", "json")[1])  # the same finding: nothing recorded
+    shown = qfund("ledger", "show", "--ledger", ledger)[1].splitlines()
+    assert (code, text) == (
+        0,
+        "claim D2 (A2): award already revoked (under the ban of the fraud found on claim C2 "
+        "of round 2027, 第二十四条); clawback 0 万元 (0 yuan); banned until 2031-06-10 "
+        "(exclusive)\n",
+    ), err
+    assert (data["already_revoked"], data["banned_by"]) == (
+        "ban",
+        {"round": 2027, "claim_id": "C2"},
+    )
+    assert shown[-3].split(None, 1)[1] == (
+        "fraud      D2 (round 2028) fraud found on 2028-06-10: award already revoked (under "
+        "the ban of the fraud found on claim C2 of round 2027, 第二十四条)"
+    )
+
+
 def since_totals(page: str) -> dict[str, tuple[str, int]]:
     """The summary's totals of what the ledger recorded since the round: row id -> (label,
     yuan)."""

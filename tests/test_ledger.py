@@ -440,12 +440,19 @@ def test_fraud_on_an_award_a_ban_revoked_claws_back_nothing_twice(
     )
     assert (
         finding.clawback_yuan,
-        finding.already_revoked,
+        (finding.already_revoked, finding.banned_by, finding.to_dict()["banned_by"]),
         d2.clawed_back_yuan,
         clawed,
         (d2.revoked_by, d2.banned_by, d2.fraud_found_on),
         len(banned_later.bans(KEY_A1)),
-    ) == (0, "ban", CNAS, CNAS, ("ban", (2027, "C1"), dt.date(2028, 4, 1)), 2)
+    ) == (
+        0,
+        ("ban", (2027, "C1"), {"round": 2027, "claim_id": "C1"}),
+        CNAS,
+        CNAS,
+        ("ban", (2027, "C1"), dt.date(2028, 4, 1)),
+        2,
+    )
 
 
 def test_fraud_on_a_standing_award_names_no_earlier_cause(

@@ -196,6 +196,7 @@ def test_fraud_finding_output(scenario: Scenario) -> None:
         "banned_until": "2031-01-15",
         "banned_awards": [],
         "already_revoked": None,
+        "banned_by": None,
         "outcome": "awarded",
         "award_revoked": True,
     }

@@ -379,8 +379,11 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         fault = ledger.verify()
         records = ledger.records(year=args.year)
         seq, head = ledger.head()  # the head of the records listed
-        # Claims their round granted no award: a fraud finding on one revoked nothing.
-        ungranted = {(a.round, a.claim_id): a.outcome for a in ledger.awards() if a.status is None}
+        awards = ledger.awards()
+    # Claims their round granted no award: a fraud finding on one revoked nothing; awards a
+    # ban revoked: a later finding on one names the earlier finding.
+    ungranted = {(a.round, a.claim_id): a.outcome for a in awards if a.status is None}
+    banned_by = {(a.round, a.claim_id): a.banned_by for a in awards if a.banned_by is not None}
     if fault is not None:
         # Edited values under the stored head would read as the fund's record.
         err.write(
@@ -399,7 +402,7 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     scope = "" if args.year is None else f", year {args.year}"
     out.write(f"ledger {args.ledger}: {seq} records, head {head}{scope}\n")
     for r in records:
-        out.write(f"{r.seq:>6} {r.kind:<10} {_describe(r, ungranted)}\n")
+        out.write(f"{r.seq:>6} {r.kind:<10} {_describe(r, ungranted, banned_by)}\n")
     return 0
 
 
@@ -410,15 +413,31 @@ _ALREADY_REVOKED: Mapping[str, str] = {
 }
 
 
+def _already_revoked(cause: str, banned_by: tuple[int, str] | None) -> str:
+    """What had revoked an award a fraud finding was recorded on: under a ban, the earlier
+    finding is named by its claim and round, as explain and the report name it."""
+    if cause == "ban" and banned_by is not None:
+        return (
+            f"under the ban of the fraud found on claim {banned_by[1]} of round {banned_by[0]}, "
+            "第二十四条"
+        )
+    return _ALREADY_REVOKED[cause]
+
+
 def _no_award(outcome: str) -> str:
     """What a fraud finding did on a claim its round granted no award (第二十四条)."""
     why = outcome if outcome != "awarded" else "nothing allocated"
     return f"no award to revoke ({why}); the finding and its ban are recorded"
 
 
-def _describe(r: Record, ungranted: Mapping[tuple[int, str], str] | None = None) -> str:
+def _describe(
+    r: Record,
+    ungranted: Mapping[tuple[int, str], str] | None = None,
+    banned_by: Mapping[tuple[int, str], tuple[int, str]] | None = None,
+) -> str:
     """One record for `ledger show`; ``ungranted``: the claims (round, claim id) their round
-    granted no award, with their outcome."""
+    granted no award, with their outcome; ``banned_by``: the awards a ban revoked, with the
+    (round, claim id) of the finding whose ban it was (``AwardState.banned_by``)."""
     b = r.body
     claim = f"{b.get('claim_id')} (round {b.get('round')})"
     if r.kind == "round":
@@ -443,14 +462,17 @@ def _describe(r: Record, ungranted: Mapping[tuple[int, str], str] | None = None)
         return f"{claim} objection {b['outcome']} on {b['found_on']}"
     if r.kind == "fraud":
         banned = b.get("banned_awards") or ()
-        already = _ALREADY_REVOKED.get(str(b.get("already_revoked")))
-        outcome = (ungranted or {}).get((b["round"], b["claim_id"]))
+        key = (b["round"], b["claim_id"])
+        cause = str(b.get("already_revoked"))
+        outcome = (ungranted or {}).get(key)
         if outcome is not None:
             revoked = _no_award(outcome)
-        elif already is None:
+        elif cause not in _ALREADY_REVOKED:
             revoked = "award revoked"
         else:
-            revoked = f"award already revoked ({already})"
+            revoked = (
+                f"award already revoked ({_already_revoked(cause, (banned_by or {}).get(key))})"
+            )
         return f"{claim} fraud found on {b['found_on']}: {revoked}" + (
             "; awards revoked under the ban: "
             + ", ".join(f"{x['claim_id']} (round {x['round']})" for x in banned)
@@ -496,7 +518,8 @@ def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif finding.already_revoked is None:
             revoked = "award revoked"
         else:
-            revoked = f"award already revoked ({_ALREADY_REVOKED[finding.already_revoked]})"
+            already = _already_revoked(finding.already_revoked, finding.banned_by)
+            revoked = f"award already revoked ({already})"
         out.write(
             f"claim {finding.claim_id} ({finding.applicant_id}): {revoked}; clawback "
             f"{format_wan(finding.clawback_yuan)} 万元 ({finding.clawback_yuan} yuan); "

@@ -331,6 +331,9 @@ class FraudFinding:
     # ``awarded`` decision the round allocated: paid, deferred or held).
     outcome: str = "awarded"
     granted: bool = True
+    # (round, claim id) of the earlier finding whose ban had revoked the award (rulings R9),
+    # when ``already_revoked`` is ``ban``; else None.
+    banned_by: tuple[int, str] | None = None
 
     @property
     def award_revoked(self) -> bool:
@@ -339,7 +342,13 @@ class FraudFinding:
 
     def to_dict(self) -> dict[str, JSONValue]:
         """``{"claim_id", "applicant_id", "clawback_yuan", "banned_until", "banned_awards",
-        "already_revoked", "outcome", "award_revoked"}``."""
+        "already_revoked", "banned_by", "outcome", "award_revoked"}``; ``banned_by`` is
+        ``{"round", "claim_id"}`` or ``null``."""
+        banned_by: JSONValue = (
+            None
+            if self.banned_by is None
+            else {"round": self.banned_by[0], "claim_id": self.banned_by[1]}
+        )
         return {
             "claim_id": self.claim_id,
             "applicant_id": self.applicant_id,
@@ -347,6 +356,7 @@ class FraudFinding:
             "banned_until": self.banned_until.isoformat(),
             "banned_awards": [b.to_dict() for b in self.banned_awards],
             "already_revoked": self.already_revoked,
+            "banned_by": banned_by,
             "outcome": self.outcome,
             "award_revoked": self.award_revoked,
         }
@@ -1131,15 +1141,17 @@ class SqliteLedger:
                 ).fetchone()[0]
                 recorded = self._recorded_body("fraud", year, claim_id)
                 banned = tuple(BannedAward.from_dict(b) for b in recorded.get("banned_awards", ()))
+                before = recorded.get("already_revoked")
                 return FraudFinding(
                     claim_id,
                     applicant_id,
                     clawed,
                     dt.date.fromisoformat(until),
                     banned,
-                    recorded.get("already_revoked"),
+                    before,
                     outcome,
                     granted,
+                    self._banned_by().get((year, claim_id)) if before == "ban" else None,
                 )
             submitted = self._submitted_on(year, claim_id)
             if found_on < submitted:
@@ -1172,6 +1184,8 @@ class SqliteLedger:
             already = _revoked_by(status, resolved, fraud=False)
             if already is not None:
                 fraud["already_revoked"] = already
+            # The earlier finding whose ban revoked it, named as explain names it (banned_by).
+            by = self._banned_by().get((year, claim_id)) if already == "ban" else None
             self._append("fraud", fraud)
             clawback = paid - clawed
             self._append("clawback", {**base, "amount_yuan": clawback, "reason": "fraud"})
@@ -1198,7 +1212,7 @@ class SqliteLedger:
                 },
             )
         return FraudFinding(
-            claim_id, applicant_id, clawback, until_day, banned, already, outcome, granted
+            claim_id, applicant_id, clawback, until_day, banned, already, outcome, granted, by
         )
 
     def _banned_awards(
