@@ -455,6 +455,18 @@ def test_fraud_on_an_award_a_ban_revoked_claws_back_nothing_twice(
     )
 
 
+def test_fraud_on_an_award_a_ban_revoked_recorded_again_is_the_same_finding(
+    banned_later: MemoryLedger,
+) -> None:
+    """The finding on D2 recorded again returns what it did (clawed back nothing), not
+    what the ban of the finding on C1 clawed back from D2 before it, and records nothing."""
+    banned_later.fraud("C1", dt.date(2028, 3, 21), 1)
+    finding = banned_later.fraud("D2", dt.date(2028, 4, 1), 3)
+    head = banned_later.head()
+    again = banned_later.fraud("D2", dt.date(2028, 4, 1), 3)
+    assert (again, again.clawback_yuan, banned_later.head()) == (finding, 0, head)
+
+
 def test_fraud_on_a_standing_award_names_no_earlier_cause(
     rules: q.RuleSet, ledger: MemoryLedger
 ) -> None:

@@ -1145,7 +1145,7 @@ class SqliteLedger:
                 return FraudFinding(
                     claim_id,
                     applicant_id,
-                    clawed,
+                    self._finding_clawback(year, claim_id),
                     dt.date.fromisoformat(until),
                     banned,
                     before,
@@ -1242,6 +1242,22 @@ class SqliteLedger:
                     BannedAward(year, claim_id, applicant_id, on, status, amount, paid - clawed)
                 )
         return tuple(out)
+
+    def _finding_clawback(self, year: int, claim_id: str) -> int:
+        """What the fraud finding on a claim clawed back itself: its own clawback record,
+        not the claim's total (a ban may have clawed the award back before the finding)."""
+        for (text,) in self._conn.execute(
+            "SELECT body FROM records WHERE kind = 'clawback' ORDER BY seq"
+        ):
+            body = json.loads(text)
+            if (body.get("round"), body.get("claim_id")) == (year, claim_id) and body.get(
+                "reason"
+            ) != "banned":
+                return int(body["amount_yuan"])
+        raise LedgerError(
+            f"claim {claim_id!r}: the index records a fraud finding whose clawback the chain "
+            "does not hold; run `qfund ledger verify`"
+        )
 
     def _recorded_body(self, kind: str, year: int, claim_id: str) -> Mapping[str, Any]:
         """The body of the ``fraud`` or ``release`` record for a claim (both are rare: the
