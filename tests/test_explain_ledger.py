@@ -504,6 +504,34 @@ def test_ledger_release_of_a_revoked_award_names_what_revoked_it(
 
 
 @pytest.mark.parametrize(
+    ("claim", "fraud", "refused"),
+    [
+        ("D2", False, "claim 'D2' is not held for an objection: round 2028 granted it no award "
+                      "(rejected)"),
+        ("D2", True, "claim 'D2' is not held for an objection: no award to revoke (rejected); "
+                     "fraud found on 2028-06-10 (第二十四条), banned until 2031-06-10 (exclusive)"),
+        ("C1", False, "claim 'C1' is not held for an objection: its award was paid"),
+    ],
+    ids=["never awarded", "never awarded, fraud found", "paid"],
+)  # fmt: skip
+def test_ledger_release_of_a_claim_not_held_says_where_it_stands(
+    scenario: Scenario, tmp_path: Path, claim: str, fraud: bool, refused: str
+) -> None:
+    """`ledger release` on D2, rejected in 2028, says so in plain words (not "status:
+    None"), and with a fraud finding on it, the finding and its ban; on C1, paid in 2027,
+    that it was paid. Refused, exit 2, nothing written."""
+    ledger = scenario.copy(tmp_path)
+    if fraud:
+        code, _, err = qfund("ledger", "fraud", "--ledger", ledger, "--claim", claim,
+                             "--found-on", "2028-06-10")  # fmt: skip
+        assert code == 0, err
+    before = ledger.read_bytes()
+    code, out, err = qfund("ledger", "release", "--ledger", ledger, "--claim", claim,
+                           "--found-on", "2028-06-11", "--outcome", "dismissed")  # fmt: skip
+    assert (code, out, err, ledger.read_bytes() == before) == (2, "", f"qfund: {refused}\n", True)
+
+
+@pytest.mark.parametrize(
     ("lang", "fraud", "ban"),
     [
         (

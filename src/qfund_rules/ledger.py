@@ -1300,7 +1300,7 @@ class SqliteLedger:
         with self.transaction():
             self.require_intact()
             row = self._claim(claim_id, round_year)
-            year, _, applicant_id, _, _, amount, current, _, _, _, resolved = row
+            year, _, applicant_id, _, outcome_then, amount, current, _, _, _, resolved = row
             counted = self._counted_by(year, claim_id) if status == "revoked" else ()
             if resolved is not None:
                 on = str(self._recorded_body("release", year, claim_id)["found_on"])
@@ -1311,8 +1311,12 @@ class SqliteLedger:
                     )
                 return Release(claim_id, applicant_id, outcome, status, amount, counted)
             if current != "held":
-                # A revoked award names its cause and article, as explain and the report do.
-                why = self._revocation(year, claim_id, ": ") or f" (status: {current})"
+                # A revoked award names its cause and article, as explain and the report do,
+                # and so does a claim never awarded that fraud was found on; the others say
+                # where the claim stands in plain words.
+                why = self._revocation(year, claim_id, ": ") or ": " + _not_held(
+                    year, outcome_then, current
+                )
                 raise LedgerError(f"claim {claim_id!r} is not held for an objection{why}")
             self._check_release_date(where, year, claim_id, found_on)
             self._append(
@@ -1458,6 +1462,19 @@ class SqliteLedger:
                 return _compare_index(_index_rows(replica), _index_rows(self._conn))
             finally:
                 replica.close()
+
+
+#: Where an award not held for an objection stands, for `release` (revoked: revocation()).
+_NOT_HELD = {"paid": "its award was paid", "deferred": "its award is owed (deferred)"}
+
+
+def _not_held(year: int, outcome: str, status: str | None) -> str:
+    """Why a claim, neither held nor revoked, has no objection to resolve, in plain words:
+    its round granted it no award (its outcome), or its award was paid or is owed."""
+    if status is None:
+        why = outcome if outcome != "awarded" else "nothing allocated"
+        return f"round {year} granted it no award ({why})"
+    return _NOT_HELD.get(status, f"its award is {status}")
 
 
 def _date_or_none(text: str | None) -> dt.date | None:
