@@ -962,10 +962,12 @@ class SqliteLedger:
         until = self._bans_until() if any(r[13] is not None for r in rows) else {}
         return tuple(
             AwardState(
-                *row[:-1],
-                _date_or_none(row[-1]),
-                banned.get((row[0], row[1])),
-                until.get((row[0], row[1])),
+                *(
+                    *row[:-1],
+                    _date_or_none(row[-1]),
+                    banned.get((row[0], row[1])),
+                    until.get((row[0], row[1])),
+                )
             )
             for row in rows
         )
