@@ -987,6 +987,64 @@ def test_a_refused_path_is_named_escaped(tmp_path: Path) -> None:
     assert f"{str(folder)!r}: is a directory, not a ledger file" == str(info.value)
 
 
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"not a database, but long enough to be read as one " * 40)
+    SqliteLedger(path)
+
+
+def _other_tables(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+    SqliteLedger(path)
+
+
+def _read_only_write(path: Path) -> None:
+    SqliteLedger(path).close()
+    with SqliteLedger(path, readonly=True) as ledger, ledger.transaction():
+        pass  # pragma: no cover - refused before
+
+
+def _unknown_claim(path: Path) -> None:
+    with SqliteLedger(path) as ledger:
+        ledger.fraud("C9", dt.date(2028, 1, 15), 3)
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (_garbage, "{}: not a usable qfund ledger: file is not a database"),
+        (_other_tables, "{}: not a qfund ledger (it holds other tables)"),
+        (_read_only_write, "{}: the ledger is open read-only; nothing was written"),
+        (_unknown_claim, "no committed claim 'C9' in {}"),
+    ],
+    ids=["not a database", "other tables", "read-only", "unknown claim"],
+)
+def test_every_ledger_error_names_its_path_escaped(
+    tmp_path: Path, make: Callable[[Path], None], said: str
+) -> None:
+    """A ledger file whose name holds a line break is named escaped by every LedgerError
+    (shown_path, as _check_path names it), so each message stays on one line."""
+    path = tmp_path / "a\nb.db"
+    with pytest.raises(LedgerError) as info:
+        make(path)
+    assert str(info.value) == said.format(repr(str(path)))
+
+
+def test_a_ledger_failing_verification_is_named_escaped(two_rounds: Path) -> None:
+    """require_intact names the file escaped, and so does the command it suggests."""
+    path = Path(shutil.copy(two_rounds, two_rounds.with_name("a\nb.db")))
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("DELETE FROM bans")
+        conn.commit()
+    with SqliteLedger(path) as ledger, pytest.raises(LedgerError) as info:
+        ledger.require_intact()
+    shown = repr(str(path))
+    assert (str(info.value).startswith(f"{shown} fails verification ("), "\n" in str(info.value),
+            str(info.value).endswith(f"`qfund ledger verify --ledger {shown}`")) == (
+        True, False, True)  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("name", "shown", "why"),
     [

@@ -596,6 +596,22 @@ def test_show_text_lists_every_record(scenario: Scenario) -> None:
     assert (code, len(out.splitlines())) == (0, 1 + 22)
 
 
+def test_the_ledger_commands_name_the_ledger_escaped(scenario: Scenario, tmp_path: Path) -> None:
+    """A ledger file whose name holds a line break: `ledger show`'s heading, the head line
+    `ledger fraud` writes and `round`'s notes name it escaped, each on one line."""
+    ledger = Path(shutil.copy(scenario.ledger, tmp_path / "a\nb.db"))
+    shown = repr(str(ledger))
+    heading = qfund("ledger", "show", "--ledger", ledger)[1].splitlines()[0]
+    _, _, fraud = qfund("ledger", "fraud", "--ledger", ledger, "--claim", "D2",
+                        "--found-on", "2028-06-10")  # fmt: skip
+    _, _, round_note = qfund("round", scenario.b28, "--ledger", ledger, "--budget", "55")
+    assert (
+        heading.startswith(f"ledger {shown}: 22 records, head "),
+        fraud.startswith(f"qfund: fraud finding on claim D2 recorded in {shown}: head 25 "),
+        f"qfund: round 2028 is in {shown}; showing it as recorded\n" in round_note,
+    ) == (True, True, True), (heading, fraud, round_note)
+
+
 def test_show_text_writes_a_record_of_an_unknown_kind_as_json() -> None:
     """A record of a kind this version does not describe is shown as its body's JSON."""
     from qfund_rules._cmd_round import _describe

@@ -27,6 +27,7 @@ from ._cli_args import (
     wan_budget,
     year,
 )
+from ._yaml import shown_path
 from .allocation import RoundResult, run_round, unseen_keys
 from .claims import Batch
 from .decision import JSONValue, dumps
@@ -223,6 +224,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = load_rules(args.rules)
     batch = load_batch_noting(rules, args.batch, err, batch_limits(args))
     path: Path = args.ledger
+    shown = shown_path(path)  # as every message names it: escaped when not printable
     budget, start = args.budget, args.publicity_start
     ledger: SqliteLedger
     if path.exists():
@@ -236,7 +238,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return 2
         ledger = SqliteLedger(path)
     else:
-        err.write(f"qfund: {path} does not exist: the round sees an empty ledger\n")
+        err.write(f"qfund: {shown} does not exist: the round sees an empty ledger\n")
         ledger = MemoryLedger()
     with ledger:
         if args.commit:
@@ -259,10 +261,10 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 written = result.commit(ledger)
             seq, head = ledger.head()
             if written:
-                err.write(f"qfund: round {result.year} committed to {path}: head {seq} {head}\n")
+                err.write(f"qfund: round {result.year} committed to {shown}: head {seq} {head}\n")
             else:
                 err.writelines(f"qfund: note: {line}\n" for line in unseen)
-                err.write(f"qfund: round {result.year} was already in {path}; nothing recorded\n")
+                err.write(f"qfund: round {result.year} was already in {shown}; nothing recorded\n")
         else:
             with ledger.snapshot():  # one state of the ledger, as a commit would see it
                 ledger.require_intact()
@@ -278,7 +280,7 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.writelines(f"qfund: note: {line}\n" for line in unseen)
             note_start_required(result, err)
             if result.recorded:
-                err.write(f"qfund: round {result.year} is in {path}; showing it as recorded\n")
+                err.write(f"qfund: round {result.year} is in {shown}; showing it as recorded\n")
     if args.format == "json":
         result.write_json(out)  # a decision at a time, as evaluate
     else:
@@ -369,7 +371,7 @@ def _verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(f"{fault}\n")
     if fault is not None:
-        err.write(f"qfund: {args.ledger} fails verification\n")
+        err.write(f"qfund: {shown_path(args.ledger)} fails verification\n")
         return 1
     return 0
 
@@ -384,11 +386,12 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # ban revoked: a later finding on one names the earlier finding.
     ungranted = {(a.round, a.claim_id): a.outcome for a in awards if a.status is None}
     banned_by = {(a.round, a.claim_id): a.banned_by for a in awards if a.banned_by is not None}
+    shown = shown_path(args.ledger)  # as every message names it: escaped when not printable
     if fault is not None:
         # Edited values under the stored head would read as the fund's record.
         err.write(
-            f"qfund: {args.ledger} fails verification ({fault}): its records are not shown; "
-            f"check it with `qfund ledger verify --ledger {args.ledger}`\n"
+            f"qfund: {shown} fails verification ({fault}): its records are not shown; "
+            f"check it with `qfund ledger verify --ledger {shown}`\n"
         )
         return 1
     if args.format == "json":
@@ -400,7 +403,7 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(dumps(data))
         return 0
     scope = "" if args.year is None else f", year {args.year}"
-    out.write(f"ledger {args.ledger}: {seq} records, head {head}{scope}\n")
+    out.write(f"ledger {shown}: {seq} records, head {head}{scope}\n")
     for r in records:
         out.write(f"{r.seq:>6} {r.kind:<10} {_describe(r, ungranted, banned_by)}\n")
     return 0
@@ -495,10 +498,11 @@ def _write_head(
 ) -> None:
     """The head after a write, as `round --commit` gives it, for the minutes (docs/rounds.md)."""
     seq, head = ledger.head()
+    shown = shown_path(path)
     if (seq, head) == before:
-        err.write(f"qfund: {what} was already in {path}; nothing recorded: head {seq} {head}\n")
+        err.write(f"qfund: {what} was already in {shown}; nothing recorded: head {seq} {head}\n")
     else:
-        err.write(f"qfund: {what} recorded in {path}: head {seq} {head}\n")
+        err.write(f"qfund: {what} recorded in {shown}: head {seq} {head}\n")
 
 
 def _fraud(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

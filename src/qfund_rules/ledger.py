@@ -651,6 +651,9 @@ class SqliteLedger:
         check_type(TypeError, "SqliteLedger", "create", create, bool, "True or False")
         check_type(TypeError, "SqliteLedger", "readonly", readonly, bool, "True or False")
         self.path = str(path)
+        # The path as every message names it: escaped when it holds a character that is not
+        # printable (a line break would split the message), as _check_path names it.
+        self._shown = shown_path(self.path)
         self.readonly = readonly
         memory = self.path == ":memory:"
         if not memory:
@@ -672,12 +675,12 @@ class SqliteLedger:
                 target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
             )
         except sqlite3.Error as exc:
-            raise LedgerError(f"{self.path}: cannot open the ledger: {exc}") from None
+            raise LedgerError(f"{self._shown}: cannot open the ledger: {exc}") from None
         try:
             self._open()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
-            raise LedgerError(f"{self.path}: not a usable qfund ledger: {exc}") from None
+            raise LedgerError(f"{self._shown}: not a usable qfund ledger: {exc}") from None
         except BaseException:
             self._conn.close()
             raise
@@ -719,21 +722,21 @@ class SqliteLedger:
         if version == SCHEMA_VERSION and app == _APPLICATION_ID:
             return False
         if app not in (0, _APPLICATION_ID):
-            raise LedgerError(f"{self.path}: not a qfund ledger (application_id {app})")
+            raise LedgerError(f"{self._shown}: not a qfund ledger (application_id {app})")
         if version > SCHEMA_VERSION:
             raise LedgerError(
-                f"{self.path}: ledger schema version {version} is newer than this qfund "
+                f"{self._shown}: ledger schema version {version} is newer than this qfund "
                 f"({SCHEMA_VERSION}); upgrade qfund"
             )
         if version == 0 and self._has_tables():
-            raise LedgerError(f"{self.path}: not a qfund ledger (it holds other tables)")
+            raise LedgerError(f"{self._shown}: not a qfund ledger (it holds other tables)")
         return True
 
     def _open_unmigrated(self, version: int) -> None:
         """Read-only, a file at an older schema: an empty file is an empty ledger."""
         if version:
             raise LedgerError(
-                f"{self.path}: ledger schema version {version} needs migrating to "
+                f"{self._shown}: ledger schema version {version} needs migrating to "
                 f"{SCHEMA_VERSION}, which only a command that writes to the ledger does"
             )
         # Migrating the file would write it: read an empty ledger in memory instead.
@@ -791,7 +794,7 @@ class SqliteLedger:
         transaction makes the round see exactly the ledger it is written to.
         """
         if self.readonly:
-            raise LedgerError(f"{self.path}: the ledger is open read-only; nothing was written")
+            raise LedgerError(f"{self._shown}: the ledger is open read-only; nothing was written")
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -804,7 +807,7 @@ class SqliteLedger:
             try:
                 (self._file or self._conn).execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise LedgerError(f"{self.path}: cannot take the write lock: {exc}") from exc
+                raise LedgerError(f"{self._shown}: cannot take the write lock: {exc}") from exc
             self._depth = 1
             self._verified = False
             try:
@@ -823,7 +826,7 @@ class SqliteLedger:
                         empty.close()
             except sqlite3.Error as exc:
                 self._rollback()
-                raise LedgerError(f"{self.path}: {exc}; nothing was written") from exc
+                raise LedgerError(f"{self._shown}: {exc}; nothing was written") from exc
             except BaseException:
                 self._rollback()
                 raise
@@ -1011,7 +1014,7 @@ class SqliteLedger:
         row = last.fetchone()
         if ((row[0], row[1]) if row else (0, GENESIS)) != (seq, prev):
             raise LedgerError(
-                f"{self.path}: the last record does not match the ledger head; "
+                f"{self._shown}: the last record does not match the ledger head; "
                 "run `qfund ledger verify`"
             )
         full: dict[str, JSONValue] = {**body, "kind": kind, "seq": seq + 1}
@@ -1091,7 +1094,7 @@ class SqliteLedger:
         rows = self._conn.execute(sql, params).fetchall()
         if not rows:
             where = f" in round {round_year}" if round_year is not None else ""
-            raise LedgerError(f"no committed claim {claim_id!r}{where} in {self.path}")
+            raise LedgerError(f"no committed claim {claim_id!r}{where} in {self._shown}")
         if len(rows) > 1:
             years = ", ".join(str(r[0]) for r in rows)
             raise LedgerError(f"claim id {claim_id!r} is in rounds {years}: name the round")
@@ -1407,8 +1410,8 @@ class SqliteLedger:
             fault = self.verify()
             if fault is not None:
                 raise LedgerError(
-                    f"{self.path} fails verification ({fault}): nothing is decided from it or "
-                    f"written to it; check it with `qfund ledger verify --ledger {self.path}`"
+                    f"{self._shown} fails verification ({fault}): nothing is decided from it or "
+                    f"written to it; check it with `qfund ledger verify --ledger {self._shown}`"
                 )
             if self._depth:
                 self._verified = True
@@ -1553,7 +1556,9 @@ def _rolled_back_copy(path: Path) -> sqlite3.Connection:
         except OSError:
             torn = True
         if torn:  # a writer was rolling it back meanwhile: the file is readable again
-            raise LedgerError(f"{path}: the ledger changed while it was read; run again")
+            raise LedgerError(
+                f"{shown_path(path)}: the ledger changed while it was read; run again"
+            )
         source = sqlite3.connect(copy, isolation_level=None)
         memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         try:
