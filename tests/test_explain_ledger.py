@@ -97,23 +97,33 @@ def test_no_such_ledger_is_bad_input(scenario: Scenario, tmp_path: Path) -> None
 NOW = {"zh": "账本现状", "en": "In the ledger now"}
 
 
-def explained_now(scenario: Scenario, batch: Path, claim: str, lang: str) -> str:
-    """What `qfund explain --ledger` says of where the claim's award stands now."""
+def explained_now(
+    scenario: Scenario, batch: Path, claim: str, lang: str, ledger: Path | None = None
+) -> str:
+    """What `qfund explain --ledger` says of where the claim's award stands now (in the
+    scenario's ledger, or in ``ledger``)."""
     code, out, err = qfund(
-        "explain", batch, "--claim", claim, "--ledger", scenario.ledger, "--lang", lang
+        "explain", batch, "--claim", claim, "--ledger", ledger or scenario.ledger, "--lang", lang
     )
     assert code == 0, err
     (line,) = [x for x in out.splitlines() if x.startswith(f"{NOW[lang]}: ")]
     return line.removeprefix(f"{NOW[lang]}: ")
 
 
-def reported(scenario: Scenario, batch: Path, lang: str) -> str:
-    """The page of `qfund report BATCH --round --ledger` for the scenario's ledger."""
+def reported(scenario: Scenario, batch: Path, lang: str, ledger: Path | None = None) -> str:
+    """The page of `qfund report BATCH --round --ledger` for the scenario's ledger (or
+    ``ledger``)."""
     code, page, err = qfund(
-        "report", batch, "--round", "--ledger", scenario.ledger, "--lang", lang, "--out", "-"
-    )
+        "report", batch, "--round", "--ledger", ledger or scenario.ledger, "--lang", lang,
+        "--out", "-",
+    )  # fmt: skip
     assert code == 0, err
     return page
+
+
+def now_cells(page: str) -> dict[str, str]:
+    """Claim id -> the classes of its row's "now" cell in a report page."""
+    return dict(re.findall(r'<tr id="row-([^"]+)".*?<td class="(now[^"]*)">', page))
 
 
 def reported_now(page: str, lang: str) -> dict[str, tuple[str, ...]]:
@@ -225,12 +235,10 @@ def test_an_award_revoked_by_an_upheld_objection_is_not_shown_as_fraud(
     code, _, err = qfund("ledger", "release", "--ledger", ledger, "--claim", "C5",
                          "--found-on", "2027-06-10", "--outcome", "upheld")  # fmt: skip
     assert code == 0, err
-    argv = ("--ledger", ledger, "--lang", lang)
-    code, out, err = qfund("explain", scenario.b27, "--claim", "C5", *argv)
-    assert (code, f"{NOW[lang]}: {said}" in out.splitlines()) == (0, True), err
-    code, page, err = qfund("report", scenario.b27, "--round", *argv, "--out", "-")
-    assert (code, reported_now(page, lang)["C5"]) == (0, (said, said)), err
-    cells = dict(re.findall(r'<tr id="row-([^"]+)".*?<td class="(now[^"]*)">', page))
+    assert explained_now(scenario, scenario.b27, "C5", lang, ledger) == said
+    page = reported(scenario, scenario.b27, lang, ledger)
+    assert reported_now(page, lang)["C5"] == (said, said)
+    cells = now_cells(page)
     assert (cells["C5"], cells["C2"]) == ("now now-upheld", "now now-revoked")
 
 
@@ -261,13 +269,10 @@ def test_a_fraud_finding_after_an_upheld_objection_is_shown_beside_it(
     ):
         code, _, err = qfund("ledger", *action, "--ledger", ledger, "--claim", "C5")
         assert code == 0, err
-    argv = ("--ledger", ledger, "--lang", lang)
-    code, out, err = qfund("explain", scenario.b27, "--claim", "C5", *argv)
-    assert (code, f"{NOW[lang]}: {said}" in out.splitlines()) == (0, True), err
-    code, page, err = qfund("report", scenario.b27, "--round", *argv, "--out", "-")
-    assert (code, reported_now(page, lang)["C5"]) == (0, (said, said)), err
-    cells = dict(re.findall(r'<tr id="row-([^"]+)".*?<td class="(now[^"]*)">', page))
-    assert cells["C5"] == "now now-revoked"
+    assert explained_now(scenario, scenario.b27, "C5", lang, ledger) == said
+    page = reported(scenario, scenario.b27, lang, ledger)
+    assert reported_now(page, lang)["C5"] == (said, said)
+    assert now_cells(page)["C5"] == "now now-revoked"
 
 
 def test_ledger_fraud_says_the_award_was_already_revoked(
@@ -459,15 +464,10 @@ def test_a_finding_on_a_claim_never_awarded_is_shown_by_explain_and_the_report(
     code, _, err = qfund("ledger", "fraud", "--ledger", ledger, "--claim", "D2",
                          "--found-on", "2028-06-10")  # fmt: skip
     assert code == 0, err
-    argv = ("--ledger", ledger, "--lang", lang)
-    code, out, err = qfund("explain", scenario.b28, "--claim", "D2", *argv)
-    assert code == 0, err
-    lines = [x.removeprefix(f"{NOW[lang]}: ") for x in out.splitlines() if x.startswith(NOW[lang])]
-    code, page, err = qfund("report", scenario.b28, "--round", *argv, "--out", "-")
-    assert code == 0, err
-    red = re.search(r'<tr id="row-D2".*?<td class="(now[^"]*)">', page)
-    assert (lines, reported_now(page, lang)["D2"], red and red[1]) == (
-        [said],
+    explained = explained_now(scenario, scenario.b28, "D2", lang, ledger)
+    page = reported(scenario, scenario.b28, lang, ledger)
+    assert (explained, reported_now(page, lang)["D2"], now_cells(page)["D2"]) == (
+        said,
         (said, said),
         "now now-revoked",
     )
