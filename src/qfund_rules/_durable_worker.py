@@ -6,7 +6,15 @@ package: it sees the rule set and the batches only as the JSON data the parent s
 compiles every award item's raw ``when`` data into durable-rules conditions itself, so that
 a mistake in the native condition compiler cannot hide by being shared. Only the words are
 shared: its steps' messages are the native engine's templates, sent with the rule set and
-filled in here, so that a step both evaluators write reads the same.
+filled in here.
+
+It writes the native engine's trace, step for step: the same steps in the same order, with
+the same rule names, facts and messages, so that the two can be compared whole. What a
+step finds comes from the rules that fired (a rule that did not fire found nothing: the
+case is clear, the item not matched); what it shows is worked out here from the claim's
+data and the rule data (the facts a condition reads and the parts of it that do not hold
+are read from the raw ``when`` data by a small interpreter of its own, checked against what
+durable found on every claim).
 
 A batch is decided in four rounds of facts asserted into one durable session:
 
@@ -62,11 +70,18 @@ Handler = Callable[["_Batch", Message], None]
 
 # Where each kind of step sits in a trace: the order of the native engine's steps.
 _VALIDITY, _ELIGIBILITY, _AUTHORSHIP, _MATCH, _AMOUNT, _FIRST_TIME = 0, 1, 2, 3, 4, 5
-_EXCLUSION, _BAN, _EARLIER, _HIGHEST, _PARTICIPANT = 10, 30, 31, 32, 33
+_EXCLUSION, _BAN, _EARLIER, _HIGHEST, _PARTICIPANT = 10, 100_000, 100_001, 100_002, 100_003
 
 _ORDERED = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _NEGATED = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
 _SOFT = frozenset({"top_up", "superseded_by_higher"})
+# The (step, rule) the native engine names its steps by, where one rule of its stands for
+# several of durable's (in force or not, eligible or not, each role).
+_VALID = ("validity", "measures.in_force")
+_ELIGIBLE = ("eligibility", "applicant.eligible")
+_AUTHORED = ("authorship", "standard.authorship")
+_NOT_BANNED = ("ban", "applicant.not_banned")
+_ONE_PARTICIPANT = ("authorship", "standard.one_participant")
 
 # A trace's messages are the native engine's: its (zh, en) templates come with the rule
 # set as data (``program["texts"]``, qfund_rules/_texts.py), formatted here with the values
@@ -214,6 +229,101 @@ def compile_when(
     return _or([_absent(key), {_NEGATED[durable_op]: {key: const}}])
 
 
+# --- conditions read in plain Python, for the match steps' facts and messages -----------
+#
+# durable decides which items match (the item rules above); what a match step shows, the
+# facts the condition reads and, for an item not matched, the parts of it that do not
+# hold, is read here from the same raw data, and checked against what durable found.
+
+
+def reads(data: object) -> list[str]:
+    """The facts a raw condition reads, in first-use order."""
+    seen: dict[str, None] = {}
+
+    def walk(d: object) -> None:
+        if not isinstance(d, dict):
+            return
+        if "fact" in d:
+            seen.setdefault(str(d["fact"]), None)
+        for key in ("all", "any"):
+            for part in d.get(key) or ():
+                walk(part)
+        if "not" in d:
+            walk(d["not"])
+
+    walk(data)
+    return list(seen)
+
+
+def _plain(value: object) -> object:
+    """A constant of raw condition data as Python compares it: tagged dates as dates."""
+    if isinstance(value, dict) and set(value) == {"$date"}:
+        return dt.date.fromisoformat(str(value["$date"]))
+    return value
+
+
+def _holds(data: Mapping[str, Any], facts: Mapping[str, object]) -> bool:
+    """Whether a raw condition holds for ``facts`` (a missing fact equals nothing)."""
+    if "all" in data:
+        return all(_holds(p, facts) for p in data["all"])
+    if "any" in data:
+        return any(_holds(p, facts) for p in data["any"])
+    if "not" in data:
+        return not _holds(data["not"], facts)
+    (op,) = set(data) - {"fact"}
+    got: Any = facts.get(data["fact"])
+    value: Any = data[op]
+    if op == "eq":
+        return bool(got == _plain(value))
+    if op == "ne":
+        return bool(got != _plain(value))
+    if op in ("in", "not_in"):
+        inside = any(got == _plain(v) for v in value)
+        return inside if op == "in" else not inside
+    if got is None:
+        return False
+    if op == "between":
+        return bool(_plain(value[0]) <= got <= _plain(value[1]))
+    const: Any = _plain(value)
+    return bool({"lt": got < const, "le": got <= const, "gt": got > const, "ge": got >= const}[op])
+
+
+_SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+
+
+def _describe(data: Mapping[str, Any]) -> str:
+    """A raw condition in words, as the rule files' readers write it: ``level = national``."""
+    for op, joint in (("all", " and "), ("any", " or ")):
+        if op in data:
+            return joint.join(_grouped(p) for p in data[op])
+    if "not" in data:
+        return f"not {_grouped(data['not'])}"
+    name = data["fact"]
+    (op,) = set(data) - {"fact"}
+    value = data[op]
+    if op in ("in", "not_in"):
+        shown = ", ".join(sorted({str(_plain(v)) for v in value}))
+        return f"{name} {'in' if op == 'in' else 'not in'} [{shown}]"
+    if op == "between":
+        return f"{_plain(value[0])} ≤ {name} ≤ {_plain(value[1])}"
+    return f"{name} {_SYMBOLS[op]} {_plain(value)}"
+
+
+def _grouped(data: Mapping[str, Any]) -> str:
+    text = _describe(data)
+    parts = data.get("all") or data.get("any") or ()
+    return f"({text})" if len(parts) > 1 else text
+
+
+def unmet(data: Mapping[str, Any] | None, facts: Mapping[str, object]) -> list[str]:
+    """The parts of a raw condition that do not hold for ``facts``, in words."""
+    if data is None or _holds(data, facts):
+        return []
+    if "all" in data:
+        return [text for part in data["all"] for text in unmet(part, facts)]
+    return [_describe(data)]
+
+
 def _is(t: str, *more: Expr) -> Expr:
     return _and([{"t": t}, *more])
 
@@ -255,12 +365,13 @@ def in_force(validity: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
     return start, anniversary - dt.timedelta(days=1)
 
 
-def _amount_on(amounts: Sequence[tuple[int, int]], day: int) -> int:
-    """The amount in force on ``day`` (an ordinal); 0 before the first dated value."""
-    found = 0
+def _amount_on(amounts: Sequence[tuple[int, int]], day: int) -> tuple[int | None, int]:
+    """The dated amount in force on ``day`` (ordinals): (its from day, yuan); (None, 0)
+    before the first dated value."""
+    found: tuple[int | None, int] = (None, 0)
     for since, yuan in amounts:
-        if since <= day:
-            found = yuan
+        if since <= day and (found[0] is None or since >= found[0]):
+            found = (since, yuan)
     return found
 
 
@@ -373,7 +484,9 @@ class _Claim:
         self.rivals: list[_Claim] = []
         self.superseded = False
         self.seen: set[tuple[object, ...]] = set()
-        self.fired: list[str] = []
+        self.fired: set[str] = set()  # the durable rules that fired on the claim
+        self.excluded: set[str] = set()  # the cases of 第十七条 found, but listings, duplicates
+        self.undeclared = False  # 首次 not declared, for an item that pays only a first time
         self.events: list[tuple[int, int, Fact, str | None, str | None]] = []
 
     def once(self, *key: object) -> bool:
@@ -386,6 +499,7 @@ class _Claim:
     def note(
         self,
         order: int,
+        step: str,
         rule: str,
         citation: str,
         facts: Mapping[str, Any],
@@ -393,22 +507,22 @@ class _Claim:
         *,
         text: str | None = None,
         result: str | None = None,
-        step: str | None = None,
         cite: bool = False,
-        fired: bool = True,
         words: Mapping[str, object] | None = None,
         messages: Sequence[str] | None = None,
     ) -> None:
-        """Record a step of the trace, and its reason and citation when it has one.
+        """Record a step of the trace as the native engine writes it (``step``, ``rule``,
+        ``citation``, ``result``, ``facts``, messages), and its reason and citation.
 
-        Its messages are ``messages`` (zh, en) when given, else the template ``text`` (or
-        the rule's name) formatted with the facts and ``words``.
+        Its messages are ``messages`` (zh, en) when given, else the template ``text``
+        formatted with the facts and ``words``.
         """
         if messages is None:
-            messages = say(self.texts, text or rule, {**facts, **(words or {})})
+            assert text is not None
+            messages = say(self.texts, text, {**facts, **(words or {})})
         zh, en = messages
         trace = {
-            "step": step or ("match" if rule.startswith("item.") else rule.split(".", 1)[0]),
+            "step": step,
             "rule": rule,
             "citation": citation,
             "result": result or ("fail" if reason else "pass"),
@@ -416,8 +530,6 @@ class _Claim:
             "message_zh": zh,
             "message_en": en,
         }
-        if fired:
-            self.fired.append(rule)
         shown = citation if reason is not None or cite else None
         self.events.append((order, len(self.events), trace, reason, shown))
 
@@ -425,22 +537,12 @@ class _Claim:
         """Whether a reason other than a top-up or a supersession was found."""
         return any(r is not None and r not in _SOFT for _, _, _, r, _ in self.events)
 
-    def decision(self, ruleset: str) -> Fact:
+    def decision(self) -> Fact:
         events = sorted(self.events, key=lambda e: (e[0], e[1]))
         reasons = list(dict.fromkeys(e[3] for e in events if e[3] is not None))
         citations = list(dict.fromkeys(e[4] for e in events if e[4] is not None))
         hard = [r for r in reasons if r not in _SOFT]
         outcome = "rejected" if hard else ("superseded" if self.superseded else "awarded")
-        summary = {
-            "step": "engine",
-            "rule": ruleset,
-            "citation": "第八条",
-            "result": outcome,
-            "facts": {"engine": "durable-rules", "rules_fired": list(dict.fromkeys(self.fired))},
-            "message_zh": "由 durable-rules 规则网络判定;未触发的规则即未发现该情形",
-            "message_en": "decided by the durable-rules network; a rule that did not fire "
-            "found nothing",
-        }
         return {
             "claim_id": self.id,
             "applicant_id": self.applicant["id"],
@@ -449,7 +551,7 @@ class _Claim:
             "amount_yuan": self.amount if outcome == "awarded" else 0,
             "reasons": reasons,
             "citations": citations,
-            "trace": [e[2] for e in events] + [summary],
+            "trace": [e[2] for e in events],
         }
 
 
@@ -524,12 +626,18 @@ class Engine:
         self.amounts = {
             i["id"]: [(_ordinal(d), int(y)) for d, y in i["amounts"]] for i in program["items"]
         }
+        # Each kind's items in the rule file's order, and the facts each item's condition
+        # reads (its match steps show them).
+        self.by_kind: dict[str, list[Mapping[str, Any]]] = {}
+        for item in program["items"]:
+            self.by_kind.setdefault(item["kind"], []).append(item)
+        self.reads = {i["id"]: reads(i["when"]) for i in program["items"]}
         self.scope = program["first_time"]["scope"]
         self.texts: Mapping[str, Sequence[str]] = program["texts"]
         # What 首次 looks for (rulings R4), as its messages name it.
         self.scope_words = tuple(self.texts[f"first_time.scope.{self.scope}"])
-        # The 第十七条(二) case's order, rule, citation, code and titles, when there is one.
-        self.credit: tuple[int, str, str, str, Mapping[str, object], list[str]] | None = None
+        # The 第十七条(二) case, when there is one.
+        self.credit: Mapping[str, Any] | None = None
         # Its lists' (zh, en) names, which its step says instead of their codes.
         self.list_names: Mapping[str, Sequence[str]] = next(
             (
@@ -578,27 +686,28 @@ class Engine:
             (
                 "validity.in_force",
                 _one("claim", {"$gte": {on: start}}, {"$lte": {on: until}}),
-                self._finding(_VALIDITY, "validity.in_force", validity, None, self._dates),
+                self._finding(_VALIDITY, "validity.in_force", _VALID, validity, None, self._dates),
             ),
             (
                 "validity.outside",
                 _one("claim", _or([{"$lt": {on: start}}, {"$gt": {on: until}}])),
                 self._finding(
-                    _VALIDITY, "validity.outside", validity, "outside_validity", self._dates
+                    _VALIDITY, "validity.outside", _VALID, validity, "outside_validity",
+                    self._dates,
                 ),
             ),
             (
                 "eligibility.may_apply",
                 _one("claim", _or(types), _or(regions)),
-                self._finding(_ELIGIBILITY, "eligibility.may_apply", elig, None, self._who,
-                              self._may_apply),
+                self._finding(_ELIGIBILITY, "eligibility.may_apply", _ELIGIBLE, elig, None,
+                              self._who, self._may_apply),
             ),
             (
                 "eligibility.refused",
                 _one("claim", refused),
                 self._finding(
-                    _ELIGIBILITY, "eligibility.refused", elig, "not_eligible_applicant", self._who,
-                    self._refused,
+                    _ELIGIBILITY, "eligibility.refused", _ELIGIBLE, elig, "not_eligible_applicant",
+                    self._who, self._refused,
                 ),
             ),
         ]  # fmt: skip
@@ -615,7 +724,9 @@ class Engine:
             ("lead_proof_missing", {role: "unproven"}, "lead_proof_missing"),
         ):
             rule = f"authorship.{name}"
-            handler = self._finding(_AUTHORSHIP, rule, cite13, reason, self._role, self._role_words)
+            handler = self._finding(
+                _AUTHORSHIP, rule, _AUTHORED, cite13, reason, self._role, self._role_words
+            )
             rules.append((rule, _one("claim", expr), handler))
         # No "no item" rule: the negation of a kind's conditions expands (durable works in
         # disjunctive normal form) into thousands of branches, each firing on its own. That
@@ -636,7 +747,7 @@ class Engine:
              self._undeclared),
             (
                 "first_time.earlier_award",
-                _join(_is("cand", {"ft": True}, {"decl": True}), {"t": "prior"}, "fk"),
+                _join(_is("cand", {"ft": True}), {"t": "prior"}, "fk"),
                 self._first_time_earlier,
             ),
             ("same_qualification.earlier_award", _join(cand, {"t": "prior"}, "qk"), self._earlier),
@@ -656,21 +767,14 @@ class Engine:
             "other_violation": {"other_violation": True},
         }
         rules: list[tuple[str, list[Expr], Handler]] = []
-        for order, ex in enumerate(self.program["exclusions"]):
+        for ex in self.program["exclusions"]:
             rule, check = f"exclusion.{ex['code']}", ex["check"]
-            words = {"title": (ex["title_zh"], ex["title_en"])}
             if check in single:
-                found = self._finding(
-                    _EXCLUSION + order, rule, ex["citation"], ex["code"], self._review,
-                    self._saying("exclusion.applies", words),
-                )  # fmt: skip
-                rules.append((rule, _one("claim", single[check]), found))
+                rules.append((rule, _one("claim", single[check]), self._excluded(ex["code"])))
             elif check == "credit_listing":
                 # One rule per list: a disjunction would break the join (see _join).
-                found = self._credit(
-                    _EXCLUSION + order, rule, ex["citation"], ex["code"], words, ex["lists"]
-                )
-                for name in ex["lists"]:
+                found = self._credit(rule, ex)
+                for name in ex["lists"] or ():
                     when = _join({"t": "claim"}, _is("listing", {"list": name}), "app")
                     rules.append((f"{rule}.{name}", when, found))
             elif check == "duplicate_claim":
@@ -685,21 +789,35 @@ class Engine:
         self,
         order: int,
         rule: str,
+        shown: tuple[str, str],
         citation: str,
         reason: str | None,
         read: Callable[[_Claim, Mapping[str, Any]], dict[str, Any]],
         speak: Callable[[_Claim, Mapping[str, Any]], Sequence[str]] | None = None,
     ) -> Handler:
-        """A single-fact rule's action: one trace step, with the rule's reason if any.
+        """A single-fact rule's action: one trace step, named as the native engine names
+        it (``shown``: its step and rule), with the rule's reason if any.
 
         Its messages are what ``speak`` says, else the template named as the rule.
         """
+        step, name = shown
 
         def handler(b: _Batch, m: Message) -> None:
             c, fact = b.claim(m["m"]), m["m"]
             if c.once(rule):
+                c.fired.add(rule)
                 messages = None if speak is None else speak(c, fact)
-                c.note(order, rule, citation, read(c, fact), reason, messages=messages)
+                c.note(order, step, name, citation, read(c, fact), reason, text=rule,
+                       messages=messages)  # fmt: skip
+
+        return handler
+
+    def _excluded(self, code: str) -> Handler:
+        """A case of 第十七条 read from the claim alone: noted, its step written once the
+        round is over (_settle_exclusions), as is the step of every case not found."""
+
+        def handler(b: _Batch, m: Message) -> None:
+            b.claim(m["m"]).excluded.add(code)
 
         return handler
 
@@ -712,17 +830,6 @@ class Engine:
 
     def _who(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
         return {"org_type": c.applicant["org_type"], "region": c.applicant["region"]}
-
-    def _saying(
-        self, key: str, words: Mapping[str, object]
-    ) -> Callable[[_Claim, Mapping[str, Any]], Sequence[str]]:
-        """The same messages for every claim a rule fires on: ``key`` with ``words``."""
-        messages = say(self.texts, key, words)
-
-        def speak(c: _Claim, fact: Mapping[str, Any]) -> Sequence[str]:
-            return messages
-
-        return speak
 
     def _may_apply(self, c: _Claim, fact: Mapping[str, Any]) -> Sequence[str]:
         elig, a = self.program["eligibility"], c.applicant
@@ -771,16 +878,23 @@ class Engine:
         return say(self.texts, key, words)
 
     def _role(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "role": fact[fact_key("role")],
-            "position": fact.get("position"),
-            "foremost_hami_position": fact.get("foremost_position"),
+        """The authorship step's facts, in the native engine's order: the 前言's units, the
+        proof, the policy; the applicant's place and, where they decide, which units are
+        Hami units and the foremost one's place; the role."""
+        units = c.data["drafting_units"] or []
+        role = fact[fact_key("role")]
+        facts: dict[str, Any] = {
+            "drafting_units": [u["name"] for u in units],
+            "lead_proof": bool(c.data["lead_proof"]),
             "participation_policy": self.program["participation"]["policy"],
-            **c.hami_facts,
         }
-
-    def _review(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: fact[k] for k in _REVIEW_FACTS}
+        if units:
+            facts["position"] = fact.get("position")
+            facts.update(c.hami_facts)
+            if role == "participant":
+                facts["foremost_hami_position"] = fact.get("foremost_position")
+        facts["role"] = role
+        return facts
 
     def _match(self, item_id: str) -> Handler:
         def handler(b: _Batch, m: Message) -> None:
@@ -790,16 +904,8 @@ class Engine:
 
         return handler
 
-    def _credit(
-        self,
-        order: int,
-        rule: str,
-        citation: str,
-        code: str,
-        words: Mapping[str, object],
-        lists: list[str],
-    ) -> Handler:
-        self.credit = (order, rule, citation, code, words, lists)
+    def _credit(self, rule: str, ex: Mapping[str, Any]) -> Handler:
+        self.credit = ex
 
         def handler(b: _Batch, m: Message) -> None:
             c, listing = b.claim(m["x"]), m["y"]
@@ -808,9 +914,8 @@ class Engine:
             if listing["from"] > on or ("until" in listing and on > listing["until"]):
                 return
             li = int(listing["li"])
-            if c.once(rule, li):  # every listing that applies: _settle_found
-                if not c.listed:
-                    c.fired.append(rule)
+            if c.once(rule, li):  # every listing that applies: _settle_exclusions
+                c.fired.add(rule)
                 c.listed.append(li)
 
         return handler
@@ -827,17 +932,13 @@ class Engine:
         on = c.submitted.toordinal()
         bi = int(ban["bi"])
         if ban["found"] <= on < ban["until"] and c.once("ban.active", bi):
-            if not c.banned:  # every ban the claim falls in: _settle_found
-                c.fired.append("ban.active")
-            c.banned.append(bi)
+            c.fired.add("ban.active")
+            c.banned.append(bi)  # every ban the claim falls in: _settle_ban
 
     def _undeclared(self, b: _Batch, m: Message) -> None:
         c = b.claim(m["m"])
-        if c.item is not None and c.once("first_time.undeclared"):
-            facts = {"first_time": False, "scope": self.scope}
-            c.note(
-                _FIRST_TIME, "first_time.undeclared", c.item["citation"], facts, "not_first_time"
-            )
+        c.fired.add("first_time.undeclared")
+        c.undeclared = True
 
     def _first_time_earlier(self, b: _Batch, m: Message) -> None:
         prior = int(m["y"]["pi"])
@@ -901,11 +1002,11 @@ class Engine:
                 self.host.delete_state(self.name, sid)
         if batch.errors or self.stray:
             raise ActionError([*batch.errors, *(f"stray action {s}" for s in self.stray)])
-        return [c.decision(self.name) for c in batch.claims]
+        return [c.decision() for c in batch.claims]
 
     def _settle_live(self, b: _Batch, c: _Claim) -> None:
         w = c.beaten_by
-        if w is None or w.item is None:
+        if w is None or w.item is None or c.item is None:
             return
         facts = {
             "winner": w.id,
@@ -915,7 +1016,7 @@ class Engine:
         }
         c.superseded = True
         cite = self.program["same_qualification"]["citation"]
-        c.note(_HIGHEST, "same_qualification.highest", cite, facts, "superseded_by_higher",
+        c.note(_HIGHEST, "same_qualification", c.item["id"], cite, facts, "superseded_by_higher",
                text="same_qualification.superseded", result="superseded")  # fmt: skip
 
     def _settle_participant(self, b: _Batch, c: _Claim) -> None:
@@ -927,8 +1028,8 @@ class Engine:
                 "foremost_hami_position": at + 1,
                 "foremost_hami_claim": shown.id,
             }
-            c.note(_PARTICIPANT, "authorship.foremost_elsewhere", cite, facts,
-                   "not_foremost_hami_participant")  # fmt: skip
+            c.note(_PARTICIPANT, *_ONE_PARTICIPANT, cite, facts, "not_foremost_hami_participant",
+                   text="authorship.foremost_elsewhere")  # fmt: skip
             return
         # Of the participants at the foremost place, the earliest claim is paid (R5's order).
         order = (c.position, c.rank)
@@ -939,8 +1040,8 @@ class Engine:
         if c.paid_to is not None:
             facts = {"standard_no": c.data["subject"], "paid_to": c.paid_to.id}
             cite = self.program["participation"]["citation"]
-            c.note(_PARTICIPANT, "authorship.one_participant", cite, facts,
-                   "not_foremost_hami_participant", text="authorship.one_participant")  # fmt: skip
+            c.note(_PARTICIPANT, *_ONE_PARTICIPANT, cite, facts, "not_foremost_hami_participant",
+                   text="authorship.one_participant")  # fmt: skip
 
     def _claims(self, b: _Batch) -> list[Fact]:
         p = self.program
@@ -987,7 +1088,7 @@ class Engine:
             facts.append(fact)
         # A listing on a list the case does not name is a fact no rule reads, which durable
         # refuses (MessageNotHandledException): it is left out, and shown as other_list.
-        lists = set(self.credit[5]) if self.credit is not None else set()
+        lists = set(self.credit["lists"] or ()) if self.credit is not None else set()
         for i, (app, listing) in enumerate(b.listings):
             if listing["list"] not in lists:
                 continue
@@ -1005,50 +1106,96 @@ class Engine:
         return facts
 
     def _settle_claim(self, b: _Batch, c: _Claim) -> None:
-        self._settle_found(b, c)
+        self._settle_exclusions(b, c)
+        self._settle_ban(b, c)
         self._settle_item(b, c)
 
-    def _settle_found(self, b: _Batch, c: _Claim) -> None:
-        """The credit listings and the bans that apply to the claim, each step with all.
+    def _settle_exclusions(self, b: _Batch, c: _Claim) -> None:
+        """A step for every case of 第十七条 (the duplicate's in round two), found or not.
 
-        Their rules fire once per listing or ban; each step is written once all have
-        fired, in the native engine's order: listings by (list, from, until), bans as the
-        history gives them, each mapping's keys sorted.
+        A case is found when its rule fired (for the credit lists, once per listing that
+        applies); the step shows the facts the case reads, taken from the claim's data.
         """
-        if c.listed and self.credit is not None:
-            order, rule, citation, code, words, lists = self.credit
-            rows = sorted((b.listings[i][1] for i in c.listed), key=_listing_order)
-            # The applicant's other listings: why each does not apply, worked out here.
-            app, day = b.applicant_index[c.applicant["id"]], c.submitted.isoformat()
-            others = []
-            for i, (owner, x) in enumerate(b.listings):
-                if owner != app or i in c.listed:
-                    continue
-                if x["list"] not in lists:
-                    why = "other_list"
-                elif x["from"] > day:  # ISO dates compare as dates
-                    why = "starts_after"
-                elif x["until"] and x["until"] < day:
-                    why = "ended_before"
-                else:
-                    b.errors.append(f"claim {c.id}: listing {i} applies but its rule did not fire")
-                    continue
-                others.append({"from": x["from"], "list": x["list"], "until": x["until"],
-                               "why": why})  # fmt: skip
-            others.sort(key=_listing_order)
-            facts = {
-                "submitted_on": c.data["submitted_on"],
-                "listed_on": sorted({x["list"] for x in rows}),
-                "listings": [
-                    {"from": x["from"], "list": x["list"], "until": x["until"]} for x in rows
-                ],
-                "not_applying": others,
-            }
-            zh, en = say(self.texts, "exclusion.applies", words)
-            if others:
-                more = self._not_applying(day, others, self.list_names)
-                zh, en = zh + more[0], en + more[1]
-            c.note(order, rule, citation, facts, code, fired=False, messages=[zh, en])
+        d, a = c.data, c.applicant
+        review = d["review"]
+        for order, ex in enumerate(self.program["exclusions"]):
+            check, code = ex["check"], ex["code"]
+            facts: dict[str, Any]
+            if check == "duplicate_claim":
+                continue  # round two: _settle_candidate
+            if check == "credit_listing":
+                self._settle_listings(b, c, _EXCLUSION + order, ex)
+                continue
+            if check == "industrial_policy":
+                facts = {"review.industrial_policy": review["industrial_policy"]}
+            elif check == "unlicensed":
+                facts = {"licensed": a["licensed"]}
+            elif check == "other_support":
+                facts = {"other_support": list(d["other_support"])}
+            elif check == "unrelated":
+                facts = {"review.related_to_quality": review["related_to_quality"]}
+            else:
+                facts = {"review.other_violation": review["other_violation"]}
+            self._exclusion_step(c, _EXCLUSION + order, ex, facts, code in c.excluded)
+
+    def _exclusion_step(
+        self,
+        c: _Claim,
+        order: int,
+        ex: Mapping[str, Any],
+        facts: Mapping[str, Any],
+        hit: bool,
+        more: Sequence[str] = ("", ""),
+        messages: Sequence[str] | None = None,
+    ) -> None:
+        """A case's step: its messages (``messages``, else the case applying or not by its
+        titles), then ``more``; its code the reason when it applies."""
+        if messages is None:
+            title = {"title": (ex["title_zh"], ex["title_en"])}
+            messages = say(self.texts, "exclusion.applies" if hit else "exclusion.clear", title)
+        zh, en = messages[0] + more[0], messages[1] + more[1]
+        c.note(order, "exclusion", ex["code"], ex["citation"], facts, ex["code"] if hit else None,
+               messages=[zh, en])  # fmt: skip
+
+    def _settle_listings(self, b: _Batch, c: _Claim, order: int, ex: Mapping[str, Any]) -> None:
+        """第十七条第(二)项: the listings that apply (their rules fired), and the applicant's
+        other listings with why each does not, in the native engine's order: by (list,
+        from, until), each mapping's keys sorted."""
+        lists = ex["lists"] or ()
+        rows = sorted((b.listings[i][1] for i in c.listed), key=_listing_order)
+        # The applicant's other listings: why each does not apply, worked out here.
+        app, day = b.applicant_index[c.applicant["id"]], c.submitted.isoformat()
+        others = []
+        for i, (owner, x) in enumerate(b.listings):
+            if owner != app or i in c.listed:
+                continue
+            if x["list"] not in lists:
+                why = "other_list"
+            elif x["from"] > day:  # ISO dates compare as dates
+                why = "starts_after"
+            elif x["until"] and x["until"] < day:
+                why = "ended_before"
+            else:
+                b.errors.append(f"claim {c.id}: listing {i} applies but its rule did not fire")
+                continue
+            others.append({"from": x["from"], "list": x["list"], "until": x["until"],
+                           "why": why})  # fmt: skip
+        others.sort(key=_listing_order)
+        listed = sorted({x["list"] for x in rows})
+        facts = {
+            "submitted_on": c.data["submitted_on"],
+            "listed_on": listed,
+            "listings": [{"from": x["from"], "list": x["list"], "until": x["until"]} for x in rows],
+            "not_applying": others,
+        }
+        names = ex.get("list_names") or {}
+        more = self._not_applying(day, others, names) if others else ("", "")
+        self._exclusion_step(c, order, ex, facts, bool(rows), more)
+
+    def _settle_ban(self, b: _Batch, c: _Claim) -> None:
+        """第二十四条: the bans the claim was submitted in (their rules fired), or none; a
+        step of every claim, as in the native engine, with every ban in force."""
+        cite = self.program["ban"]["citation"]
         if c.banned:
             bans = [b.bans[i] for i in sorted(c.banned)]
             facts = {
@@ -1068,15 +1215,13 @@ class Engine:
                 joins = self.texts["ban.claims.join"]
                 joined = (joins[0].join(claims), joins[1].join(claims))
                 text, words = "ban.active.several", {"until": until, "claims": joined}
-            c.note(_BAN, "ban.active", self.program["ban"]["citation"], facts, "banned",
-                   text=text, fired=False, words=words)  # fmt: skip
+            c.note(_BAN, *_NOT_BANNED, cite, facts, "banned", text=text, words=words)
         else:
             # No ban rule fired: the applicant is not banned (or, without a ledger, no ban
-            # was looked for), a step of every claim as in the native engine.
+            # was looked for).
             text = "ban.none" if b.ledger else "ban.none.no_ledger"
             facts = {"submitted_on": c.data["submitted_on"], "bans": []}
-            c.note(_BAN, "ban.none", self.program["ban"]["citation"], facts, text=text,
-                   fired=False)  # fmt: skip
+            c.note(_BAN, *_NOT_BANNED, cite, facts, text=text)
 
     def _not_applying(
         self,
@@ -1103,36 +1248,58 @@ class Engine:
         return say(t, "exclusion.not_applying", {"day": day, "listings": shown})
 
     def _settle_item(self, b: _Batch, c: _Claim) -> None:
-        """The matched item (the highest amount when several match), or why none does."""
+        """A match step for every item of the claim's kind, then the matched item's amount
+        (the highest when several match), or why none matches."""
         kind = c.data["kind"]
         checked = [r for r in c.fired if r.startswith(("validity.", "eligibility."))]
         if len(checked) != 2:
             b.errors.append(f"claim {c.id}: validity and eligibility rules fired {checked}")
+        # The claim's facts as the conditions read them (dates as dates), and as shown.
+        specs = self.program["kinds"][kind]
+        shown: dict[str, Any] = dict(c.data["facts"])
+        if c.role is not None:
+            shown["role"] = c.role
+        plain = {
+            k: dt.date.fromisoformat(v) if v is not None and specs[k]["type"] == "date" else v
+            for k, v in shown.items()
+        }
         day = c.achieved.toordinal()
-        for item_id in sorted(c.matches):
-            item = self.items[item_id]
-            facts = {"kind": kind, "amount_yuan": _amount_on(self.amounts[item_id], day)}
-            title = {"title": (item["title_zh"], item["title_en"])}
-            c.note(_MATCH, f"item.{item_id}", item["citation"], facts, text="match",
-                   result="match", words=title)  # fmt: skip
+        for item in self.by_kind.get(kind, ()):
+            item_id, when = item["id"], item["when"]
+            matched = item_id in c.matches
+            if (when is None or _holds(when, plain)) != matched:
+                b.errors.append(f"claim {c.id}: item {item_id}'s rule and its condition disagree")
+            facts = {name: shown.get(name) for name in self.reads[item_id]}
+            title = (item["title_zh"], item["title_en"])
+            if matched:
+                c.note(_MATCH, "match", item_id, item["citation"], facts, text="match",
+                       result="match", words={"title": title})  # fmt: skip
+            else:
+                unmet_words = {"title": title, "missing": "; ".join(unmet(when, plain))}
+                c.note(_MATCH, "match", item_id, item["citation"], facts, text="match.not",
+                       result="no_match", words=unmet_words)  # fmt: skip
         if c.matches:
-            best = max(c.matches, key=lambda i: (_amount_on(self.amounts[i], day), i))
+            best = max(c.matches, key=lambda i: (_amount_on(self.amounts[i], day)[1], i))
             c.item = item = self.items[best]
-            c.amount = _amount_on(self.amounts[best], day)
-            facts = {"item": best, "achieved_on": c.data["achieved_on"], "amount_yuan": c.amount}
-            dated = self.amounts[best]
+            since, c.amount = _amount_on(self.amounts[best], day)
+            facts = {
+                "item": best,
+                "amount_yuan": c.amount,
+                "in_force_from": None if since is None else dt.date.fromordinal(since).isoformat(),
+            }
             words: dict[str, object]
-            if any(since <= day for since, _ in dated):
+            if since is not None:
                 text = "amount"
                 words = {
                     "title": (item["clause"], item["title_en"]),
                     "amount": (wan(c.amount), c.amount),
                 }
             else:  # achieved before the item's first amount: validity fails too
-                first = dt.date.fromordinal(min(since for since, _ in dated)).isoformat()
-                text, words = "amount.before_first", {"title": item["title_en"], "first": first}
-            c.note(_AMOUNT, f"item.{best}", item["citation"], facts, text=text, step="amount",
-                   cite=True, fired=False, words=words)  # fmt: skip
+                first = min(d for d, _ in self.amounts[best])
+                text = "amount.before_first"
+                words = {"title": item["title_en"], "first": dt.date.fromordinal(first).isoformat()}
+            c.note(_AMOUNT, "amount", best, item["citation"], facts, text=text, cite=True,
+                   words=words)  # fmt: skip
             return
         kinds = self.program["items"]
         articles = sorted({i["citation"].split("条")[0] + "条" for i in kinds if i["kind"] == kind})
@@ -1140,11 +1307,11 @@ class Engine:
         rule = "item.none"  # no item rule fired: the absence of activations is the finding
         # Authorship already failed and says why; "no item" would only repeat it.
         if any(order == _AUTHORSHIP and r is not None for order, _, _, r, _ in c.events):
-            c.note(_MATCH, rule, cite, {"kind": kind}, text="item.none.authorship", result="fail",
-                   fired=False)  # fmt: skip
+            c.note(_MATCH, "match", rule, cite, {"kind": kind}, text="item.none.authorship",
+                   result="fail")  # fmt: skip
         else:
-            c.note(_MATCH, rule, cite, {"kind": kind}, "no_matching_item", text="item.none",
-                   fired=False)  # fmt: skip
+            c.note(_MATCH, "match", rule, cite, {"kind": kind}, "no_matching_item",
+                   text="item.none")  # fmt: skip
 
     def _qualification(self, b: _Batch, c: _Claim, item: Mapping[str, Any]) -> int:
         return b.key("q", c.applicant["key"], item["family"], c.data["subject"])
@@ -1165,7 +1332,9 @@ class Engine:
                     "qk": self._qualification(b, c, item),
                     "fk": b.key("f", key, item["family"], subject, only),
                     "ft": bool(item["first_time"]),
-                    "decl": c.data["facts"].get("first_time", True) is True,
+                    # Declared unless declared False (a kind without the fact: the ledger
+                    # alone decides, rulings R4).
+                    "decl": c.data["facts"].get("first_time") is not False,
                 }
             )
         for i, row in enumerate(b.prior):
@@ -1176,27 +1345,33 @@ class Engine:
         return facts
 
     def _settle_candidate(self, b: _Batch, c: _Claim) -> None:
+        # 第十七条第(三)项 for every claim: a claim that matched no item duplicates none.
+        for order, ex in enumerate(self.program["exclusions"]):
+            if ex["check"] == "duplicate_claim":
+                first = None if c.duplicate_of is None else c.duplicate_of.id
+                dup = {"duplicate_of": first, "subject": c.data["subject"]}
+                self._exclusion_step(c, _EXCLUSION + order, ex, dup, first is not None)
         item = c.item
         if item is None:
             return
-        if item["first_time"] and c.first_time_earlier:
+        item_id, cite = item["id"], item["citation"]
+        if item["first_time"]:
+            # Rulings R4: declared (unless the kind has no such fact), and no earlier award
+            # in the ledger of the item (scope item) or of the qualification.
             ids = [c.first_time_earlier[k] for k in sorted(c.first_time_earlier)]
-            facts = {"earlier_awards": ids, "scope": self.scope}
-            found = {"scope": self.scope_words, "ids": ", ".join(ids)}
-            c.note(_FIRST_TIME, "first_time.earlier_award", item["citation"], facts,
-                   "not_first_time", words=found)  # fmt: skip
-        elif item["first_time"] and "first_time.undeclared" not in c.fired:
-            text = "first_time.pass" if b.ledger else "first_time.pass.no_ledger"
-            c.note(_FIRST_TIME, "first_time.no_earlier_award", item["citation"],
-                   {"scope": self.scope}, text=text, fired=False,
-                   words={"scope": self.scope_words})  # fmt: skip
-        dup = next((e for e in self.program["exclusions"] if e["check"] == "duplicate_claim"), None)
-        if dup is not None and c.duplicate_of is not None:
-            order = _EXCLUSION + self.program["exclusions"].index(dup)
-            facts = {"duplicate_of": c.duplicate_of.id, "subject": c.data["subject"]}
-            c.note(order, f"exclusion.{dup['code']}", dup["citation"], facts, dup["code"],
-                   text="exclusion.applies",
-                   words={"title": (dup["title_zh"], dup["title_en"])})  # fmt: skip
+            declared = c.data["facts"].get("first_time")
+            ft = {"first_time": declared, "scope": self.scope, "earlier_awards": ids}
+            scope = {"scope": self.scope_words}
+            if c.undeclared:
+                c.note(_FIRST_TIME, "first_time", item_id, cite, ft, "not_first_time",
+                       text="first_time.undeclared")  # fmt: skip
+            elif ids:
+                found = {**scope, "ids": ", ".join(ids)}
+                c.note(_FIRST_TIME, "first_time", item_id, cite, ft, "not_first_time",
+                       text="first_time.earlier_award", words=found)  # fmt: skip
+            else:
+                text = "first_time.pass" if b.ledger else "first_time.pass.no_ledger"
+                c.note(_FIRST_TIME, "first_time", item_id, cite, ft, text=text, words=scope)
         if not c.prior:
             return
         paid = sum(int(r["amount_yuan"]) for r in c.prior.values())
@@ -1207,20 +1382,20 @@ class Engine:
             "amount_yuan": c.amount,
             "policy": sq["policy"],
         }
-        rule, cite = "same_qualification.earlier_award", sq["citation"]
+        step, cite = "same_qualification", sq["citation"]
         words: dict[str, object] = {"earlier": (wan(paid), paid)}
         if sq["policy"] == "top_up" and c.amount > paid and c.refused():
             # A top-up is a way of paying (rulings R5): a refused claim gets none.
-            c.note(_EARLIER, rule, cite, facts, text="same_qualification.no_top_up",
+            c.note(_EARLIER, step, item_id, cite, facts, text="same_qualification.no_top_up",
                    result="skip", words=words)  # fmt: skip
         elif sq["policy"] == "top_up" and c.amount > paid:
+            # The step shows the item's amount; the decision grants the difference.
             c.amount -= paid
-            facts["amount_yuan"] = c.amount
             words["amount"] = (wan(c.amount), c.amount)
-            c.note(_EARLIER, rule, cite, facts, "top_up", text="same_qualification.top_up",
-                   result="top_up", words=words)  # fmt: skip
+            c.note(_EARLIER, step, item_id, cite, facts, "top_up",
+                   text="same_qualification.top_up", result="top_up", words=words)  # fmt: skip
         else:
-            c.note(_EARLIER, rule, cite, facts, "already_awarded",
+            c.note(_EARLIER, step, item_id, cite, facts, "already_awarded",
                    text="same_qualification.already_awarded", words=words)  # fmt: skip
 
     def _live(self, b: _Batch) -> list[Fact]:
@@ -1249,15 +1424,6 @@ class Engine:
                     {"id": f"s{c.index}", "t": "part", "ci": c.index, "sk": sk, "pos": pos}
                 )
         return facts
-
-
-_REVIEW_FACTS = (
-    "industrial_policy",
-    "licensed",
-    "other_support",
-    "related_to_quality",
-    "other_violation",
-)
 
 
 # --- the process ------------------------------------------------------------------------

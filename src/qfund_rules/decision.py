@@ -224,8 +224,9 @@ _STEP_TEXTS = ("step", "rule", "citation", "result", "message_zh", "message_en")
 _ITEMS: frozenset[str] = frozenset(ITEM_IDS)
 #: A step's result as the engine writes it: pass | fail (most steps), match | no_match (an
 #: item's conditions), skip | top_up | superseded (the same qualification, rulings R5),
-#: paid | deferred | held (a round's allocation step, R10/R11); and, in the durable
-#: backend's closing "engine" step, the outcome it reached.
+#: paid | deferred | held (a round's allocation step, R10/R11); and the outcomes, which
+#: the closing "engine" step of the durable backend's earlier traces showed (it writes the
+#: native trace now; such output still reads back).
 _RESULTS: frozenset[str] = frozenset(
     {
         "pass", "fail", "match", "no_match", "skip", "top_up", "superseded",

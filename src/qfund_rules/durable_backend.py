@@ -1,10 +1,11 @@
 """A second, independent evaluator of the rule files, on durable-rules, in a worker process.
 
-:func:`evaluate_durable` decides a batch like :func:`qfund_rules.evaluate` does (same
-outcome, item, amount, reasons and citations; a shorter trace) by compiling the rule files
-into a durable-rules (Rete) ruleset. It exists to check the native engine: the worker
-compiles each award item's raw ``when`` data itself and never sees the native engine's
-compiled conditions, so an error in one shows up as a disagreement.
+:func:`evaluate_durable` decides a batch like :func:`qfund_rules.evaluate` does, to the
+same decisions, traces included (every step's rule, facts and messages), by compiling the
+rule files into a durable-rules (Rete) ruleset. It exists to check the native engine: the
+worker compiles each award item's raw ``when`` data itself, works out every fact of a
+trace from the claim and that data, and never sees the native engine's compiled
+conditions or results, so an error in one shows up as a disagreement.
 
 durable-rules is unmaintained, compiles C, does not import on Python 3.13+, keeps its
 rulesets in a process-wide registry and background timer threads, and swallows exceptions
