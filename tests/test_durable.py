@@ -446,6 +446,34 @@ def test_decisions_carry_a_trace_and_the_rule_set(rules: q.RuleSet, worker: Dura
         assert d.trace[-1].step in ("ban", "same_qualification", "authorship")
 
 
+@pytest.mark.parametrize("backend", ["native", pytest.param("durable", marks=needs_durable)])
+def test_a_failing_listing_step_names_the_lists_that_apply(rules: q.RuleSet, backend: str) -> None:
+    """A failing 第十七条第(二)项 step names the case by its titles and each list the
+    applicant is on by its name in exclusions.yaml (list_names), in zh and en, in both
+    backends: K36 of the example batch is on the dishonesty list, A4 of the edge cases on
+    both lists."""
+    example = q.load_batch(EXAMPLES_DIR / "claims-2027.yaml", industry_codes=rules.industry_codes)
+    edges = q.batch_from_data(_EDGES, industry_codes=rules.industry_codes)
+    evaluate = q.evaluate if backend == "native" else evaluate_durable
+    found = {
+        d.claim_id: s
+        for batch in (example, edges)
+        for d in evaluate(rules, batch).decisions
+        for s in d.trace
+        if s.rule == "excluded_credit" and s.result == "fail"
+    }
+    assert (found["K36"].message_zh, found["K36"].message_en) == (
+        "属于“被列入失信名单、负面清单”情形(申报日2027-03-20列入失信名单),不予奖励",
+        "excluded under 'On a dishonesty list or a negative list': on the dishonesty list on "
+        "2027-03-20",
+    )
+    assert (found["C6"].message_zh, found["C6"].message_en) == (
+        "属于“被列入失信名单、负面清单”情形(申报日2027-03-20列入失信名单、负面清单),不予奖励",
+        "excluded under 'On a dishonesty list or a negative list': on the dishonesty list and "
+        "the negative list on 2027-03-20",
+    )
+
+
 def failed_facts(evaluation: q.Evaluation, step: str) -> dict[str, dict[str, Any]]:
     """Per claim, the facts of its failing step of kind ``step``."""
     return {

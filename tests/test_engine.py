@@ -284,9 +284,10 @@ def test_a_listing_step_shows_the_dates_of_the_listings_that_apply(rules: q.Rule
     }
     assert step.result == "fail"
     assert step.message_en == (
-        "excluded under 'On a dishonesty list or a negative list'; listings on file that do "
-        "not apply on 2027-03-20: dishonesty list, 2025-01-01 to 2026-12-31 (ended before "
-        "that day); negative list, from 2027-03-21, still listed (starts after that day)"
+        "excluded under 'On a dishonesty list or a negative list': on the dishonesty list and "
+        "the negative list on 2027-03-20; listings on file that do not apply on 2027-03-20: "
+        "dishonesty list, 2025-01-01 to 2026-12-31 (ended before that day); negative list, "
+        "from 2027-03-21, still listed (starts after that day)"
     )
 
 
@@ -394,14 +395,16 @@ def test_unlicensed_is_excluded(rules: q.RuleSet) -> None:
 
 
 def test_an_exclusion_step_names_its_case_by_its_titles(rules: q.RuleSet) -> None:
-    """An exclusion step says which case of 第十七条 in words (its titles), not its code."""
+    """An exclusion step says which case of 第十七条 in words (its titles), not its code;
+    a failing listing step names the list that applies too, by its name, not its code."""
     listed = {**HAMI, "credit_listings": [{"list": "dishonest", "from": "2026-01-10"}]}
     d = decide(rules, claim("C1", "leading_enterprise"), applicants=[listed])["C1"]
     steps = {s.rule: s for s in d.trace if s.step == "exclusion"}
     listed_step, duplicate_step = steps["excluded_credit"], steps["duplicate_claim"]
     assert (listed_step.message_zh, listed_step.message_en) == (
-        "属于“被列入失信名单、负面清单”情形,不予奖励",
-        "excluded under 'On a dishonesty list or a negative list'",
+        "属于“被列入失信名单、负面清单”情形(申报日2027-03-20列入失信名单),不予奖励",
+        "excluded under 'On a dishonesty list or a negative list': on the dishonesty list on "
+        "2027-03-20",
     )
     assert (duplicate_step.message_zh, duplicate_step.message_en) == (
         "不属于“重复申报同一奖励事项”情形",

@@ -1190,7 +1190,19 @@ class Engine:
         }
         names = ex.get("list_names") or {}
         more = self._not_applying(day, others, names) if others else ("", "")
-        self._exclusion_step(c, order, ex, facts, bool(rows), more)
+        messages = None
+        if rows:
+            # The lists it applies by, each by its name (by its code when it has none).
+            t = self.texts
+            shown = [tuple(names[x]) if x in names else (x, x) for x in listed]
+            joins = t["exclusion.listed.join"]
+            words = {
+                "title": (ex["title_zh"], ex["title_en"]),
+                "day": day,
+                "lists": tuple(joins[lang].join(n[lang] for n in shown) for lang in (0, 1)),
+            }
+            messages = say(t, "exclusion.listed", words)
+        self._exclusion_step(c, order, ex, facts, bool(rows), more, messages)
 
     def _settle_ban(self, b: _Batch, c: _Claim) -> None:
         """第二十四条: the bans the claim was submitted in (their rules fired), or none; a

@@ -312,6 +312,8 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
         hit = claim.review.other_violation is not None
     texts = _texts(ctx, ex)
     zh, en = (texts[0], texts[1]) if hit else (texts[2], texts[3])
+    if ex.check == "credit_listing" and hit:
+        zh, en = _listed_texts(ex, d.submitted, facts["listed_on"])
     if ex.check == "credit_listing" and facts["not_applying"]:
         # Listings on file that do not apply: said, with why (only applicants listed at all).
         more_zh, more_en = _not_applying_texts(ctx, ex, d.submitted, facts["not_applying"])
@@ -336,6 +338,22 @@ def _texts(ctx: Context, ex: Exclusion) -> tuple[str, str, str, str]:
             *say("exclusion.clear", title=title),
         )
     return texts
+
+
+def _listed_texts(ex: Exclusion, on: dt.date, listed: JSONValue) -> tuple[str, str]:
+    """第十七条第(二)项 applying: the case by its titles, and the lists the applicant is on
+    that day, each by its name (exclusions.yaml ``list_names``; by its code when it has none)."""
+    assert isinstance(listed, list)
+    names = ex.list_names or {}
+    shown: list[tuple[str, str]] = []
+    for code in listed:
+        assert isinstance(code, str)
+        name = names.get(code)
+        shown.append((code, code) if name is None else (name.zh, name.en))
+    join_zh, join_en = TEXTS["exclusion.listed.join"]
+    lists = (join_zh.join(s[0] for s in shown), join_en.join(s[1] for s in shown))
+    title = (ex.title_zh, ex.title_en)
+    return say("exclusion.listed", title=title, day=on.isoformat(), lists=lists)
 
 
 def _not_applying(c: CreditListing, lists: Sequence[str], on: dt.date) -> str | None:

@@ -117,6 +117,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
     # 第十七条: title, the case's in exclusions.yaml
     "exclusion.applies": ("属于“{title}”情形,不予奖励", "excluded under '{title}'"),
     "exclusion.clear": ("不属于“{title}”情形", "not excluded under '{title}'"),
+    # 第十七条第(二)项 when it applies: title as above, day the submission day, lists the
+    # names of the lists the applicant is on that day (exclusions.yaml list_names; a code
+    # where a list has none), joined by exclusion.listed.join
+    "exclusion.listed": (
+        "属于“{title}”情形(申报日{day}列入{lists}),不予奖励",
+        "excluded under '{title}': on the {lists} on {day}",
+    ),
+    "exclusion.listed.join": ("、", " and the "),
     # 第十七条第(二)项: the listings on file that do not apply on the submission day (day),
     # each as exclusion.listing (its list by its name in exclusions.yaml, its dates and
     # why), joined by exclusion.listing.join
