@@ -672,18 +672,14 @@ def _cli(*argv: str) -> tuple[int, str, str]:
 
 @needs_durable
 def test_qfund_evaluate_backend_durable_agrees_with_native() -> None:
-    """``qfund evaluate --backend durable`` prints the native engine's decisions."""
+    """``qfund evaluate --backend durable`` prints what the native engine prints, byte for
+    byte: the same decisions, traces and all."""
     example = str(EXAMPLES_DIR / "claims-2027.yaml")
     code, durable, _ = _cli("evaluate", example, "--backend", "durable")
     assert code == 0
     _, native, _ = _cli("evaluate", example)
 
-    def keys(text: str) -> list[tuple[object, ...]]:
-        decisions = json.loads(text)["decisions"]
-        fields = ("claim_id", "outcome", "item", "amount_yuan", "reasons", "citations")
-        return [tuple(str(d[f]) for f in fields) for d in decisions]
-
-    assert keys(native) == keys(durable)
+    assert native == durable  # byte for byte, traces included
 
 
 def test_qfund_round_never_commits_durable_decisions(tmp_path: Path) -> None:
@@ -775,6 +771,31 @@ def test_an_exception_in_an_action_is_reported_not_swallowed(
     raised = [e for e in info.value.errors if "boom in an action" in e]
     assert raised  # once per eligible claim of the batch
     assert all(e.startswith("rule eligibility.may_apply:") for e in raised)
+
+
+@needs_durable
+@in_process
+def test_a_match_step_the_worker_reads_otherwise_than_durable_is_an_error(
+    rules: q.RuleSet, program: dict[str, Any]
+) -> None:
+    """The worker reads each item's raw condition itself for the match steps' words, and
+    checks that reading against what durable fired: where they part, it reports an error
+    naming the claim and the item instead of writing a trace that says otherwise."""
+    from qfund_rules import _durable_worker as w
+
+    engine = w.Worker(w.new_host()).engine(program)
+    holds = w._holds
+    engine_module: Any = w
+    engine_module._holds = lambda data, facts: not holds(data, facts)
+    try:
+        with pytest.raises(w.ActionError) as info:
+            engine.evaluate(_job(rules))
+    finally:
+        engine_module._holds = holds
+    assert any(
+        re.fullmatch(r"claim K01: item [\w.]+'s rule and its condition disagree", e)
+        for e in info.value.errors
+    ), info.value.errors[:3]
 
 
 @needs_durable
