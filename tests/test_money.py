@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -63,3 +63,11 @@ def test_yuan_are_exact_or_refused(cents: int, zeros: int, extra: int | None) ->
 )
 def test_zeros_written_long_are_exact(written: str) -> None:
     assert wan_to_yuan(Decimal(written)) == int(Decimal(written)) * 10_000
+
+
+def test_a_callers_decimal_context_does_not_round_an_amount() -> None:
+    """The conversion does no Decimal arithmetic: under a caller's 5-digit context,
+    99999999.99 万元 is still 999,999,999,900 yuan (it became a round 10**12)."""
+    with localcontext(Context(prec=5)):
+        assert wan_to_yuan(Decimal("99999999.99")) == 999_999_999_900
+        assert wan_to_yuan(Decimal("-0.05")) == -500

@@ -13,10 +13,11 @@ from ._excerpt import echo, excerpt
 __all__ = ["MAX_WAN", "WAN_DECIMALS", "YUAN_PER_WAN", "format_wan", "wan_to_yuan"]
 
 YUAN_PER_WAN = 10_000
+_YUAN_EXPONENT = len(str(YUAN_PER_WAN)) - 1  # 10**4
 #: An amount in 万元 has at most this many decimals: its smallest step is 0.01 万元, 100 yuan.
 WAN_DECIMALS = 2
-# Amounts stay below 10**12 万元 (10**16 yuan): far beyond any budget, and few enough
-# digits (with two decimals) for Decimal's 28-digit arithmetic to stay exact.
+# Amounts stay below 10**12 万元 (10**16 yuan): far beyond any budget, and at most 14
+# digits with two decimals.
 _MAX_WAN_DIGITS = 12
 MAX_WAN = 10**_MAX_WAN_DIGITS
 
@@ -37,26 +38,32 @@ def wan_to_yuan(wan: int | Decimal) -> int:
     # adjusted() reads the exponent without arithmetic, which 1E+999999999 would overflow.
     if wan.adjusted() >= _MAX_WAN_DIGITS:
         raise ValueError(_out_of_range(wan))
-    if _decimals(wan) > WAN_DECIMALS:
+    sign, digits, exponent = _significant(wan)
+    if exponent < -WAN_DECIMALS:
         raise ValueError(
             f"{_written(wan)} 万元 has more than two decimals (the smallest step is 0.01 万元 = "
             "100 yuan)"
         )
-    return int(wan * YUAN_PER_WAN)
+    # Whole numbers from here: below 10**12 with two decimals, at most 14 digits.
+    scale: int = 10 ** (exponent + _YUAN_EXPONENT)  # exponent >= -2: a whole power
+    yuan = int("".join(map(str, digits))) * scale
+    return -yuan if sign else yuan
 
 
-def _decimals(wan: Decimal) -> int:
-    """How many decimals ``wan`` needs, read from its digits: trailing zeros do not count.
+def _significant(wan: Decimal) -> tuple[int, tuple[int, ...], int]:
+    """``wan`` (finite) as sign, digits and exponent with its trailing zeros dropped, read
+    from its digits alone: no Decimal arithmetic, so no context's precision rounds it.
 
-    Not ``normalize()``, which rounds to the context's 28 digits first: it made
-    20.00000000000000000000000000001 exactly 20.
+    ``normalize()`` rounds to the context's 28 digits first: it made
+    20.00000000000000000000000000001 exactly 20, and ``wan * 10000`` under a caller's
+    ``localcontext(prec=5)`` made 99999999.99 万元 a round 10**12 yuan.
     """
-    _, digits, exponent = wan.as_tuple()
+    sign, digits, exponent = wan.as_tuple()
     assert isinstance(exponent, int)  # finite, checked by the caller
     if not any(digits):
-        return 0  # zero, however many zeros it is written with
-    zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))
-    return max(0, -(exponent + zeros))
+        return 0, (0,), 0  # zero, however many zeros it is written with
+    kept = len(bytes(digits).rstrip(b"\0"))
+    return sign, digits[:kept], exponent + len(digits) - kept
 
 
 def _out_of_range(wan: int | Decimal) -> str:
