@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import re
+import string
 import subprocess
 import sys
 import textwrap
@@ -989,3 +990,32 @@ def test_the_worker_runs_as_a_script_without_the_package() -> None:
         if line.lstrip().startswith(("import ", "from ")) and "qfund_rules" in line
     ]
     assert imports == [], textwrap.indent("\n".join(imports), "  ")
+
+
+@given(st.integers(-(10**16), 10**16))
+def test_the_workers_wan_is_format_wan(yuan: int) -> None:
+    """Invariant: the worker, which imports nothing of the package, writes 万元 in its
+    messages as money.format_wan does (its own copy; a change to one shows here, not as a
+    trace that differs only in some claims). Needs no durable-rules."""
+    from qfund_rules import _durable_worker as w
+    from qfund_rules.money import format_wan
+
+    assert w.wan(yuan) == format_wan(yuan)
+
+
+def test_the_workers_say_is_texts_say() -> None:
+    """The worker formats the native templates as _texts.say does, a (zh, en) pair given
+    as one value per language: every template with the same values."""
+    from qfund_rules import _durable_worker as w
+    from qfund_rules._texts import TEXTS, say
+
+    values: dict[str, object] = {}
+    for zh, en in TEXTS.values():
+        for field in {*_fields(zh), *_fields(en)}:
+            values[field] = (f"{field}-zh", f"{field}-en") if len(values) % 2 else field
+    for key in TEXTS:
+        assert tuple(w.say(TEXTS, key, values)) == tuple(say(key, **values)), key
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}

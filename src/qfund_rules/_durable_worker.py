@@ -637,15 +637,8 @@ class Engine:
         # What 首次 looks for (rulings R4), as its messages name it.
         self.scope_words = tuple(self.texts[f"first_time.scope.{self.scope}"])
         # The 第十七条(二) case, when there is one.
-        self.credit: Mapping[str, Any] | None = None
-        # Its lists' (zh, en) names, which its step says instead of their codes.
-        self.list_names: Mapping[str, Sequence[str]] = next(
-            (
-                ex.get("list_names") or {}
-                for ex in program["exclusions"]
-                if ex["check"] == "credit_listing"
-            ),
-            {},
+        self.credit: Mapping[str, Any] | None = next(
+            (ex for ex in program["exclusions"] if ex["check"] == "credit_listing"), None
         )
         self.handlers: dict[str, Handler] = {}
         rules: dict[str, Fact] = {}
@@ -905,8 +898,6 @@ class Engine:
         return handler
 
     def _credit(self, rule: str, ex: Mapping[str, Any]) -> Handler:
-        self.credit = ex
-
         def handler(b: _Batch, m: Message) -> None:
             c, listing = b.claim(m["x"]), m["y"]
             on = c.submitted.toordinal()
