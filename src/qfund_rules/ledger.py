@@ -621,6 +621,11 @@ _AWARD_COLUMNS = (
 )
 
 
+def _not_by_a_ban(clawback: Mapping[str, Any]) -> bool:
+    """A clawback record of a claim's own fraud finding, not of a ban on its applicant."""
+    return clawback.get("reason") != "banned"
+
+
 class SqliteLedger:
     """The fund's ledger in one SQLite file; implements :class:`~qfund_rules.history.History`.
 
@@ -1251,31 +1256,31 @@ class SqliteLedger:
     def _finding_clawback(self, year: int, claim_id: str) -> int:
         """What the fraud finding on a claim clawed back itself: its own clawback record,
         not the claim's total (a ban may have clawed the award back before the finding)."""
-        for (text,) in self._conn.execute(
-            "SELECT body FROM records WHERE kind = 'clawback' ORDER BY seq"
-        ):
-            body = json.loads(text)
-            if (body.get("round"), body.get("claim_id")) == (year, claim_id) and body.get(
-                "reason"
-            ) != "banned":
-                return int(body["amount_yuan"])
-        raise LedgerError(
-            f"claim {claim_id!r}: the index records a fraud finding whose clawback the chain "
-            "does not hold; run `qfund ledger verify`"
+        body = self._recorded_body(
+            "clawback", year, claim_id, _not_by_a_ban, "a fraud finding whose clawback"
         )
+        return int(body["amount_yuan"])
 
-    def _recorded_body(self, kind: str, year: int, claim_id: str) -> Mapping[str, Any]:
-        """The body of the ``fraud`` or ``release`` record for a claim (both are rare: the
-        records of that kind are scanned)."""
+    def _recorded_body(
+        self,
+        kind: str,
+        year: int,
+        claim_id: str,
+        also: Callable[[Mapping[str, Any]], bool] = lambda body: True,
+        recorded: str | None = None,
+    ) -> Mapping[str, Any]:
+        """The body of the ``fraud``, ``release`` or ``clawback`` record for a claim that
+        ``also`` accepts (all are rare: the records of that kind are scanned); ``recorded``
+        names it in the error when the chain does not hold it."""
         for (text,) in self._conn.execute(
             "SELECT body FROM records WHERE kind = ? ORDER BY seq", (kind,)
         ):
             body = json.loads(text)
-            if (body.get("round"), body.get("claim_id")) == (year, claim_id):
+            if (body.get("round"), body.get("claim_id")) == (year, claim_id) and also(body):
                 return body  # type: ignore[no-any-return]
         raise LedgerError(
-            f"claim {claim_id!r}: the index records a {kind} the chain does not hold; "
-            "run `qfund ledger verify`"
+            f"claim {claim_id!r}: the index records {recorded or f'a {kind}'} the chain does "
+            "not hold; run `qfund ledger verify`"
         )
 
     def release(
