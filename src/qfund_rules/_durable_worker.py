@@ -103,6 +103,10 @@ def wan(yuan: int) -> str:
     return f"{sign}{whole}" if not rest else f"{sign}{whole}.{rest:04d}".rstrip("0")
 
 
+#: The steps every claim has, one rule of each firing: validity and eligibility.
+_CHECKED = ("validity.", "eligibility.")
+
+
 class RuleDataError(Exception):
     """Raised when rule data cannot be compiled into durable-rules conditions."""
 
@@ -484,7 +488,6 @@ class _Claim:
         self.rivals: list[_Claim] = []
         self.superseded = False
         self.seen: set[tuple[object, ...]] = set()
-        self.fired: set[str] = set()  # the durable rules that fired on the claim
         self.excluded: set[str] = set()  # the cases of 第十七条 found, but listings, duplicates
         self.undeclared = False  # 首次 not declared, for an item that pays only a first time
         self.events: list[tuple[int, int, Fact, str | None, str | None]] = []
@@ -798,7 +801,6 @@ class Engine:
         def handler(b: _Batch, m: Message) -> None:
             c, fact = b.claim(m["m"]), m["m"]
             if c.once(rule):
-                c.fired.add(rule)
                 messages = None if speak is None else speak(c, fact)
                 c.note(order, step, name, citation, read(c, fact), reason, text=rule,
                        messages=messages)  # fmt: skip
@@ -906,7 +908,6 @@ class Engine:
                 return
             li = int(listing["li"])
             if c.once(rule, li):  # every listing that applies: _settle_exclusions
-                c.fired.add(rule)
                 c.listed.append(li)
 
         return handler
@@ -923,12 +924,10 @@ class Engine:
         on = c.submitted.toordinal()
         bi = int(ban["bi"])
         if ban["found"] <= on < ban["until"] and c.once("ban.active", bi):
-            c.fired.add("ban.active")
             c.banned.append(bi)  # every ban the claim falls in: _settle_ban
 
     def _undeclared(self, b: _Batch, m: Message) -> None:
         c = b.claim(m["m"])
-        c.fired.add("first_time.undeclared")
         c.undeclared = True
 
     def _first_time_earlier(self, b: _Batch, m: Message) -> None:
@@ -1254,7 +1253,8 @@ class Engine:
         """A match step for every item of the claim's kind, then the matched item's amount
         (the highest when several match), or why none matches."""
         kind = c.data["kind"]
-        checked = [r for r in c.fired if r.startswith(("validity.", "eligibility."))]
+        # The step rules that fired, each seen once under its own name (``once(rule)``).
+        checked = [k[0] for k in c.seen if len(k) == 1 and str(k[0]).startswith(_CHECKED)]
         if len(checked) != 2:
             b.errors.append(f"claim {c.id}: validity and eligibility rules fired {checked}")
         # The claim's facts as the conditions read them (dates as dates), and as shown.
