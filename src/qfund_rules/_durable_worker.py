@@ -59,7 +59,7 @@ import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import version
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 PROTOCOL = 1
 
@@ -600,6 +600,43 @@ def _ordinal(iso: str) -> int:
     return dt.date.fromisoformat(iso).toordinal()
 
 
+class _ClaimCheck(NamedTuple):
+    """A case of 第十七条 read from the claim alone: its rule's condition on the claim
+    fact, and the fact its step shows, by name and as read from the claim's data."""
+
+    when: Expr
+    shown: str
+    read: Callable[[_Claim], object]
+
+
+# The cases of 第十七条 read from the claim alone, by check: _exclusion_rules compiles
+# ``when``, _settle_exclusions shows ``shown``. The credit listings (a join) and the
+# duplicates (round two) are not here.
+_CLAIM_CHECKS: Mapping[str, _ClaimCheck] = {
+    "industrial_policy": _ClaimCheck(
+        {"industrial_policy": "violates"},
+        "review.industrial_policy",
+        lambda c: c.data["review"]["industrial_policy"],
+    ),
+    "unlicensed": _ClaimCheck({"licensed": False}, "licensed", lambda c: c.applicant["licensed"]),
+    "other_support": _ClaimCheck(
+        {"$gt": {"other_support": 0}},
+        "other_support",
+        lambda c: list(c.data["other_support"]),
+    ),
+    "unrelated": _ClaimCheck(
+        {"related_to_quality": False},
+        "review.related_to_quality",
+        lambda c: c.data["review"]["related_to_quality"],
+    ),
+    "other_violation": _ClaimCheck(
+        {"other_violation": True},
+        "review.other_violation",
+        lambda c: c.data["review"]["other_violation"],
+    ),
+}
+
+
 # --- the compiled rule set -------------------------------------------------------------
 
 
@@ -755,18 +792,12 @@ class Engine:
         return rules
 
     def _exclusion_rules(self) -> list[tuple[str, list[Expr], Handler]]:
-        single: Mapping[str, Expr] = {
-            "industrial_policy": {"industrial_policy": "violates"},
-            "unlicensed": {"licensed": False},
-            "other_support": {"$gt": {"other_support": 0}},
-            "unrelated": {"related_to_quality": False},
-            "other_violation": {"other_violation": True},
-        }
         rules: list[tuple[str, list[Expr], Handler]] = []
         for ex in self.program["exclusions"]:
             rule, check = f"exclusion.{ex['code']}", ex["check"]
-            if check in single:
-                rules.append((rule, _one("claim", single[check]), self._excluded(ex["code"])))
+            if check in _CLAIM_CHECKS:
+                when = _one("claim", _CLAIM_CHECKS[check].when)
+                rules.append((rule, when, self._excluded(ex["code"])))
             elif check == "credit_listing":
                 # One rule per list: a disjunction would break the join (see _join).
                 found = self._credit(rule, ex)
@@ -1106,27 +1137,16 @@ class Engine:
         A case is found when its rule fired (for the credit lists, once per listing that
         applies); the step shows the facts the case reads, taken from the claim's data.
         """
-        d, a = c.data, c.applicant
-        review = d["review"]
         for order, ex in enumerate(self.program["exclusions"]):
-            check, code = ex["check"], ex["code"]
-            facts: dict[str, Any]
+            check = ex["check"]
             if check == "duplicate_claim":
                 continue  # round two: _settle_candidate
             if check == "credit_listing":
                 self._settle_listings(b, c, _EXCLUSION + order, ex)
                 continue
-            if check == "industrial_policy":
-                facts = {"review.industrial_policy": review["industrial_policy"]}
-            elif check == "unlicensed":
-                facts = {"licensed": a["licensed"]}
-            elif check == "other_support":
-                facts = {"other_support": list(d["other_support"])}
-            elif check == "unrelated":
-                facts = {"review.related_to_quality": review["related_to_quality"]}
-            else:
-                facts = {"review.other_violation": review["other_violation"]}
-            self._exclusion_step(c, _EXCLUSION + order, ex, facts, code in c.excluded)
+            case = _CLAIM_CHECKS[check]
+            facts = {case.shown: case.read(c)}
+            self._exclusion_step(c, _EXCLUSION + order, ex, facts, ex["code"] in c.excluded)
 
     def _exclusion_step(
         self,
