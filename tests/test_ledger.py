@@ -43,6 +43,7 @@ from .conftest import RULES_DIR, last_submitted
 
 LEADING, CNAS, CHINA_NOMINEE = 200_000, 100_000, 400_000
 KEY_A1 = applicant_key("A1", None)
+KEY_A2 = applicant_key("A2", None)
 
 
 def batch(rules: q.RuleSet, year: int, *claims: dict[str, Any]) -> q.Batch:
@@ -913,6 +914,31 @@ def test_an_empty_file_reads_what_another_process_wrote_to_it(
         seen = (first.head(), first.round_years(), first.verify())
         again = run_round(rules, b27, first, budget_yuan=LEADING, publicity_start=None)
     assert (seen, again.recorded) == ((second_head(path), (2027,), None), True)
+
+
+@pytest.mark.parametrize("lookup", ["prior_awards", "bans"])
+def test_an_empty_file_answers_lookups_with_what_another_process_wrote(
+    rules: q.RuleSet, tmp_path: Path, lookup: str
+) -> None:
+    """A history lookup outside a snapshot, on an empty file another ledger then wrote its
+    first records to, finds them: the award of A1, the ban of A2."""
+    path = tmp_path / "shared.db"
+    path.touch()
+    with SqliteLedger(path) as first, SqliteLedger(path) as second:
+        before = (first.prior_awards(KEY_A1, "a11.leading_enterprise", "A1"), first.bans(KEY_A2))
+        b27 = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2"))
+        commit(rules, second, b27, 2 * LEADING)
+        second.fraud("C2", dt.date(2027, 12, 1), 3)
+        found = (
+            first.prior_awards(KEY_A1, "a11.leading_enterprise", "A1")
+            if lookup == "prior_awards"
+            else first.bans(KEY_A2)
+        )
+    expected = {
+        "prior_awards": (PriorAward("C1", "a11.4", LEADING, 2027),),
+        "bans": (BanRecord("C2", dt.date(2027, 12, 1), dt.date(2030, 12, 1)),),
+    }
+    assert (((), ()), expected[lookup]) == (before, found)
 
 
 def second_head(path: Path) -> tuple[int, str]:
