@@ -637,3 +637,48 @@ def test_a_claim_not_in_a_large_batch_is_answered_with_the_closest(tmp_path: Pat
         2,
         f"qfund: no claim 'C0400' in {batch} (41 claims); did you mean 'C040'?\n",
     )
+
+
+def test_every_message_naming_a_path_given_names_it_escaped(tmp_path: Path) -> None:
+    """A path whose name holds a line break is named escaped (shown_path, as the ledger
+    commands name the ledger) in every message of `explain`, the batch notes, `validate`,
+    `report` and `test`, so that each message stays on one line."""
+    weird = tmp_path / "a\nb"
+    weird.mkdir()
+    rules = weird / "rules"
+    rules.mkdir()
+    for name in RULE_FILES:
+        shutil.copy(RULES_DIR / name, rules / name)
+    measures = weird / "measures.txt"
+    shutil.copy(Path(__file__).parents[1] / "docs" / "source" / "measures-2026-draft.txt", measures)
+    batch = weird / "batch.yaml"
+    batch.write_text(BATCH, encoding="utf-8")
+    empty = weird / "empty.yaml"
+    empty.write_text(BATCH.split("applicants:")[0] + "applicants: []\nclaims: []\n", "utf-8")
+    page = weird / "page.html"
+
+    def shown(path: Path) -> str:
+        return repr(str(path))
+
+    said = [
+        call("explain", str(batch), "--claim", "C9")[2],
+        call("explain", str(empty), "--claim", "C9")[2],
+        call("validate", str(weird / "none"))[2],
+        call("validate", str(rules), "--measures", str(measures))[1],
+        call("report", str(batch), "--out", str(page))[1],
+        call("report", str(batch), "--out", str(batch))[2],
+        call("report", str(batch), "--out", str(weird / "none" / "page.html"))[2],
+        call("test", str(weird / "none"))[2],
+    ]
+    expected = [
+        f"qfund: no claim 'C9' in {shown(batch)}; claims: C1, C2\n",
+        f"qfund: note: {shown(empty)} holds no claims\n"
+        f"qfund: no claim 'C9' in {shown(empty)}: it holds no claims\n",
+        f"qfund: {shown(weird / 'none')}: not a directory of rule files\n",
+        f"read from {shown(rules)}\nevery clause and citation agrees with {shown(measures)}\n",
+        f"wrote {shown(page)}: 2 decisions, rules ",
+        f"qfund report: --out {shown(batch)} is an input of the report; not overwriting it\n",
+        f"qfund: {shown(weird / 'none' / 'page.html')}: cannot write: No such file or directory\n",
+        f"{shown(weird / 'none')}: no such directory\n",
+    ]
+    assert [e in s for e, s in zip(expected, said, strict=True)] == [True] * len(expected), said

@@ -602,3 +602,20 @@ def test_a_new_amount_a_claim_reaches_is_not_named(old: Path, new: Path, batch_f
     old_rules, new_rules = q.load_rules(old), q.load_rules(amend(new))
     impact = measure_impact(old_rules, new_rules, old_rules.load_batch(batch_file))
     assert (len(impact.changed), impact.unreached) == (1, ())
+
+
+def test_diff_names_the_paths_given_escaped(old: Path, new: Path, tmp_path: Path) -> None:
+    """A directory or batch whose name holds a line break is named escaped (shown_path),
+    each message on one line: a rule directory that is not one, and a batch one side refuses."""
+    weird = tmp_path / "a\nb"
+    weird.mkdir()
+    late = weird / "late.yaml"
+    late.write_text(BATCH.replace("achieved_on: 2026-12-01", "achieved_on: 2027-04-01"), "utf-8")
+    edit(old / "allocation.yaml", "policy: required", "policy: any")
+    missing = weird / "none"
+    refused = call("diff", old, new, "--claims", late)[2].splitlines()[-1]
+    assert (call("diff", old, missing)[2], refused) == (
+        f"qfund: {str(missing)!r}: not a directory of rule files\n",
+        f"qfund diff: {str(late)!r} is valid under the old rules but refused under the new (1 "
+        "problem): the rule changes above say why; no decision was priced",
+    )

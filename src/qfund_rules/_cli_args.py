@@ -279,7 +279,7 @@ def load_batch_noting(
     """
     batch = rules.load_batch(path, limits=limits)
     if not batch.claims:
-        err.write(f"qfund: note: {path} holds no claims\n")
+        err.write(f"qfund: note: {shown_path(path)} holds no claims\n")
     listed = list(rules.exclusions.eligibility.org_types)
     for a in batch.applicants:
         close = [] if a.org_type in listed else get_close_matches(a.org_type, listed, 1, 0.75)

@@ -26,6 +26,7 @@ from ._cli_args import (
     rules_opt,
     wan_budget,
 )
+from ._yaml import shown_path
 from .allocation import RoundResult, UnseenKey, run_round, unseen_keys
 from .claims import Batch
 from .decision import Evaluation
@@ -129,7 +130,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.ledger is not None:
         inputs.append(args.ledger)
     if str(args.out) != "-" and any(_same_file(args.out, p) for p in inputs):
-        err.write(f"qfund report: --out {args.out} is an input of the report; not overwriting it\n")
+        shown = shown_path(args.out)
+        err.write(f"qfund report: --out {shown} is an input of the report; not overwriting it\n")
         return 2
     batch = load_batch_noting(rules, args.batch, err, batch_limits(args))
     result: Evaluation | RoundResult
@@ -172,10 +174,10 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         args.out.write_text(page, encoding="utf-8", newline="\n")
     except OSError as exc:
-        err.write(f"qfund: {args.out}: cannot write: {exc.strerror}\n")
+        err.write(f"qfund: {shown_path(args.out)}: cannot write: {exc.strerror}\n")
         return 2
     out.write(
-        f"wrote {args.out}: {len(result.decisions)} decisions, rules {rules.version} "
+        f"wrote {shown_path(args.out)}: {len(result.decisions)} decisions, rules {rules.version} "
         f"({rules.status}) sha256 {rules.sha256}\n"
     )
     return 0
@@ -223,7 +225,7 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     for directory in (args.old_rules, args.new_rules):
         if not directory.is_dir():
-            err.write(f"qfund: {directory}: not a directory of rule files\n")
+            err.write(f"qfund: {shown_path(directory)}: not a directory of rule files\n")
             return 2
     old, new = _load_both(args.old_rules, args.new_rules)
     diff = diff_rules(old, new)
@@ -285,7 +287,7 @@ def _batch_under_both(
     count = len([p for p in problems.problems if p.severity == "error"])
     return (
         f"{problems.render()}\n"
-        f"qfund diff: {path} is valid under the {other} rules but refused under the {side} "
-        f"({count} problem{'s' if count != 1 else ''}): the rule changes above say why; "
-        "no decision was priced\n"
+        f"qfund diff: {shown_path(path)} is valid under the {other} rules but refused under "
+        f"the {side} ({count} problem{'s' if count != 1 else ''}): the rule changes above say "
+        "why; no decision was priced\n"
     )

@@ -53,7 +53,7 @@ from pydantic import (
 
 from ._excerpt import echo
 from ._validation import did_you_mean, problems_from_validation
-from ._yaml import Document, read_yaml
+from ._yaml import Document, read_yaml, shown_path
 from .claims import CLAIM_TYPES, Applicant, Batch, ClaimBase
 from .decision import REASON_CODES
 from .engine import evaluate
@@ -224,11 +224,11 @@ def run_cases(rules: RuleSet, directory: Path) -> Iterator[CaseResult]:
             it.
     """
     if not directory.is_dir():
-        raise RuleFileError([Problem(str(directory), None, None, (), "no such directory")])
+        raise RuleFileError([Problem(shown_path(directory), None, None, (), "no such directory")])
     files = case_files(directory)
     if not files:
         message = "no case files (*.yaml or *.yml) in this directory"
-        raise RuleFileError([Problem(str(directory), None, None, (), message)])
+        raise RuleFileError([Problem(shown_path(directory), None, None, (), message)])
     problems: list[Problem] = []
     ready: list[_Ready] = []
     for path in files:

@@ -295,7 +295,7 @@ def _validated(directory: Path | None, measures: str | None) -> RuleSet:
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     directory: Path | None = args.rules_dir
     if directory is not None and not directory.is_dir():
-        err.write(f"qfund: {directory}: not a directory of rule files\n")
+        err.write(f"qfund: {shown_path(directory)}: not a directory of rule files\n")
         return 2
     measures = None if args.measures is None else _read_text(args.measures)
     try:
@@ -326,10 +326,10 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"ok: {len(rules.items)} award items, rules {rules.version} ({rules.status}), "
             f"in force {rules.effective_from} .. {rules.effective_until}\n"
             f"sha256 {rules.sha256}\n"
-            f"read from {rules.directory}\n"
+            f"read from {shown_path(rules.directory)}\n"
         )
         if args.measures is not None:
-            out.write(f"every clause and citation agrees with {args.measures}\n")
+            out.write(f"every clause and citation agrees with {shown_path(args.measures)}\n")
     return 0
 
 
@@ -449,7 +449,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     found_decision = [d for d in decisions if d.claim_id == args.claim]
     if not found_decision:
         err.write(
-            f"qfund: no claim {echo(args.claim)} in {args.batch}{_known(args.claim, decisions)}\n"
+            f"qfund: no claim {echo(args.claim)} in {shown_path(args.batch)}"
+            f"{_known(args.claim, decisions)}\n"
         )
         return 2
     err.writelines(f"qfund: note: {u.to_text()}\n" for u in unseen)
