@@ -654,7 +654,7 @@ def test_every_message_naming_a_path_given_names_it_escaped(tmp_path: Path) -> N
     batch = weird / "batch.yaml"
     batch.write_text(BATCH, encoding="utf-8")
     empty = weird / "empty.yaml"
-    empty.write_text(BATCH.split("applicants:")[0] + "applicants: []\nclaims: []\n", "utf-8")
+    empty.write_text("round: 2027\nsubmitted_on: 2027-03-20\napplicants: []\nclaims: []\n", "utf-8")
     page = weird / "page.html"
 
     def shown(path: Path) -> str:
