@@ -619,3 +619,43 @@ def test_diff_names_the_paths_given_escaped(old: Path, new: Path, tmp_path: Path
         f"qfund diff: {str(late)!r} is valid under the old rules but refused under the new (1 "
         "problem): the rule changes above say why; no decision was priced",
     )
+
+
+NOTED = """\
+round: 2027
+submitted_on: 2027-03-20
+applicants:
+  - {id: A1, name: 哈密某公司, org_type: enterprse, region: "650502"}
+  - {id: A2, name: 哈密某所, org_type: research_institue, region: "650502"}
+  - {id: A3, name: 哈密某协会, org_type: social_organization, region: "650502"}
+claims:
+  - {id: C1, applicant: A1, kind: leading_enterprise, achieved_on: 2026-11-01}
+  - {id: C2, applicant: A2, kind: leading_enterprise, achieved_on: 2026-11-01}
+  - {id: C3, applicant: A3, kind: technical_committee, level: national, body: tc,
+     subject: SAC/TC 123, achieved_on: 2027-01-02}
+  - {id: C4, applicant: A3, kind: technical_committee, level: national, body: tc,
+     subject: sac/tc123, achieved_on: 2027-01-02}
+"""
+
+
+def test_diff_claims_gives_the_batch_notes_of_every_other_command(
+    old: Path, new: Path, tmp_path: Path
+) -> None:
+    """`diff --claims` notes the batch as `evaluate` does (load_batch_noting's notes: a near
+    miss of an org_type, subjects differing only in case, a batch with no claims), each once;
+    a near miss of a type one side lists only is noted as under that side's rules."""
+    batch = tmp_path / "noted.yaml"
+    batch.write_text(NOTED, encoding="utf-8")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("round: 2027\nsubmitted_on: 2027-03-20\napplicants: []\nclaims: []\n", "utf-8")
+    same = [call("diff", old, old, "--claims", b)[2] for b in (batch, empty)]
+    evaluated = [call("evaluate", b)[2] for b in (batch, empty)]
+    # research_institute no longer listed by the new rules (a warning): no near miss there.
+    unlisted = "    research_institute:\n      zh: 科研机构\n      en: research institute\n"
+    edit(new / "exclusions.yaml", unlisted, "")
+    edit(new / "allocation.yaml", "policy: required", "policy: any")  # the batch loaded twice
+    one_side = call("diff", old, new, "--claims", batch)[2]
+    near_miss = evaluated[0].splitlines(keepends=True)[1]
+    under_old = near_miss.replace("note: ", "note: under the old rules: ")
+    assert (same, one_side) == (evaluated, evaluated[0].replace(near_miss, under_old))
+    assert (len(evaluated[0].splitlines()), "research_institue" in near_miss) == (3, True)

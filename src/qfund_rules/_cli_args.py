@@ -272,31 +272,36 @@ FORMAT_HELP = "output format (default: %(default)s)"
 def load_batch_noting(
     rules: RuleSet, path: Path, err: TextIO, limits: Limits = DEFAULT_LIMITS
 ) -> Batch:
-    """The batch at ``path`` under ``rules``, with notes on stderr for what a reviewer may
-    have meant otherwise: a batch with no claims, an org_type that is a near miss of one
-    第四条 names (R3 decides it not eligible, quietly else), and subjects of one applicant
-    and kind that differ only in case or spacing (two qualifications, docs/interpretation.md).
-    """
+    """The batch at ``path`` under ``rules``, with :func:`batch_notes` on stderr, each a
+    line ``qfund: note: ...``."""
     batch = rules.load_batch(path, limits=limits)
+    err.writelines(f"qfund: note: {note}\n" for note in batch_notes(rules, batch, path))
+    return batch
+
+
+def batch_notes(rules: RuleSet, batch: Batch, path: Path) -> list[str]:
+    """What a reviewer of the batch at ``path`` may have meant otherwise: a batch with no
+    claims, an org_type that is a near miss of one 第四条 names in ``rules`` (R3 decides it
+    not eligible, quietly else), and subjects of one applicant and kind that differ only in
+    case or spacing (two qualifications, docs/interpretation.md). Each note one line."""
+    notes: list[str] = []
     if not batch.claims:
-        err.write(f"qfund: note: {shown_path(path)} holds no claims\n")
+        notes.append(f"{shown_path(path)} holds no claims")
     listed = list(rules.exclusions.eligibility.org_types)
     for a in batch.applicants:
         close = [] if a.org_type in listed else get_close_matches(a.org_type, listed, 1, 0.75)
         if close:
-            err.write(
-                f"qfund: note: applicant {a.id}'s org_type {echo(a.org_type)} is not one 第四条 "
-                f"names; did you mean {close[0]!r}? Its claims are decided "
-                "not_eligible_applicant\n"
+            notes.append(
+                f"applicant {a.id}'s org_type {echo(a.org_type)} is not one 第四条 names; did "
+                f"you mean {close[0]!r}? Its claims are decided not_eligible_applicant"
             )
     for (applicant, kind), named in _subjects_alike(batch).items():
         listed_subjects = "; ".join(f"{c} {echo(s)}" for s, c in named)
-        err.write(
-            f"qfund: note: applicant {applicant}'s {kind} claims name subjects that differ "
-            f"only in case or spacing ({listed_subjects}): each is decided as a "
-            "qualification of its own\n"
+        notes.append(
+            f"applicant {applicant}'s {kind} claims name subjects that differ only in case "
+            f"or spacing ({listed_subjects}): each is decided as a qualification of its own"
         )
-    return batch
+    return notes
 
 
 def _subjects_alike(batch: Batch) -> dict[tuple[str, str], list[tuple[str, str]]]:

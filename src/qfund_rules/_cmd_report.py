@@ -15,6 +15,7 @@ from ._cli_args import (
     FORMAT_HELP,
     batch_arg,
     batch_limits,
+    batch_notes,
     caps_given,
     caps_opt,
     iso_date,
@@ -236,6 +237,7 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(diff.to_json() if args.format == "json" else diff.to_text(args.lang))
             err.write(batches)
             return 2
+        err.writelines(_notes_under_both(old, new, *batches, args.claims))
         diff = replace(diff, impact=measure_impact(old, new, *batches))
     out.write(diff.to_json() if args.format == "json" else diff.to_text(args.lang))
     return 0 if diff.identical else 1
@@ -253,6 +255,23 @@ def _load_both(old_dir: Path, new_dir: Path) -> tuple[RuleSet, RuleSet]:
     if problems:
         raise RuleFileError(problems)
     return loaded[0], loaded[1]
+
+
+def _notes_under_both(
+    old: RuleSet, new: RuleSet, old_batch: Batch, new_batch: Batch, path: Path
+) -> list[str]:
+    """The batch's notes as every other command gives them (``batch_notes``), each once: a
+    note under both rule sets as they say it, one under one side only (an org_type that is
+    a near miss of one side's 第四条 list) saying which side."""
+    under_old = batch_notes(old, old_batch, path)
+    under_new = batch_notes(new, new_batch, path)
+    lines = [
+        f"qfund: note: {n}\n" if n in under_new else f"qfund: note: under the old rules: {n}\n"
+        for n in under_old
+    ]
+    only_new = [n for n in under_new if n not in under_old]
+    lines.extend(f"qfund: note: under the new rules: {n}\n" for n in only_new)
+    return lines
 
 
 def _batch_under_both(
