@@ -283,11 +283,17 @@ def test_a_listing_step_shows_the_dates_of_the_listings_that_apply(rules: q.Rule
         ],
     }
     assert step.result == "fail"
+    # The day said once: the listings that do not apply are of "that day".
     assert step.message_en == (
         "excluded under 'On a dishonesty list or a negative list': on the dishonesty list and "
-        "the negative list on 2027-03-20; listings on file that do not apply on 2027-03-20: "
+        "the negative list on 2027-03-20; listings on file that do not apply that day: "
         "dishonesty list, 2025-01-01 to 2026-12-31 (ended before that day); negative list, "
         "from 2027-03-21, still listed (starts after that day)"
+    )
+    assert step.message_zh == (
+        "属于“被列入失信名单、负面清单”情形(申报日2027-03-20列入失信名单、负面清单),不予奖励;"
+        "在案名单于该日不适用:失信名单(2025-01-01至2026-12-31,申报日前已移出);"
+        "负面清单(2027-03-21起,申报日后才列入)"
     )
 
 

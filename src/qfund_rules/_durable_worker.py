@@ -1199,7 +1199,7 @@ class Engine:
             "not_applying": others,
         }
         names = ex.get("list_names") or {}
-        more = self._not_applying(day, others, names) if others else ("", "")
+        more = self._not_applying(day, others, names, bool(rows)) if others else ("", "")
         messages = None
         if rows:
             # The lists it applies by, each by its name (by its code when it has none).
@@ -1250,9 +1250,11 @@ class Engine:
         day: str,
         listings: Sequence[Mapping[str, Any]],
         names: Mapping[str, Sequence[str]],
+        listed: bool,
     ) -> list[str]:
         """What a listing step adds to its message for the listings that do not apply, each
-        list by its (zh, en) name in ``names`` (by its code when it has none)."""
+        list by its (zh, en) name in ``names`` (by its code when it has none); the day not
+        said again when the applicant is ``listed`` (exclusion.listed has said it)."""
         t = self.texts
         said = []
         for x in listings:
@@ -1267,6 +1269,8 @@ class Engine:
             said.append(say(t, "exclusion.listing", values))
         joins = t["exclusion.listing.join"]
         shown = tuple(joins[lang].join(s[lang] for s in said) for lang in (0, 1))
+        if listed:
+            return say(t, "exclusion.not_applying.listed", {"listings": shown})
         return say(t, "exclusion.not_applying", {"day": day, "listings": shown})
 
     def _settle_item(self, b: _Batch, c: _Claim) -> None:

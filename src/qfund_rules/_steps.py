@@ -316,7 +316,7 @@ def _exclusion(ctx: Context, ex: Exclusion, d: Draft) -> None:
         zh, en = _listed_texts(ex, d.submitted, facts["listed_on"])
     if ex.check == "credit_listing" and facts["not_applying"]:
         # Listings on file that do not apply: said, with why (only applicants listed at all).
-        more_zh, more_en = _not_applying_texts(ctx, ex, d.submitted, facts["not_applying"])
+        more_zh, more_en = _not_applying_texts(ctx, ex, d.submitted, facts["not_applying"], hit)
         zh, en = zh + more_zh, en + more_en
     step = d.step(
         "exclusion", ex.code, ex.citation, not hit, facts, zh, en, ex.code if hit else None
@@ -393,10 +393,11 @@ def _listings(
 
 
 def _not_applying_texts(
-    ctx: Context, ex: Exclusion, on: dt.date, listings: JSONValue
+    ctx: Context, ex: Exclusion, on: dt.date, listings: JSONValue, listed: bool
 ) -> tuple[str, str]:
     """What the step adds to its message for the listings on file that do not apply, each
-    list by its name (exclusions.yaml ``list_names``; by its code when it has none)."""
+    list by its name (exclusions.yaml ``list_names``; by its code when it has none); the
+    day not said again when the applicant is ``listed`` (exclusion.listed has said it)."""
     assert isinstance(listings, list)
     names = ex.list_names or {}
     said: list[tuple[str, str]] = []
@@ -415,6 +416,8 @@ def _not_applying_texts(
         said.append(say("exclusion.listing", list=shown_list, dates=dates, why=why))
     join_zh, join_en = TEXTS["exclusion.listing.join"]
     shown = (join_zh.join(s[0] for s in said), join_en.join(s[1] for s in said))
+    if listed:
+        return say("exclusion.not_applying.listed", listings=shown)
     return say("exclusion.not_applying", day=ctx.iso(on), listings=shown)
 
 

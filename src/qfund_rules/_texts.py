@@ -127,10 +127,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "exclusion.listed.join": ("、", " and the "),
     # 第十七条第(二)项: the listings on file that do not apply on the submission day (day),
     # each as exclusion.listing (its list by its name in exclusions.yaml, its dates and
-    # why), joined by exclusion.listing.join
+    # why), joined by exclusion.listing.join; .listed after exclusion.listed, which has
+    # said the day already
     "exclusion.not_applying": (
         ";在案名单于申报日{day}不适用:{listings}",
         "; listings on file that do not apply on {day}: {listings}",
+    ),
+    "exclusion.not_applying.listed": (
+        ";在案名单于该日不适用:{listings}",
+        "; listings on file that do not apply that day: {listings}",
     ),
     "exclusion.listing": ("{list}({dates},{why})", "{list}, {dates} ({why})"),
     "exclusion.listing.dates": ("{start}至{end}", "{start} to {end}"),
