@@ -1208,7 +1208,7 @@ class _Checker:
                 doc.problem(
                     path,
                     "credit_listing needs 'list_names': each list's name in the trace, "
-                    "zh: and en: (失信名单 and 负面清单 in the measures' words)",
+                    "zh: and en:, in the words of 第十七条第(二)项",
                 )
             )
             return
