@@ -334,6 +334,12 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def minor_faults() -> int:
+    """The process's page faults so far that needed no disk: each one a page of memory
+    the kernel mapped and zeroed on first touch (bench/README.md)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
 
@@ -413,6 +419,9 @@ def scale_in_turns(
     evaluation of 100k claims adds (``rss_mb_per_100k_claims``), and the time freeing it
     takes (``free_s_per_100k_claims``), which no figure times (``median_seconds``), and
     the time writing its JSON takes (``json_write_s_per_100k_claims``: not a target).
+    Each row also gives the page faults per claim of the engine's timed calls
+    (``page_faults_per_claim``): memory the kernel maps afresh, which a small batch
+    evaluated after a large one finds already mapped (bench/README.md).
     """
     batches = {n: synthetic_batch(n, seed + n, rules) for n in sizes}
     evaluators: dict[str, Callable[[q.Batch], object]] = {
@@ -425,13 +434,17 @@ def scale_in_turns(
         for evaluate in evaluators.values():
             evaluate(batch)  # warm
     times: dict[tuple[int, str], list[float]] = {}
+    faults = dict.fromkeys(batches, 0)
     for _ in range(SCALING_ROUNDS):
         for n, batch in batches.items():
             for name, evaluate in evaluators.items():
                 call = functools.partial(evaluate, batch)
+                mapped = minor_faults()
                 times.setdefault((n, name), []).append(
                     median_seconds(call, CALLS_PER_ROUND.get(n, 1))
                 )
+                if name == "seconds":
+                    faults[n] += minor_faults() - mapped
     if 100_000 in batches:
         gc.collect()
         before = rss_mb()
@@ -448,6 +461,8 @@ def scale_in_turns(
             row[name] = statistics.median(times[(n, name)])
         row["claims_per_s"] = n / row["seconds"]
         row["reference_claims_per_s"] = n / row["reference_seconds"]
+        calls = SCALING_ROUNDS * CALLS_PER_ROUND.get(n, 1)
+        row["page_faults_per_claim"] = faults[n] / (calls * n)
         rows.append(row)
     del batches
     gc.collect()
@@ -529,7 +544,10 @@ def scale_alone(rules: q.RuleSet, seed: int, n: int) -> dict[str, Any]:
         ("read_seconds", batch_read),
     ):
         evaluate(batch)
+        mapped = minor_faults()
         row[name] = median_seconds(functools.partial(evaluate, batch), 3)
+        if name == "seconds":
+            row["page_faults_per_claim"] = (minor_faults() - mapped) / (3 * n)
     row["claims_per_s"] = n / row["seconds"]
     row["reference_claims_per_s"] = n / row["reference_seconds"]
     del batch
@@ -739,7 +757,8 @@ def report(out: dict[str, Any]) -> str:
         lines.append(
             f"  {s['claims']:>9,} claims  {s['seconds']:8.3f} s  {s['claims_per_s']:>10,.0f}/s"
             f"  (reference {s['reference_seconds']:7.3f} s {s['reference_claims_per_s']:>9,.0f}/s;"
-            f" floor {s['floor_seconds']:6.3f} s; read {s['read_seconds']:6.3f} s)"
+            f" floor {s['floor_seconds']:6.3f} s; read {s['read_seconds']:6.3f} s;"
+            f" {s['page_faults_per_claim']:.2f} page faults/claim)"
         )
     lines += [
         "  each 10x step: the time ratio, and the µs per claim it added (11x allows the last):",

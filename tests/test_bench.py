@@ -104,6 +104,30 @@ def test_scaling_rows_in_turns(bench_rules: q.RuleSet) -> None:
     assert "json_write_s_per_100k_claims" not in out
 
 
+def test_page_faults_per_claim_count_the_engine_calls_alone(
+    bench_rules: q.RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``page_faults_per_claim`` is the faults the engine's timed calls took, over the
+    claims those calls evaluated: on a counter that only the engine moves, by 1 a claim,
+    it is 1.0 for every size, and the other evaluators' faults are not in it."""
+    faults = [0]
+    engine = q.evaluate
+
+    def counting(rules: q.RuleSet, batch: q.Batch) -> q.Evaluation:
+        faults[0] += len(batch.claims)
+        return engine(rules, batch)
+
+    def costly_floor(batch: q.Batch) -> int:
+        faults[0] += 1_000_000  # another evaluator's faults: not the engine's
+        return len(batch.claims)
+
+    monkeypatch.setattr(q, "evaluate", counting)
+    monkeypatch.setattr(bench, "memory_floor", costly_floor)
+    monkeypatch.setattr(bench, "minor_faults", lambda: faults[0])
+    rows = bench.scale_in_turns(bench_rules, 7, (100, 300), {})
+    assert [r["page_faults_per_claim"] for r in rows] == [1.0, 1.0]
+
+
 def test_median_seconds_stops_the_clock_before_the_result_is_freed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
