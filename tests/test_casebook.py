@@ -837,3 +837,54 @@ def test_the_case_file_example_of_the_docs_passes(tmp_path: Path) -> None:
     (tmp_path / "example.yaml").write_text(example.group(1), encoding="utf-8")
     results = list(run_cases(q.load_rules(RULES_DIR), tmp_path))
     assert [(r.passed, r.differences) for r in results] == [(True, ())]
+
+
+ONE_CASE = """\
+cases:
+  - name: 第九条第(一)项 pays 20 万元
+    batch:
+      round: 2027
+      submitted_on: 2027-03-20
+      applicants:
+        - {id: YZ, name: 哈密市伊州区人民政府, org_type: government_agency, region: "650502"}
+      claims:
+        - {id: C1, applicant: YZ, kind: quality_county, stage: approved, achieved_on: 2026-09-15}
+    expect:
+      - {claim: C1, outcome: awarded, item: a9.1, amount_yuan: AMOUNT}
+"""
+
+
+def test_a_case_result_holds_the_path_as_found(tmp_path: Path) -> None:
+    """CaseResult.file is the case file's path as found, not escaped for a message: a name
+    holding a line break or a quote is the file's own."""
+    folder = tmp_path / "a\nb"
+    folder.mkdir()
+    names = ["it's.yaml", 'say "x".yaml', "c\nd.yaml", "e\x1bf.yaml"]
+    for name in names:
+        (folder / name).write_text(ONE_CASE.replace("AMOUNT", "200000"), encoding="utf-8")
+    results = list(run_cases(q.load_rules(RULES_DIR), folder))
+    assert sorted(str(folder / n) for n in names) == [r.file for r in results]
+
+
+def test_qfund_test_names_a_case_file_escaped_once(tmp_path: Path) -> None:
+    """`qfund test` names a case file on its PASS and FAIL lines as every message names a
+    path (shown_path): as it is when printable (a quote included), escaped once when not,
+    and never with a quote of the escaped directory left on it."""
+    folder = tmp_path / "a\nb"
+    folder.mkdir()
+    files = {"it's.yaml": "200000", "c\nd.yaml": "200000", "e'\nf.yaml": "1", "g\x1bh.yaml": "1"}
+    for name, amount in files.items():
+        (folder / name).write_text(ONE_CASE.replace("AMOUNT", amount), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["test", str(folder), "--rules", str(RULES_DIR)], out, err)
+    case = "第九条第(一)项 pays 20 万元"
+    assert (code, err.getvalue()) == (1, "")
+    assert [
+        f"PASS 'c\\nd.yaml': {case}",
+        f'FAIL "e\'\\nf.yaml": {case}',
+        "     C1.amount_yuan: expected 1, got 200000",
+        f"FAIL 'g\\x1bh.yaml': {case}",
+        "     C1.amount_yuan: expected 1, got 200000",
+        f"PASS it's.yaml: {case}",
+        "2 passed, 2 failed",
+    ] == out.getvalue().splitlines()

@@ -183,7 +183,11 @@ class CaseFile(_Model):
 
 @dataclass(frozen=True, slots=True)
 class CaseResult:
-    """The outcome of one domain test case: passed, or the differences found."""
+    """The outcome of one domain test case: passed, or the differences found.
+
+    ``file`` is the case file's path as found, not escaped: whoever shows it escapes it
+    once (``qfund test`` names it as every message names a path, ``shown_path``).
+    """
 
     file: str
     name: str
@@ -199,7 +203,7 @@ class CaseResult:
 class _Ready:
     """A checked case: its batch resolved, ready to run."""
 
-    file: str
+    file: str  # the case file's path, as found (CaseResult.file)
     case: Case
     batch: Batch
 
@@ -235,7 +239,7 @@ def run_cases(rules: RuleSet, directory: Path) -> Iterator[CaseResult]:
         doc, found = read_yaml(path)
         problems.extend(found)
         if doc is not None:
-            cases, wrong = _check_file(rules, doc, found)
+            cases, wrong = _check_file(rules, path, doc, found)
             ready.extend(cases)
             problems.extend(wrong)
     if problems:
@@ -244,9 +248,10 @@ def run_cases(rules: RuleSet, directory: Path) -> Iterator[CaseResult]:
 
 
 def _check_file(
-    rules: RuleSet, doc: Document, found: list[Problem]
+    rules: RuleSet, path: Path, doc: Document, found: list[Problem]
 ) -> tuple[list[_Ready], list[Problem]]:
-    """The runnable cases of one file, or the problems in it (those not yet ``found``)."""
+    """The runnable cases of the file at ``path``, or the problems in it (those not yet
+    ``found``)."""
     problems: list[Problem] = []
     model: CaseFile | None = None
     try:
@@ -266,7 +271,8 @@ def _check_file(
     if model is None or problems or found:
         return [], problems
     return [
-        _Ready(doc.file, case, batch)
+        # The path as found: doc.file is escaped for the problems, which name it so.
+        _Ready(str(path), case, batch)
         for case, batch in zip(model.cases, batches, strict=True)
         if batch is not None
     ], problems

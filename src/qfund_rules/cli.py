@@ -463,12 +463,14 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     directory: Path = args.cases_dir or Path(rules.directory) / "tests"
     passed = failed = 0
     for result in run_cases(rules, directory):
+        # The case file's name as every message names a path: escaped here, once.
+        file = shown_path(Path(result.file).name)
         if result.passed:
             passed += 1
-            out.write(f"PASS {Path(result.file).name}: {result.name}\n")
+            out.write(f"PASS {file}: {result.name}\n")
         else:
             failed += 1
-            out.write(f"FAIL {Path(result.file).name}: {result.name}\n")
+            out.write(f"FAIL {file}: {result.name}\n")
             for line in result.differences:
                 out.write(f"     {line}\n")
     out.write(f"{passed} passed, {failed} failed\n")
