@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import random
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -1058,7 +1059,8 @@ def test_every_ledger_error_names_its_path_escaped(
 
 
 def test_a_ledger_failing_verification_is_named_escaped(two_rounds: Path) -> None:
-    """require_intact names the file escaped, and so does the command it suggests."""
+    """require_intact names the file escaped, and offers no command to paste, which could
+    not name it: it names the command on that file."""
     path = Path(shutil.copy(two_rounds, two_rounds.with_name("a\nb.db")))
     with closing(sqlite3.connect(path)) as conn:
         conn.execute("DELETE FROM bans")
@@ -1067,8 +1069,41 @@ def test_a_ledger_failing_verification_is_named_escaped(two_rounds: Path) -> Non
         ledger.require_intact()
     shown = repr(str(path))
     assert (str(info.value).startswith(f"{shown} fails verification ("), "\n" in str(info.value),
-            str(info.value).endswith(f"`qfund ledger verify --ledger {shown}`")) == (
-        True, False, True)  # fmt: skip
+            "`" in str(info.value),
+            str(info.value).endswith("; check it with qfund ledger verify on that file")) == (
+        True, False, False, True)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        (
+            "UPDATE meta SET value = '3' WHERE key = 'head_seq'",
+            "{path}: the last record does not match the ledger head",
+        ),
+        (
+            "DELETE FROM records WHERE kind = 'decision' AND body LIKE '%\"C2\"%'",
+            "{path}: claim 'C2': the index records a claim the chain does not hold",
+        ),
+    ],
+    ids=["head", "claim"],
+)
+def test_an_index_the_chain_does_not_hold_suggests_a_command_to_paste(
+    two_rounds: Path, monkeypatch: pytest.MonkeyPatch, sql: str, said: str
+) -> None:
+    """A write finding the chain short of the head or of a claim of the index (faults
+    verify would have reported first, were it not skipped here) names the file and
+    suggests `qfund ledger verify` on it, its path shell-quoted to be pasted."""
+    path = Path(shutil.copy(two_rounds, two_rounds.with_name("my fund's.db")))
+    tamper(path, sql)
+    monkeypatch.setattr(SqliteLedger, "verify", lambda self: None)
+    with SqliteLedger(path) as ledger, pytest.raises(LedgerError) as info:
+        ledger.fraud("C2", dt.date(2028, 1, 15), 3)
+    quoted = shlex.quote(str(path))
+    assert (quoted != str(path), str(info.value)) == (
+        True,
+        f"{said.format(path=path)}; run `qfund ledger verify --ledger {quoted}`",
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import html
 import io
 import json
 import re
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -510,6 +511,71 @@ def test_show_refuses_a_ledger_that_fails_verification(
         err.startswith(f"qfund: {ledger} fails verification ({fault}"),
         err.count("\n"),
     ) == (1, "", True, 1), err
+
+
+#: A ledger file name no shell takes unquoted, nor argparse after --ledger unprefixed.
+AWKWARD_NAME = '-my fund\'s "$HOME" 账本.db'
+
+#: Two commands refusing an edited ledger, with their exit codes: 1, the fault is ledger
+#: show's answer; 2, bad input for round.
+REFUSING = pytest.mark.parametrize(
+    ("argv", "refused"),
+    [(("ledger", "show"), 1), (("round", "{b28}", "--budget", "55"), 2)],
+    ids=["ledger show", "round"],
+)
+
+
+@REFUSING
+def test_the_command_suggested_for_an_edited_ledger_runs_when_pasted(
+    scenario: Scenario,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: tuple[str, ...],
+    refused: int,
+) -> None:
+    """The `qfund ledger verify` that `ledger show` and `round` suggest for a ledger that
+    fails verification, split as a POSIX shell splits a pasted line (shlex), verifies the
+    very file: a name with spaces, quotes, a $ and a leading - included."""
+    edited = year_one(scenario, tmp_path)
+    conn = sqlite3.connect(edited)
+    conn.executescript("DELETE FROM bans;")
+    conn.close()
+    monkeypatch.chdir(tmp_path)
+    Path(AWKWARD_NAME).write_bytes(edited.read_bytes())
+    args = [a.format(b28=scenario.b28) for a in argv]
+    code, _, err = qfund(*args[:2], f"--ledger=./{AWKWARD_NAME}", *args[2:])
+    suggested = re.fullmatch(r"qfund: .* check it with `([^`]*)`\n", err)
+    assert code == refused, err
+    assert suggested is not None, err
+    pasted = shlex.split(suggested[1])
+    verified, fault, said = qfund(*pasted[1:])
+    assert (pasted[:4], verified, fault.startswith("index: edited: index table bans"), said) == (
+        ["qfund", "ledger", "verify", "--ledger"],
+        1,
+        True,
+        f"qfund: {AWKWARD_NAME} fails verification\n",
+    ), pasted
+
+
+@REFUSING
+def test_no_command_is_suggested_to_paste_for_a_ledger_named_unprintably(
+    scenario: Scenario, tmp_path: Path, argv: tuple[str, ...], refused: int
+) -> None:
+    """A ledger whose name holds a line break is named escaped, and `qfund ledger verify` is
+    named on that file, not offered in backticks as a command that could not be pasted."""
+    ledger = Path(shutil.copy(year_one(scenario, tmp_path), tmp_path / "a\nb.db"))
+    conn = sqlite3.connect(ledger)
+    conn.executescript("DELETE FROM bans;")
+    conn.close()
+    args = [a.format(b28=scenario.b28) for a in argv]
+    code, _, err = qfund(*args[:2], "--ledger", ledger, *args[2:])
+    assert (
+        code,
+        err.startswith(f"qfund: {str(ledger)!r} fails verification ("),
+        err.endswith("; check it with qfund ledger verify on that file\n"),
+        err.count("\n"),
+        "`" in err,
+    ) == (refused, True, True, 1, False), err
 
 
 def test_verify_json_reports_the_fault(scenario: Scenario, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from ._cli_args import (
     wan_budget,
     year,
 )
-from ._yaml import shown_path
+from ._yaml import shown_path, suggested_command
 from .allocation import RoundResult, run_round, unseen_keys
 from .claims import Batch
 from .decision import JSONValue, dumps
@@ -389,9 +389,10 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     shown = shown_path(args.ledger)  # as every message names it: escaped when not printable
     if fault is not None:
         # Edited values under the stored head would read as the fund's record.
+        verify = suggested_command("qfund ledger verify", "--ledger", args.ledger)
         err.write(
             f"qfund: {shown} fails verification ({fault}): its records are not shown; "
-            f"check it with `qfund ledger verify --ledger {shown}`\n"
+            f"check it with {verify}\n"
         )
         return 1
     if args.format == "json":

@@ -32,6 +32,7 @@ import datetime as dt
 import errno
 import os
 import re
+import shlex
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
@@ -60,6 +61,7 @@ __all__ = [
     "read_bounded",
     "read_yaml",
     "shown_path",
+    "suggested_command",
     "unusable_path",
 ]
 
@@ -328,6 +330,23 @@ def shown_path(path: str | os.PathLike[str]) -> str:
     a character that is not printable, which would otherwise be written raw to a terminal."""
     text = os.fspath(path)
     return text if text.isprintable() else repr(text)
+
+
+def suggested_command(command: str, option: str, path: str | os.PathLike[str]) -> str:
+    """``command`` on the file at ``path``, as a message suggests it: in backticks, to paste
+    into a shell, the path shell-quoted (``'my ledger.db'``) and, when it starts with ``-``,
+    as ``./-x.db``, which no option parser takes for an option.
+
+    A path that :func:`shown_path` escapes (a line break, a control character) cannot be
+    pasted as shown, nor typed: the message names the file escaped, and the command is
+    named ``on that file``, not offered as one to paste.
+    """
+    text = os.fspath(path)
+    if shown_path(text) != text:
+        return f"{command} on that file"
+    if text.startswith("-"):
+        text = f"./{text}"
+    return f"`{command} {option} {shlex.quote(text)}`"
 
 
 def read_bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:

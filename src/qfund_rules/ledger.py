@@ -47,7 +47,7 @@ from typing import Any, Literal, Protocol, Self
 from dateutil.relativedelta import relativedelta
 
 from ._arguments import check_count, check_date, check_type, check_year
-from ._yaml import shown_path, unusable_path
+from ._yaml import shown_path, suggested_command, unusable_path
 from .decision import JSONValue
 from .errors import LedgerError
 from .explain import revocation
@@ -1020,7 +1020,7 @@ class SqliteLedger:
         if ((row[0], row[1]) if row else (0, GENESIS)) != (seq, prev):
             raise LedgerError(
                 f"{self._shown}: the last record does not match the ledger head; "
-                "run `qfund ledger verify`"
+                f"run {self._verify_command()}"
             )
         full: dict[str, JSONValue] = {**body, "kind": kind, "seq": seq + 1}
         text = canonical_json(full)
@@ -1279,8 +1279,8 @@ class SqliteLedger:
             if (body.get("round"), body.get("claim_id")) == (year, claim_id) and also(body):
                 return body  # type: ignore[no-any-return]
         raise LedgerError(
-            f"claim {claim_id!r}: the index records {recorded or f'a {kind}'} the chain does "
-            "not hold; run `qfund ledger verify`"
+            f"{self._shown}: claim {claim_id!r}: the index records {recorded or f'a {kind}'} "
+            f"the chain does not hold; run {self._verify_command()}"
         )
 
     def release(
@@ -1393,8 +1393,8 @@ class SqliteLedger:
         if found is not None:
             return found
         raise LedgerError(
-            f"claim {claim_id!r}: the index records a claim the chain does not hold; "
-            "run `qfund ledger verify`"
+            f"{self._shown}: claim {claim_id!r}: the index records a claim the chain does not "
+            f"hold; run {self._verify_command()}"
         )
 
     # --- verification -------------------------------------------------------------------
@@ -1416,10 +1416,14 @@ class SqliteLedger:
             if fault is not None:
                 raise LedgerError(
                     f"{self._shown} fails verification ({fault}): nothing is decided from it or "
-                    f"written to it; check it with `qfund ledger verify --ledger {self._shown}`"
+                    f"written to it; check it with {self._verify_command()}"
                 )
             if self._depth:
                 self._verified = True
+
+    def _verify_command(self) -> str:
+        """The command a message tells the user to check this ledger with."""
+        return suggested_command("qfund ledger verify", "--ledger", self.path)
 
     def verify(self) -> LedgerFault | None:
         """The first record edited, deleted or reordered, else ``None``.
