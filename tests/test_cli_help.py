@@ -11,9 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qfund_rules.cli
 import qfund_rules.rules
+from qfund_rules._help import DisplayWidthFormatter, display_width
 from qfund_rules.cli import run
 
 from .conftest import RULES_DIR
@@ -165,3 +168,97 @@ def _expanded(action: argparse.Action) -> str:
     """The help of ``action`` as printed, on one line."""
     text = argparse.HelpFormatter("qfund")._expand_help(action)
     return " ".join(text.split())
+
+
+def _parsers() -> dict[str, argparse.ArgumentParser]:
+    """Every parser of `qfund`, those with sub-commands included, by its command."""
+    found: dict[str, argparse.ArgumentParser] = {}
+
+    def walk(name: str, parser: argparse.ArgumentParser) -> None:
+        found[name] = parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    walk(f"{name} {sub_name}".strip(), sub)
+
+    walk("", qfund_rules.cli._parser()[0])
+    return found
+
+
+PARSERS = _parsers()
+
+
+@pytest.mark.parametrize("name", list(PARSERS))
+def test_every_parser_wraps_its_help_by_display_width(name: str) -> None:
+    """Every parser and sub-parser formats its help with the one display-width formatter."""
+    assert PARSERS[name].formatter_class is DisplayWidthFormatter
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 132])
+@pytest.mark.parametrize("name", list(PARSERS))
+def test_no_help_line_is_wider_than_the_terminal(
+    name: str, columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With COLUMNS set, no line of a command's --help takes more display columns (a Chinese
+    character two) than argparse wraps to: the terminal's, less the 2 it keeps free."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, err = call(*name.split(), "--help")
+    assert (code, err) == (0, "")
+    wide = [line for line in out.splitlines() if display_width(line) > columns - 2]
+    assert wide == []
+
+
+@pytest.mark.parametrize("columns", [60, 80, 132])
+@pytest.mark.parametrize(
+    "name", [name for name, parser in PARSERS.items() if parser.format_help().isascii()]
+)
+def test_an_ascii_help_is_formatted_as_argparse_formats_it(
+    name: str, columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command whose help is ASCII only prints it exactly as argparse's own formatter does."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    parser = _parsers()[name]
+    ours = parser.format_help()
+    parser.formatter_class = argparse.HelpFormatter
+    assert parser.format_help() == ours
+
+
+_WORD = st.text(st.sampled_from("abcdefghij-.,"), min_size=1, max_size=30)
+
+
+@given(words=st.lists(_WORD, min_size=1, max_size=40), width=st.integers(1, 120))
+def test_ascii_text_wraps_as_argparse_wraps_it(words: list[str], width: int) -> None:
+    """Text without a wide character wraps as argparse wraps it: the argument help, and a
+    description line (one written as one line: RawDescription keeps a line that fits)."""
+    text = " ".join(words)
+    ours, stock = DisplayWidthFormatter("qfund"), argparse.HelpFormatter("qfund")
+    assert (ours._split_lines(text, width), ours._fill_text(text, width, "  ")) == (
+        stock._split_lines(text, width),
+        stock._fill_text(text, width, "  "),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("万元 " * 6, 20, ["万元 万元 万元 万元", "万元 万元"]),
+        ("质量提升发展专项资金" * 2, 15, ["质量提升发展专", "项资金质量提升", "发展专项资金"]),
+        ("in 万元, e.g. 300", 9, ["in 万元,", "e.g. 300"]),
+    ],
+    ids=["words", "a word longer than a line", "mixed"],
+)
+def test_chinese_text_fills_each_line_by_its_columns(
+    text: str, width: int, lines: list[str]
+) -> None:
+    """A wide character takes two of a line's columns: each line holds as much as fits in
+    them, a word longer than a line broken where its columns run out."""
+    assert DisplayWidthFormatter("qfund")._split_lines(text, width) == lines
+
+
+def test_a_description_keeps_its_lines_and_wraps_one_too_wide() -> None:
+    """A description or epilog keeps its line breaks (RawDescription); a line wider than
+    the terminal is wrapped by display width, its indentation kept."""
+    text = "第一行 fits\n  二 " + "万元 " * 6 + "\nlast"
+    assert DisplayWidthFormatter("qfund")._fill_text(text, 20, "") == (
+        "第一行 fits\n  二 万元 万元 万元\n  万元 万元 万元\nlast"
+    )

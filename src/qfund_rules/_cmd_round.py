@@ -41,19 +41,24 @@ __all__ = ["register"]
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
-_ROUND_EPILOG = """\
-Order of payment (rulings R10): awards deferred by earlier rounds first (oldest round
-first), then this round's awards by submitted_on, then claim id; awards are paid whole
-while they fit. Claims with `objection: true` are held (rulings R11).
-Without --commit nothing is written; committing the same round again records nothing.
-A year the ledger already holds is shown as recorded only for the same batch, rules,
-budget and publicity start; anything else is refused: a committed round cannot change.
-Awards are paid only after publicity (第二十条第(三)项): while allocation.yaml
-publicity.commit.requires_start is true, --commit needs --publicity-start.
-exit codes: 0 ok; 2 bad input, no budget for the year, --commit without --publicity-start
-(as above), a ledger that refuses the round, a ledger that fails `qfund ledger verify`
-(nothing is decided from it), or, with --commit, an applicant id the ledger knows under
-another key."""
+#: One paragraph a line, each wrapped to the terminal by the formatter (_help.py).
+_ROUND_EPILOG = "\n".join(
+    [
+        "Order of payment (rulings R10): awards deferred by earlier rounds first (oldest "
+        "round first), then this round's awards by submitted_on, then claim id; awards are "
+        "paid whole while they fit. Claims with `objection: true` are held (rulings R11).",
+        "Without --commit nothing is written; committing the same round again records nothing.",
+        "A year the ledger already holds is shown as recorded only for the same batch, "
+        "rules, budget and publicity start; anything else is refused: a committed round "
+        "cannot change.",
+        "Awards are paid only after publicity (第二十条第(三)项): while allocation.yaml "
+        "publicity.commit.requires_start is true, --commit needs --publicity-start.",
+        "exit codes: 0 ok; 2 bad input, no budget for the year, --commit without "
+        "--publicity-start (as above), a ledger that refuses the round, a ledger that fails "
+        "`qfund ledger verify` (nothing is decided from it), or, with --commit, an applicant "
+        "id the ledger knows under another key.",
+    ]
+)
 
 
 def _ledger_opt(p: argparse.ArgumentParser, help_text: str) -> None:
@@ -65,11 +70,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
     r = sub.add_parser(
         "round",
         help="evaluate a batch against the ledger and allocate the year's budget",
-        description="Evaluate a claims batch against the ledger (earlier awards, deferred\n"
-        "awards, bans), then allocate the round year's budget: each award paid, deferred\n"
+        description="Evaluate a claims batch against the ledger (earlier awards, deferred "
+        "awards, bans), then allocate the round year's budget: each award paid, deferred "
         'or held. JSON as interchange.md ("A round") by default.',
         epilog=_ROUND_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     batch_arg(r)
     _ledger_opt(

@@ -37,6 +37,7 @@ from ._cli_args import (
 from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from ._excerpt import echo
+from ._help import DisplayWidthFormatter
 from ._measures import check_citations
 from ._validation import did_you_mean
 from ._yaml import DEFAULT_LIMITS, read_bounded, shown_path
@@ -55,11 +56,15 @@ from .schema import SCHEMA_NAMES, cases_schema, schemas
 
 __all__ = ["main", "run"]
 
-_EPILOG = """\
-exit codes: 0 ok; 1 a check failed; 2 bad input (every problem is listed as
-FILE:LINE:COL: field: message).
-docs: README.md and docs/ (integrators, policy staff, rule files, rounds, auditors, limits,
-interpretation)."""
+#: One paragraph a line, each wrapped to the terminal by the formatter (_help.py).
+_EPILOG = "\n".join(
+    [
+        "exit codes: 0 ok; 1 a check failed; 2 bad input (every problem is listed as "
+        "FILE:LINE:COL: field: message).",
+        "docs: README.md and docs/ (integrators, policy staff, rule files, rounds, auditors, "
+        "limits, interpretation).",
+    ]
+)
 
 
 class _UsageError(Exception):
@@ -71,6 +76,14 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """Every ``qfund`` parser and sub-parser (``add_subparsers(parser_class=...)``): help
+    wrapped by display width, usage errors raised."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The formatter of every parser, whatever a caller gives: with another, a command's
+        # help would run past the terminal again.
+        super().__init__(*args, **{**kwargs, "formatter_class": DisplayWidthFormatter})
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(self, message)
 
@@ -97,7 +110,6 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         description="Hami City quality fund (质量提升发展专项资金) award rules: validate the rule "
         "files and evaluate claims into auditable decisions.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--version",
