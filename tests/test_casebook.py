@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -888,3 +889,18 @@ def test_qfund_test_names_a_case_file_escaped_once(tmp_path: Path) -> None:
         f"PASS it's.yaml: {case}",
         "2 passed, 2 failed",
     ] == out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "a\x1bb", "   "])
+def test_a_case_name_is_one_line_of_printable_text(tmp_path: Path, name: str) -> None:
+    """A case's name is printed on its PASS or FAIL line: one that would split the line or
+    print a control character is refused, located, before any case runs (exit 2)."""
+    text = ONE_CASE.replace("AMOUNT", "200000")
+    case = "第九条第(一)项 pays 20 万元"
+    assert case in text
+    path = tmp_path / "a.yaml"
+    path.write_text(text.replace(case, json.dumps(name)), encoding="utf-8")
+    code, out, err = _qfund("test", str(tmp_path), "--rules", str(RULES_DIR))
+    assert (code, out) == (2, "")
+    assert "cases[0].name:" in err
+    assert f"{path}:" in err

@@ -55,6 +55,7 @@ from ._excerpt import echo
 from ._validation import did_you_mean, problems_from_validation
 from ._yaml import Document, read_yaml, shown_path
 from .claims import CLAIM_TYPES, Applicant, Batch, ClaimBase
+from .claims import Text as OneLine
 from .decision import REASON_CODES
 from .engine import evaluate
 from .errors import BatchError, Problem, RuleFileError, StandardNumberError
@@ -163,7 +164,9 @@ class Expectation(_Model):
 class Case(_Model):
     """One worked example: a batch, optionally its history, and the decisions expected."""
 
-    name: str = Field(description="shown on the case's PASS or FAIL line")
+    name: OneLine = Field(
+        description="shown on the case's PASS or FAIL line: one line of printable text"
+    )
     batch: object = Field(
         description="a claims batch as qfund evaluate reads one (docs/interchange.md)"
     )  # checked by the claims loader, in its own words
