@@ -1106,6 +1106,27 @@ def test_an_index_the_chain_does_not_hold_suggests_a_command_to_paste(
     )
 
 
+def test_a_memory_ledger_suggests_its_verify_method_not_a_command(
+    rules: q.RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger in memory cannot be reached by `qfund ledger verify --ledger :memory:`
+    (that would open a new, empty one): its messages point at its own verify()."""
+    with MemoryLedger() as ledger:
+        commit(rules, ledger, batch(rules, 2027, leading("C2", "A2")), LEADING)
+        ledger._conn.executescript(
+            "DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete;"
+            "UPDATE meta SET value = '99' WHERE key = 'head_seq';"
+        )
+        monkeypatch.setattr(SqliteLedger, "verify", lambda self: None)
+        with pytest.raises(LedgerError) as info:
+            ledger.fraud("C2", dt.date(2028, 1, 15), 3)
+    message = str(info.value)
+    assert (message.endswith("; run its `verify()`"), "qfund ledger verify" in message) == (
+        True,
+        False,
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "shown", "why"),
     [
