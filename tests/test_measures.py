@@ -221,6 +221,31 @@ def test_unreadable_measures_exit_2(
     assert err.startswith(f"qfund: {path}: {message}")
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_unreadable_measures_do_not_hide_the_rule_files_problems(tmp_path: Path, fmt: str) -> None:
+    """Rule files with a problem, and a measures file that cannot be read: both are
+    listed (the measures last), exit 2, where only the measures were named."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    (rules / "allocation.yaml").unlink()
+    missing = tmp_path / "missing.txt"
+    code, out, err = call("validate", str(rules), "--measures", str(missing), "--format", fmt)
+    allocation = f"{rules / 'allocation.yaml'}: cannot read: No such file or directory"
+    unread = f"{missing}: cannot read: No such file or directory"
+    if fmt == "json":
+        assert (code, err, json.loads(out)) == (
+            2,
+            "",
+            {"valid": False, "problems": [allocation, unread]},
+        )
+    else:
+        assert (code, out, err.splitlines()) == (
+            2,
+            "",
+            [allocation, f"qfund: {unread}", "qfund: invalid rule files: 1 problem"],
+        )
+
+
 def test_text_without_articles_exits_2(tmp_path: Path) -> None:
     """A UTF-8 file in which no line opens an article is refused in one line, exit 2."""
     path = tmp_path / "notes.txt"

@@ -309,18 +309,31 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if directory is not None and not directory.is_dir():
         err.write(f"qfund: {shown_path(directory)}: not a directory of rule files\n")
         return 2
-    measures = None if args.measures is None else _read_text(args.measures)
+    # A measures file that cannot be read does not hide what is wrong with the rules.
+    measures, unread = None, None
+    if args.measures is not None:
+        try:
+            measures = _read_text(args.measures)
+        except QfundError as exc:
+            unread = exc
     try:
         rules = _validated(directory, measures)
     except RuleFileError as exc:
+        problems: list[JSONValue] = [str(p) for p in exc.problems]
+        if unread is not None:
+            problems.append(str(unread))
         if args.format == "json":
-            out.write(dumps({"valid": False, "problems": [str(p) for p in exc.problems]}))
+            out.write(dumps({"valid": False, "problems": problems}))
         else:
             err.write(exc.render() + "\n")
+            if unread is not None:
+                err.write(f"qfund: {unread}\n")
             n = len([p for p in exc.problems if p.severity == "error"])
             err.write(f"qfund: invalid rule files: {n} problem{'s' if n != 1 else ''}\n")
-        unreadable = all(p.line is None for p in exc.problems)
+        unreadable = unread is not None or all(p.line is None for p in exc.problems)
         return 2 if unreadable else 1
+    if unread is not None:
+        raise unread
     for w in rules.warnings:
         err.write(f"{w}\n")
     if args.format == "json":
