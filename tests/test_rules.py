@@ -83,6 +83,30 @@ def test_dated_amount_in_force(tmp_path: Path) -> None:
     assert item.amount_on(dt.date(2027, 1, 1)) == 255_000
 
 
+def test_the_first_amount_is_checked_against_the_amount_its_clause_states(
+    tmp_path: Path,
+) -> None:
+    """The first amount must be the clause's (awards.yaml's header, rulings R1); a clause
+    stating no amount leaves it to the people reading it, and a later dated value (an
+    amendment, test_dated_amount_in_force) may differ."""
+    clause = "clause: 获批国家市场监管总局质量强县(区、镇)培育建设创新试点的,给予20万元奖励"
+    assert clause in (VALID / "awards.yaml").read_text(encoding="utf-8")
+    first = "      - {from: 2026-03-14, wan: 20}\n"
+    other = first.replace("wan: 20", "wan: 21")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(_edited_copy(tmp_path / "a", ("awards.yaml", first, other)))
+    assert "the clause states 20 万元, the first amount is 21" in str(info.value)
+    unstated = clause.replace("给予20万元奖励", "给予奖励")
+    rules = q.load_rules(
+        _edited_copy(
+            tmp_path / "b", ("awards.yaml", clause, unstated), ("awards.yaml", first, other)
+        )
+    )
+    assert rules.by_id["a9.1"].amount_on(dt.date(2026, 3, 14)) == 210_000
+
+
 def test_budget_below_minimum_warns(tmp_path: Path) -> None:
     """A budget under 300 万元 loads with a located warning (第二条: 原则上)."""
     rules = q.load_rules(

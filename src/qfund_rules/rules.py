@@ -61,7 +61,7 @@ from .conditions import (
     parse_condition,
 )
 from .errors import Problem, RuleFileError
-from .money import MAX_WAN, WAN_DECIMALS, wan_to_yuan
+from .money import MAX_WAN, WAN_DECIMALS, format_wan, wan_to_yuan
 
 __all__ = [
     "ITEM_IDS",
@@ -948,6 +948,10 @@ def _text(entry: object, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: An amount as a clause of the measures states it: 给予60万元奖励, 给予2.5万元奖励.
+_CLAUSE_WAN = re.compile(r"(\d+(?:\.\d+)?)\s*万元")
+
+
 class _Checker:
     """The checks a model alone cannot express; collects every problem.
 
@@ -1074,6 +1078,7 @@ class _Checker:
                         severity="warning",
                     )
                 )
+        self._clause_amount(doc, path, item)
         start = self.effective_from
         if dates and start is not None and dates[0] > start:
             self.problems.append(
@@ -1091,6 +1096,27 @@ class _Checker:
             amount_dates=dates,
             amounts_yuan=tuple(wan_to_yuan(a.wan) for a in item.amounts),
         )
+
+    def _clause_amount(self, doc: Document, path: tuple[str | int, ...], item: AwardItem) -> None:
+        """The first amount is the one the item's clause states (rulings R1), when it states
+        one: a slip in it (6 for 60) would pay every claim of the item wrongly, and the
+        measures' text catches it. A later dated amount may differ: it is an amendment."""
+        stated = _CLAUSE_WAN.findall(item.clause)
+        if len(stated) != 1:
+            return  # a clause stating no amount, or several, is read by people
+        try:
+            said, first = wan_to_yuan(Decimal(stated[0])), wan_to_yuan(item.amounts[0].wan)
+        except ValueError:
+            return  # an amount that is not whole yuan is refused where it is written
+        if said != first:
+            self.problems.append(
+                doc.problem(
+                    (*path, "amounts", 0, "wan"),
+                    f"the clause states {format_wan(said)} 万元, the first amount is "
+                    f"{format_wan(first)}: the first amount is the clause's; a change of "
+                    "amount is a new dated value after it",
+                )
+            )
 
     def _families(self) -> None:
         # A family groups tiers or levels of one qualification (rulings R5): its items must

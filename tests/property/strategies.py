@@ -25,6 +25,7 @@ import dataclasses
 import datetime as dt
 import functools
 import random
+import re
 import shutil
 import tempfile
 import unicodedata
@@ -566,6 +567,10 @@ def rule_documents(params: RuleParams) -> dict[str, Any]:
     for item in docs["awards.yaml"]["items"]:
         if item["id"] in changes:
             item["amounts"] = [{"from": d, "wan": w} for d, w in changes[item["id"]]]
+            # Measures that state the changed amount: the loader checks the first one
+            # against the clause (docs/rule-files.md).
+            first = changes[item["id"]][0][1]
+            item["clause"] = re.sub(r"\d+(?:\.\d+)?万元", f"{first}万元", item["clause"])
     alloc = docs["allocation.yaml"]
     alloc["same_qualification"]["policy"] = params.same_qualification
     alloc["participation"]["policy"] = params.participation
