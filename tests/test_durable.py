@@ -432,6 +432,82 @@ def test_authorship_steps_show_the_same_hami_units_in_both_backends(
     assert (expected, expected) == (native, shown(worker.evaluate(rules, batch)))
 
 
+def lead_policy(rules: q.RuleSet, policy: str, tmp_path: Path) -> q.RuleSet:
+    """``rules`` with allocation.yaml's lead policy set to ``policy``."""
+    if policy != rules.allocation.lead.policy:
+        for name in ("awards.yaml", "exclusions.yaml", "allocation.yaml"):
+            text = (RULES_DIR / name).read_text(encoding="utf-8")
+            if name == "allocation.yaml":
+                text = text.replace(f"policy: {rules.allocation.lead.policy}", f"policy: {policy}")
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        rules = q.load_rules(tmp_path)
+    assert rules.allocation.lead.policy == policy
+    return rules
+
+
+def _lead(cid: str, applicant: str, units: list[str] | None, **more: Any) -> dict[str, Any]:
+    """A claim of ``applicant`` on GB/T 902-2026, its 前言 printing ``units`` by name."""
+    claim = {"id": cid, "applicant": applicant, "kind": "standard", "action": "formulate",
+             "standard_no": "GB/T 902-2026", "achieved_on": "2026-11-02", **more}  # fmt: skip
+    if units is not None:
+        claim["drafting_units"] = [{"name": u} for u in units]
+    return claim
+
+
+# Claims of four applicants to lead GB/T 902-2026 (第十三条): one naming itself first, one
+# with a lead proof and no units, the earliest refused for other support, an applicant's own
+# second claim, leads of its revision (the earliest superseded by its applicant's
+# formulation), and another applicant's participation beside them.
+_NAMES = {"A1": "哈密某新能源有限公司", "A2": "哈密某检测有限公司", "A3": "哈密某材料有限公司",
+          "A4": "哈密某建材有限公司", "A5": "哈密某乳业有限公司"}  # fmt: skip
+_LEADS = {
+    "round": 2027,
+    "submitted_on": "2027-03-20",
+    "applicants": [
+        {"id": a, "name": name, "org_type": "enterprise", "region": "650502"}
+        for a, name in _NAMES.items()
+    ],
+    "claims": [
+        _lead("L1", "A1", [_NAMES["A1"], "中国标准化研究院"]),
+        _lead("L2", "A2", [], lead_proof=True),
+        _lead("L3", "A3", [_NAMES["A3"]], submitted_on="2027-03-19", other_support=["资助"]),
+        _lead("L1b", "A1", None, lead_proof=True, submitted_on="2027-03-21"),
+        _lead("R1", "A1", [_NAMES["A1"]], action="revise", submitted_on="2027-03-18"),
+        _lead("R3", "A3", [_NAMES["A3"]], action="revise", submitted_on="2027-03-21"),
+        _lead("R4", "A4", [_NAMES["A4"]], action="revise", submitted_on="2027-03-22"),
+        _lead("P5", "A5", ["中国标准化研究院", _NAMES["A5"]]),
+    ],
+}
+
+
+@needs_durable
+@pytest.mark.parametrize("policy", ["one_per_standard", "each_claim"])
+def test_one_lead_per_standard_is_decided_alike_by_both_backends(
+    rules: q.RuleSet, worker: DurableWorker, policy: str, tmp_path: Path
+) -> None:
+    """Claims of several applicants to lead one standard are decided alike by both backends,
+    each decision whole (the standard.one_lead steps' facts, messages and citations
+    included), under either lead policy; under one_per_standard one lead per action is paid."""
+    rules = lead_policy(rules, policy, tmp_path)
+    batch = q.batch_from_data(_LEADS, industry_codes=rules.industry_codes)
+    native, durable = q.evaluate(rules, batch), worker.evaluate(rules, batch)
+    assert exact(native) == exact(durable)
+    assert whole(native) == whole(durable)
+    named = {
+        d.claim_id: s.facts["lead_claim"]
+        for d in native.decisions
+        for s in d.trace
+        if s.rule == "standard.one_lead"
+    }
+    paid = {d.claim_id for d in native.decisions if d.outcome == "awarded"}
+    if policy == "one_per_standard":
+        assert named == {"L2": "L1", "R4": "R3"}
+        assert paid == {"L1", "R3", "P5"}
+    else:
+        assert named == {}
+        assert paid == {"L1", "L2", "R3", "R4", "P5"}
+
+
 @needs_durable
 def test_decisions_carry_a_trace_and_the_rule_set(rules: q.RuleSet, worker: DurableWorker) -> None:
     """Each decision names the rule set, and its trace is the native engine's: no step of

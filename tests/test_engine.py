@@ -579,6 +579,170 @@ def test_participation_policy_foremost_overall(tmp_path: Path) -> None:
     assert d.reasons == ("not_foremost_hami_participant",)
 
 
+# --- 第十三条: one lead per standard (allocation.yaml lead.policy) ----------------------
+
+A1_FIRST = [{"name": HAMI["name"]}, NATIONAL_LEAD]
+A2_FIRST = [{"name": OTHER["name"]}, NATIONAL_LEAD]
+THIRD = {"id": "A3", "name": "哈密某材料有限公司", "org_type": "enterprise", "region": "650522"}
+
+
+def one_lead_steps(d: Decision) -> list[TraceStep]:
+    """The decision's standard.one_lead steps."""
+    return [s for s in d.trace if s.rule == "standard.one_lead"]
+
+
+def test_a_lead_proof_does_not_make_a_second_lead(rules: q.RuleSet) -> None:
+    """A claim naming its applicant first and another applicant's claim with no units and a
+    lead proof: the 前言 ranks one unit first, so only the earlier claim is paid as lead."""
+    l1 = std("L1", A1_FIRST, number="GB/T 902-2026")
+    l2 = {**std("L2", [], number="GB/T 902—2026", lead_proof=True), "applicant": "A2"}
+    ds = decide(rules, l1, l2)
+    assert (ds["L1"].outcome, ds["L1"].item, ds["L1"].amount_yuan) == (
+        "awarded", "a13.1.national", 200_000)  # fmt: skip
+    assert (ds["L2"].outcome, ds["L2"].amount_yuan, ds["L2"].reasons) == (
+        "rejected", 0, ("duplicate_claim",))  # fmt: skip
+    (step,) = one_lead_steps(ds["L2"])
+    assert (step.step, step.citation, step.result, dict(step.facts)) == (
+        "authorship",
+        "第十三条",
+        "fail",
+        {"standard_no": "GB/T 902-2026", "action": "formulate", "lead_claim": "L1"},
+    )
+    assert step.message_zh == "标准前言中排序首位的起草单位仅一家,该标准的主导制定奖励已核给申报L1"
+    assert step.message_en == (
+        "the foreword ranks one drafting unit first: the award for leading the drafting of "
+        "this standard goes to L1"
+    )
+    assert ds["L2"].citations == ("第十三条第(一)项", "第十三条", "第十七条第(三)项")
+    assert one_lead_steps(ds["L1"]) == []
+    # Each lead's own authorship step says which reading of the lead applies.
+    assert [authorship_facts(ds[c])["lead_policy"] for c in ("L1", "L2")] == [
+        "one_per_standard"
+    ] * 2
+
+
+def test_two_lists_each_putting_their_own_applicant_first_pay_one_lead(
+    rules: q.RuleSet,
+) -> None:
+    """Two applicants' claims whose 前言 lists each rank their own applicant first: the
+    earlier submitted is the lead paid, the other a duplicate of it."""
+    l1 = std("L1", A1_FIRST, submitted_on="2027-03-21")
+    l2 = {**std("L2", A2_FIRST, submitted_on="2027-03-20"), "applicant": "A2"}
+    ds = decide(rules, l1, l2)
+    assert [(ds[c].outcome, ds[c].reasons) for c in ("L1", "L2")] == [
+        ("rejected", ("duplicate_claim",)),
+        ("awarded", ()),
+    ]
+    (step,) = one_lead_steps(ds["L1"])
+    assert step.facts["lead_claim"] == "L2"
+
+
+@pytest.mark.parametrize(("first", "second"), [("L1", "L2"), ("L2", "L1")])
+def test_leads_submitted_the_same_day_go_by_claim_id(
+    rules: q.RuleSet, first: str, second: str
+) -> None:
+    """Submitted the same day, the lead goes to the smaller claim id (rulings R5's order),
+    whichever order the batch lists them in."""
+    by_id = {"L1": std("L1", A1_FIRST), "L2": {**std("L2", A2_FIRST), "applicant": "A2"}}
+    ds = decide(rules, by_id[first], by_id[second])
+    assert (ds["L1"].outcome, ds["L2"].outcome) == ("awarded", "rejected")
+    assert [s.facts["lead_claim"] for s in one_lead_steps(ds["L2"])] == ["L1"]
+
+
+def test_three_leads_name_the_one_paid(rules: q.RuleSet) -> None:
+    """Of three claims to lead one standard, the earliest is paid and both others name it."""
+    l3 = {**std("L3", [{"name": THIRD["name"]}], submitted_on="2027-03-19"), "applicant": "A3"}
+    l1 = std("L1", A1_FIRST)
+    l2 = {**std("L2", A2_FIRST), "applicant": "A2"}
+    ds = decide(rules, l1, l2, l3, applicants=[HAMI, OTHER, THIRD])
+    assert [ds[c].outcome for c in ("L1", "L2", "L3")] == ["rejected", "rejected", "awarded"]
+    assert [s.facts["lead_claim"] for c in ("L1", "L2") for s in one_lead_steps(ds[c])] == [
+        "L3",
+        "L3",
+    ]
+
+
+def test_the_lead_of_a_revision_is_not_that_of_a_formulation(rules: q.RuleSet) -> None:
+    """Leading the formulation and leading a revision are two awards: one of each is paid,
+    and a second revision lead is told the revision's lead claim (主导修订)."""
+    f1 = std("F1", A1_FIRST)
+    r2 = {**std("R2", A2_FIRST, action="revise"), "applicant": "A2"}
+    r3 = {**std("R3", [{"name": THIRD["name"]}], action="revise", submitted_on="2027-03-21"),
+          "applicant": "A3"}  # fmt: skip
+    ds = decide(rules, f1, r2, r3, applicants=[HAMI, OTHER, THIRD])
+    assert (ds["F1"].outcome, ds["R2"].outcome) == ("awarded", "awarded")
+    assert ds["R3"].outcome == "rejected"
+    (step,) = one_lead_steps(ds["R3"])
+    assert (step.facts["action"], step.facts["lead_claim"]) == ("revise", "R2")
+    assert "主导修订" in step.message_zh
+    assert "leading the revision of" in step.message_en
+
+
+def test_leads_of_two_standards_are_both_paid(rules: q.RuleSet) -> None:
+    """The lead is one per standard: two applicants leading two standards are both paid."""
+    l1 = std("L1", A1_FIRST)
+    l2 = {**std("L2", A2_FIRST, number="GB/T 902-2026"), "applicant": "A2"}
+    ds = decide(rules, l1, l2)
+    assert (ds["L1"].outcome, ds["L2"].outcome) == ("awarded", "awarded")
+
+
+def test_each_claim_policy_pays_every_lead_as_before(tmp_path: Path) -> None:
+    """lead.policy each_claim judges each claim on its own 前言 list: both leads are paid,
+    no claim has a standard.one_lead step, and each lead's authorship step says so."""
+    l1 = std("L1", A1_FIRST)
+    l2 = {**std("L2", [], lead_proof=True), "applicant": "A2"}
+    with edited_rules(
+        tmp_path, "allocation.yaml", "policy: one_per_standard", "policy: each_claim"
+    ) as rules:
+        assert rules.allocation.lead.policy == "each_claim"
+        ds = decide(rules, l1, l2)
+    assert [(d.outcome, d.amount_yuan) for d in ds.values()] == [("awarded", 200_000)] * 2
+    assert [s for d in ds.values() for s in one_lead_steps(d)] == []
+    assert [authorship_facts(d)["lead_policy"] for d in ds.values()] == ["each_claim"] * 2
+
+
+def test_a_lead_refused_for_another_reason_leaves_the_lead_to_the_next(
+    rules: q.RuleSet,
+) -> None:
+    """The earliest claim to lead, refused for its own reason (other policy support,
+    第十七条第(三)项), is paid nothing and blocks no one: the next claim is the lead paid."""
+    l1 = std("L1", A1_FIRST, submitted_on="2027-03-19", other_support=["自治区标准化资助"])
+    l2 = {**std("L2", [], lead_proof=True), "applicant": "A2"}
+    ds = decide(rules, l1, l2)
+    assert (ds["L1"].outcome, ds["L1"].reasons) == ("rejected", ("excluded_other_support",))
+    assert (ds["L2"].outcome, ds["L2"].amount_yuan) == ("awarded", 200_000)
+    assert one_lead_steps(ds["L1"]) == one_lead_steps(ds["L2"]) == []
+
+
+def test_an_applicants_own_second_lead_claim_is_one_duplicate(rules: q.RuleSet) -> None:
+    """One applicant claiming the lead twice is a duplicate of its own claim (第十七条第(三)项),
+    reported once, by the exclusion step, not again as a second lead; another applicant's
+    later claim names the first as the lead."""
+    l1 = std("L1", A1_FIRST)
+    l1b = std("L1b", [], lead_proof=True, submitted_on="2027-03-21")
+    l2 = {**std("L2", A2_FIRST, submitted_on="2027-03-22"), "applicant": "A2"}
+    ds = decide(rules, l1, l1b, l2)
+    d = ds["L1b"]
+    assert (d.outcome, d.reasons) == ("rejected", ("duplicate_claim",))
+    assert one_lead_steps(d) == []
+    failing = [s for s in d.trace if s.result == "fail"]
+    assert [(s.rule, s.facts.get("duplicate_of")) for s in failing] == [("duplicate_claim", "L1")]
+    assert [s.facts["lead_claim"] for s in one_lead_steps(ds["L2"])] == ["L1"]
+    assert ds["L1"].outcome == "awarded"
+
+
+def test_a_superseded_lead_leaves_the_lead_to_the_next(rules: q.RuleSet) -> None:
+    """A claim to lead a revision that its applicant's higher claim on the same qualification
+    supersedes (就高不就低) is not paid, so it holds no lead: the next claim to lead the
+    revision is paid."""
+    f1 = std("F1", A1_FIRST)
+    r1 = std("R1", A1_FIRST, action="revise", submitted_on="2027-03-19")
+    r2 = {**std("R2", A2_FIRST, action="revise"), "applicant": "A2"}
+    ds = decide(rules, f1, r1, r2)
+    assert [ds[c].outcome for c in ("F1", "R1", "R2")] == ["awarded", "superseded", "awarded"]
+    assert [s for d in ds.values() for s in one_lead_steps(d)] == []
+
+
 def authorship_facts(d: Decision) -> dict[str, JSONValue]:
     """The facts of a decision's standard.authorship step."""
     (step,) = [s for s in d.trace if s.rule == "standard.authorship"]

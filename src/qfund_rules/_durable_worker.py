@@ -29,8 +29,9 @@ A batch is decided in four rounds of facts asserted into one durable session:
 3. ``live`` facts for candidates nothing refused. Join: two of one qualification
    (就高不就低, 第二十条第(二)项).
 4. ``part`` facts for participants still paid, ``unit`` facts for every claim whose own
-   unit is a Hami unit. Joins: a participant with a Hami unit of another claim on the same
-   standard ranked before it, and two participants on one standard (第十三条).
+   unit is a Hami unit, ``lead`` facts for claims to lead a standard still paid. Joins: a
+   participant with a Hami unit of another claim on the same standard ranked before it,
+   two participants on one standard, and two leads of one standard and action (第十三条).
 
 Joins are on equality of interned keys only (durable's inequality joins crashed on Python
 3.12): which of two joined facts ranks first is compared in the action.
@@ -70,7 +71,8 @@ Handler = Callable[["_Batch", Message], None]
 
 # Where each kind of step sits in a trace: the order of the native engine's steps.
 _VALIDITY, _ELIGIBILITY, _AUTHORSHIP, _MATCH, _AMOUNT, _FIRST_TIME = 0, 1, 2, 3, 4, 5
-_EXCLUSION, _BAN, _EARLIER, _HIGHEST, _PARTICIPANT = 10, 100_000, 100_001, 100_002, 100_003
+_EXCLUSION, _BAN, _EARLIER, _HIGHEST = 10, 100_000, 100_001, 100_002
+_LEAD, _PARTICIPANT = 100_003, 100_004
 
 _ORDERED = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _NEGATED = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
@@ -82,6 +84,7 @@ _ELIGIBLE = ("eligibility", "applicant.eligible")
 _AUTHORED = ("authorship", "standard.authorship")
 _NOT_BANNED = ("ban", "applicant.not_banned")
 _ONE_PARTICIPANT = ("authorship", "standard.one_participant")
+_ONE_LEAD = ("authorship", "standard.one_lead")
 
 # A trace's messages are the native engine's: its (zh, en) templates come with the rule
 # set as data (``program["texts"]``, qfund_rules/_texts.py), formatted here with the values
@@ -486,11 +489,12 @@ class _Claim:
         # that claim.
         self.foremost_elsewhere: tuple[int, _Claim] | None = None
         self.rivals: list[_Claim] = []
+        self.lead_rivals: list[_Claim] = []  # the other claims to lead its standard
         self.superseded = False
         self.seen: set[tuple[object, ...]] = set()
         self.excluded: set[str] = set()  # the cases of 第十七条 found, but listings, duplicates
         self.undeclared = False  # 首次 not declared, for an item that pays only a first time
-        self.events: list[tuple[int, int, Fact, str | None, str | None]] = []
+        self.events: list[tuple[int, int, Fact, str | None, tuple[str, ...]]] = []
 
     def once(self, *key: object) -> bool:
         """True the first time ``key`` is seen: a disjunction fires once per branch."""
@@ -513,9 +517,11 @@ class _Claim:
         cite: bool = False,
         words: Mapping[str, object] | None = None,
         messages: Sequence[str] | None = None,
+        also_cite: Sequence[str] = (),
     ) -> None:
         """Record a step of the trace as the native engine writes it (``step``, ``rule``,
-        ``citation``, ``result``, ``facts``, messages), and its reason and citation.
+        ``citation``, ``result``, ``facts``, messages), and its reason and citation (then
+        ``also_cite``, articles the decision rests on beside the step's own).
 
         Its messages are ``messages`` (zh, en) when given, else the template ``text``
         formatted with the facts and ``words``.
@@ -533,7 +539,7 @@ class _Claim:
             "message_zh": zh,
             "message_en": en,
         }
-        shown = citation if reason is not None or cite else None
+        shown = (citation, *also_cite) if reason is not None or cite else ()
         self.events.append((order, len(self.events), trace, reason, shown))
 
     def refused(self) -> bool:
@@ -543,7 +549,7 @@ class _Claim:
     def decision(self) -> Fact:
         events = sorted(self.events, key=lambda e: (e[0], e[1]))
         reasons = list(dict.fromkeys(e[3] for e in events if e[3] is not None))
-        citations = list(dict.fromkeys(e[4] for e in events if e[4] is not None))
+        citations = list(dict.fromkeys(c for e in events for c in e[4]))
         hard = [r for r in reasons if r not in _SOFT]
         outcome = "rejected" if hard else ("superseded" if self.superseded else "awarded")
         return {
@@ -774,6 +780,7 @@ class Engine:
             rules.append((f"item.{item['id']}", _one("claim", *exprs), self._match(item["id"])))
         rules.extend(self._exclusion_rules())
         claim, cand, live, part = {"t": "claim"}, {"t": "cand"}, {"t": "live"}, {"t": "part"}
+        lead = {"t": "lead"}
         rules += [
             ("ban.active", _join(claim, {"t": "ban"}, "ak"), self._ban),
             ("first_time.undeclared", _one("cand", {"ft": True}, {"decl": False}),
@@ -788,6 +795,7 @@ class Engine:
             ("authorship.foremost_elsewhere", _join(part, {"t": "unit"}, "sk"),
              self._foremost_elsewhere),
             ("authorship.one_participant", _join(part, part, "sk"), self._one_paid),
+            ("authorship.one_lead", _join(lead, lead, "lk"), self._one_lead),
         ]  # fmt: skip
         return rules
 
@@ -906,7 +914,7 @@ class Engine:
     def _role(self, c: _Claim, fact: Mapping[str, Any]) -> dict[str, Any]:
         """The authorship step's facts, in the native engine's order: the 前言's units, the
         proof, the policy; the applicant's place and, where they decide, which units are
-        Hami units and the foremost one's place; the role."""
+        Hami units and the foremost one's place; a lead's lead policy; the role."""
         units = c.data["drafting_units"] or []
         role = fact[fact_key("role")]
         facts: dict[str, Any] = {
@@ -919,6 +927,8 @@ class Engine:
             facts.update(c.hami_facts)
             if role == "participant":
                 facts["foremost_hami_position"] = fact.get("foremost_position")
+        if role == "lead":
+            facts["lead_policy"] = self.program["lead"]["policy"]
         facts["role"] = role
         return facts
 
@@ -990,6 +1000,9 @@ class Engine:
     def _one_paid(self, b: _Batch, m: Message) -> None:
         b.claim(m["y"]).rivals.append(b.claim(m["x"]))
 
+    def _one_lead(self, b: _Batch, m: Message) -> None:
+        b.claim(m["y"]).lead_rivals.append(b.claim(m["x"]))
+
     # -- evaluation --------------------------------------------------------------------
 
     def evaluate(self, job: Mapping[str, Any]) -> list[Fact]:
@@ -1003,7 +1016,7 @@ class Engine:
                 (self._claims, self._settle_claim),
                 (self._candidates, self._settle_candidate),
                 (self._live, self._settle_live),
-                (self._participants, self._settle_participant),
+                (self._standards, self._settle_standard),
             )
             for make, settle in rounds:
                 facts = make(batch)
@@ -1039,6 +1052,25 @@ class Engine:
         cite = self.program["same_qualification"]["citation"]
         c.note(_HIGHEST, "same_qualification", c.item["id"], cite, facts, "superseded_by_higher",
                text="same_qualification.superseded", result="superseded")  # fmt: skip
+
+    def _settle_standard(self, b: _Batch, c: _Claim) -> None:
+        self._settle_lead(b, c)
+        self._settle_participant(b, c)
+
+    def _settle_lead(self, b: _Batch, c: _Claim) -> None:
+        """第十三条: the 前言 ranks one unit first; of the claims to lead one standard (and
+        action) still paid, the earliest holds it (R5's order), the others are duplicates."""
+        held = min((x for x in c.lead_rivals if x is not c), key=lambda x: x.rank, default=None)
+        if held is None or c.rank < held.rank:
+            return
+        action = c.data["facts"]["action"]
+        facts = {"standard_no": c.data["subject"], "action": action, "lead_claim": held.id}
+        words = {"action": tuple(self.texts[f"authorship.action.{action}"])}
+        # A second claim to the same award: the duplicate case's article too (第十七条第(三)项).
+        duplicate = [e["citation"] for e in self.program["exclusions"]
+                     if e["check"] == "duplicate_claim"]  # fmt: skip
+        c.note(_LEAD, *_ONE_LEAD, self.program["lead"]["citation"], facts, "duplicate_claim",
+               text="authorship.one_lead", words=words, also_cite=duplicate)  # fmt: skip
 
     def _settle_participant(self, b: _Batch, c: _Claim) -> None:
         cite = self.program["participation"]["citation"]
@@ -1432,12 +1464,18 @@ class Engine:
             if (i := c.item) is not None and not c.refused()
         ]
 
-    def _participants(self, b: _Batch) -> list[Fact]:
+    def _standards(self, b: _Batch) -> list[Fact]:
         # 第十三条: the participant paid is the foremost Hami unit over every claim on the
-        # standard (a unit printed without a code is Hami only to its own applicant's claim).
+        # standard (a unit printed without a code is Hami only to its own applicant's claim);
+        # the lead paid is the earliest claim to lead it (allocation.yaml lead.policy).
         start = 1 if self.program["participation"]["policy"] == "foremost_after_lead" else 0
+        one_lead = self.program["lead"]["policy"] == "one_per_standard"
         facts: list[Fact] = []
         for c in b.claims:
+            live = c.item is not None and not c.superseded and not c.refused()
+            if one_lead and c.role == "lead" and live:
+                lk = b.key("l", c.data["subject"], c.data["facts"]["action"])
+                facts.append({"id": f"h{c.index}", "t": "lead", "ci": c.index, "lk": lk})
             if c.position is None:
                 continue
             sk, pos = b.key("s", c.data["subject"]), c.position
@@ -1445,8 +1483,7 @@ class Engine:
                 facts.append(
                     {"id": f"u{c.index}", "t": "unit", "ci": c.index, "sk": sk, "pos": pos}
                 )
-            paid = c.item is not None and c.role == "participant"
-            if paid and not c.superseded and not c.refused():
+            if live and c.role == "participant":
                 facts.append(
                     {"id": f"s{c.index}", "t": "part", "ci": c.index, "sk": sk, "pos": pos}
                 )

@@ -49,11 +49,14 @@ def settle_authorship(
     prefixes: tuple[str, ...],
     policy: str,
     citation: str,
+    lead_policy: str,
 ) -> Authorship:
     """Who led, who took part, and whether this applicant is the participant paid.
 
     ``prefixes`` are the division-code prefixes of Hami units, ``policy`` the participation
-    reading (``foremost_after_lead`` or ``foremost_overall``), ``citation`` the article.
+    reading (``foremost_after_lead`` or ``foremost_overall``), ``citation`` the article,
+    ``lead_policy`` the reading of claims of several applicants to lead one standard
+    (``one_per_standard`` or ``each_claim``), which a lead's step shows.
     """
     units = claim.drafting_units or ()
     facts: dict[str, JSONValue] = {
@@ -65,6 +68,7 @@ def settle_authorship(
         if claim.lead_proof:
             role, ok, reason = "lead", True, None
             zh, en = say("authorship.lead_proof")
+            facts["lead_policy"] = lead_policy
         else:
             role, ok, reason = "unproven", False, "lead_proof_missing"
             zh, en = say("authorship.lead_proof_missing")
@@ -86,6 +90,7 @@ def settle_authorship(
             # R7's alternative: a Hami lead takes the participation award's place. Other
             # claims on the standard read that across the batch: this step shows why.
             _hami_facts(facts, applicant, units, index, prefixes)
+        facts["lead_policy"] = lead_policy
     else:
         role = "participant"
         hami = _hami_facts(facts, applicant, units, index, prefixes)

@@ -446,6 +446,7 @@ def rules_program(rules: RuleSet) -> dict[str, Any]:
             "citation": al.participation.citation,
             "policy": al.participation.policy,
         },
+        "lead": {"citation": al.lead.citation, "policy": al.lead.policy},
         "first_time": {"scope": al.first_time.scope},
         # The messages' words, as the native engine writes them: plain text, no condition.
         "texts": {key: list(pair) for key, pair in TEXTS.items()},

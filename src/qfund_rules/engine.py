@@ -29,7 +29,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from ._arguments import A_HISTORY, A_RULESET, check_type, given
 from ._draft import Context, Draft, Person
 from ._steps import decide, eligibility
-from ._texts import say
+from ._texts import TEXTS, say
 from .authorship import Authorship, settle_authorship
 from .claims import Applicant, Batch, ClaimBase, StandardClaim, check_loaded
 from .conditions import failures
@@ -78,6 +78,7 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
         decide(ctx, d)
         done.append(d if d.pending else d.finish(sha, is_draft))
     _highest_wins(ctx, cross.groups.values())
+    _one_lead_per_standard(rules, cross.leads.values())
     _one_participant_per_standard(rules, cross)
     return Evaluation(
         rules=rules.identity(),
@@ -110,7 +111,8 @@ class _CrossClaim:
     picks among them, and the same item claimed twice in one is a duplicate (第十七条第(三)项).
     The applicant key, not the id, makes the qualification: a USCC entered under two ids is
     one applicant, as in the ledger. Participants in a standard's drafting wait for the
-    foremost Hami unit to be known.
+    foremost Hami unit to be known, and claims of several applicants to lead one standard
+    for the earliest of them to be known.
     """
 
     def __init__(self, ctx: Context) -> None:
@@ -125,6 +127,11 @@ class _CrossClaim:
         self.foremost: dict[str, tuple[int, dt.date, str]] = {}
         policy = ctx.rules.allocation.participation.policy
         self.start = 1 if policy == "foremost_after_lead" else 0
+        # The claims to lead a standard, by (standard number, action), as the groups above:
+        # the first seen, and those claimed more than once (allocation.yaml lead.policy).
+        self.one_lead = ctx.rules.allocation.lead.policy == "one_per_standard"
+        self.lead_seen: dict[tuple[str, str], Draft] = {}
+        self.leads: dict[tuple[str, str], list[Draft]] = {}
 
     def add(self, d: Draft) -> Draft:
         """Note the groups a draft of phase 1 belongs to; returns it."""
@@ -139,6 +146,13 @@ class _CrossClaim:
             if d.item is not None and found.role == "participant":
                 d.pending = True
                 self.participants.append(d)
+        if found is not None and found.role == "lead" and d.item is not None and self.one_lead:
+            claim = d.claim
+            assert isinstance(claim, StandardClaim)
+            lead_key = (d.subject or "", claim.action)
+            first = self.lead_seen.setdefault(lead_key, d)
+            if first is not d:
+                self.leads.setdefault(lead_key, [first]).append(d)
         if d.item is not None:
             key = (d.person.key, self.info[id(d.item)].family, d.subject or "")
             seen = self.seen.setdefault(key, d)
@@ -149,10 +163,14 @@ class _CrossClaim:
     def settle(self) -> None:
         """Once every draft is in: mark duplicates; a grouped draft waits for phase 3."""
         self.seen.clear()  # it holds drafts that phase 2 frees as it goes
+        self.lead_seen.clear()
         for group in self.groups.values():
             for d in group:
                 d.pending = True
             _mark_duplicates(group)
+        for group in self.leads.values():
+            for d in group:
+                d.pending = True
 
 
 def _json(value: object) -> JSONValue:
@@ -231,9 +249,15 @@ def _authorship(ctx: Context, d: Draft, claim: StandardClaim) -> Authorship:
     key = (id(applicant), id(claim.drafting_units), claim.lead_proof)
     found = ctx.authorship.get(key)
     if found is None:
-        participation = ctx.rules.allocation.participation
+        allocation = ctx.rules.allocation
+        participation = allocation.participation
         found = ctx.authorship[key] = settle_authorship(
-            applicant, claim, ctx.prefixes, participation.policy, participation.citation
+            applicant,
+            claim,
+            ctx.prefixes,
+            participation.policy,
+            participation.citation,
+            allocation.lead.policy,
         )
     return found
 
@@ -274,6 +298,38 @@ def _highest_wins(ctx: Context, groups: Iterable[list[Draft]]) -> None:
             zh, en = say("same_qualification.superseded", **facts)
             d.step("same_qualification", d.item.id, cite, "superseded", facts, zh, en,
                    "superseded_by_higher")  # fmt: skip
+
+
+def _one_lead_per_standard(rules: RuleSet, groups: Iterable[list[Draft]]) -> None:
+    """第十三条: the lead is the drafting unit ranked first in the 前言, one per standard.
+
+    Each claim is judged on its own 前言 list (or its lead proof when the list names no
+    unit), so the claims of two applicants may each find their own applicant the lead of
+    one standard. Of those still paid (refused and superseded claims leave the field), the
+    earliest by submitted_on, then claim id (rulings R5's order), holds the lead; every other
+    one is a second claim to the same award, 重复申报同一奖励事项 (duplicate_claim), told
+    which claim holds it. One applicant's own second claim is a duplicate already (phase 2,
+    第十七条第(三)项), refused, and not reported again here. The step cites 第十三条, and the
+    decision the article of the duplicate case too, as every duplicate_claim does.
+    """
+    lead = rules.allocation.lead
+    duplicate = next(e for e in rules.exclusions.exclusions if e.check == "duplicate_claim")
+    for group in groups:
+        live = [d for d in group if not d.superseded and not d.refused]
+        live.sort(key=lambda d: d.order)
+        for d in live[1:]:
+            claim = d.claim
+            assert isinstance(claim, StandardClaim)
+            facts: dict[str, JSONValue] = {
+                "standard_no": d.subject,
+                "action": claim.action,
+                "lead_claim": live[0].id,
+            }
+            action = TEXTS[f"authorship.action.{claim.action}"]
+            zh, en = say("authorship.one_lead", action=action, lead_claim=live[0].id)
+            d.step("authorship", "standard.one_lead", lead.citation, False, facts, zh, en,
+                   "duplicate_claim")  # fmt: skip
+            d.cite(duplicate.citation)
 
 
 def _one_participant_per_standard(rules: RuleSet, cross: _CrossClaim) -> None:

@@ -511,6 +511,17 @@ class Participation(_Model):
     )
 
 
+class Lead(_Model):
+    """第十三条: the lead is the unit ranked first in the 前言, one per standard."""
+
+    citation: Citation = Field(description=_CITES)
+    clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
+    policy: Literal["one_per_standard", "each_claim"] = Field(
+        description="claims of several applicants to lead one standard (and action): "
+        "one_per_standard pays the earliest, each_claim judges each on its own 前言 list"
+    )
+
+
 class FirstTime(_Model):
     """How far back 首次 looks in the ledger (rulings R4 with R5)."""
 
@@ -552,6 +563,7 @@ class AllocationFile(_Model):
     publicity: Publicity = Field(description="第二十二条第(四)项: publicity")
     same_qualification: SameQualification = Field(description="第二十条第(二)项: 就高不就低")
     participation: Participation = Field(description="第十三条: which Hami participant is paid")
+    lead: Lead = Field(description="第十三条: one lead per standard")
     first_time: FirstTime = Field(description="首次: how far back it looks (rulings R4, R5)")
     round_year: RoundYear = Field(description="第二十一条: the claims a round takes")
     achieved_by_submission: AchievedBySubmission = Field(

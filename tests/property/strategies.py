@@ -362,7 +362,11 @@ def _standard_claim(
     claim = _common(draw, cid, applicant_id, "standard", noisy)
     claim["action"] = _pick(draw, ("formulate", "formulate", "formulate", "revise"))
     claim["standard_no"] = _printed(draw, standard)
-    if standard.units is not None:
+    if standard.units and _chance(draw, 8):
+        # A claim that names no drafting unit and brings a lead proof, for a standard whose
+        # 前言 names its units: another claim's list may show a lead already (第十三条).
+        claim["lead_proof"] = True
+    elif standard.units is not None:
         claim["drafting_units"] = [dict(u) for u in standard.units]
     if not standard.units and _chance(draw, 2):
         claim["lead_proof"] = True
@@ -479,6 +483,7 @@ class RuleParams:
     amounts: tuple[tuple[str, Dated], ...] = ()
     same_qualification: str = "top_up"
     participation: str = "foremost_after_lead"
+    lead: str = "one_per_standard"
     first_time_scope: str = "item"
     on_shortfall: str = "stop"
     achieved_by_submission: str = "required"
@@ -516,6 +521,8 @@ def params_of_variant(seed: int) -> RuleParams:
         first_time_scope=rnd.choice(("item", "qualification")),
         on_shortfall=rnd.choice(("stop", "skip")),
         achieved_by_submission=rnd.choice(("required", "required", "any")),
+        # Drawn last: the variants drawn before the lead policy existed stay as they were.
+        lead=rnd.choice(("one_per_standard", "each_claim")),
     )
 
 
@@ -574,6 +581,7 @@ def rule_documents(params: RuleParams) -> dict[str, Any]:
     alloc = docs["allocation.yaml"]
     alloc["same_qualification"]["policy"] = params.same_qualification
     alloc["participation"]["policy"] = params.participation
+    alloc["lead"]["policy"] = params.lead
     alloc["first_time"]["scope"] = params.first_time_scope
     alloc["allocation"]["on_shortfall"] = params.on_shortfall
     alloc["achieved_by_submission"]["policy"] = params.achieved_by_submission

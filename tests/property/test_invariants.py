@@ -355,6 +355,48 @@ def test_at_most_one_participation_award_per_standard(s: Scenario) -> None:
         assert len(ids) <= 1, (number, ids)
 
 
+def _two_leads() -> Scenario:
+    """A1 first in its claim's 前言; A2's claim on the same standard names no unit and
+    brings a lead proof (the audit's case): each claim alone finds its applicant the lead."""
+    applicants = [
+        {"id": a, "name": name, "org_type": "enterprise", "region": "650502"}
+        for a, name in (("A1", "哈密天山能源装备有限公司"), ("A2", "哈密巴里坤草原乳业有限公司"))
+    ]
+    claims = [
+        {"id": "C01", "applicant": "A1", "kind": "standard", "action": "formulate",
+         "standard_no": "GB/T 902-2026", "achieved_on": dt.date(2026, 11, 2),
+         "drafting_units": [{"name": "哈密天山能源装备有限公司"}, {"name": "中国标准化研究院"}]},
+        {"id": "C02", "applicant": "A2", "kind": "standard", "action": "formulate",
+         "standard_no": "GB/T 902-2026", "achieved_on": dt.date(2026, 11, 2),
+         "lead_proof": True},
+    ]  # fmt: skip
+    data = {"round": 2027, "submitted_on": dt.date(2027, 3, 20), "applicants": applicants,
+            "claims": claims}  # fmt: skip
+    return scenario_of(RuleParams(), data)
+
+
+@example(_two_leads())
+@given(scenarios())
+def test_at_most_one_lead_award_per_standard_and_action(s: Scenario) -> None:
+    """Under lead.policy one_per_standard no standard number pays more than one lead award
+    per action (a13.1.* formulation, a13.3.* revision: the 前言 ranks one unit first,
+    第十三条); under each_claim, every claim to lead is judged on its own list."""
+    claims = claims_of(s)
+    paid: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for d in s.evaluate().decisions:
+        if (
+            d.outcome == "awarded"
+            and d.item is not None
+            and d.item.startswith(("a13.1.", "a13.3."))
+        ):
+            claim = claims[d.claim_id]
+            assert isinstance(claim, StandardClaim)
+            paid[(claim.subject or "", claim.action)].append(d.claim_id)
+    if s.rules.allocation.lead.policy == "one_per_standard":
+        for standard, ids in paid.items():
+            assert len(ids) <= 1, (standard, ids)
+
+
 def known_hami_positions(s: Scenario, number: str) -> set[int]:
     """Positions in a standard's 前言 known to hold a Hami unit: by the unit's own code or
     flag (R7), or because a Hami-registered applicant claiming on the standard stands there."""
@@ -736,6 +778,7 @@ class _Replay:
         self.authorship_failed = False
         self.superseded = False
         self.region = ""  # the applicant's, as the eligibility step shows it
+        self.role = ""  # a standard's, as its authorship step shows it
 
     def cite(self, reason: str | None, citation: str) -> None:
         if reason is not None and reason not in self.reasons:
@@ -780,9 +823,29 @@ class _Replay:
             self.verdict(step, False, "not_foremost_hami_participant")
             return
         f = step.facts
+        if step.rule == "standard.one_lead":
+            # Another claim holds the standard's lead: only a lead claim nothing else refused
+            # or superseded is told so, and it is a second claim to that award (第十七条(三)).
+            assert self.rules.allocation.lead.policy == "one_per_standard"
+            assert self.role == "lead"
+            assert self.item is not None
+            assert f["action"] == ("revise" if self.item.id.startswith("a13.3.") else "formulate")
+            assert not set(self.reasons) - SOFT_REASONS
+            assert not self.superseded
+            self.verdict(step, False, "duplicate_claim")
+            duplicate = [
+                e for e in self.rules.exclusions.exclusions if e.check == "duplicate_claim"
+            ]
+            self.cite(None, duplicate[0].citation)
+            return
         assert f["participation_policy"] == self.rules.allocation.participation.policy
         role, ok = _role(f, self.rules, self.region)
         assert f["role"] == role
+        self.role = role
+        if role == "lead":
+            assert f["lead_policy"] == self.rules.allocation.lead.policy
+        else:
+            assert "lead_policy" not in f
         self.authorship_failed = not ok
         reasons = {"none": "not_drafting_unit", "unproven": "lead_proof_missing",
                    "participant": "not_foremost_hami_participant", "lead": ""}  # fmt: skip
@@ -884,6 +947,7 @@ def test_mappings_inside_facts_have_their_keys_sorted(s: Scenario) -> None:
                 assert list(found) == sorted(found), step
 
 
+@example(_two_leads())
 @given(scenarios())
 def test_trace_replays_to_the_same_decision(s: Scenario) -> None:
     """Re-deciding each claim from the facts its trace recorded and the rule set alone gives
@@ -898,8 +962,9 @@ def test_trace_replays_to_the_same_decision(s: Scenario) -> None:
     recorded; each 第十七条 case from its facts (a listing from its dates); the ban from the
     bans' dates; top-up or refusal from the earlier amount recorded. What
     one claim's trace cannot redo alone (which claim of the batch won a qualification, or
-    took a standard's participation award) is checked for consistency: the winner's amount
-    is at least the claim's own.
+    took a standard's participation award or its lead) is checked for consistency: the
+    winner's amount is at least the claim's own; a claim told another holds the lead is a
+    lead claim nothing else refused.
     """
     claims = claims_of(s)
     for d in s.evaluate().decisions:
