@@ -475,6 +475,38 @@ def test_explain_quotes_the_cited_article_on_supersession() -> None:
     assert "就高不就低" in last
 
 
+TWO_LEADS = """\
+round: 2027
+submitted_on: 2027-03-20
+applicants:
+  - {id: A1, name: 哈密某新能源有限公司, org_type: enterprise, region: "650502"}
+  - {id: A2, name: 哈密某检测有限公司, org_type: enterprise, region: "650521"}
+claims:
+  - {id: L1, applicant: A1, kind: standard, action: formulate, standard_no: GB/T 902-2026,
+     achieved_on: 2026-11-02, drafting_units: [{name: 哈密某新能源有限公司}]}
+  - {id: L2, applicant: A2, kind: standard, action: formulate, standard_no: GB/T 902-2026,
+     achieved_on: 2026-11-02, lead_proof: true}
+"""
+
+
+def test_explain_quotes_the_lead_clause_on_a_second_lead(tmp_path: Path) -> None:
+    """The standard.one_lead step (第十三条) quotes allocation.yaml's lead clause, not the
+    participation clause that shares its citation."""
+    path = tmp_path / "leads.yaml"
+    path.write_text(TWO_LEADS, encoding="utf-8")
+    code, out, _ = call("explain", str(path), "--claim", "L2", "--lang", "en")
+    assert code == 0
+    lines = out.rstrip().splitlines()
+    at = next(i for i, line in enumerate(lines) if "standard.one_lead" in line)
+    assert lines[at : at + 4] == [
+        "25. [authorship] standard.one_lead 第十三条: FAIL",
+        "    the foreword ranks one drafting unit first: the award for leading the drafting "
+        "of this standard goes to L1",
+        "    facts: standard_no=GB/T 902-2026, action=formulate, lead_claim=L1",
+        "    clause: 第十三条 “主导制修订认定标准:正式发布的标准文本“前言”中排序首位的起草单位”",
+    ]
+
+
 def test_schema_without_an_argument_names_what_is_missing() -> None:
     """The usage error names the argument as --help shows it, not an internal name."""
     code, _, err = call("schema")

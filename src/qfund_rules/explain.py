@@ -254,6 +254,9 @@ class ClauseBook:
         by_rule["applicant.eligible"] = e.eligibility.clause
         by_rule["measures.in_force"] = e.validity.clause
         by_rule["applicant.not_banned"] = e.ban.clause
+        if a.lead.clause:
+            # 第十三条's lead clause, not the participation one that shares its citation.
+            by_rule["standard.one_lead"] = a.lead.clause
         self._by_rule = by_rule
         by_citation: dict[str, str] = {}
         for part in (a.participation, a.same_qualification, a.allocation, a.publicity, a.budgets):
