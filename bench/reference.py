@@ -255,6 +255,21 @@ def _decide(rules: RuleSet, batch: Batch, history: History) -> Evaluation:
             for i in group[1:]:
                 superseded[i] = True
                 add(i, "superseded_by_higher", same_q.citation)
+    # 第十三条: one lead per standard and action, across applicants (allocation.yaml lead).
+    lead = rules.allocation.lead
+    if lead.policy == "one_per_standard":
+        twice = next(e.citation for e in ex.exclusions if e.check == "duplicate_claim")
+        led: set[tuple[str, str]] = set()
+        for i in order:
+            c = claims[i]
+            if isinstance(c, StandardClaim) and items[i] is not None and roles[i] == "lead":
+                if superseded[i] or refused(i):
+                    continue
+                standard = (c.subject or "", c.action)
+                if standard in led:
+                    add(i, "duplicate_claim", lead.citation)
+                    add(i, None, twice)
+                led.add(standard)
     # 第十三条: one paid participant per standard, across applicants.
     paid_to: set[str] = set()
     for i in order:

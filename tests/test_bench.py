@@ -17,6 +17,7 @@ import qfund_rules as q
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import run as bench  # bench/ is a directory of scripts, not a package
+from reference import evaluate_reference
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,18 @@ def test_synthetic_batches_are_what_the_loader_makes(bench_rules: q.RuleSet) -> 
     assert {d.outcome for d in decisions} == {"awarded", "rejected", "superseded"}
     reasons = {r for d in decisions for r in d.reasons}
     assert {"duplicate_claim", "superseded_by_higher", "outside_validity"} <= reasons
+
+
+def test_the_reference_decides_as_the_engine(bench_rules: q.RuleSet) -> None:
+    """The hand-written reference reaches the engine's outcome, item, amount, reasons and
+    citations on every claim of a generated batch, its cross-claim cases included (this
+    one holds five second claims to lead a standard), so its speed is that of the same
+    work (bench/README.md)."""
+    batch = bench.synthetic_batch(3_000, 7, bench_rules)
+    engine = q.evaluate(bench_rules, batch)
+    one_lead = [d for d in engine.decisions if any(s.rule == "standard.one_lead" for s in d.trace)]
+    assert len(one_lead) == 5
+    assert bench.disagreements(engine, evaluate_reference(bench_rules, batch)) == 0
 
 
 def test_memory_floor_returns_a_decision_per_claim_in_order(bench_rules: q.RuleSet) -> None:
