@@ -241,6 +241,19 @@ def _decide(rules: RuleSet, batch: Batch, history: History) -> Evaluation:
                 else:
                     add(i, "already_awarded", same_q.citation)
 
+    # 第十三条: one lead per standard number, across applicants (allocation.yaml lead): the
+    # applicant of the earliest claim to lead it, refused or not, leads it.
+    lead = rules.allocation.lead
+    if lead.policy == "one_per_standard":
+        twice = next(e.citation for e in ex.exclusions if e.check == "duplicate_claim")
+        leader: dict[str, str] = {}
+        for i in order:
+            if roles[i] == "lead" and items[i] is not None:
+                standard, key = claims[i].subject or "", keys[claims[i].applicant]
+                if leader.setdefault(standard, key) != key:
+                    add(i, "duplicate_claim", lead.citation)
+                    add(i, None, twice)
+
     # 第二十条第(二)项: 就高不就低 within the round.
     superseded = [False] * n
     groups: dict[tuple[str, str, str], list[int]] = {}
@@ -255,21 +268,6 @@ def _decide(rules: RuleSet, batch: Batch, history: History) -> Evaluation:
             for i in group[1:]:
                 superseded[i] = True
                 add(i, "superseded_by_higher", same_q.citation)
-    # 第十三条: one lead per standard and action, across applicants (allocation.yaml lead).
-    lead = rules.allocation.lead
-    if lead.policy == "one_per_standard":
-        twice = next(e.citation for e in ex.exclusions if e.check == "duplicate_claim")
-        led: set[tuple[str, str]] = set()
-        for i in order:
-            c = claims[i]
-            if isinstance(c, StandardClaim) and items[i] is not None and roles[i] == "lead":
-                if superseded[i] or refused(i):
-                    continue
-                standard = (c.subject or "", c.action)
-                if standard in led:
-                    add(i, "duplicate_claim", lead.citation)
-                    add(i, None, twice)
-                led.add(standard)
     # 第十三条: one paid participant per standard, across applicants.
     paid_to: set[str] = set()
     for i in order:

@@ -500,11 +500,38 @@ def test_explain_quotes_the_lead_clause_on_a_second_lead(tmp_path: Path) -> None
     at = next(i for i, line in enumerate(lines) if "standard.one_lead" in line)
     assert lines[at : at + 4] == [
         "25. [authorship] standard.one_lead 第十三条: FAIL",
-        "    the foreword ranks one drafting unit first: the award for leading the drafting "
-        "of this standard goes to L1",
-        "    facts: standard_no=GB/T 902-2026, action=formulate, lead_claim=L1",
+        "    the foreword ranks one drafting unit first: the lead of this standard is claimed "
+        "by L1",
+        "    facts: standard_no=GB/T 902-2026, lead_claim=L1",
         "    clause: 第十三条 “主导制修订认定标准:正式发布的标准文本“前言”中排序首位的起草单位”",
     ]
+
+
+def test_explain_quotes_the_lead_clause_on_a_leads_authorship_step(tmp_path: Path) -> None:
+    """A lead's own standard.authorship step quotes the lead clause too; with no lead
+    clause in allocation.yaml, neither step quotes anything (never the participation
+    clause, which shares the citation 第十三条)."""
+    path = tmp_path / "leads.yaml"
+    path.write_text(TWO_LEADS, encoding="utf-8")
+    lead = "主导制修订认定标准:正式发布的标准文本“前言”中排序首位的起草单位"
+    participation = "参与制修订标准的"
+
+    def quoted(rules_dir: Path) -> list[str]:
+        code, out, _ = call(
+            "explain", str(path), "--claim", "L2", "--lang", "en", "--rules", str(rules_dir)
+        )
+        assert code == 0
+        return [line for line in out.splitlines() if line.startswith("    clause: 第十三条 “")]
+
+    assert quoted(RULES_DIR) == [f"    clause: 第十三条 “{lead}”"] * 2
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    allocation = rules / "allocation.yaml"
+    text = allocation.read_text(encoding="utf-8")
+    assert f"  clause: {lead}\n" in text
+    allocation.write_text(text.replace(f"  clause: {lead}\n", ""), encoding="utf-8")
+    assert not [line for line in quoted(rules) if participation in line]
+    assert quoted(rules) == []
 
 
 def test_schema_without_an_argument_names_what_is_missing() -> None:

@@ -455,8 +455,8 @@ def _lead(cid: str, applicant: str, units: list[str] | None, **more: Any) -> dic
 
 
 # Claims of four applicants to lead GB/T 902-2026 (第十三条): one naming itself first, one
-# with a lead proof and no units, the earliest refused for other support, an applicant's own
-# second claim, leads of its revision (the earliest superseded by its applicant's
+# with a lead proof and no units, one refused for other support, an applicant's own second
+# claim, leads of its revision (the earliest of all, superseded by its applicant's
 # formulation), and another applicant's participation beside them.
 _NAMES = {"A1": "哈密某新能源有限公司", "A2": "哈密某检测有限公司", "A3": "哈密某材料有限公司",
           "A4": "哈密某建材有限公司", "A5": "哈密某乳业有限公司"}  # fmt: skip
@@ -487,7 +487,8 @@ def test_one_lead_per_standard_is_decided_alike_by_both_backends(
 ) -> None:
     """Claims of several applicants to lead one standard are decided alike by both backends,
     each decision whole (the standard.one_lead steps' facts, messages and citations
-    included), under either lead policy; under one_per_standard one lead per action is paid."""
+    included), under either lead policy; under one_per_standard one applicant leads the
+    number."""
     rules = lead_policy(rules, policy, tmp_path)
     batch = q.batch_from_data(_LEADS, industry_codes=rules.industry_codes)
     native, durable = q.evaluate(rules, batch), worker.evaluate(rules, batch)
@@ -501,8 +502,10 @@ def test_one_lead_per_standard_is_decided_alike_by_both_backends(
     }
     paid = {d.claim_id for d in native.decisions if d.outcome == "awarded"}
     if policy == "one_per_standard":
-        assert named == {"L2": "L1", "R4": "R3"}
-        assert paid == {"L1", "R3", "P5"}
+        # R1, the earliest claim to lead the number, names A1 its lead; A1's claims go by
+        # 就高不就低 (L1 paid), every other applicant's claim to lead is a second claim.
+        assert named == {"L2": "R1", "L3": "R1", "R3": "R1", "R4": "R1"}
+        assert paid == {"L1", "P5"}
     else:
         assert named == {}
         assert paid == {"L1", "L2", "R3", "R4", "P5"}

@@ -606,12 +606,11 @@ def test_a_lead_proof_does_not_make_a_second_lead(rules: q.RuleSet) -> None:
         "authorship",
         "第十三条",
         "fail",
-        {"standard_no": "GB/T 902-2026", "action": "formulate", "lead_claim": "L1"},
+        {"standard_no": "GB/T 902-2026", "lead_claim": "L1"},
     )
-    assert step.message_zh == "标准前言中排序首位的起草单位仅一家,该标准的主导制定奖励已核给申报L1"
+    assert step.message_zh == "标准前言中排序首位的起草单位仅一家,该标准的主导单位已由申报L1申报"
     assert step.message_en == (
-        "the foreword ranks one drafting unit first: the award for leading the drafting of "
-        "this standard goes to L1"
+        "the foreword ranks one drafting unit first: the lead of this standard is claimed by L1"
     )
     assert ds["L2"].citations == ("第十三条第(一)项", "第十三条", "第十七条第(三)项")
     assert one_lead_steps(ds["L1"]) == []
@@ -662,20 +661,20 @@ def test_three_leads_name_the_one_paid(rules: q.RuleSet) -> None:
     ]
 
 
-def test_the_lead_of_a_revision_is_not_that_of_a_formulation(rules: q.RuleSet) -> None:
-    """Leading the formulation and leading a revision are two awards: one of each is paid,
-    and a second revision lead is told the revision's lead claim (主导修订)."""
+def test_one_number_has_one_lead_whether_formulated_or_revised(rules: q.RuleSet) -> None:
+    """One standard number is one published text, whose 前言 ranks one unit first: a claim
+    to lead its formulation and other applicants' claims to lead its revision have one
+    lead, the earliest claim's applicant."""
     f1 = std("F1", A1_FIRST)
     r2 = {**std("R2", A2_FIRST, action="revise"), "applicant": "A2"}
     r3 = {**std("R3", [{"name": THIRD["name"]}], action="revise", submitted_on="2027-03-21"),
           "applicant": "A3"}  # fmt: skip
     ds = decide(rules, f1, r2, r3, applicants=[HAMI, OTHER, THIRD])
-    assert (ds["F1"].outcome, ds["R2"].outcome) == ("awarded", "awarded")
-    assert ds["R3"].outcome == "rejected"
-    (step,) = one_lead_steps(ds["R3"])
-    assert (step.facts["action"], step.facts["lead_claim"]) == ("revise", "R2")
-    assert "主导修订" in step.message_zh
-    assert "leading the revision of" in step.message_en
+    assert [ds[c].outcome for c in ("F1", "R2", "R3")] == ["awarded", "rejected", "rejected"]
+    assert [s.facts["lead_claim"] for c in ("R2", "R3") for s in one_lead_steps(ds[c])] == [
+        "F1",
+        "F1",
+    ]
 
 
 def test_leads_of_two_standards_are_both_paid(rules: q.RuleSet) -> None:
@@ -701,17 +700,44 @@ def test_each_claim_policy_pays_every_lead_as_before(tmp_path: Path) -> None:
     assert [authorship_facts(d)["lead_policy"] for d in ds.values()] == ["each_claim"] * 2
 
 
-def test_a_lead_refused_for_another_reason_leaves_the_lead_to_the_next(
-    rules: q.RuleSet,
-) -> None:
-    """The earliest claim to lead, refused for its own reason (other policy support,
-    第十七条第(三)项), is paid nothing and blocks no one: the next claim is the lead paid."""
+def test_the_earliest_claim_names_the_lead_even_when_it_is_refused(rules: q.RuleSet) -> None:
+    """Who the 前言 ranks first is not who is paid: the earliest claim to lead, refused for
+    its own reason (other policy support, 第十七条第(三)项), still names its applicant the
+    lead, and another applicant's later claim is a second claim to it."""
     l1 = std("L1", A1_FIRST, submitted_on="2027-03-19", other_support=["自治区标准化资助"])
     l2 = {**std("L2", [], lead_proof=True), "applicant": "A2"}
     ds = decide(rules, l1, l2)
     assert (ds["L1"].outcome, ds["L1"].reasons) == ("rejected", ("excluded_other_support",))
-    assert (ds["L2"].outcome, ds["L2"].amount_yuan) == ("awarded", 200_000)
-    assert one_lead_steps(ds["L1"]) == one_lead_steps(ds["L2"]) == []
+    assert (ds["L2"].outcome, ds["L2"].reasons) == ("rejected", ("duplicate_claim",))
+    assert [s.facts["lead_claim"] for s in one_lead_steps(ds["L2"])] == ["L1"]
+
+
+def test_a_lead_paid_in_an_earlier_round_holds_against_another_applicant(
+    rules: q.RuleSet,
+) -> None:
+    """A1 was paid the lead of the standard in 2026 (its claim now already_awarded): that
+    claim, earliest, names A1 the lead, and A2's claim by lead proof is not paid."""
+    l1 = std("L1", A1_FIRST, submitted_on="2027-03-19")
+    l2 = {**std("L2", [], lead_proof=True), "applicant": "A2"}
+    earlier = history("a13.1.national", "a13.standard", "GB/T 45678-2026", 200_000)
+    ds = decide(rules, l1, l2, history=earlier)
+    assert (ds["L1"].outcome, ds["L1"].reasons) == ("rejected", ("already_awarded",))
+    assert (ds["L2"].outcome, ds["L2"].reasons) == ("rejected", ("duplicate_claim",))
+
+
+def test_a_claim_refused_as_a_second_lead_supersedes_nothing(rules: q.RuleSet) -> None:
+    """The lead is settled before 就高不就低: A1's claim to lead, a second claim to a lead A2
+    holds, is refused, so it does not supersede A1's own claim to take part in the
+    standard, which is then judged as a participation claim."""
+    units = [NATIONAL_LEAD, {"name": HAMI["name"]}]
+    l2 = {**std("L2", [], lead_proof=True, submitted_on="2027-03-19"), "applicant": "A2"}
+    l1 = std("L1", A1_FIRST)
+    p1 = std("P1", units)
+    ds = decide(rules, l2, l1, p1)
+    assert (ds["L1"].outcome, ds["L1"].reasons) == ("rejected", ("duplicate_claim",))
+    assert (ds["P1"].outcome, ds["P1"].item, ds["P1"].amount_yuan) == (
+        "awarded", "a13.2.national", 50_000)  # fmt: skip
+    assert [s for s in ds["P1"].trace if s.step == "same_qualification"] == []
 
 
 def test_an_applicants_own_second_lead_claim_is_one_duplicate(rules: q.RuleSet) -> None:
@@ -731,16 +757,18 @@ def test_an_applicants_own_second_lead_claim_is_one_duplicate(rules: q.RuleSet) 
     assert ds["L1"].outcome == "awarded"
 
 
-def test_a_superseded_lead_leaves_the_lead_to_the_next(rules: q.RuleSet) -> None:
-    """A claim to lead a revision that its applicant's higher claim on the same qualification
-    supersedes (就高不就低) is not paid, so it holds no lead: the next claim to lead the
-    revision is paid."""
+def test_an_applicants_two_lead_claims_hold_the_lead_and_go_by_the_highest(
+    rules: q.RuleSet,
+) -> None:
+    """A1's earliest claim (to lead a revision) names A1 the lead; A1's two claims then go
+    by 就高不就低 (the formulation paid, the revision superseded), and A2's claim is a second
+    claim to A1's lead."""
     f1 = std("F1", A1_FIRST)
     r1 = std("R1", A1_FIRST, action="revise", submitted_on="2027-03-19")
     r2 = {**std("R2", A2_FIRST, action="revise"), "applicant": "A2"}
     ds = decide(rules, f1, r1, r2)
-    assert [ds[c].outcome for c in ("F1", "R1", "R2")] == ["awarded", "superseded", "awarded"]
-    assert [s for d in ds.values() for s in one_lead_steps(d)] == []
+    assert [ds[c].outcome for c in ("F1", "R1", "R2")] == ["awarded", "superseded", "rejected"]
+    assert [s.facts["lead_claim"] for d in ds.values() for s in one_lead_steps(d)] == ["R1"]
 
 
 def authorship_facts(d: Decision) -> dict[str, JSONValue]:

@@ -16,7 +16,7 @@ data and the rule data (the facts a condition reads and the parts of it that do 
 are read from the raw ``when`` data by a small interpreter of its own, checked against what
 durable found on every claim).
 
-A batch is decided in four rounds of facts asserted into one durable session:
+A batch is decided in five rounds of facts asserted into one durable session:
 
 1. ``claim`` facts (a claim's facts plus the derived ``role``), ``listing`` and ``ban``
    facts. Single-fact rules: validity (第二十八条), eligibility (第四条), authorship
@@ -26,12 +26,13 @@ A batch is decided in four rounds of facts asserted into one durable session:
 2. ``cand`` facts for claims that matched an item, ``prior`` facts for earlier awards.
    Joins: two candidates for one item and subject (duplicates, 第十七条第(三)项); a
    candidate with earlier awards of its qualification (首次, rulings R4; top-ups, R5).
-3. ``live`` facts for candidates nothing refused. Join: two of one qualification
+3. ``lead`` facts for every claim to lead a standard. Join: two on one standard number
+   (第十三条: the earliest names the lead).
+4. ``live`` facts for candidates nothing refused. Join: two of one qualification
    (就高不就低, 第二十条第(二)项).
-4. ``part`` facts for participants still paid, ``unit`` facts for every claim whose own
-   unit is a Hami unit, ``lead`` facts for claims to lead a standard still paid. Joins: a
-   participant with a Hami unit of another claim on the same standard ranked before it,
-   two participants on one standard, and two leads of one standard and action (第十三条).
+5. ``part`` facts for participants still paid, ``unit`` facts for every claim whose own
+   unit is a Hami unit. Joins: a participant with a Hami unit of another claim on the same
+   standard ranked before it, and two participants on one standard (第十三条).
 
 Joins are on equality of interned keys only (durable's inequality joins crashed on Python
 3.12): which of two joined facts ranks first is compared in the action.
@@ -71,8 +72,8 @@ Handler = Callable[["_Batch", Message], None]
 
 # Where each kind of step sits in a trace: the order of the native engine's steps.
 _VALIDITY, _ELIGIBILITY, _AUTHORSHIP, _MATCH, _AMOUNT, _FIRST_TIME = 0, 1, 2, 3, 4, 5
-_EXCLUSION, _BAN, _EARLIER, _HIGHEST = 10, 100_000, 100_001, 100_002
-_LEAD, _PARTICIPANT = 100_003, 100_004
+_EXCLUSION, _BAN, _EARLIER = 10, 100_000, 100_001
+_LEAD, _HIGHEST, _PARTICIPANT = 100_002, 100_003, 100_004
 
 _ORDERED = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _NEGATED = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
@@ -1015,8 +1016,9 @@ class Engine:
             rounds = (
                 (self._claims, self._settle_claim),
                 (self._candidates, self._settle_candidate),
+                (self._leads, self._settle_lead),
                 (self._live, self._settle_live),
-                (self._standards, self._settle_standard),
+                (self._standards, self._settle_participant),
             )
             for make, settle in rounds:
                 facts = make(batch)
@@ -1053,24 +1055,19 @@ class Engine:
         c.note(_HIGHEST, "same_qualification", c.item["id"], cite, facts, "superseded_by_higher",
                text="same_qualification.superseded", result="superseded")  # fmt: skip
 
-    def _settle_standard(self, b: _Batch, c: _Claim) -> None:
-        self._settle_lead(b, c)
-        self._settle_participant(b, c)
-
     def _settle_lead(self, b: _Batch, c: _Claim) -> None:
-        """第十三条: the 前言 ranks one unit first; of the claims to lead one standard (and
-        action) still paid, the earliest holds it (R5's order), the others are duplicates."""
-        held = min((x for x in c.lead_rivals if x is not c), key=lambda x: x.rank, default=None)
-        if held is None or c.rank < held.rank:
+        """第十三条: the 前言 ranks one unit first; of the claims of several applicants to
+        lead one standard number, the earliest (R5's order), whatever else is found against
+        it, names the applicant who leads; the others' claims are duplicates."""
+        held = min((c, *c.lead_rivals), key=lambda x: x.rank)
+        if held.applicant["key"] == c.applicant["key"]:
             return
-        action = c.data["facts"]["action"]
-        facts = {"standard_no": c.data["subject"], "action": action, "lead_claim": held.id}
-        words = {"action": tuple(self.texts[f"authorship.action.{action}"])}
+        facts = {"standard_no": c.data["subject"], "lead_claim": held.id}
         # A second claim to the same award: the duplicate case's article too (第十七条第(三)项).
         duplicate = [e["citation"] for e in self.program["exclusions"]
                      if e["check"] == "duplicate_claim"]  # fmt: skip
         c.note(_LEAD, *_ONE_LEAD, self.program["lead"]["citation"], facts, "duplicate_claim",
-               text="authorship.one_lead", words=words, also_cite=duplicate)  # fmt: skip
+               text="authorship.one_lead", also_cite=duplicate)  # fmt: skip
 
     def _settle_participant(self, b: _Batch, c: _Claim) -> None:
         cite = self.program["participation"]["citation"]
@@ -1464,18 +1461,24 @@ class Engine:
             if (i := c.item) is not None and not c.refused()
         ]
 
+    def _leads(self, b: _Batch) -> list[Fact]:
+        # 第十三条: the claims to lead a standard number, refused or not: the earliest names
+        # its lead (allocation.yaml lead.policy), before 就高不就低.
+        if self.program["lead"]["policy"] != "one_per_standard":
+            return []
+        return [
+            {"id": f"h{c.index}", "t": "lead", "ci": c.index, "lk": b.key("l", c.data["subject"])}
+            for c in b.claims
+            if c.role == "lead" and c.item is not None
+        ]
+
     def _standards(self, b: _Batch) -> list[Fact]:
         # 第十三条: the participant paid is the foremost Hami unit over every claim on the
-        # standard (a unit printed without a code is Hami only to its own applicant's claim);
-        # the lead paid is the earliest claim to lead it (allocation.yaml lead.policy).
+        # standard (a unit printed without a code is Hami only to its own applicant's claim).
         start = 1 if self.program["participation"]["policy"] == "foremost_after_lead" else 0
-        one_lead = self.program["lead"]["policy"] == "one_per_standard"
         facts: list[Fact] = []
         for c in b.claims:
             live = c.item is not None and not c.superseded and not c.refused()
-            if one_lead and c.role == "lead" and live:
-                lk = b.key("l", c.data["subject"], c.data["facts"]["action"])
-                facts.append({"id": f"h{c.index}", "t": "lead", "ci": c.index, "lk": lk})
             if c.position is None:
                 continue
             sk, pos = b.key("s", c.data["subject"]), c.position

@@ -84,12 +84,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     # 第十三条, the lead across the claims on a standard: action is authorship.action.*
     "authorship.one_lead": (
-        "标准前言中排序首位的起草单位仅一家,该标准的{action}奖励已核给申报{lead_claim}",
-        "the foreword ranks one drafting unit first: the award for {action} this standard "
-        "goes to {lead_claim}",
+        "标准前言中排序首位的起草单位仅一家,该标准的主导单位已由申报{lead_claim}申报",
+        "the foreword ranks one drafting unit first: the lead of this standard is claimed "
+        "by {lead_claim}",
     ),
-    "authorship.action.formulate": ("主导制定", "leading the drafting of"),
-    "authorship.action.revise": ("主导修订", "leading the revision of"),
     # The items: title, the item's (zh: its clause for amount); amount (zh: in 万元)
     "match": ("符合“{title}”的条件", "meets the conditions of '{title}'"),
     "match.not": ("不符合“{title}”:需 {missing}", "not '{title}': requires {missing}"),

@@ -29,7 +29,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from ._arguments import A_HISTORY, A_RULESET, check_type, given
 from ._draft import Context, Draft, Person
 from ._steps import decide, eligibility
-from ._texts import TEXTS, say
+from ._texts import say
 from .authorship import Authorship, settle_authorship
 from .claims import Applicant, Batch, ClaimBase, StandardClaim, check_loaded
 from .conditions import failures
@@ -77,8 +77,8 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
         d = drafts.pop()
         decide(ctx, d)
         done.append(d if d.pending else d.finish(sha, is_draft))
-    _highest_wins(ctx, cross.groups.values())
     _one_lead_per_standard(rules, cross.leads.values())
+    _highest_wins(ctx, cross.groups.values())
     _one_participant_per_standard(rules, cross)
     return Evaluation(
         rules=rules.identity(),
@@ -127,11 +127,10 @@ class _CrossClaim:
         self.foremost: dict[str, tuple[int, dt.date, str]] = {}
         policy = ctx.rules.allocation.participation.policy
         self.start = 1 if policy == "foremost_after_lead" else 0
-        # The claims to lead a standard, by (standard number, action), as the groups above:
-        # the first seen, and those claimed more than once (allocation.yaml lead.policy).
+        # The claims to lead a standard, by standard number (allocation.yaml lead.policy);
+        # settle() keeps those of standards that several applicants claim to lead.
         self.one_lead = ctx.rules.allocation.lead.policy == "one_per_standard"
-        self.lead_seen: dict[tuple[str, str], Draft] = {}
-        self.leads: dict[tuple[str, str], list[Draft]] = {}
+        self.leads: dict[str, list[Draft]] = {}
 
     def add(self, d: Draft) -> Draft:
         """Note the groups a draft of phase 1 belongs to; returns it."""
@@ -147,12 +146,7 @@ class _CrossClaim:
                 d.pending = True
                 self.participants.append(d)
         if found is not None and found.role == "lead" and d.item is not None and self.one_lead:
-            claim = d.claim
-            assert isinstance(claim, StandardClaim)
-            lead_key = (d.subject or "", claim.action)
-            first = self.lead_seen.setdefault(lead_key, d)
-            if first is not d:
-                self.leads.setdefault(lead_key, [first]).append(d)
+            self.leads.setdefault(d.subject or "", []).append(d)
         if d.item is not None:
             key = (d.person.key, self.info[id(d.item)].family, d.subject or "")
             seen = self.seen.setdefault(key, d)
@@ -163,11 +157,12 @@ class _CrossClaim:
     def settle(self) -> None:
         """Once every draft is in: mark duplicates; a grouped draft waits for phase 3."""
         self.seen.clear()  # it holds drafts that phase 2 frees as it goes
-        self.lead_seen.clear()
         for group in self.groups.values():
             for d in group:
                 d.pending = True
             _mark_duplicates(group)
+        # A standard one applicant alone claims to lead has nothing to settle.
+        self.leads = {s: g for s, g in self.leads.items() if len({d.person.key for d in g}) > 1}
         for group in self.leads.values():
             for d in group:
                 d.pending = True
@@ -304,29 +299,26 @@ def _one_lead_per_standard(rules: RuleSet, groups: Iterable[list[Draft]]) -> Non
     """第十三条: the lead is the drafting unit ranked first in the 前言, one per standard.
 
     Each claim is judged on its own 前言 list (or its lead proof when the list names no
-    unit), so the claims of two applicants may each find their own applicant the lead of
-    one standard. Of those still paid (refused and superseded claims leave the field), the
-    earliest by submitted_on, then claim id (rulings R5's order), holds the lead; every other
-    one is a second claim to the same award, 重复申报同一奖励事项 (duplicate_claim), told
-    which claim holds it. One applicant's own second claim is a duplicate already (phase 2,
-    第十七条第(三)项), refused, and not reported again here. The step cites 第十三条, and the
-    decision the article of the duplicate case too, as every duplicate_claim does.
+    unit), so the claims of several applicants may each find their own applicant the lead of
+    one standard number. One number is one published text, so one applicant leads it: the
+    applicant of the earliest of those claims by submitted_on, then claim id (rulings R5's
+    order), whatever else is found against that claim (the question is who the 前言 ranks
+    first, not who is paid; an award of the lead in an earlier round, ``already_awarded``,
+    shows it best). Every claim of another applicant to lead the number is a second claim to
+    the same award, 重复申报同一奖励事项 (duplicate_claim), told which claim holds it. This
+    runs before 就高不就低, so a claim rejected here supersedes none of its applicant's.
+    The step cites 第十三条, and the decision the article of the duplicate case too, as
+    every duplicate_claim does.
     """
     lead = rules.allocation.lead
     duplicate = next(e for e in rules.exclusions.exclusions if e.check == "duplicate_claim")
     for group in groups:
-        live = [d for d in group if not d.superseded and not d.refused]
-        live.sort(key=lambda d: d.order)
-        for d in live[1:]:
-            claim = d.claim
-            assert isinstance(claim, StandardClaim)
-            facts: dict[str, JSONValue] = {
-                "standard_no": d.subject,
-                "action": claim.action,
-                "lead_claim": live[0].id,
-            }
-            action = TEXTS[f"authorship.action.{claim.action}"]
-            zh, en = say("authorship.one_lead", action=action, lead_claim=live[0].id)
+        holder = min(group, key=lambda d: d.order)
+        for d in sorted(group, key=lambda d: d.order):
+            if d.person.key == holder.person.key:
+                continue
+            facts: dict[str, JSONValue] = {"standard_no": d.subject, "lead_claim": holder.id}
+            zh, en = say("authorship.one_lead", lead_claim=holder.id)
             d.step("authorship", "standard.one_lead", lead.citation, False, facts, zh, en,
                    "duplicate_claim")  # fmt: skip
             d.cite(duplicate.citation)

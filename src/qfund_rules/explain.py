@@ -254,9 +254,8 @@ class ClauseBook:
         by_rule["applicant.eligible"] = e.eligibility.clause
         by_rule["measures.in_force"] = e.validity.clause
         by_rule["applicant.not_banned"] = e.ban.clause
-        if a.lead.clause:
-            # 第十三条's lead clause, not the participation one that shares its citation.
-            by_rule["standard.one_lead"] = a.lead.clause
+        # 第十三条's lead clause, or none: never the participation one that shares its citation.
+        self._lead_clause = a.lead.clause
         self._by_rule = by_rule
         by_citation: dict[str, str] = {}
         for part in (a.participation, a.same_qualification, a.allocation, a.publicity, a.budgets):
@@ -274,6 +273,10 @@ class ClauseBook:
         """
         if step.rule == "item.none":  # no item matched: there is no clause to quote
             return None
+        if step.rule == "standard.one_lead" or (
+            step.rule == "standard.authorship" and step.facts.get("role") == "lead"
+        ):
+            return self._lead_clause  # who leads a standard: the lead clause (allocation.yaml)
         by_rule = self._by_rule.get(step.rule)
         item = self._rules.by_id.get(step.rule)
         if by_rule is not None and (item is None or item.item.citation == step.citation):

@@ -517,8 +517,9 @@ class Lead(_Model):
     citation: Citation = Field(description=_CITES)
     clause: str | None = Field(None, description=f"the clause (optional), {_QUOTES}")
     policy: Literal["one_per_standard", "each_claim"] = Field(
-        description="claims of several applicants to lead one standard (and action): "
-        "one_per_standard pays the earliest, each_claim judges each on its own 前言 list"
+        description="claims of several applicants to lead one standard number: "
+        "one_per_standard lets the earliest name the lead, each_claim judges each claim on "
+        "its own 前言 list"
     )
 
 

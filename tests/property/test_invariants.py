@@ -377,24 +377,33 @@ def _two_leads() -> Scenario:
 
 @example(_two_leads())
 @given(scenarios())
-def test_at_most_one_lead_award_per_standard_and_action(s: Scenario) -> None:
+def test_at_most_one_lead_award_per_standard(s: Scenario) -> None:
     """Under lead.policy one_per_standard no standard number pays more than one lead award
-    per action (a13.1.* formulation, a13.3.* revision: the 前言 ranks one unit first,
-    第十三条); under each_claim, every claim to lead is judged on its own list."""
+    (a13.1.* formulation, a13.3.* revision: one published text, whose 前言 ranks one unit
+    first, 第十三条), and a claim told another claim holds the lead is of another applicant
+    than that claim's; under each_claim no claim is told so (each stands on its own list)."""
     claims = claims_of(s)
-    paid: dict[tuple[str, str], list[str]] = defaultdict(list)
+    keys = {a.id: applicant_key(a.id, a.uscc) for a in s.batch.applicants}
+    paid: dict[str, list[str]] = defaultdict(list)
+    told: list[tuple[str, str]] = []
     for d in s.evaluate().decisions:
         if (
             d.outcome == "awarded"
             and d.item is not None
             and d.item.startswith(("a13.1.", "a13.3."))
         ):
-            claim = claims[d.claim_id]
-            assert isinstance(claim, StandardClaim)
-            paid[(claim.subject or "", claim.action)].append(d.claim_id)
+            paid[claims[d.claim_id].subject or ""].append(d.claim_id)
+        told += [(d.claim_id, str(t.facts["lead_claim"])) for t in d.trace
+                 if t.rule == "standard.one_lead"]  # fmt: skip
     if s.rules.allocation.lead.policy == "one_per_standard":
         for standard, ids in paid.items():
             assert len(ids) <= 1, (standard, ids)
+        for claim_id, holder in told:
+            one, other = claims[claim_id], claims[holder]
+            assert keys[one.applicant] != keys[other.applicant]
+            assert (other.submitted_on, other.id) < (one.submitted_on, one.id)
+    else:
+        assert told == []
 
 
 def known_hami_positions(s: Scenario, number: str) -> set[int]:
@@ -824,13 +833,13 @@ class _Replay:
             return
         f = step.facts
         if step.rule == "standard.one_lead":
-            # Another claim holds the standard's lead: only a lead claim nothing else refused
-            # or superseded is told so, and it is a second claim to that award (第十七条(三)).
+            # Another applicant's earlier claim holds the standard's lead: a lead claim is told
+            # so whatever else is found against it, before 就高不就低 (never superseded then),
+            # and it is a second claim to that award (第十七条(三)).
             assert self.rules.allocation.lead.policy == "one_per_standard"
             assert self.role == "lead"
             assert self.item is not None
-            assert f["action"] == ("revise" if self.item.id.startswith("a13.3.") else "formulate")
-            assert not set(self.reasons) - SOFT_REASONS
+            assert set(f) == {"standard_no", "lead_claim"}
             assert not self.superseded
             self.verdict(step, False, "duplicate_claim")
             duplicate = [
