@@ -513,8 +513,11 @@ def test_show_refuses_a_ledger_that_fails_verification(
     ) == (1, "", True, 1), err
 
 
-#: A ledger file name no shell takes unquoted, nor argparse after --ledger unprefixed.
-AWKWARD_NAME = '-my fund\'s "$HOME" 账本.db'
+#: Ledger file names starting with -: one no shell takes unquoted; one (no space in it)
+#: that argparse, after --ledger, takes for an option unless it is written ./-fund.db.
+AWKWARD_NAMES = pytest.mark.parametrize(
+    "name", ['-my fund\'s "$HOME" 账本.db', "-fund.db"], ids=["quoted", "option-like"]
+)
 
 #: Two commands refusing an edited ledger, with their exit codes: 1, the fault is ledger
 #: show's answer; 2, bad input for round.
@@ -525,6 +528,7 @@ REFUSING = pytest.mark.parametrize(
 )
 
 
+@AWKWARD_NAMES
 @REFUSING
 def test_the_command_suggested_for_an_edited_ledger_runs_when_pasted(
     scenario: Scenario,
@@ -532,18 +536,19 @@ def test_the_command_suggested_for_an_edited_ledger_runs_when_pasted(
     monkeypatch: pytest.MonkeyPatch,
     argv: tuple[str, ...],
     refused: int,
+    name: str,
 ) -> None:
     """The `qfund ledger verify` that `ledger show` and `round` suggest for a ledger that
     fails verification, split as a POSIX shell splits a pasted line (shlex), verifies the
-    very file: a name with spaces, quotes, a $ and a leading - included."""
+    very file: a name with spaces, quotes, a $ and a leading - included, given as is."""
     edited = year_one(scenario, tmp_path)
     conn = sqlite3.connect(edited)
     conn.executescript("DELETE FROM bans;")
     conn.close()
     monkeypatch.chdir(tmp_path)
-    Path(AWKWARD_NAME).write_bytes(edited.read_bytes())
+    Path(name).write_bytes(edited.read_bytes())
     args = [a.format(b28=scenario.b28) for a in argv]
-    code, _, err = qfund(*args[:2], f"--ledger=./{AWKWARD_NAME}", *args[2:])
+    code, _, err = qfund(*args[:2], f"--ledger={name}", *args[2:])
     suggested = re.fullmatch(r"qfund: .* check it with `([^`]*)`\n", err)
     assert code == refused, err
     assert suggested is not None, err
@@ -553,7 +558,7 @@ def test_the_command_suggested_for_an_edited_ledger_runs_when_pasted(
         ["qfund", "ledger", "verify", "--ledger"],
         1,
         True,
-        f"qfund: {AWKWARD_NAME} fails verification\n",
+        f"qfund: {name} fails verification\n",
     ), pasted
 
 

@@ -510,3 +510,22 @@ def test_a_path_no_file_can_have_is_an_os_error_from_read_bounded() -> None:
     with pytest.raises(OSError, match="NUL character") as refused:
         read_bounded(Path("a\x00b"))
     assert refused.value.filename == r"'a\x00b'"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("fund.db", "`qfund ledger verify --ledger fund.db`"),
+        ("-fund.db", "`qfund ledger verify --ledger ./-fund.db`"),
+        (Path("-my fund.db"), "`qfund ledger verify --ledger './-my fund.db'`"),
+        ("--ledger", "`qfund ledger verify --ledger ./--ledger`"),
+        ("a\nb.db", "qfund ledger verify on that file"),
+    ],
+    ids=["plain", "leading dash", "leading dash, quoted", "an option's name", "unprintable"],
+)
+def test_a_suggested_command_takes_the_path_as_a_file(
+    path: str | os.PathLike[str], expected: str
+) -> None:
+    """A path starting with - is suggested as ./-x, which no option parser takes for an
+    option; the rest of the path is shell-quoted as one word."""
+    assert _yaml.suggested_command("qfund ledger verify", "--ledger", path) == expected
