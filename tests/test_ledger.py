@@ -1106,12 +1106,18 @@ def test_an_index_the_chain_does_not_hold_suggests_a_command_to_paste(
     )
 
 
+@pytest.mark.parametrize(
+    "open_ledger",
+    [MemoryLedger, lambda: SqliteLedger(":memory:"), lambda: SqliteLedger(Path(":memory:"))],
+    ids=["MemoryLedger", "SqliteLedger(':memory:')", "SqliteLedger(Path(':memory:'))"],
+)
 def test_a_memory_ledger_suggests_its_verify_method_not_a_command(
-    rules: q.RuleSet, monkeypatch: pytest.MonkeyPatch
+    rules: q.RuleSet, monkeypatch: pytest.MonkeyPatch, open_ledger: Callable[[], SqliteLedger]
 ) -> None:
     """A ledger in memory cannot be reached by `qfund ledger verify --ledger :memory:`
-    (that would open a new, empty one): its messages point at its own verify()."""
-    with MemoryLedger() as ledger:
+    (that would open a new, empty one): its messages point at its own verify(), whether
+    it is a MemoryLedger or a SqliteLedger opened on ':memory:'."""
+    with open_ledger() as ledger:
         commit(rules, ledger, batch(rules, 2027, leading("C2", "A2")), LEADING)
         ledger._conn.executescript(
             "DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete;"

@@ -1422,7 +1422,14 @@ class SqliteLedger:
                 self._verified = True
 
     def _verify_command(self) -> str:
-        """The command a message tells the user to check this ledger with."""
+        """The command a message tells the user to check this ledger with.
+
+        A ledger in memory (``":memory:"``, a :class:`MemoryLedger` or not) is reached by no
+        command: ``qfund ledger verify --ledger :memory:`` would open a new, empty one. Its
+        caller checks it with its own :meth:`verify`.
+        """
+        if self.path == ":memory:":
+            return "its `verify()`"
         return suggested_command("qfund ledger verify", "--ledger", self.path)
 
     def verify(self) -> LedgerFault | None:
@@ -1633,7 +1640,3 @@ class MemoryLedger(SqliteLedger):
 
     def __init__(self) -> None:
         super().__init__(":memory:")
-
-    def _verify_command(self) -> str:
-        # No command reaches a ledger in this process's memory: its caller checks it.
-        return "its `verify()`"
