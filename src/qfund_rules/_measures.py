@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -193,6 +194,21 @@ def _check_document(doc: Document, measures: _Measures) -> Iterator[Problem]:
                 yield doc.problem((*path, "citation"), message)
 
 
+def require_articles(measures: str, path: str | PathLike[str] | None = None) -> None:
+    """Refuse ``measures`` unless a line of it opens an article (starts with 第X条).
+
+    A text without one is not the measures (a wrong file, notes, a title page): nothing in
+    it could hold a clause or answer a citation. ``path``, the file the text was read
+    from, when there is one, opens the message.
+
+    Raises:
+        QfundError: no line of ``measures`` starts with 第X条.
+    """
+    if not any(_ARTICLE.match(line) for line in measures.splitlines()):
+        where = "" if path is None else f"{shown_path(path)}: "
+        raise QfundError(f"{where}the measures text has no articles: no line starts with 第X条")
+
+
 def check_citations(rules: RuleSet, measures: str) -> tuple[Problem, ...]:
     """Every clause and citation of ``rules`` checked against ``measures``, the text.
 
@@ -215,9 +231,8 @@ def check_citations(rules: RuleSet, measures: str) -> tuple[Problem, ...]:
     elif isinstance(measures, bytes):
         what = 'the text of the measures (a str: the bytes\' .decode("utf-8"))'
     check_type(TypeError, "check_citations", "measures", measures, str, what)
+    require_articles(measures)
     text = _Measures(measures)
-    if not text.articles:
-        raise QfundError("the measures text has no articles: no line starts with 第X条")
     # The rule set keeps no positions: the files are read again, and must be the same.
     root = Path(rules.directory)
     try:

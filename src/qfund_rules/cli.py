@@ -38,7 +38,7 @@ from ._cmd_report import register as _register_report
 from ._cmd_round import register as _register_round
 from ._excerpt import echo
 from ._help import DisplayWidthFormatter
-from ._measures import check_citations
+from ._measures import check_citations, require_articles
 from ._validation import did_you_mean
 from ._yaml import DEFAULT_LIMITS, read_bounded, shown_path
 from .allocation import UnseenKey, run_round, unseen_keys
@@ -309,25 +309,27 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if directory is not None and not directory.is_dir():
         err.write(f"qfund: {shown_path(directory)}: not a directory of rule files\n")
         return 2
-    # A measures file that cannot be read does not hide what is wrong with the rules.
+    # A measures file that cannot be used (unreadable, or no article in it) does not hide
+    # what is wrong with the rules: it is said on stderr, as `qfund: ...`, in either format;
+    # the JSON on stdout lists the rule files' problems only.
     measures, unread = None, None
     if args.measures is not None:
         try:
             measures = _read_text(args.measures)
+            require_articles(measures, args.measures)
         except QfundError as exc:
-            unread = exc
+            measures, unread = None, exc
     try:
         rules = _validated(directory, measures)
     except RuleFileError as exc:
-        problems: list[JSONValue] = [str(p) for p in exc.problems]
-        if unread is not None:
-            problems.append(str(unread))
         if args.format == "json":
+            problems: list[JSONValue] = [str(p) for p in exc.problems]
             out.write(dumps({"valid": False, "problems": problems}))
         else:
             err.write(exc.render() + "\n")
-            if unread is not None:
-                err.write(f"qfund: {unread}\n")
+        if unread is not None:
+            err.write(f"qfund: {unread}\n")
+        if args.format != "json":
             n = len([p for p in exc.problems if p.severity == "error"])
             err.write(f"qfund: invalid rule files: {n} problem{'s' if n != 1 else ''}\n")
         unreadable = unread is not None or all(p.line is None for p in exc.problems)
