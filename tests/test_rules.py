@@ -15,7 +15,8 @@ import qfund_rules as q
 from qfund_rules.claims import CLAIM_TYPES
 from qfund_rules.cli import run
 from qfund_rules.errors import format_path
-from qfund_rules.rules import ITEM_IDS, RULE_FILES, default_rules_dir
+from qfund_rules.money import format_wan
+from qfund_rules.rules import _CLAUSE_WAN, ITEM_IDS, RULE_FILES, default_rules_dir
 
 from .conftest import RULES_DIR, VALID_RULES_DIR, patched_rules
 
@@ -105,6 +106,60 @@ def test_the_first_amount_is_checked_against_the_amount_its_clause_states(
         )
     )
     assert rules.by_id["a9.1"].amount_on(dt.date(2026, 3, 14)) == 210_000
+
+
+#: a9.1's clause and first amount in the valid snapshot, for the edits below.
+A91_CLAUSE = "获批国家市场监管总局质量强县(区、镇)培育建设创新试点的,给予20万元奖励"
+A91_FIRST = "      - {from: 2026-03-14, wan: 20}\n"
+
+
+@pytest.mark.parametrize(
+    ("clause", "wan", "refused"),
+    [
+        ("年产值超过5000万元的企业获批...试点的,给予20万元奖励", 21, "states 20 万元"),
+        ("年产值超过5000万元的企业获批...试点的,给予20万元奖励", 20, None),
+        ("年产值超过5000万元的企业获批...试点的,给予奖励", 21, None),
+        ("获批...试点的,给予20万元奖励;通过验收的,再给予30万元奖励", 21, None),
+        ("获批...试点的,给予一次性奖励20万元", 21, "states 20 万元"),
+    ],
+    ids=[
+        "threshold beside the award, a slip",
+        "threshold beside the award",
+        "threshold, no award",
+        "two awards, not checked",
+        "one-off award, a slip",
+    ],
+)
+def test_the_amount_a_clause_states_is_the_one_it_gives(
+    tmp_path: Path, clause: str, wan: int, refused: str | None
+) -> None:
+    """The clause's amount is the one after 给予: a threshold the clause sets (产值超过
+    5000万元) is never taken for it, nor hides it; a clause giving several amounts is not
+    checked (people read it)."""
+    first = A91_FIRST.replace("wan: 20", f"wan: {wan}")
+    edited = _edited_copy(
+        tmp_path, ("awards.yaml", A91_CLAUSE, clause), ("awards.yaml", A91_FIRST, first)
+    )
+    if refused is None:
+        assert q.load_rules(edited).by_id["a9.1"].amounts_yuan[0] == wan * 10_000
+        return
+    with pytest.raises(q.RuleFileError) as info:
+        q.load_rules(edited)
+    assert [str(p) for p in info.value.problems] == [
+        f"{edited / 'awards.yaml'}:107:28: items[0].amounts[0].wan: the clause {refused}, the "
+        f"first amount is {wan}: the first amount is the clause's; a change of amount is a "
+        "new dated value after it"
+    ]
+
+
+@pytest.mark.parametrize("directory", [RULES_DIR, VALID_RULES_DIR], ids=["shipped", "snapshot"])
+def test_every_clause_states_its_first_amount_once(directory: Path) -> None:
+    """Each of the 42 items' clauses gives exactly one amount, the item's first: none is
+    left unchecked (给予一次性奖励10万元 included) nor read as giving another."""
+    rules = q.load_rules(directory)
+    stated = {c.id: _CLAUSE_WAN.findall(c.item.clause) for c in rules.items}
+    first = {c.id: [format_wan(c.amounts_yuan[0])] for c in rules.items}
+    assert (len(stated), stated) == (42, first)
 
 
 def test_budget_below_minimum_warns(tmp_path: Path) -> None:

@@ -961,8 +961,10 @@ def _text(entry: object, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-#: An amount as a clause of the measures states it: 给予60万元奖励, 给予2.5万元奖励.
-_CLAUSE_WAN = re.compile(r"(\d+(?:\.\d+)?)\s*万元")
+#: The award a clause of the measures gives: 给予60万元奖励, 给予2.5万元奖励, 给予一次性奖励
+#: 10万元 (第十六条). Anchored on 给予, with nothing but 一次性 and 奖励 between it and the
+#: figure, so that a threshold the clause sets (产值超过5000万元) is never read as the award.
+_CLAUSE_WAN = re.compile(r"给予(?:一次性)?(?:奖励)?(\d+(?:\.\d+)?)\s*万元")
 
 
 class _Checker:
