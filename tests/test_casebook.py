@@ -882,8 +882,24 @@ def test_qfund_test_names_a_case_file_escaped_once(tmp_path: Path) -> None:
     ] == out.getvalue().splitlines()
 
 
-@pytest.mark.parametrize("name", ["two\nlines", "a\x1bb", "   "])
-def test_a_case_name_is_one_line_of_printable_text(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "two\nlines",
+            "contains the control character U+000A; write one line of printable text "
+            "(got 'two\\nlines')",
+        ),
+        (
+            "a\x1bb",
+            "contains the control character U+001B; write one line of printable text "
+            "(got 'a\\x1bb')",
+        ),
+        ("   ", "must not be empty (got '   ')"),
+    ],
+    ids=["line break", "escape", "blank"],
+)
+def test_a_case_name_is_one_line_of_printable_text(tmp_path: Path, name: str, message: str) -> None:
     """A case's name is printed on its PASS or FAIL line: one that would split the line or
     print a control character is refused, located, before any case runs (exit 2)."""
     text = ONE_CASE.replace("AMOUNT", "200000")
@@ -892,6 +908,8 @@ def test_a_case_name_is_one_line_of_printable_text(tmp_path: Path, name: str) ->
     path = tmp_path / "a.yaml"
     path.write_text(text.replace(case, json.dumps(name)), encoding="utf-8")
     code, out, err = _qfund("test", str(tmp_path), "--rules", str(RULES_DIR))
-    assert (code, out) == (2, "")
-    assert "cases[0].name:" in err
-    assert f"{path}:" in err
+    assert (code, out, err.splitlines()) == (
+        2,
+        "",
+        [f"{path}:2:5: cases[0].name: {message}", "qfund: 1 problem; nothing was decided"],
+    )
