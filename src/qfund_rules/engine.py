@@ -314,7 +314,7 @@ def _one_lead_per_standard(rules: RuleSet, groups: Iterable[list[Draft]]) -> Non
     duplicate = next(e for e in rules.exclusions.exclusions if e.check == "duplicate_claim")
     for group in groups:
         holder = min(group, key=lambda d: d.order)
-        for d in sorted(group, key=lambda d: d.order):
+        for d in group:  # each rejected claim's step is its own: no order to keep
             if d.person.key == holder.person.key:
                 continue
             facts: dict[str, JSONValue] = {"standard_no": d.subject, "lead_claim": holder.id}
