@@ -281,6 +281,28 @@ def test_unusable_measures_beside_valid_rules_exit_2(
     assert (code, out, err) == (2, "", f"qfund: {measures}: {message}\n")
 
 
+@UNUSABLE_MEASURES
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_unusable_measures_do_not_hide_the_rule_files_warnings(
+    tmp_path: Path, fmt: str, make: Callable[[Path], Path], message: str
+) -> None:
+    """Valid rules with a warning, and a measures file that cannot be used: the warning,
+    then the measures' line, both on stderr; nothing on stdout; exit 2, in either format."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    alloc = rules / "allocation.yaml"
+    alloc.write_text(
+        alloc.read_text(encoding="utf-8").replace("    2027: 300", "    2027: 250", 1),
+        encoding="utf-8",
+    )
+    measures = make(tmp_path)
+    code, out, err = call("validate", str(rules), "--measures", str(measures), "--format", fmt)
+    warning, unusable = err.splitlines()
+    assert (code, out, unusable) == (2, "", f"qfund: {measures}: {message}")
+    assert warning.startswith(f"{alloc}:")
+    assert "budgets.by_year.2027: warning: budget 250 万元" in warning
+
+
 def test_measures_with_bom_and_crlf(tmp_path: Path) -> None:
     """The measures saved with a byte-order mark and CRLF line ends check the same."""
     path = tmp_path / "measures.txt"

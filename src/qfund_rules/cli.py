@@ -334,10 +334,11 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"qfund: invalid rule files: {n} problem{'s' if n != 1 else ''}\n")
         unreadable = unread is not None or all(p.line is None for p in exc.problems)
         return 2 if unreadable else 1
-    if unread is not None:
-        raise unread
+    # The warnings first: a measures file that cannot be used hides nothing about the rules.
     for w in rules.warnings:
         err.write(f"{w}\n")
+    if unread is not None:
+        raise unread
     if args.format == "json":
         out.write(
             dumps(
