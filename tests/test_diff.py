@@ -413,6 +413,23 @@ def test_policy_staff_failing_case_is_what_qfund_test_prints(tmp_path: Path) -> 
     assert (code, "".join(failing[:-1])) == (1, shown)
 
 
+def test_policy_staff_case_file_problems_are_what_qfund_test_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/policy-staff.md's case file that cannot run (an impossible date in the first
+    case's claim, a misspelt item id in its first expectation) is listed as `qfund test`
+    lists it, at the lines the case file has now, and exits 2."""
+    doc = (ROOT / "docs" / "policy-staff.md").read_text(encoding="utf-8")
+    intro = "lists problems in the rule files:\n\n```text\n"
+    shown = doc.split(intro, 1)[1].split("```", 1)[0]
+    shutil.copytree(RULES_DIR, tmp_path / "rules")
+    cases = tmp_path / "rules" / "tests" / "a13-standards.yaml"
+    edit(cases, "achieved_on: 2026-11-02", "achieved_on: 2026-11-31")
+    edit(cases, "item: a13.1.national,", "item: a13.1.nationl,")
+    monkeypatch.chdir(tmp_path)
+    assert call("test", "--rules", "rules") == (2, "", shown)
+
+
 @pytest.mark.parametrize(
     ("file", "old_text", "new_text", "path"),
     [
