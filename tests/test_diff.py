@@ -413,6 +413,25 @@ def test_policy_staff_failing_case_is_what_qfund_test_prints(tmp_path: Path) -> 
     assert (code, "".join(failing[:-1])) == (1, shown)
 
 
+def test_policy_staff_measures_check_is_what_validate_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/policy-staff.md's `qfund validate --measures` run, redone after the three slips
+    it describes (a9.1 cited as 第九十九条, a10.1.national as 第十条第(二)项, a full-width
+    comma in the clause of a13.1.national), prints what the doc shows and exits 1."""
+    doc = (ROOT / "docs" / "policy-staff.md").read_text(encoding="utf-8")
+    command = "$ qfund validate rules --measures docs/source/measures-2026-draft.txt\n"
+    shown = doc.split("```text\n" + command, 1)[1].split("```", 1)[0]
+    awards = copy_rules(tmp_path / "rules") / "awards.yaml"
+    edit(awards, "citation: 第九条第(一)项", "citation: 第九十九条", after="- id: a9.1\n")
+    a10 = "- id: a10.1.national\n"
+    edit(awards, "citation: 第十条第(一)项", "citation: 第十条第(二)项", after=a10)
+    edit(awards, "主导制定国家标准的,给予20万元奖励", "主导制定国家标准的，给予20万元奖励")
+    (tmp_path / "docs").symlink_to(ROOT / "docs", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    assert call(*command.removeprefix("$ qfund ").split()) == (1, "", shown)
+
+
 def test_policy_staff_case_file_problems_are_what_qfund_test_prints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
