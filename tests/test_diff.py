@@ -413,6 +413,21 @@ def test_policy_staff_failing_case_is_what_qfund_test_prints(tmp_path: Path) -> 
     assert (code, "".join(failing[:-1])) == (1, shown)
 
 
+def test_policy_staff_problems_are_what_validate_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/policy-staff.md's first listing of problems is what `qfund validate rules`
+    prints after the two slips it shows (the first item's `amounts` misspelt, the second
+    item's amount 0), and it exits 1."""
+    doc = (ROOT / "docs" / "policy-staff.md").read_text(encoding="utf-8")
+    shown = doc.split("and a hint:\n\n```text\n", 1)[1].split("```", 1)[0]
+    awards = copy_rules(tmp_path / "rules") / "awards.yaml"
+    edit(awards, "    amounts:\n", "    amonts:\n", after="- id: a9.1\n")
+    edit(awards, "wan: 50}", "wan: 0}", after="- id: a9.2\n")
+    monkeypatch.chdir(tmp_path)
+    assert call("validate", "rules") == (1, "", shown)
+
+
 def test_policy_staff_measures_check_is_what_validate_prints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
