@@ -1182,6 +1182,37 @@ def test_another_subject_for_the_applicant_itself_is_refused() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("written", "uscc", "refused"),
+    [
+        ("A1", USCC_YIZHOU, []),
+        (USCC_YIZHOU.lower(), USCC_YIZHOU, []),
+        ("91650502MA78K2Q580", "91650502MA78K2Q580", []),  # its USCC as written, refused too
+        ("某公司", USCC_YIZHOU, ["claims[0].subject"]),
+    ],
+)
+def test_an_applicant_refused_for_its_own_problem_is_still_its_claims_subject(
+    written: str, uscc: str, refused: list[str]
+) -> None:
+    """An applicant refused for a problem of its own (a control character in its name) is
+    still the one its claims name: a subject that is its id or its USCC as written is not
+    refused as well; any other subject is."""
+    data = minimal(achieved_on="2027-01-01", subject=written)
+    data["applicants"] = [
+        {"id": "A1", "name": "某公司\x07", "org_type": "enterprise", "uscc": uscc}
+    ]
+    found = [p.split(": ", 2)[1] for p in data_problems(data)]
+    assert [f for f in found if not f.startswith("applicants[0].")] == refused
+    assert "applicants[0].name" in found
+
+
+def test_a_claim_of_an_unknown_applicant_is_refused_for_that_not_its_subject() -> None:
+    """A claim naming no applicant of the batch: that is its problem; what its subject
+    should be is not known, so it is not judged."""
+    data = minimal(achieved_on="2027-01-01", subject=USCC_YIZHOU, applicant="A2")
+    assert [p.split(": ", 2)[1] for p in data_problems(data)] == ["claims[0].applicant"]
+
+
 def test_a_refused_submitted_on_is_not_replaced_by_the_batch_default() -> None:
     """A claim's own submitted_on refused: the honour is not compared with the batch's
     default date, which is not when the claim was submitted."""

@@ -841,6 +841,12 @@ class _Checker:
         }
         applicants = [self._applicant(("applicants", i), a) for i, a in enumerate(raw_applicants)]
         self.usccs = {a.id: a.uscc for a in applicants if a is not None}
+        # An applicant refused for a problem of its own is still the one its claims name:
+        # their subjects are compared with its USCC as written (a text, checked or not).
+        for raw, a in zip(raw_applicants, applicants, strict=True):
+            if a is None and isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                written = raw.get("uscc")
+                self.usccs.setdefault(raw["id"], written if isinstance(written, str) else None)
         default = head.submitted_on if head is not None else None
         claims = [
             self._claim(("claims", i), c, applicant_ids, default) for i, c in enumerate(raw_claims)
@@ -983,7 +989,14 @@ class _Checker:
             # in two years' batches) holds one qualification, not two (第二十条).
             uscc = self.usccs.get(claim.applicant)
             update["subject"] = itself_subject(claim.applicant, uscc)
-            if claim.subject is not None and not names_itself(claim.subject, claim.applicant, uscc):
+            # A claim naming no applicant of the batch is refused for that: what its subject
+            # should be is not known.
+            known = claim.applicant in self.usccs
+            if (
+                known
+                and claim.subject is not None
+                and not names_itself(claim.subject, claim.applicant, uscc)
+            ):
                 self._report(
                     (*path, "subject"),
                     f"the subject of a {claim.kind!r} claim is the applicant itself; leave it "
