@@ -172,6 +172,10 @@ def test_rounds_doc_shows_this_scenario(scenario: Scenario) -> None:
     written = (scenario.committed_2027, scenario.release[2], scenario.fraud_err)
     heads = {*(err.split()[-1] for err in written), scenario.verify[1].split()[-1]}
     assert set(re.findall(r"\b[0-9a-f]{64}\b", doc)) == heads
+    # A head shown shortened (`head 03f50e13...`) is the start of one of them too.
+    shortened = re.findall(r"\bhead ([0-9a-f]{6,63})\.\.\.", doc)
+    assert shortened
+    assert [h for h in shortened if not any(full.startswith(h) for full in heads)] == []
 
 
 def test_rounds_doc_names_its_batches_by_their_digest() -> None:
