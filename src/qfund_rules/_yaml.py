@@ -70,7 +70,7 @@ Path_t = tuple[str | int, ...]
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Caps applied to every document read (documented in docs/integrators.md)."""
+    """Caps applied to every document read (documented in docs/limits.md)."""
 
     max_bytes: int = 16 * 1024 * 1024
     max_depth: int = 64

@@ -97,7 +97,8 @@ class InputError(QfundError):
 
 
 class RuleFileError(InputError):
-    """Raised when the rule files are unreadable or invalid (``qfund validate`` exits 1)."""
+    """Raised when the rule files are unreadable or invalid (``qfund validate`` exits 1, or 2
+    when nothing could be read to locate a problem in)."""
 
 
 class BatchError(InputError):
