@@ -338,6 +338,41 @@ def test_publicity_before_the_last_submission_is_an_error(
     )
 
 
+def test_publicity_before_an_earlier_rounds_is_an_error(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """第二十二条: a round made public after the next round's would have its deferred awards
+    paid in the next round before their own publicity: refused; the same day is not."""
+    b27 = batch(rules, 2027, leading("C1", "A1"), leading("C2", "A2"))
+    late = dt.date(2028, 5, 1)
+    assert run_round(rules, b27, ledger, budget_yuan=LEADING, publicity_start=late).commit(ledger)
+    b28 = batch(rules, 2028, cnas("D1", "A3", submitted_on="2028-01-02"))
+    with pytest.raises(LedgerError) as refused:
+        run_round(rules, b28, ledger, budget_yuan=10 * LEADING, publicity_start=dt.date(2028, 4, 1))
+    same_day = run_round(rules, b28, ledger, budget_yuan=10 * LEADING, publicity_start=late)
+    assert str(refused.value) == (
+        "publicity of round 2028 cannot start on 2028-04-01, before round 2027's did "
+        "(2028-05-01): its deferred awards, paid in this round, would be paid before they were "
+        "made public; a round's publicity starts no earlier than an earlier round's"
+    )
+    assert statuses(same_day) == {"D1": "paid", "C2@2027": "paid"}
+
+
+def test_an_earlier_round_without_publicity_sets_no_bound(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """A round committed without a publicity start (requires_start false) bounds no later
+    round's start, and a round run without one is not checked."""
+    loose = rules.allocation.publicity.commit.model_copy(update={"requires_start": False})
+    publicity = rules.allocation.publicity.model_copy(update={"commit": loose})
+    alloc = rules.allocation.model_copy(update={"publicity": publicity})
+    lenient = dataclasses.replace(rules, allocation=alloc)
+    assert run_round(lenient, batch(lenient, 2027, leading("C1", "A1")), ledger).commit(ledger)
+    b28 = batch(lenient, 2028, cnas("D1", "A3", submitted_on="2028-01-02"))
+    start = dt.date(2028, 1, 2)
+    assert run_round(lenient, b28, ledger, publicity_start=start).summary.publicity is not None
+
+
 def test_publicity_past_the_last_date_is_an_error(rules: q.RuleSet, ledger: MemoryLedger) -> None:
     """A publicity period that would end after 9999-12-31 is refused, not an OverflowError."""
     b = batch(rules, 2027, leading("C1", "A1"))

@@ -568,7 +568,8 @@ def run_round(
         LedgerError: the year holds a round with other claims, or a later round exists;
             or it holds this round, recorded from another batch, under other rules
             (another rule-set sha256), or with another ``budget_yuan`` or
-            ``publicity_start`` than the ones given.
+            ``publicity_start`` than the ones given; or ``publicity_start`` is before the
+            publicity start of an earlier round.
     """
     where = "run_round"
     check_type(RoundError, where, "rules", rules, RuleSet, A_RULESET)
@@ -592,6 +593,21 @@ def run_round(
     # seen whole or not at all, never half (its awards as earlier ones, its head not).
     with ledger.snapshot():
         return _round(rules, batch, ledger, budget_yuan, publicity_start, evaluator)
+
+
+def _after_earlier_publicity(ledger: SqliteLedger, year: int, start: dt.date) -> None:
+    """第二十二条, 第二十条第(一)项: a round's results are made public no earlier than an
+    earlier round's. Awards deferred from that round are paid in this one, and never before
+    their own publicity, when an objection to them could still be raised."""
+    earlier = [(ledger.publicity_start(y), y) for y in ledger.round_years() if y < year]
+    began = [(day, y) for day, y in earlier if day is not None]
+    if began and start < max(began)[0]:
+        day, y = max(began)
+        raise LedgerError(
+            f"publicity of round {year} cannot start on {start}, before round {y}'s did "
+            f"({day}): its deferred awards, paid in this round, would be paid before they "
+            "were made public; a round's publicity starts no earlier than an earlier round's"
+        )
 
 
 def _round(
@@ -641,6 +657,7 @@ def _round(
             raise RoundError(
                 f"publicity starting {publicity_start} would end after the year 9999"
             ) from None
+        _after_earlier_publicity(ledger, year, publicity_start)
     base_head = ledger.head()[1]
     evaluation = (evaluator or evaluate)(rules, batch, ledger)
     policy = rules.allocation.allocation

@@ -946,6 +946,16 @@ class SqliteLedger:
             return ()
         return self._records("WHERE seq BETWEEN ? AND ?", span[0])
 
+    def publicity_start(self, year: int) -> dt.date | None:
+        """The first day of publicity the round of ``year`` was committed with; ``None``
+        when no round of that year was committed, or it was committed without one."""
+        span = self._query("SELECT first_seq FROM rounds WHERE year = ?", (year,))
+        if not span:
+            return None
+        (first,) = self._records("WHERE seq = ?", span[0])
+        publicity = first.body["summary"].get("publicity")
+        return None if publicity is None else dt.date.fromisoformat(str(publicity["start"]))
+
     def pending(self) -> tuple[PendingAward, ...]:
         """Deferred awards still unpaid: oldest round first, then original order (R10)."""
         rows = self._query(
@@ -1371,8 +1381,7 @@ class SqliteLedger:
                 f"{where}: claim {claim_id!r}: an objection resolved on {on} is before the "
                 f"claim was submitted ({submitted}); check the date of the resolution"
             )
-        publicity = self.round_records(year)[0].body["summary"].get("publicity")
-        start = None if publicity is None else dt.date.fromisoformat(str(publicity["start"]))
+        start = self.publicity_start(year)
         if start is not None and on < start:
             raise LedgerError(
                 f"{where}: claim {claim_id!r}: an objection resolved on {on} is before the "
