@@ -579,10 +579,57 @@ def test_an_upheld_objection_names_the_top_ups_that_counted_the_award(
     upheld = ledger.release("C1", dt.date(2028, 6, 1), "upheld")
     assert upheld.counted_by == (CountedAward(2028, "D1", "a11.1.winner", 200_000),)
     assert upheld.to_dict()["counted_by"] == [
-        {"round": 2028, "claim_id": "D1", "item": "a11.1.winner", "amount_yuan": 200_000}
+        {
+            "round": 2028,
+            "claim_id": "D1",
+            "item": "a11.1.winner",
+            "amount_yuan": 200_000,
+            "outcome": "awarded",
+        }
     ]
     assert ledger.release("C1", dt.date(2028, 6, 1), "upheld") == upheld  # recorded again
     assert ledger.release("C2", dt.date(2028, 6, 1), "upheld").counted_by == ()
+
+
+def test_an_upheld_objection_names_the_claims_rejected_counting_the_award(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """R5 counts a held award as earlier: A1's 2028 nominee claim of the same award is
+    rejected already_awarded against the held 2027 winner award. Upholding the objection
+    revokes the winner award, and the release names the rejected claim (its amount 0);
+    a later claim of the qualification rejected for another reason is not named."""
+    held = {**nominee("C1", "A1"), "tier": "winner", "objection": True}
+    commit(rules, ledger, batch(rules, 2027, held), CHINA_NOMINEE)
+    commit(rules, ledger, batch(rules, 2028, nominee("D1", "A1")), 1_000_000)
+    (d1,) = ledger.round_records(2028)[1:2]
+    assert d1.body["decision"]["reasons"] == ["already_awarded"]
+    upheld = ledger.release("C1", dt.date(2028, 6, 1), "upheld")
+    assert upheld.counted_by == (CountedAward(2028, "D1", "a11.1.nominee", 0, "rejected"),)
+    assert upheld.to_dict()["counted_by"] == [
+        {
+            "round": 2028,
+            "claim_id": "D1",
+            "item": "a11.1.nominee",
+            "amount_yuan": 0,
+            "outcome": "rejected",
+        }
+    ]
+
+
+def test_a_claim_rejected_for_another_reason_is_not_named(
+    rules: q.RuleSet, ledger: MemoryLedger
+) -> None:
+    """A later claim of the qualification rejected for a reason of its own (other support,
+    第十七条), not already_awarded, was not decided by the held award: the release upheld
+    names none."""
+    held = {**nominee("C1", "A1"), "objection": True}
+    commit(rules, ledger, batch(rules, 2027, held), CHINA_NOMINEE)
+    winner = {**nominee("D1", "A1"), "tier": "winner", "other_support": ["某项目资金"]}
+    commit(rules, ledger, batch(rules, 2028, winner), 1_000_000)
+    (d1,) = ledger.round_records(2028)[1:2]
+    assert d1.body["decision"]["outcome"] == "rejected"
+    assert "already_awarded" not in d1.body["decision"]["reasons"]
+    assert ledger.release("C1", dt.date(2028, 6, 1), "upheld").counted_by == ()
 
 
 def test_release_recorded_again_records_nothing(rules: q.RuleSet, ledger: MemoryLedger) -> None:

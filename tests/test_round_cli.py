@@ -331,6 +331,31 @@ def test_release_upheld_names_the_top_up_that_counted_the_held_award(
     ), err
 
 
+def test_release_upheld_names_the_claim_rejected_counting_the_held_award(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """C5 (held, the 5 万 哈密市政府质量奖 nominee award) is still held when A5 claims the same
+    nominee award again in 2028: rejected already_awarded, counting C5. Upholding the
+    objection afterwards says so on a note line: A5 now holds nothing for it."""
+    ledger = round_2027(scenario, tmp_path / "fund.db")
+    d5 = {**BATCH_2028["claims"][1], "id": "D5", "applicant": "A5", "tier": "nominee"}
+    b28 = write(tmp_path / "claims-2028.json", {**BATCH_2028, "claims": [d5]})
+    assert (
+        qfund("round", b28, "--ledger", ledger, "--budget", "55", *START_2028, "--commit")[0] == 0
+    )
+    code, out, err = qfund("ledger", "release", "--ledger", ledger, "--claim", "C5",
+                           "--found-on", "2028-06-10", "--outcome", "upheld")  # fmt: skip
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "claim C5 (A5): objection upheld; the award is revoked (5 万元)",
+            "note: claim D5 (round 2028, a11.3.nominee) was rejected already_awarded counting "
+            "this award as earlier (第二十条第(二)项); with it revoked, the qualification may be "
+            "paid less than its tier, and no command decides the claim again",
+        ],
+    ), err
+
+
 def test_year_two_pays_carried_awards_first(scenario: Scenario) -> None:
     """2028: the deferred and released awards of 2027 are paid first, in their order."""
     assert [

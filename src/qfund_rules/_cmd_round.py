@@ -569,6 +569,14 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{then} ({format_wan(release.amount_yuan)} 万元)\n"
         )
         for c in release.counted_by:
+            if c.outcome == "rejected":
+                out.write(
+                    f"note: claim {c.claim_id} (round {c.round}, {c.item}) was rejected "
+                    "already_awarded counting this award as earlier (第二十条第(二)项); with it "
+                    "revoked, the qualification may be paid less than its tier, and no command "
+                    "decides the claim again\n"
+                )
+                continue
             out.write(
                 f"note: claim {c.claim_id} (round {c.round}, {c.item}) was awarded "
                 f"{format_wan(c.amount_yuan)} 万元 counting this award as earlier (top-up, "

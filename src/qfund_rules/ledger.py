@@ -364,25 +364,29 @@ class FraudFinding:
 
 @dataclass(frozen=True, slots=True)
 class CountedAward:
-    """A later award of the same qualification, decided with an earlier one counted (R5).
+    """A later claim of the same qualification, decided with an earlier award counted (R5).
 
     A top-up pays the difference over what the ledger held for the qualification, held
-    awards included: when such an earlier award is revoked afterwards, the later one stays
-    as it was decided, and the qualification is paid less than its tier (docs/rounds.md).
+    awards included, and a claim of no higher tier is rejected ``already_awarded``: when
+    such an earlier award is revoked afterwards, the later claim stays as it was decided,
+    and the qualification is paid less than its tier (docs/rounds.md). ``outcome`` is the
+    later claim's: ``awarded`` (a top-up still standing) or ``rejected`` (amount 0).
     """
 
     round: int
     claim_id: str
     item: str | None
     amount_yuan: int
+    outcome: Literal["awarded", "rejected"] = "awarded"
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """``{"round", "claim_id", "item", "amount_yuan"}``."""
+        """``{"round", "claim_id", "item", "amount_yuan", "outcome"}``."""
         return {
             "round": self.round,
             "claim_id": self.claim_id,
             "item": self.item,
             "amount_yuan": self.amount_yuan,
+            "outcome": self.outcome,
         }
 
 
@@ -390,8 +394,9 @@ class CountedAward:
 class Release:
     """An objection resolved (第二十二条): the held award deferred, or revoked.
 
-    ``counted_by`` lists, for an award revoked, the later awards of its qualification that
-    were decided counting it (top-ups now short of the tier; nothing pays the difference).
+    ``counted_by`` lists, for an award revoked, the later claims of its qualification that
+    were decided counting it: top-ups now short of the tier, and claims rejected
+    ``already_awarded`` (nothing pays the difference, nor decides them again).
     """
 
     claim_id: str
@@ -1360,18 +1365,37 @@ class SqliteLedger:
         return "" if said is None else lead + said
 
     def _counted_by(self, year: int, claim_id: str) -> tuple[CountedAward, ...]:
-        """Standing awards of later rounds for the claim's qualification (rulings R5)."""
-        rows = self._conn.execute(
-            "SELECT later.round, later.claim_id, later.item, later.amount_yuan"
+        """The claims of later rounds for the claim's qualification decided counting its
+        award (rulings R5): standing awards (top-ups), then claims rejected
+        ``already_awarded``, each round's in order."""
+        later = (
             " FROM claims AS this JOIN claims AS later"
             " ON later.applicant_key = this.applicant_key AND later.family = this.family"
             " AND later.subject = this.subject AND later.round > this.round"
-            " WHERE this.round = ? AND this.claim_id = ? AND later.outcome = 'awarded'"
-            " AND later.status IN ('paid', 'deferred', 'held')"
+            " WHERE this.round = ? AND this.claim_id = ?"
+        )
+        rows = self._conn.execute(
+            "SELECT later.round, later.claim_id, later.item, later.amount_yuan"
+            + later
+            + " AND later.outcome = 'awarded' AND later.status IN ('paid', 'deferred', 'held')"
             " ORDER BY later.round, later.position",
             (year, claim_id),
         ).fetchall()
-        return tuple(CountedAward(*row) for row in rows)
+        counted = [CountedAward(*row) for row in rows]
+        rejected = self._conn.execute(
+            "SELECT later.round, later.claim_id, later.item"
+            + later
+            + " AND later.outcome = 'rejected' ORDER BY later.round, later.claim_id",
+            (year, claim_id),
+        ).fetchall()
+        # Releases are rare: the rounds' decisions are read for the reasons of these only.
+        decisions: dict[int, dict[str, Mapping[str, Any]]] = {}
+        for r, cid, item in rejected:
+            if r not in decisions:
+                decisions[r] = self._round_decisions(r)
+            if "already_awarded" in decisions[r][cid]["reasons"]:
+                counted.append(CountedAward(r, cid, item, 0, "rejected"))
+        return tuple(counted)
 
     def _check_release_date(self, where: str, year: int, claim_id: str, on: dt.date) -> None:
         """第二十二条: an objection is raised during publicity, so resolved no earlier."""
@@ -1387,6 +1411,14 @@ class SqliteLedger:
                 f"{where}: claim {claim_id!r}: an objection resolved on {on} is before the "
                 f"publicity of round {year} started ({start}); check the date of the resolution"
             )
+
+    def _round_decisions(self, year: int) -> dict[str, Mapping[str, Any]]:
+        """Claim id -> the decision its round recorded, for one round."""
+        return {
+            str(r.body["decision"]["claim_id"]): r.body["decision"]
+            for r in self.round_records(year)
+            if r.kind == "decision"
+        }
 
     def _submitted_dates(self, year: int) -> dict[str, dt.date]:
         """Claim id -> the ``submitted_on`` its round recorded, for one round."""
