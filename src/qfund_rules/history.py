@@ -24,6 +24,7 @@ __all__ = [
     "History",
     "PriorAward",
     "StaticHistory",
+    "SubjectAward",
     "applicant_key",
     "canonical_subject",
     "itself_subject",
@@ -65,6 +66,45 @@ class PriorAward:
             and i
         ):
             _check_award(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAward:
+    """An award granted in an earlier round (not revoked) for a subject, to any applicant:
+    a row of :meth:`History.awards_for` (who holds the lead of a standard, 第十三条).
+
+    Raises:
+        TypeError: ``applicant``, ``claim_id`` or ``item`` is not a ``str``,
+            ``amount_yuan`` or ``year`` not an ``int``.
+        ValueError: ``applicant``, ``claim_id`` or ``item`` is empty, ``amount_yuan`` is
+            negative (or not below 10**12 万元), ``year`` is not from 1 to 9999.
+    """
+
+    applicant: str  # the applicant key (applicant_key): how the ledger knows it
+    claim_id: str
+    item: str
+    amount_yuan: int
+    year: int  # the round it was granted in
+
+    def __post_init__(self) -> None:
+        a, y, k, c, i = self.amount_yuan, self.year, self.applicant, self.claim_id, self.item
+        if not (
+            type(a) is int
+            and 0 <= a < MAX_YUAN
+            and type(y) is int
+            and dt.MINYEAR <= y <= dt.MAXYEAR
+            and type(k) is str
+            and k
+            and type(c) is str
+            and c
+            and type(i) is str
+            and i
+        ):
+            _check_id("SubjectAward", "applicant", k)
+            _check_id("SubjectAward", "claim_id", c)
+            _check_id("SubjectAward", "item", i)
+            check_yuan(TypeError, "SubjectAward", "amount_yuan", a, range_error=ValueError)
+            check_year(TypeError, "SubjectAward", "year", y, range_error=ValueError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +162,12 @@ class History(Protocol):
         """Awards granted earlier to ``applicant`` for the qualification (family, subject)."""
         ...
 
+    def awards_for(self, family: str, subject: str) -> Sequence[SubjectAward]:
+        """Awards granted earlier to *any* applicant for (family, subject), not revoked (as
+        :meth:`prior_awards` counts them), oldest round first: who holds the lead of a
+        standard number (第十三条, allocation.yaml ``lead.across_rounds``)."""
+        ...
+
     def bans(self, applicant: str) -> Sequence[BanRecord]:
         """Bans recorded against ``applicant``."""
         ...
@@ -131,6 +177,9 @@ class _NoHistory:
     """The history of a fund that has paid nothing yet."""
 
     def prior_awards(self, applicant: str, family: str, subject: str) -> Sequence[PriorAward]:
+        return ()
+
+    def awards_for(self, family: str, subject: str) -> Sequence[SubjectAward]:
         return ()
 
     def bans(self, applicant: str) -> Sequence[BanRecord]:
@@ -213,6 +262,16 @@ class StaticHistory:
             records = _records("awards", key, held, PriorAward)
             found.setdefault((applicant, family, canonical_subject(subject)), []).extend(records)
         self._awards = {k: tuple(v) for k, v in found.items()}
+        # Every applicant's awards by (family, subject), for awards_for: in round order, and
+        # within a round in the order given (a history in memory has no allocation order).
+        by_subject: dict[tuple[str, str], list[SubjectAward]] = {}
+        for (applicant, family, subject), records in self._awards.items():
+            by_subject.setdefault((family, subject), []).extend(
+                SubjectAward(applicant, p.claim_id, p.item, p.amount_yuan, p.year) for p in records
+            )
+        self._by_subject = {
+            k: tuple(sorted(v, key=lambda a: a.year)) for k, v in by_subject.items()
+        }
         self._bans: dict[str, tuple[BanRecord, ...]] = {}
         for key, held in _entries("bans", bans, _BANS):
             if not isinstance(key, str):
@@ -225,6 +284,10 @@ class StaticHistory:
     def prior_awards(self, applicant: str, family: str, subject: str) -> Sequence[PriorAward]:
         """Awards held for the qualification (applicant key, family, subject)."""
         return self._awards.get((applicant, family, subject), ())
+
+    def awards_for(self, family: str, subject: str) -> Sequence[SubjectAward]:
+        """Every applicant's awards held for (family, subject), oldest round first."""
+        return self._by_subject.get((family, subject), ())
 
     def bans(self, applicant: str) -> Sequence[BanRecord]:
         """Bans held for the applicant key."""

@@ -51,7 +51,7 @@ from ._yaml import shown_path, suggested_command, unusable_path
 from .decision import JSONValue
 from .errors import LedgerError
 from .explain import revocation
-from .history import BanRecord, PriorAward
+from .history import BanRecord, PriorAward, SubjectAward
 
 __all__ = [
     "GENESIS",
@@ -508,6 +508,33 @@ def _v0_to_v1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta VALUES ('head_seq', '0'), ('head_hash', ?)", (GENESIS,))
 
 
+#: Look-up indexes added after schema version 1 was first shipped. An index is a way to
+#: find rows, not data: it changes no table's rows, so neither the hash chain nor
+#: :meth:`SqliteLedger.verify` (which compares rows) sees it, and it takes no schema
+#: version. Bumping the version would make ``ledger verify``, ``ledger show`` and a round
+#: not committed (read-only opens, which never migrate) refuse every existing file, and an
+#: older qfund refuse every file this one wrote. Instead each is created ``IF NOT EXISTS``
+#: whenever a ledger is migrated or opened to write (:func:`_add_indexes`): a file written
+#: by an older qfund gets it the first time this one opens it to write, and until then a
+#: read-only open answers the same query by scanning ``claims`` (slower, never different).
+_LATER_INDEXES: Mapping[str, str] = {
+    # awards_for(family, subject): every applicant's awards of one standard number.
+    "claims_subject": "CREATE INDEX IF NOT EXISTS claims_subject ON claims (family, subject)",
+}
+
+
+def _missing_indexes(conn: sqlite3.Connection) -> list[str]:
+    """The names of :data:`_LATER_INDEXES` the file does not hold yet."""
+    held = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return [name for name in _LATER_INDEXES if name not in held]
+
+
+def _add_indexes(conn: sqlite3.Connection) -> None:
+    """Create the look-up indexes a file lacks; the caller holds the write transaction."""
+    for name in _missing_indexes(conn):
+        conn.execute(_LATER_INDEXES[name])
+
+
 def _empty_ledger() -> sqlite3.Connection:
     """An empty ledger in memory: what an empty file reads as, without writing it."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
@@ -529,6 +556,7 @@ def migrate(conn: sqlite3.Connection, version: int) -> int:
         version += 1
         conn.execute(f"PRAGMA user_version = {version}")
     conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+    _add_indexes(conn)
     return version
 
 
@@ -711,6 +739,10 @@ class SqliteLedger:
             # journal that the next writer rolls back, and the ledger stays one file.
             self._conn.execute("PRAGMA synchronous = FULL")
         if not self._check_schema(version):
+            if not self.readonly and _missing_indexes(self._conn):
+                # A file an older qfund wrote: its later look-up indexes (_LATER_INDEXES).
+                with self.transaction():
+                    _add_indexes(self._conn)
             return
         if self.readonly:
             self._open_unmigrated(version)
@@ -892,6 +924,19 @@ class SqliteLedger:
             (applicant, family, subject),
         )
         return tuple(PriorAward(c, i, a, y) for c, i, a, y in rows)
+
+    def awards_for(self, family: str, subject: str) -> tuple[SubjectAward, ...]:
+        """Every applicant's awards granted earlier for (family, subject) and not revoked
+        (paid, deferred, held), in round and allocation order; served by the index
+        ``claims_subject`` (:data:`_LATER_INDEXES`)."""
+        rows = self._query(
+            "SELECT applicant_key, claim_id, item, amount_yuan, round FROM claims"
+            " WHERE family = ? AND subject = ?"
+            " AND outcome = 'awarded' AND status IN ('paid', 'deferred', 'held')"
+            " ORDER BY round, position",
+            (family, subject),
+        )
+        return tuple(SubjectAward(k, c, i, a, y) for k, c, i, a, y in rows)
 
     def bans(self, applicant: str) -> tuple[BanRecord, ...]:
         """Bans recorded against the applicant key, oldest finding first."""
