@@ -243,13 +243,27 @@ def _decide(rules: RuleSet, batch: Batch, history: History) -> Evaluation:
 
     # 第十三条: one lead per standard number, across applicants (allocation.yaml lead): the
     # applicant of the earliest claim to lead it, refused or not, leads it.
+    # With lead.across_rounds, the applicant of the earliest standing lead award of an
+    # earlier round leads it instead, whatever the batch holds.
     lead = rules.allocation.lead
     if lead.policy == "one_per_standard":
         twice = next(e.citation for e in ex.exclusions if e.check == "duplicate_claim")
         leader: dict[str, str] = {}
+        held: set[str] = set()
+        lead_items = frozenset(rules.lead_items)
         for i in order:
             if roles[i] == "lead" and items[i] is not None:
                 standard, key = claims[i].subject or "", keys[claims[i].applicant]
+                if lead.across_rounds and standard not in leader and standard not in held:
+                    held.add(standard)
+                    held_by = [
+                        (a.year, n, a.applicant)
+                        for family in rules.lead_families
+                        for n, a in enumerate(history.awards_for(family, standard))
+                        if a.item in lead_items
+                    ]
+                    if held_by:
+                        leader[standard] = min(held_by)[2]
                 if leader.setdefault(standard, key) != key:
                     add(i, "duplicate_claim", lead.citation)
                     add(i, None, twice)

@@ -216,7 +216,11 @@ def synthetic_batch(n_claims: int, seed: int, rules: q.RuleSet) -> q.Batch:
 
 
 def filler_history(rows: int, seed: int, rules: q.RuleSet) -> StaticHistory:
-    """``rows`` earlier awards of applicants outside the batch (pure lookup cost)."""
+    """``rows`` earlier awards of applicants outside the batch (pure lookup cost).
+
+    Their subjects (``subject-N``) are never a batch's: no filler award is a lead of one of
+    its standard numbers (allocation.yaml ``lead.across_rounds``), so every ledger size
+    decides the same (tests/test_bench.py)."""
     rnd = random.Random(seed)
     items = rules.items
     awards: dict[tuple[str, str, str], list[PriorAward]] = {}
@@ -232,6 +236,7 @@ def filler_sqlite(rows: int, seed: int, rules: q.RuleSet, directory: Path) -> Sq
 
     Rows go straight into the derived ``claims`` table the look-ups read (committing
     ``rows`` real rounds would take longer than the whole benchmark); no record is written.
+    Their subjects are never a batch's, as :func:`filler_history`'s.
     """
     rnd = random.Random(seed)
     ledger = SqliteLedger(directory / f"ledger-{rows}.db")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import qfund_rules as q
+from qfund_rules.history import PriorAward, StaticHistory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import run as bench  # bench/ is a directory of scripts, not a package
@@ -57,6 +58,48 @@ def test_the_reference_decides_as_the_engine(bench_rules: q.RuleSet) -> None:
     one_lead = [d for d in engine.decisions if any(s.rule == "standard.one_lead" for s in d.trace)]
     assert len(one_lead) == 12
     assert bench.disagreements(engine, evaluate_reference(bench_rules, batch)) == 0
+
+
+def test_the_reference_decides_as_the_engine_against_earlier_leads(bench_rules: q.RuleSet) -> None:
+    """With allocation.yaml lead.across_rounds, a lead of a batch's standard number awarded
+    in an earlier round to an applicant outside the batch holds it: the reference rejects
+    every claim to lead those numbers as the engine does."""
+    batch = bench.synthetic_batch(3_000, 7, bench_rules)
+    numbers = sorted({c.subject or "" for c in batch.claims if c.kind == "standard"})[::3]
+    history = StaticHistory(
+        {
+            ("id:EARLIER", "a13.standard", n): [PriorAward(f"E{i}", "a13.1.local", 50_000, 2026)]
+            for i, n in enumerate(numbers)
+        }
+    )
+    engine = q.evaluate(bench_rules, batch, history)
+    held = [
+        d
+        for d in engine.decisions
+        if any(s.rule == "standard.one_lead" and "lead_round" in s.facts for s in d.trace)
+    ]
+    assert len(held) > 12
+    assert bench.disagreements(engine, evaluate_reference(bench_rules, batch, history)) == 0
+
+
+def test_filler_histories_hold_no_lead_of_a_batch_standard(
+    bench_rules: q.RuleSet, tmp_path: Path
+) -> None:
+    """The ledger runs compare the same work at every ledger size: the fillers' awards are
+    of subjects no claim of the batch names (``subject-N``), so none holds the lead of a
+    batch's standard (lead.across_rounds), and the decisions are those of an empty ledger."""
+    batch = bench.synthetic_batch(2_000, 7, bench_rules)
+    subjects = {c.subject for c in batch.claims}
+    empty = q.evaluate(bench_rules, batch, StaticHistory()).to_json()
+    memory = bench.filler_history(3_000, 9, bench_rules)
+    ledger = bench.filler_sqlite(3_000, 9, bench_rules, tmp_path)
+    try:
+        for history in (memory, ledger):
+            for family in bench_rules.lead_families:
+                assert not any(history.awards_for(family, s or "") for s in subjects)
+            assert q.evaluate(bench_rules, batch, history).to_json() == empty
+    finally:
+        ledger.close()
 
 
 def test_memory_floor_returns_a_decision_per_claim_in_order(bench_rules: q.RuleSet) -> None:

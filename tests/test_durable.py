@@ -512,6 +512,52 @@ def test_one_lead_per_standard_is_decided_alike_by_both_backends(
 
 
 @needs_durable
+@pytest.mark.parametrize("across_rounds", [True, False])
+@pytest.mark.parametrize("holder", ["A3", "A9"])
+def test_an_earlier_lead_is_decided_alike_by_both_backends(
+    rules: q.RuleSet, worker: DurableWorker, tmp_path: Path, across_rounds: bool, holder: str
+) -> None:
+    """A lead of GB/T 902-2026 awarded in round 2026 (to A3, an applicant of the batch, or
+    to A9, outside it) and a later one to A4 (2026 too, listed after it): with
+    lead.across_rounds both backends reject every other applicant's claim to lead the
+    number, naming the earlier A3/A9 award and its round, and leave A3's own to its earlier
+    award; without it, both decide the batch alone. Each decision whole."""
+    if not across_rounds:
+        text = (RULES_DIR / "allocation.yaml").read_text(encoding="utf-8")
+        for name in ("awards.yaml", "exclusions.yaml"):
+            (tmp_path / name).write_text((RULES_DIR / name).read_text(encoding="utf-8"), "utf-8")
+        (tmp_path / "allocation.yaml").write_text(
+            text.replace("across_rounds: true", "across_rounds: false"), encoding="utf-8"
+        )
+        rules = q.load_rules(tmp_path)
+    assert rules.allocation.lead.across_rounds is across_rounds
+    history = StaticHistory(
+        {
+            (applicant_key(holder, None), "a13.standard", "GB/T 902-2026"): [
+                PriorAward("OLD1", "a13.3.national", 200_000, 2026)
+            ],
+            (applicant_key("A4", None), "a13.standard", "GB/T 902-2026"): [
+                PriorAward("OLD2", "a13.1.national", 200_000, 2026)
+            ],
+        }
+    )
+    batch = q.batch_from_data(_LEADS, industry_codes=rules.industry_codes)
+    native, durable = q.evaluate(rules, batch, history), worker.evaluate(rules, batch, history)
+    assert whole(native) == whole(durable)
+    named = {
+        d.claim_id: (s.facts["lead_claim"], s.facts.get("lead_round"))
+        for d in native.decisions
+        for s in d.trace
+        if s.rule == "standard.one_lead"
+    }
+    if across_rounds:
+        others = {"L1", "L2", "L1b", "R1", "R4"} | ({"L3", "R3"} if holder == "A9" else set())
+        assert named == dict.fromkeys(others, ("OLD1", 2026))
+    else:
+        assert named == dict.fromkeys(("L2", "L3", "R3", "R4"), ("R1", None))
+
+
+@needs_durable
 def test_decisions_carry_a_trace_and_the_rule_set(rules: q.RuleSet, worker: DurableWorker) -> None:
     """Each decision names the rule set, and its trace is the native engine's: no step of
     durable's own (it closed each trace with an ``engine`` step that the native one lacks)."""

@@ -587,6 +587,13 @@ class _Batch:
         ]
         self.prior: list[Mapping[str, Any]] = job["history"]["prior"]
         self.bans: list[Mapping[str, Any]] = job["history"]["bans"]
+        # 第十三条 across rounds: per standard number, the earliest standing lead award of
+        # an earlier round (the lowest round; of one round, the first listed).
+        self.earlier_leads: dict[str, Mapping[str, Any]] = {}
+        for award in job["history"].get("leads", ()):
+            held = self.earlier_leads.get(award["subject"])
+            if held is None or award["round"] < held["round"]:
+                self.earlier_leads[award["subject"]] = award
         self.keys: dict[tuple[object, ...], int] = {}
         self.errors: list[str] = []
 
@@ -1058,15 +1065,37 @@ class Engine:
     def _settle_lead(self, b: _Batch, c: _Claim) -> None:
         """第十三条: the 前言 ranks one unit first; of the claims of several applicants to
         lead one standard number, the earliest (R5's order), whatever else is found against
-        it, names the applicant who leads; the others' claims are duplicates."""
+        it, names the applicant who leads; the others' claims are duplicates. Across rounds
+        (lead.across_rounds), a standing lead awarded earlier names it before any of them."""
+        lead = self.program["lead"]
+        # A second claim to the same award: the duplicate case's article too (第十七条第(三)项).
+        duplicate = [e["citation"] for e in self.program["exclusions"]
+                     if e["check"] == "duplicate_claim"]  # fmt: skip
+        earlier = b.earlier_leads.get(c.data["subject"])
+        if (
+            earlier is not None
+            and lead["policy"] == "one_per_standard"
+            and lead["across_rounds"]
+            and c.role == "lead"
+            and c.item is not None
+        ):
+            # A lead awarded in an earlier round holds the number: its own applicant's claim
+            # meets it as an earlier award; any other's is a second claim to it.
+            if earlier["key"] == c.applicant["key"]:
+                return
+            facts = {
+                "standard_no": c.data["subject"],
+                "lead_claim": earlier["claim_id"],
+                "lead_round": earlier["round"],
+            }
+            c.note(_LEAD, *_ONE_LEAD, lead["citation"], facts, "duplicate_claim",
+                   text="authorship.one_lead.earlier", also_cite=duplicate)  # fmt: skip
+            return
         held = min((c, *c.lead_rivals), key=lambda x: x.rank)
         if held.applicant["key"] == c.applicant["key"]:
             return
         facts = {"standard_no": c.data["subject"], "lead_claim": held.id}
-        # A second claim to the same award: the duplicate case's article too (第十七条第(三)项).
-        duplicate = [e["citation"] for e in self.program["exclusions"]
-                     if e["check"] == "duplicate_claim"]  # fmt: skip
-        c.note(_LEAD, *_ONE_LEAD, self.program["lead"]["citation"], facts, "duplicate_claim",
+        c.note(_LEAD, *_ONE_LEAD, lead["citation"], facts, "duplicate_claim",
                text="authorship.one_lead", also_cite=duplicate)  # fmt: skip
 
     def _settle_participant(self, b: _Batch, c: _Claim) -> None:

@@ -88,6 +88,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "the foreword ranks one drafting unit first: the lead of this standard is claimed "
         "by {lead_claim}",
     ),
+    # ... and across rounds (allocation.yaml lead.across_rounds): lead_claim, lead_round
+    "authorship.one_lead.earlier": (
+        "标准前言中排序首位的起草单位仅一家,该标准的主导奖励已于{lead_round}年度核给申报{lead_claim}",
+        "the foreword ranks one drafting unit first: the lead of this standard was awarded "
+        "in round {lead_round} to claim {lead_claim}",
+    ),
     # The items: title, the item's (zh: its clause for amount); amount (zh: in 万元)
     "match": ("符合“{title}”的条件", "meets the conditions of '{title}'"),
     "match.not": ("不符合“{title}”:需 {missing}", "not '{title}': requires {missing}"),

@@ -36,6 +36,7 @@ __all__ = [
     "failures",
     "holds",
     "parse_condition",
+    "values_allowed",
 ]
 
 #: What a fact may hold: a tuple of allowed values (an enum) or a Python type.
@@ -415,3 +416,50 @@ def facts_read(cond: Condition | None) -> tuple[str, ...]:
 
     walk(cond)
     return tuple(seen)
+
+
+def values_allowed(
+    cond: Condition | None, fact: str, values: Sequence[object]
+) -> frozenset[object]:
+    """The values of the enum ``fact`` (of ``values``) under which ``cond`` can hold.
+
+    Read from the condition's structure, never by running it: a comparison of ``fact``
+    allows what it names, ``all`` what each part allows, ``any`` what some part allows,
+    ``not`` the complement of a comparison of ``fact``. Anything else (a comparison of
+    another fact, ``not`` of a combination) allows every value, so the answer may be wider
+    than the truth, never narrower: an item whose condition allows only ``lead`` surely
+    requires it. No condition allows every value.
+    """
+    every = frozenset(values)
+    if cond is None:
+        return every
+    if isinstance(cond, Compare):
+        return _compared(cond, fact, every) if cond.fact == fact else every
+    if isinstance(cond, AllOf):
+        allowed = every
+        for part in cond.parts:
+            allowed &= values_allowed(part, fact, values)
+        return allowed
+    if isinstance(cond, AnyOf):
+        found: frozenset[object] = frozenset()
+        for part in cond.parts:
+            found |= values_allowed(part, fact, values)
+        return found
+    inner = cond.part
+    if isinstance(inner, Compare) and inner.fact == fact:
+        return every - _compared(inner, fact, every)
+    return every
+
+
+def _compared(cond: Compare, fact: str, every: frozenset[object]) -> frozenset[object]:
+    """The values of ``every`` for which one comparison of ``fact`` holds."""
+    if cond.op == "eq":
+        return every & {cond.value}
+    if cond.op == "ne":
+        return every - {cond.value}
+    named = cond.value if isinstance(cond.value, frozenset) else frozenset()  # in, not_in
+    if cond.op == "in":
+        return every & named
+    if cond.op == "not_in":
+        return every - named
+    return every  # an order on an enum: not narrowed

@@ -446,7 +446,11 @@ def rules_program(rules: RuleSet) -> dict[str, Any]:
             "citation": al.participation.citation,
             "policy": al.participation.policy,
         },
-        "lead": {"citation": al.lead.citation, "policy": al.lead.policy},
+        "lead": {
+            "citation": al.lead.citation,
+            "policy": al.lead.policy,
+            "across_rounds": al.lead.across_rounds,
+        },
         "first_time": {"scope": al.first_time.scope},
         # The messages' words, as the native engine writes them: plain text, no condition.
         "texts": {key: list(pair) for key, pair in TEXTS.items()},
@@ -539,8 +543,32 @@ def _job(rules: RuleSet, batch: Batch, history: History) -> dict[str, Any]:
     return {
         "batch": {"applicants": applicants, "claims": claims},
         # ledger: whether a history was given (NO_HISTORY: none looked at, traces say so).
-        "history": {"prior": prior, "bans": bans, "ledger": history is not NO_HISTORY},
+        "history": {
+            "prior": prior,
+            "bans": bans,
+            "leads": _earlier_leads(rules, batch, history),
+            "ledger": history is not NO_HISTORY,
+        },
     }
+
+
+def _earlier_leads(rules: RuleSet, batch: Batch, history: History) -> list[dict[str, Any]]:
+    """第十三条 across rounds (allocation.yaml lead.across_rounds): every standing award of a
+    lead item (RuleSet.lead_items) of each number a claim of a lead item's kind names,
+    asked once per number, in the history's order. The worker picks the holder itself."""
+    lead = rules.allocation.lead
+    if lead.policy != "one_per_standard" or not lead.across_rounds:
+        return []
+    lead_items = frozenset(rules.lead_items)
+    kinds = {rules.by_id[i].item.kind for i in lead_items}
+    subjects = dict.fromkeys(c.subject or "" for c in batch.claims if c.kind in kinds)
+    return [
+        {"subject": subject, "key": a.applicant, "claim_id": a.claim_id, "round": a.year}
+        for subject in subjects
+        for family in rules.lead_families
+        for a in history.awards_for(family, subject)
+        if a.item in lead_items
+    ]
 
 
 def _decisions(batch: Batch, result: object, sha256: str, draft: bool) -> Iterable[Decision]:

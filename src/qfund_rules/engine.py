@@ -34,7 +34,7 @@ from .authorship import Authorship, settle_authorship
 from .claims import Applicant, Batch, ClaimBase, StandardClaim, check_loaded
 from .conditions import failures
 from .decision import Decision, Evaluation, JSONValue, TraceStep, new_step
-from .history import NO_HISTORY, History, applicant_key
+from .history import NO_HISTORY, History, SubjectAward, applicant_key
 from .rules import CompiledItem, RuleSet
 
 __all__ = ["evaluate"]
@@ -77,7 +77,7 @@ def evaluate(rules: RuleSet, batch: Batch, history: History = NO_HISTORY) -> Eva
         d = drafts.pop()
         decide(ctx, d)
         done.append(d if d.pending else d.finish(sha, is_draft))
-    _one_lead_per_standard(rules, cross.leads.values())
+    _one_lead_per_standard(rules, cross)
     _highest_wins(ctx, cross.groups.values())
     _one_participant_per_standard(rules, cross)
     return Evaluation(
@@ -91,8 +91,12 @@ def _check_arguments(rules: object, batch: object, history: object) -> None:
     check_type(TypeError, where, "rules", rules, RuleSet, A_RULESET)
     assert isinstance(rules, RuleSet)
     check_loaded(batch, rules.industry_codes, rules.achieved_by_submission, where)
-    if not all(callable(getattr(history, m, None)) for m in ("prior_awards", "bans")):
+    if not all(callable(getattr(history, m, None)) for m in _HISTORY_METHODS):
         raise TypeError(f"{where}: history must be {A_HISTORY}, not {given(history)}")
+
+
+#: What evaluate() needs of a History (a custom one lacking one is refused up front).
+_HISTORY_METHODS = ("prior_awards", "awards_for", "bans")
 
 
 def _people(ctx: Context, applicants: Iterable[Applicant]) -> dict[str, Person]:
@@ -112,7 +116,9 @@ class _CrossClaim:
     The applicant key, not the id, makes the qualification: a USCC entered under two ids is
     one applicant, as in the ledger. Participants in a standard's drafting wait for the
     foremost Hami unit to be known, and claims of several applicants to lead one standard
-    for the earliest of them to be known.
+    for the earliest of them to be known, as do claims to lead a standard another
+    applicant was awarded the lead of in an earlier round (allocation.yaml
+    ``lead.across_rounds``).
     """
 
     def __init__(self, ctx: Context) -> None:
@@ -129,8 +135,14 @@ class _CrossClaim:
         self.start = 1 if policy == "foremost_after_lead" else 0
         # The claims to lead a standard, by standard number (allocation.yaml lead.policy);
         # settle() keeps those of standards that several applicants claim to lead.
-        self.one_lead = ctx.rules.allocation.lead.policy == "one_per_standard"
+        lead = ctx.rules.allocation.lead
+        self.one_lead = lead.policy == "one_per_standard"
         self.leads: dict[str, list[Draft]] = {}
+        # The earlier lead award holding each standard number, looked up in settle().
+        self.across_rounds = self.one_lead and lead.across_rounds
+        self.history = ctx.history
+        self.rules = ctx.rules
+        self.held: dict[str, SubjectAward] = {}
 
     def add(self, d: Draft) -> Draft:
         """Note the groups a draft of phase 1 belongs to; returns it."""
@@ -161,11 +173,43 @@ class _CrossClaim:
             for d in group:
                 d.pending = True
             _mark_duplicates(group)
-        # A standard one applicant alone claims to lead has nothing to settle.
-        self.leads = {s: g for s, g in self.leads.items() if len({d.person.key for d in g}) > 1}
-        for group in self.leads.values():
+        if self.across_rounds:
+            self.held = _earlier_leads(self.rules, self.history, self.leads)
+        held = self.held
+        # A standard one applicant alone claims to lead has nothing to settle, unless
+        # another applicant was awarded its lead in an earlier round.
+        self.leads = {
+            s: g
+            for s, g in self.leads.items()
+            if len({d.person.key for d in g}) > 1
+            or (s in held and held[s].applicant != g[0].person.key)
+        }
+        for s, group in self.leads.items():
+            holder = held.get(s)
             for d in group:
-                d.pending = True
+                if holder is None or holder.applicant != d.person.key:
+                    d.pending = True
+
+
+def _earlier_leads(
+    rules: RuleSet, history: History, leads: Mapping[str, list[Draft]]
+) -> dict[str, SubjectAward]:
+    """第十三条 across rounds: per standard number claimed to be led, the earliest standing
+    award of a lead item (RuleSet.lead_items) in an earlier round, if any. Looked up once
+    per number (and lead family), whatever the number of claims to lead it."""
+    lead_items = frozenset(rules.lead_items)
+    families = rules.lead_families
+    held: dict[str, SubjectAward] = {}
+    for subject in leads:
+        found = [
+            (a.year, n, a)
+            for family in families
+            for n, a in enumerate(history.awards_for(family, subject))
+            if a.item in lead_items
+        ]
+        if found:
+            held[subject] = min(found, key=lambda f: f[:2])[2]
+    return held
 
 
 def _json(value: object) -> JSONValue:
@@ -295,7 +339,7 @@ def _highest_wins(ctx: Context, groups: Iterable[list[Draft]]) -> None:
                    "superseded_by_higher")  # fmt: skip
 
 
-def _one_lead_per_standard(rules: RuleSet, groups: Iterable[list[Draft]]) -> None:
+def _one_lead_per_standard(rules: RuleSet, cross: _CrossClaim) -> None:
     """第十三条: the lead is the drafting unit ranked first in the 前言, one per standard.
 
     Each claim is judged on its own 前言 list (or its lead proof when the list names no
@@ -309,10 +353,20 @@ def _one_lead_per_standard(rules: RuleSet, groups: Iterable[list[Draft]]) -> Non
     runs before 就高不就低, so a claim rejected here supersedes none of its applicant's.
     The step cites 第十三条, and the decision the article of the duplicate case too, as
     every duplicate_claim does.
+
+    Across rounds (``lead.across_rounds``): a lead awarded in an earlier round and standing
+    names the applicant that leads the number before any claim of this batch does. Every
+    other applicant's claim to lead it is rejected the same way, told the earlier claim and
+    its round; the holder's own claims meet that award in the earlier-awards step
+    (already_awarded, or a top-up). Where no earlier lead stands, the batch decides alone.
     """
     lead = rules.allocation.lead
     duplicate = next(e for e in rules.exclusions.exclusions if e.check == "duplicate_claim")
-    for group in groups:
+    for subject, group in cross.leads.items():
+        earlier = cross.held.get(subject)
+        if earlier is not None:
+            _led_earlier(group, earlier, lead.citation, duplicate.citation)
+            continue
         holder = min(group, key=lambda d: d.order)
         for d in group:  # each rejected claim's step is its own: no order to keep
             if d.person.key == holder.person.key:
@@ -322,6 +376,23 @@ def _one_lead_per_standard(rules: RuleSet, groups: Iterable[list[Draft]]) -> Non
             d.step("authorship", "standard.one_lead", lead.citation, False, facts, zh, en,
                    "duplicate_claim")  # fmt: skip
             d.cite(duplicate.citation)
+
+
+def _led_earlier(group: list[Draft], earlier: SubjectAward, cite: str, duplicate: str) -> None:
+    """The claims to lead a number whose lead ``earlier`` (an award of an earlier round)
+    holds: each of another applicant is a second claim to that award."""
+    for d in group:
+        if d.person.key == earlier.applicant:
+            continue  # its own earlier award: the earlier-awards step (第二十条第(二)项)
+        facts: dict[str, JSONValue] = {
+            "standard_no": d.subject,
+            "lead_claim": earlier.claim_id,
+            "lead_round": earlier.year,
+        }
+        zh, en = say("authorship.one_lead.earlier", lead_claim=earlier.claim_id,
+                     lead_round=earlier.year)  # fmt: skip
+        d.step("authorship", "standard.one_lead", cite, False, facts, zh, en, "duplicate_claim")
+        d.cite(duplicate)
 
 
 def _one_participant_per_standard(rules: RuleSet, cross: _CrossClaim) -> None:

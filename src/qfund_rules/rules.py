@@ -59,6 +59,7 @@ from .conditions import (
     compile_condition,
     facts_read,
     parse_condition,
+    values_allowed,
 )
 from .errors import Problem, RuleFileError
 from .money import MAX_WAN, WAN_DECIMALS, format_wan, wan_to_yuan
@@ -521,6 +522,11 @@ class Lead(_Model):
         "one_per_standard lets the earliest name the lead, each_claim judges each claim on "
         "its own 前言 list"
     )
+    across_rounds: StrictBool = Field(
+        description="under one_per_standard, whether a lead awarded in an earlier round "
+        "(the ledger) holds the standard number: true rejects another applicant's claim to "
+        "lead it, false looks at the claims of one evaluation only"
+    )
 
 
 class FirstTime(_Model):
@@ -623,6 +629,16 @@ class RuleSet:
     warnings: tuple[Problem, ...] = ()
     by_kind: Mapping[str, tuple[CompiledItem, ...]] = field(default_factory=_no_entries)
     by_id: Mapping[str, CompiledItem] = field(default_factory=_no_entries)
+    #: The ids of the items that pay the lead of a standard: those whose condition requires
+    #: the derived fact ``role`` to be ``lead`` (第十三条; read from the conditions once,
+    #: conditions.values_allowed), in file order. An earlier award of one of them holds
+    #: its standard number (allocation.yaml ``lead.across_rounds``).
+    lead_items: tuple[str, ...] = ()
+
+    @property
+    def lead_families(self) -> tuple[str, ...]:
+        """The families of :attr:`lead_items`, in file order: where a lead is looked up."""
+        return tuple(dict.fromkeys(self.by_id[i].item.family for i in self.lead_items))
 
     @property
     def version(self) -> str:
@@ -894,7 +910,21 @@ def load_rules(directory: str | Path | None = None, *, limits: Limits = DEFAULT_
         warnings=tuple(problems),
         by_kind=MappingProxyType({k: tuple(v) for k, v in by_kind.items()}),
         by_id=MappingProxyType({i.id: i for i in items}),
+        lead_items=_lead_items(items),
     )
+
+
+def _lead_items(items: Sequence[CompiledItem]) -> tuple[str, ...]:
+    """The items whose condition requires ``role == lead`` (RuleSet.lead_items)."""
+    found: list[str] = []
+    for item in items:
+        roles = DERIVED_FACTS.get(item.item.kind, {}).get("role")
+        if not isinstance(roles, tuple):
+            continue  # a kind without the derived role: never a lead
+        allowed = values_allowed(item.condition, "role", roles)
+        if allowed and allowed <= {"lead"}:
+            found.append(item.id)
+    return tuple(found)
 
 
 M = TypeVar("M", bound=BaseModel)

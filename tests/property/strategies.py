@@ -484,6 +484,7 @@ class RuleParams:
     same_qualification: str = "top_up"
     participation: str = "foremost_after_lead"
     lead: str = "one_per_standard"
+    lead_across_rounds: bool = True
     first_time_scope: str = "item"
     on_shortfall: str = "stop"
     achieved_by_submission: str = "required"
@@ -523,6 +524,8 @@ def params_of_variant(seed: int) -> RuleParams:
         achieved_by_submission=rnd.choice(("required", "required", "any")),
         # Drawn last: the variants drawn before the lead policy existed stay as they were.
         lead=rnd.choice(("one_per_standard", "each_claim")),
+        # Drawn after it, for the same reason.
+        lead_across_rounds=rnd.choice((True, False)),
     )
 
 
@@ -582,6 +585,7 @@ def rule_documents(params: RuleParams) -> dict[str, Any]:
     alloc["same_qualification"]["policy"] = params.same_qualification
     alloc["participation"]["policy"] = params.participation
     alloc["lead"]["policy"] = params.lead
+    alloc["lead"]["across_rounds"] = params.lead_across_rounds
     alloc["first_time"]["scope"] = params.first_time_scope
     alloc["allocation"]["on_shortfall"] = params.on_shortfall
     alloc["achieved_by_submission"]["policy"] = params.achieved_by_submission
@@ -642,7 +646,8 @@ _PRIOR_YUAN: Final = st.integers(1, 10_000).map(lambda x: x * 100)
 @st.composite
 def ledgers(draw: st.DrawFn, batch: q.Batch, rules: q.RuleSet) -> Ledger:
     """Prior awards on some of the batch's qualifications (any tier of the claim's kind),
-    and bans after fraud findings on some applicants."""
+    earlier leads of some of its standard numbers awarded to another applicant (of the
+    batch or not), and bans after fraud findings on some applicants."""
     if _chance(draw, 3):
         return Ledger()
     applicants = {a.id: a for a in batch.applicants}
@@ -655,6 +660,20 @@ def ledgers(draw: st.DrawFn, batch: q.Batch, rules: q.RuleSet) -> Ledger:
         key = (applicant_key(a.id, a.uscc), item.item.family, claim.subject or "")
         amount = _pick(draw, item.amounts_yuan) if _chance(draw, 2) else draw(_PRIOR_YUAN)
         awards[key] = (*awards.get(key, ()), PriorAward(f"OLD{n}", item.id, amount, 2026))
+    keys = list(dict.fromkeys(applicant_key(a.id, a.uscc) for a in batch.applicants))
+    for n, claim in enumerate(batch.claims):
+        leads = [rules.by_id[i] for i in rules.lead_items if rules.by_id[i].item.kind == claim.kind]
+        if not leads or not _chance(draw, 3):
+            continue
+        a = applicants[claim.applicant]
+        own = applicant_key(a.id, a.uscc)
+        holder = _pick(draw, [k for k in keys if k != own] + ["id:EARLIER"])
+        item = _pick(draw, leads)
+        key = (holder, item.item.family, claim.subject or "")
+        award = PriorAward(
+            f"LEAD{n}", item.id, _pick(draw, item.amounts_yuan), _pick(draw, (2025, 2026))
+        )
+        awards[key] = (*awards.get(key, ()), award)
     bans: dict[str, tuple[BanRecord, ...]] = {}
     for a in batch.applicants:
         if _chance(draw, 8):

@@ -381,11 +381,21 @@ def test_at_most_one_lead_award_per_standard(s: Scenario) -> None:
     """Under lead.policy one_per_standard no standard number pays more than one lead award
     (a13.1.* formulation, a13.3.* revision: one published text, whose 前言 ranks one unit
     first, 第十三条), and a claim told another claim holds the lead is of another applicant
-    than that claim's; under each_claim no claim is told so (each stands on its own list)."""
+    than that claim's; under each_claim no claim is told so (each stands on its own list).
+    With lead.across_rounds, a number whose lead another applicant was awarded in an
+    earlier round (the ledger) pays no lead to any other applicant, and a claim told so is
+    told the earliest such award and its round."""
     claims = claims_of(s)
     keys = {a.id: applicant_key(a.id, a.uscc) for a in s.batch.applicants}
+    lead = s.rules.allocation.lead
+    # The earliest standing lead award of each number in the ledger: (round, claim, key).
+    held: dict[str, tuple[int, str, str]] = {}
+    for (key, _family, subject), awards in s.ledger.awards.items():
+        for a in awards:
+            if a.item in s.rules.lead_items and (subject not in held or a.year < held[subject][0]):
+                held[subject] = (a.year, a.claim_id, key)
     paid: dict[str, list[str]] = defaultdict(list)
-    told: list[tuple[str, str]] = []
+    told: list[tuple[str, str, JSONValue]] = []
     for d in s.evaluate().decisions:
         if (
             d.outcome == "awarded"
@@ -393,13 +403,22 @@ def test_at_most_one_lead_award_per_standard(s: Scenario) -> None:
             and d.item.startswith(("a13.1.", "a13.3."))
         ):
             paid[claims[d.claim_id].subject or ""].append(d.claim_id)
-        told += [(d.claim_id, str(t.facts["lead_claim"])) for t in d.trace
-                 if t.rule == "standard.one_lead"]  # fmt: skip
-    if s.rules.allocation.lead.policy == "one_per_standard":
+        told += [(d.claim_id, str(t.facts["lead_claim"]), t.facts.get("lead_round"))
+                 for t in d.trace if t.rule == "standard.one_lead"]  # fmt: skip
+    if lead.policy == "one_per_standard":
         for standard, ids in paid.items():
             assert len(ids) <= 1, (standard, ids)
-        for claim_id, holder in told:
-            one, other = claims[claim_id], claims[holder]
+            if lead.across_rounds and standard in held:
+                assert [keys[claims[c].applicant] for c in ids] == [held[standard][2]]
+        for claim_id, holder, lead_round in told:
+            one = claims[claim_id]
+            if lead_round is not None:
+                assert lead.across_rounds
+                year, earlier, key = held[one.subject or ""]
+                assert (holder, lead_round) == (earlier, year)
+                assert keys[one.applicant] != key
+                continue
+            other = claims[holder]
             assert keys[one.applicant] != keys[other.applicant]
             assert (other.submitted_on, other.id) < (one.submitted_on, one.id)
     else:
@@ -839,7 +858,12 @@ class _Replay:
             assert self.rules.allocation.lead.policy == "one_per_standard"
             assert self.role == "lead"
             assert self.item is not None
-            assert set(f) == {"standard_no", "lead_claim"}
+            lead = self.rules.allocation.lead
+            if "lead_round" in f:  # held by a lead awarded in an earlier round
+                assert lead.across_rounds
+                assert set(f) == {"standard_no", "lead_claim", "lead_round"}
+            else:
+                assert set(f) == {"standard_no", "lead_claim"}
             assert not self.superseded
             self.verdict(step, False, "duplicate_claim")
             duplicate = [
