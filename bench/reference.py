@@ -257,13 +257,13 @@ def _decide(rules: RuleSet, batch: Batch, history: History) -> Evaluation:
                 if lead.across_rounds and standard not in leader and standard not in held:
                     held.add(standard)
                     held_by = [
-                        (a.year, n, a.applicant)
+                        a
                         for family in rules.lead_families
-                        for n, a in enumerate(history.awards_for(family, standard))
+                        for a in history.awards_for(family, standard)
                         if a.item in lead_items
                     ]
-                    if held_by:
-                        leader[standard] = min(held_by)[2]
+                    if held_by:  # the lowest round, the first listed of it (min is stable)
+                        leader[standard] = min(held_by, key=lambda a: a.year).applicant
                 if leader.setdefault(standard, key) != key:
                     add(i, "duplicate_claim", lead.citation)
                     add(i, None, twice)

@@ -201,14 +201,13 @@ def _earlier_leads(
     families = rules.lead_families
     held: dict[str, SubjectAward] = {}
     for subject in leads:
-        found = [
-            (a.year, n, a)
-            for family in families
-            for n, a in enumerate(history.awards_for(family, subject))
-            if a.item in lead_items
-        ]
-        if found:
-            held[subject] = min(found, key=lambda f: f[:2])[2]
+        for family in families:
+            for award in history.awards_for(family, subject):
+                # The lowest round; of one round, the first listed (its allocation order).
+                if award.item in lead_items and (
+                    subject not in held or award.year < held[subject].year
+                ):
+                    held[subject] = award
     return held
 
 
