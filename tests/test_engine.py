@@ -716,13 +716,17 @@ def test_a_lead_paid_in_an_earlier_round_holds_against_another_applicant(
     rules: q.RuleSet,
 ) -> None:
     """A1 was paid the lead of the standard in 2026 (its claim now already_awarded): that
-    claim, earliest, names A1 the lead, and A2's claim by lead proof is not paid."""
+    award (allocation.yaml lead.across_rounds) names A1 the lead, and A2's claim by lead
+    proof is not paid, told the earlier claim and its round."""
     l1 = std("L1", A1_FIRST, submitted_on="2027-03-19")
     l2 = {**std("L2", [], lead_proof=True), "applicant": "A2"}
     earlier = history("a13.1.national", "a13.standard", "GB/T 45678-2026", 200_000)
     ds = decide(rules, l1, l2, history=earlier)
     assert (ds["L1"].outcome, ds["L1"].reasons) == ("rejected", ("already_awarded",))
     assert (ds["L2"].outcome, ds["L2"].reasons) == ("rejected", ("duplicate_claim",))
+    assert [(s.facts["lead_claim"], s.facts["lead_round"]) for s in one_lead_steps(ds["L2"])] == [
+        ("OLD1", 2026)
+    ]
 
 
 def test_a_claim_refused_as_a_second_lead_supersedes_nothing(rules: q.RuleSet) -> None:
