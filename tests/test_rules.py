@@ -365,14 +365,21 @@ def test_schema_describes_amounts_as_numbers_only() -> None:
     """An editor using the schema refuses wan: "20" and wan: 2.555, as qfund validate does."""
     from qfund_rules.schema import schemas
 
-    # A positive number of 万元 with at most two decimals, below 10**12 (money.py).
+    # A positive number of 万元 with at most two decimals, below 10**12 (money.py); a
+    # year's budget may be 0 (rulings R10: below the floor, a warning).
+    keys = ("type", "minimum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
     number = {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 10**12}
     number["multipleOf"] = 0.01
+    budget = {"type": "number", "minimum": 0, "exclusiveMaximum": 10**12, "multipleOf": 0.01}
     awards, allocation = schemas()["awards"]["$defs"], schemas()["allocation"]["$defs"]
     wan = awards["DatedAmount"]["properties"]["wan"]
     budgets = allocation["Budgets"]["properties"]
     amounts = [wan, budgets["minimum_wan"], budgets["by_year"]["additionalProperties"]]
-    assert [{k: v for k, v in a.items() if k in number} for a in amounts] == [number] * 3
+    assert [{k: v for k, v in a.items() if k in keys} for a in amounts] == [
+        number,
+        number,
+        budget,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -543,3 +550,29 @@ def test_no_comma_hint_for_another_unknown_key(tmp_path: Path, name: str) -> Non
     )
     assert [p for p in found if "unknown key" in p]
     assert [p for p in found if "comma" in p] == []
+
+
+def test_a_budget_of_0_loads_with_the_floors_warning(tmp_path: Path) -> None:
+    """Rulings R10: a budget below the 300 万元 floor loads with a warning; 0 too (no money
+    that year: every award of the round is deferred), as `run_round(budget_yuan=0)` and
+    `qfund round --budget 0` take it. Only a negative budget is refused."""
+    none = ("allocation.yaml", "    2027: 300", "    2027: 0")
+    rules = q.load_rules(_edited_copy(tmp_path, none))
+    (warning,) = [str(w) for w in rules.warnings]
+    assert rules.budget_yuan(2027) == 0
+    assert warning.endswith(
+        "budgets.by_year.2027: warning: budget 0 万元 for 2027 is below 300 万元; 第二条 sets "
+        "that floor 原则上 (as a rule), so this loads; with 0, every award of the round is "
+        "deferred"
+    )
+
+
+def test_a_negative_budget_is_refused(tmp_path: Path) -> None:
+    """A budget below 0 is no budget: refused where it is written."""
+    with pytest.raises(q.RuleFileError) as refused:
+        q.load_rules(_edited_copy(tmp_path, ("allocation.yaml", "    2027: 300", "    2027: -1")))
+    (problem,) = refused.value.problems
+    assert (problem.path, problem.message) == (
+        ("budgets", "by_year", "2027"),
+        "must be 0 or a positive number of 万元 (got -1)",
+    )

@@ -201,6 +201,16 @@ def _wan(value: object) -> object:
     return value
 
 
+def _budget_wan(value: object) -> object:
+    """A year's budget: as :func:`_wan`, and 0 loads too (rulings R10: a budget below the
+    floor loads with a warning; with none, every award of the round is deferred)."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and value <= 0:
+        if value < 0:
+            raise ValueError("must be 0 or a positive number of 万元")
+        return value
+    return _wan(value)
+
+
 def _as_dict(value: Mapping[Any, Any], handler: SerializerFunctionWrapHandler) -> Any:
     return handler(dict(value))
 
@@ -240,6 +250,19 @@ Wan = Annotated[
         {
             "type": "number",
             "exclusiveMinimum": 0,
+            "exclusiveMaximum": MAX_WAN,
+            "multipleOf": 10**-WAN_DECIMALS,
+        }
+    ),
+]
+#: A year's budget in 万元: a :data:`Wan`, or 0.
+BudgetWan = Annotated[
+    Decimal,
+    BeforeValidator(_budget_wan),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "minimum": 0,
             "exclusiveMaximum": MAX_WAN,
             "multipleOf": 10**-WAN_DECIMALS,
         }
@@ -448,8 +471,8 @@ class Budgets(_Model):
     minimum_wan: Wan = Field(
         description="the floor in 万元 (原则上, as a rule): a budget below it loads, with a warning"
     )
-    by_year: FrozenMap[int, Wan] = Field(
-        description="each round year's budget in 万元 (2027: 300)",
+    by_year: FrozenMap[int, BudgetWan] = Field(
+        description="each round year's budget in 万元 (2027: 300; 0 defers every award)",
         json_schema_extra={"propertyNames": {"pattern": "^[0-9]+$"}},
     )
 
@@ -1372,7 +1395,8 @@ class _Checker:
                     doc.problem(
                         ("budgets", "by_year", str(year)),
                         f"budget {wan} 万元 for {year} is below {budgets.minimum_wan} 万元; "
-                        f"{budgets.citation} sets that floor 原则上 (as a rule), so this loads",
+                        f"{budgets.citation} sets that floor 原则上 (as a rule), so this loads"
+                        + ("; with 0, every award of the round is deferred" if not wan else ""),
                         severity="warning",
                     )
                 )
