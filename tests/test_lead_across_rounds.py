@@ -4,6 +4,7 @@ command."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -17,7 +18,7 @@ from stdnum.cn import uscc
 
 import qfund_rules as q
 from qfund_rules.cli import run
-from qfund_rules.decision import Decision, TraceStep
+from qfund_rules.decision import Allocation, Decision, TraceStep
 from qfund_rules.history import BanRecord, PriorAward, SubjectAward, applicant_key
 from qfund_rules.rules import RULE_FILES
 
@@ -392,3 +393,62 @@ def test_qfund_round_over_two_rounds_rejects_the_second_lead(tmp_path: Path) -> 
         "    the foreword ranks one drafting unit first: the lead of this standard was "
         "awarded in round 2027 to claim L1"
     ) in lines[at : at + 5]
+
+
+def test_a_held_earlier_lead_holds_and_its_upheld_release_names_the_claim_refused(
+    rules: q.RuleSet,
+) -> None:
+    """A lead held for an objection still holds its number (held awards count, as for
+    prior_awards): A2's claim to lead it is rejected. When the objection is upheld, the
+    release names A2's claim, refused the lead because of the award now revoked."""
+    ledger = q.MemoryLedger()
+    held = lead_claim("L1", "A1", submitted="2027-03-20", objection=True)
+    (first,) = commit(rules, ledger, 2027, [held]).decisions
+    assert first.allocation == Allocation("held", 200_000, 2027)
+    (d,) = commit(rules, ledger, 2028, [lead_claim("L2", "A2")]).decisions
+    assert (d.outcome, d.reasons) == ("rejected", ("duplicate_claim",))
+    upheld = ledger.release("L1", dt.date(2028, 7, 1), "upheld", round_year=2027)
+    assert [c.to_dict() for c in upheld.counted_by] == [
+        {
+            "round": 2028,
+            "claim_id": "L2",
+            "item": "a13.1.national",
+            "amount_yuan": 0,
+            "outcome": "rejected",
+            "reason": "duplicate_claim",
+        }
+    ]
+
+
+def test_a_release_recorded_again_names_no_claim_of_a_later_round(rules: q.RuleSet) -> None:
+    """The same release asked again after more rounds: A1's lead paid in full in 2028,
+    after the 2027 award was revoked, did not count it, and is not named."""
+    ledger = q.MemoryLedger()
+    commit(rules, ledger, 2027, [lead_claim("L1", "A1", submitted="2027-03-20", objection=True)])
+    first = ledger.release("L1", dt.date(2027, 7, 1), "upheld", round_year=2027)
+    (d,) = commit(rules, ledger, 2028, [lead_claim("L2", "A1")]).decisions
+    assert (d.outcome, d.amount_yuan, first.counted_by) == ("awarded", 200_000, ())
+    assert ledger.release("L1", dt.date(2027, 7, 1), "upheld", round_year=2027) == first
+
+
+def test_the_ledger_lists_one_rounds_earlier_leads_in_allocation_order(
+    rules: q.RuleSet,
+) -> None:
+    """Two applicants paid the lead of one number in one round (each_claim then): the
+    ledger lists them in the round's allocation order, and the first of them holds it."""
+    ledger = q.MemoryLedger()
+    each = dict(rules.allocation.lead.model_dump(), policy="each_claim")
+    lead = rules.allocation.lead.model_validate(each)
+    lenient = dataclasses.replace(
+        rules, allocation=rules.allocation.model_copy(update={"lead": lead})
+    )
+    claims = [
+        lead_claim("L9", "A2", submitted="2027-03-20"),
+        lead_claim("L1", "A1", submitted="2027-03-21"),
+    ]
+    commit(lenient, ledger, 2027, claims)
+    assert [a.claim_id for a in ledger.awards_for("a13.standard", NUMBER)] == ["L9", "L1"]
+    (d,) = q.run_round(
+        rules, rules.batch_from_data(batch_data(2028, [lead_claim("L3", "A3")])), ledger
+    ).decisions
+    assert [dict(s.facts)["lead_claim"] for s in one_lead(d)] == ["L9"]

@@ -585,6 +585,7 @@ def test_an_upheld_objection_names_the_top_ups_that_counted_the_award(
             "item": "a11.1.winner",
             "amount_yuan": 200_000,
             "outcome": "awarded",
+            "reason": None,
         }
     ]
     assert ledger.release("C1", dt.date(2028, 6, 1), "upheld") == upheld  # recorded again
@@ -604,7 +605,8 @@ def test_an_upheld_objection_names_the_claims_rejected_counting_the_award(
     (d1,) = ledger.round_records(2028)[1:2]
     assert d1.body["decision"]["reasons"] == ["already_awarded"]
     upheld = ledger.release("C1", dt.date(2028, 6, 1), "upheld")
-    assert upheld.counted_by == (CountedAward(2028, "D1", "a11.1.nominee", 0, "rejected"),)
+    counted = CountedAward(2028, "D1", "a11.1.nominee", 0, "rejected", "already_awarded")
+    assert upheld.counted_by == (counted,)
     assert upheld.to_dict()["counted_by"] == [
         {
             "round": 2028,
@@ -612,6 +614,7 @@ def test_an_upheld_objection_names_the_claims_rejected_counting_the_award(
             "item": "a11.1.nominee",
             "amount_yuan": 0,
             "outcome": "rejected",
+            "reason": "already_awarded",
         }
     ]
 

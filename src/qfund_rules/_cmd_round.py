@@ -569,6 +569,14 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{then} ({format_wan(release.amount_yuan)} 万元)\n"
         )
         for c in release.counted_by:
+            if c.reason == "duplicate_claim":
+                out.write(
+                    f"note: claim {c.claim_id} (round {c.round}, {c.item}) of another applicant "
+                    "was rejected duplicate_claim, this award holding the lead of its standard "
+                    "(第十三条); with it revoked, that claim may have led it, and no command "
+                    "decides the claim again\n"
+                )
+                continue
             if c.outcome == "rejected":
                 out.write(
                     f"note: claim {c.claim_id} (round {c.round}, {c.item}) was rejected "

@@ -378,16 +378,33 @@ class CountedAward:
     item: str | None
     amount_yuan: int
     outcome: Literal["awarded", "rejected"] = "awarded"
+    #: Why a rejected one was: ``already_awarded`` (the same applicant), or
+    #: ``duplicate_claim`` (another applicant's claim to lead a standard whose lead the
+    #: revoked award held); ``None`` for an award.
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, JSONValue]:
-        """``{"round", "claim_id", "item", "amount_yuan", "outcome"}``."""
+        """``{"round", "claim_id", "item", "amount_yuan", "outcome", "reason"}``."""
         return {
             "round": self.round,
             "claim_id": self.claim_id,
             "item": self.item,
             "amount_yuan": self.amount_yuan,
             "outcome": self.outcome,
+            "reason": self.reason,
         }
+
+
+def _names_the_lead(decision: Mapping[str, Any], year: int, claim_id: str) -> bool:
+    """Whether a recorded decision was refused the lead of its standard because the award
+    of ``claim_id`` (round ``year``) held it (the engine's ``standard.one_lead`` step)."""
+    return any(
+        step["rule"] == "standard.one_lead"
+        and step["result"] == "fail"
+        and step["facts"].get("lead_claim") == claim_id
+        and step["facts"].get("lead_round") == year
+        for step in decision["trace"]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1371,15 +1388,18 @@ class SqliteLedger:
             self.require_intact()
             row = self._claim(claim_id, round_year)
             year, _, applicant_id, _, outcome_then, amount, current, _, _, _, resolved = row
-            counted = self._counted_by(year, claim_id) if status == "revoked" else ()
             if resolved is not None:
-                on = str(self._recorded_body("release", year, claim_id)["found_on"])
+                seq, body = self._release_record(year, claim_id)
+                on = str(body["found_on"])
                 if (resolved, on) != (outcome, found_on.isoformat()):
                     raise LedgerError(
                         f"claim {claim_id!r}: objection already {resolved} on {on}"
                         + self._revocation(year, claim_id, "; ")
                     )
+                # As it was recorded: the rounds committed after it did not count the award.
+                counted = self._counted_by(year, claim_id, seq) if status == "revoked" else ()
                 return Release(claim_id, applicant_id, outcome, status, amount, counted)
+            counted = self._counted_by(year, claim_id) if status == "revoked" else ()
             if current != "held":
                 # A revoked award names its cause and article, as explain and the report do,
                 # and so does a claim never awarded that fraud was found on; the others say
@@ -1409,38 +1429,65 @@ class SqliteLedger:
         said = revocation(state, "en")
         return "" if said is None else lead + said
 
-    def _counted_by(self, year: int, claim_id: str) -> tuple[CountedAward, ...]:
-        """The claims of later rounds for the claim's qualification decided counting its
-        award (rulings R5): standing awards (top-ups), then claims rejected
-        ``already_awarded``, each round's in order."""
+    def _counted_by(
+        self, year: int, claim_id: str, before: int | None = None
+    ) -> tuple[CountedAward, ...]:
+        """The claims of later rounds decided counting the claim's award: the same
+        applicant's standing awards of the qualification (top-ups, rulings R5) and its claims
+        rejected ``already_awarded``, then other applicants' claims to lead the same
+        standard rejected ``duplicate_claim`` because this award held its lead (第十三条,
+        allocation.yaml ``lead.across_rounds``). With ``before`` (the seq of the release
+        record, when it is recorded again), only the rounds committed before it."""
         later = (
             " FROM claims AS this JOIN claims AS later"
-            " ON later.applicant_key = this.applicant_key AND later.family = this.family"
-            " AND later.subject = this.subject AND later.round > this.round"
+            " ON later.family = this.family AND later.subject = this.subject"
+            " AND later.round > this.round"
             " WHERE this.round = ? AND this.claim_id = ?"
         )
+        params: tuple[object, ...] = (year, claim_id)
+        if before is not None:
+            later += " AND later.round IN (SELECT year FROM rounds WHERE first_seq < ?)"
+            params = (year, claim_id, before)
         rows = self._conn.execute(
             "SELECT later.round, later.claim_id, later.item, later.amount_yuan"
             + later
-            + " AND later.outcome = 'awarded' AND later.status IN ('paid', 'deferred', 'held')"
+            + " AND later.applicant_key = this.applicant_key AND later.outcome = 'awarded'"
+            " AND later.status IN ('paid', 'deferred', 'held')"
             " ORDER BY later.round, later.position",
-            (year, claim_id),
+            params,
         ).fetchall()
         counted = [CountedAward(*row) for row in rows]
         rejected = self._conn.execute(
-            "SELECT later.round, later.claim_id, later.item"
+            "SELECT later.round, later.claim_id, later.item,"
+            " later.applicant_key = this.applicant_key"
             + later
             + " AND later.outcome = 'rejected' ORDER BY later.round, later.claim_id",
-            (year, claim_id),
+            params,
         ).fetchall()
         # Releases are rare: the rounds' decisions are read for the reasons of these only.
         decisions: dict[int, dict[str, Mapping[str, Any]]] = {}
-        for r, cid, item in rejected:
+        for r, cid, item, same in rejected:
             if r not in decisions:
                 decisions[r] = self._round_decisions(r)
-            if "already_awarded" in decisions[r][cid]["reasons"]:
-                counted.append(CountedAward(r, cid, item, 0, "rejected"))
+            decision = decisions[r][cid]
+            if same and "already_awarded" in decision["reasons"]:
+                counted.append(CountedAward(r, cid, item, 0, "rejected", "already_awarded"))
+            elif not same and _names_the_lead(decision, year, claim_id):
+                counted.append(CountedAward(r, cid, item, 0, "rejected", "duplicate_claim"))
         return tuple(counted)
+
+    def _release_record(self, year: int, claim_id: str) -> tuple[int, Mapping[str, Any]]:
+        """The seq and body of the claim's ``release`` record (releases are rare)."""
+        for seq, text in self._conn.execute(
+            "SELECT seq, body FROM records WHERE kind = 'release' ORDER BY seq"
+        ):
+            body = json.loads(text)
+            if (body.get("round"), body.get("claim_id")) == (year, claim_id):
+                return int(seq), body
+        raise LedgerError(
+            f"{self._shown}: claim {claim_id!r}: the index records a release the chain does "
+            f"not hold; run {self._verify_command()}"
+        )
 
     def _check_release_date(self, where: str, year: int, claim_id: str, on: dt.date) -> None:
         """第二十二条: an objection is raised during publicity, so resolved no earlier."""
