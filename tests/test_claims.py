@@ -1188,6 +1188,7 @@ def test_another_subject_for_the_applicant_itself_is_refused() -> None:
         ("A1", USCC_YIZHOU, []),
         (USCC_YIZHOU.lower(), USCC_YIZHOU, []),
         ("91650502MA78K2Q580", "91650502MA78K2Q580", []),  # its USCC as written, refused too
+        (USCC_YIZHOU, "91650502-MA78K2Q58" + USCC_YIZHOU[-1], []),  # written with a hyphen
         ("某公司", USCC_YIZHOU, ["claims[0].subject"]),
     ],
 )

@@ -552,18 +552,21 @@ def test_no_comma_hint_for_another_unknown_key(tmp_path: Path, name: str) -> Non
     assert [p for p in found if "comma" in p] == []
 
 
-def test_a_budget_of_0_loads_with_the_floors_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("written", "said"), [("0", "0"), ("-0.0", "0.0")])
+def test_a_budget_of_0_loads_with_the_floors_warning(
+    tmp_path: Path, written: str, said: str
+) -> None:
     """Rulings R10: a budget below the 300 万元 floor loads with a warning; 0 too (no money
     that year: every award of the round is deferred), as `run_round(budget_yuan=0)` and
-    `qfund round --budget 0` take it. Only a negative budget is refused."""
-    none = ("allocation.yaml", "    2027: 300", "    2027: 0")
+    `qfund round --budget 0` take it; -0.0 is 0. Only a negative budget is refused."""
+    none = ("allocation.yaml", "    2027: 300", f"    2027: {written}")
     rules = q.load_rules(_edited_copy(tmp_path, none))
     (warning,) = [str(w) for w in rules.warnings]
     assert rules.budget_yuan(2027) == 0
     assert warning.endswith(
-        "budgets.by_year.2027: warning: budget 0 万元 for 2027 is below 300 万元; 第二条 sets "
-        "that floor 原则上 (as a rule), so this loads; with 0, every award of the round is "
-        "deferred"
+        f"budgets.by_year.2027: warning: budget {said} 万元 for 2027 is below 300 万元; 第二条 "
+        "sets that floor 原则上 (as a rule), so this loads; with 0, every award of the round "
+        "is deferred"
     )
 
 

@@ -842,11 +842,13 @@ class _Checker:
         applicants = [self._applicant(("applicants", i), a) for i, a in enumerate(raw_applicants)]
         self.usccs = {a.id: a.uscc for a in applicants if a is not None}
         # An applicant refused for a problem of its own is still the one its claims name:
-        # their subjects are compared with its USCC as written (a text, checked or not).
+        # their subjects are compared with its USCC as written (a text, checked or not),
+        # compacted as a valid one is (no spaces or hyphens).
         for raw, a in zip(raw_applicants, applicants, strict=True):
             if a is None and isinstance(raw, dict) and isinstance(raw.get("id"), str):
                 written = raw.get("uscc")
-                self.usccs.setdefault(raw["id"], written if isinstance(written, str) else None)
+                usable = stdnum_uscc.compact(written) if isinstance(written, str) else None
+                self.usccs.setdefault(raw["id"], usable)
         default = head.submitted_on if head is not None else None
         claims = [
             self._claim(("claims", i), c, applicant_ids, default) for i, c in enumerate(raw_claims)

@@ -207,7 +207,8 @@ def _budget_wan(value: object) -> object:
     if isinstance(value, int | Decimal) and not isinstance(value, bool) and value <= 0:
         if value < 0:
             raise ValueError("must be 0 or a positive number of 万元")
-        return value
+        wan_to_yuan(value)  # refuses more than two decimals, as for any amount
+        return abs(value)  # -0.0 is 0.0
     return _wan(value)
 
 
