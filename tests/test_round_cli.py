@@ -307,20 +307,30 @@ def test_release_dismissed_reports_the_deferral(scenario: Scenario) -> None:
     assert (code, "deferred" in out) == (0, True)
 
 
-def test_release_upheld_names_the_top_up_that_counted_the_held_award(
-    scenario: Scenario, tmp_path: Path
-) -> None:
-    """C5 (held, 5 万) is still held when A5 wins the 哈密市政府质量奖 in 2028: the win is
-    topped up counting C5. Upholding the objection afterwards says so on a note line."""
+def upheld_after_a_2028_claim(
+    scenario: Scenario, tmp_path: Path, **d5: str
+) -> tuple[int, list[str], str]:
+    """Round 2027 committed (C5 held), then round 2028 of A5's claim D5 (the example's
+    哈密市政府质量奖 winner claim, with ``d5``'s changes), then C5's objection upheld:
+    the release's exit code, stdout lines and stderr."""
     ledger = round_2027(scenario, tmp_path / "fund.db")
-    d5 = {**BATCH_2028["claims"][1], "id": "D5", "applicant": "A5"}
-    b28 = write(tmp_path / "claims-2028.json", {**BATCH_2028, "claims": [d5]})
+    claim = {**BATCH_2028["claims"][1], "id": "D5", "applicant": "A5", **d5}
+    b28 = write(tmp_path / "claims-2028.json", {**BATCH_2028, "claims": [claim]})
     assert (
         qfund("round", b28, "--ledger", ledger, "--budget", "55", *START_2028, "--commit")[0] == 0
     )
     code, out, err = qfund("ledger", "release", "--ledger", ledger, "--claim", "C5",
                            "--found-on", "2028-06-10", "--outcome", "upheld")  # fmt: skip
-    assert (code, out.splitlines()) == (
+    return code, out.splitlines(), err
+
+
+def test_release_upheld_names_the_top_up_that_counted_the_held_award(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """C5 (held, 5 万) is still held when A5 wins the 哈密市政府质量奖 in 2028: the win is
+    topped up counting C5. Upholding the objection afterwards says so on a note line."""
+    code, lines, err = upheld_after_a_2028_claim(scenario, tmp_path)
+    assert (code, lines) == (
         0,
         [
             "claim C5 (A5): objection upheld; the award is revoked (5 万元)",
@@ -337,15 +347,8 @@ def test_release_upheld_names_the_claim_rejected_counting_the_held_award(
     """C5 (held, the 5 万 哈密市政府质量奖 nominee award) is still held when A5 claims the same
     nominee award again in 2028: rejected already_awarded, counting C5. Upholding the
     objection afterwards says so on a note line: A5 now holds nothing for it."""
-    ledger = round_2027(scenario, tmp_path / "fund.db")
-    d5 = {**BATCH_2028["claims"][1], "id": "D5", "applicant": "A5", "tier": "nominee"}
-    b28 = write(tmp_path / "claims-2028.json", {**BATCH_2028, "claims": [d5]})
-    assert (
-        qfund("round", b28, "--ledger", ledger, "--budget", "55", *START_2028, "--commit")[0] == 0
-    )
-    code, out, err = qfund("ledger", "release", "--ledger", ledger, "--claim", "C5",
-                           "--found-on", "2028-06-10", "--outcome", "upheld")  # fmt: skip
-    assert (code, out.splitlines()) == (
+    code, lines, err = upheld_after_a_2028_claim(scenario, tmp_path, tier="nominee")
+    assert (code, lines) == (
         0,
         [
             "claim C5 (A5): objection upheld; the award is revoked (5 万元)",
