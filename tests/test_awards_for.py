@@ -3,6 +3,7 @@ from NO_HISTORY, a StaticHistory and the ledger, whose index for it older files 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from pathlib import Path
@@ -70,10 +71,11 @@ def commit_round(rules: q.RuleSet, ledger: q.SqliteLedger, year: int, *claims: A
     assert result.commit(ledger)
 
 
-def test_the_ledger_answers_every_applicants_standing_awards(rules: q.RuleSet) -> None:
+def test_the_ledger_answers_every_applicants_standing_awards(
+    rules: q.RuleSet, ledger: q.MemoryLedger
+) -> None:
     """Each round's awards of the number, whoever holds them, in round order; a revoked one
     (fraud) is left out, as prior_awards leaves it out."""
-    ledger = q.MemoryLedger()
     commit_round(rules, ledger, 2027, lead("L1", "A1"))
     ledger.fraud("L1", dt.date(2027, 9, 1), 3, round_year=2027)
     assert ledger.awards_for(FAMILY, NUMBER) == ()
@@ -85,9 +87,15 @@ def test_the_ledger_answers_every_applicants_standing_awards(rules: q.RuleSet) -
     assert ledger.awards_for("a11.leading_enterprise", NUMBER) == ()
 
 
+def _sql(path: Path, statement: str) -> list[Any]:
+    """``statement``'s rows, on a connection of its own, committed and closed: sqlite3's
+    own context manager commits but leaves the connection open (Python 3.13 warns)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        return conn.execute(statement).fetchall()
+
+
 def _indexes(path: Path) -> set[str]:
-    with sqlite3.connect(path) as conn:
-        return {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    return {n for (n,) in _sql(path, "SELECT name FROM sqlite_master WHERE type='index'")}
 
 
 def test_a_ledger_file_written_before_the_index_opens_verifies_and_gains_it(
@@ -106,8 +114,7 @@ def test_a_ledger_file_written_before_the_index_opens_verifies_and_gains_it(
             " ORDER BY round, position", (FAMILY, NUMBER)).fetchall()  # fmt: skip
     assert "claims_subject" in str(plan)
     assert len(expected) == 1
-    with sqlite3.connect(path) as conn:
-        conn.execute("DROP INDEX claims_subject")
+    _sql(path, "DROP INDEX claims_subject")
     assert "claims_subject" not in _indexes(path)
     before = path.read_bytes()
     with q.SqliteLedger(path, readonly=True) as old:
@@ -118,5 +125,4 @@ def test_a_ledger_file_written_before_the_index_opens_verifies_and_gains_it(
         assert ledger.verify() is None
         assert ledger.awards_for(FAMILY, NUMBER) == expected
     assert "claims_subject" in _indexes(path)
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (1,)
+    assert _sql(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(1,)]

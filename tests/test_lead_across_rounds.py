@@ -323,8 +323,9 @@ def commit(rules: q.RuleSet, ledger: q.SqliteLedger, year: int, claims: list[Any
     return result
 
 
-def test_a_ledger_holds_the_lead_paid_in_an_earlier_round(rules: q.RuleSet) -> None:
-    ledger = q.MemoryLedger()
+def test_a_ledger_holds_the_lead_paid_in_an_earlier_round(
+    rules: q.RuleSet, ledger: q.MemoryLedger
+) -> None:
     first = commit(rules, ledger, 2027, [lead_claim("L1", "A1", submitted="2027-03-20")])
     assert first.decisions[0].outcome == "awarded"
     assert ledger.awards_for("a13.standard", NUMBER) == (
@@ -340,8 +341,7 @@ def test_a_ledger_holds_the_lead_paid_in_an_earlier_round(rules: q.RuleSet) -> N
     ]
 
 
-def test_a_revoked_earlier_lead_does_not_hold(rules: q.RuleSet) -> None:
-    ledger = q.MemoryLedger()
+def test_a_revoked_earlier_lead_does_not_hold(rules: q.RuleSet, ledger: q.MemoryLedger) -> None:
     commit(rules, ledger, 2027, [lead_claim("L1", "A1", submitted="2027-03-20")])
     ledger.fraud("L1", dt.date(2027, 9, 1), 3, round_year=2027)
     assert ledger.awards_for("a13.standard", NUMBER) == ()
@@ -397,11 +397,11 @@ def test_qfund_round_over_two_rounds_rejects_the_second_lead(tmp_path: Path) -> 
 
 def test_a_held_earlier_lead_holds_and_its_upheld_release_names_the_claim_refused(
     rules: q.RuleSet,
+    ledger: q.MemoryLedger,
 ) -> None:
     """A lead held for an objection still holds its number (held awards count, as for
     prior_awards): A2's claim to lead it is rejected. When the objection is upheld, the
     release names A2's claim, refused the lead because of the award now revoked."""
-    ledger = q.MemoryLedger()
     held = lead_claim("L1", "A1", submitted="2027-03-20", objection=True)
     (first,) = commit(rules, ledger, 2027, [held]).decisions
     assert first.allocation == Allocation("held", 200_000, 2027)
@@ -420,10 +420,11 @@ def test_a_held_earlier_lead_holds_and_its_upheld_release_names_the_claim_refuse
     ]
 
 
-def test_a_release_recorded_again_names_no_claim_of_a_later_round(rules: q.RuleSet) -> None:
+def test_a_release_recorded_again_names_no_claim_of_a_later_round(
+    rules: q.RuleSet, ledger: q.MemoryLedger
+) -> None:
     """The same release asked again after more rounds: A1's lead paid in full in 2028,
     after the 2027 award was revoked, did not count it, and is not named."""
-    ledger = q.MemoryLedger()
     commit(rules, ledger, 2027, [lead_claim("L1", "A1", submitted="2027-03-20", objection=True)])
     first = ledger.release("L1", dt.date(2027, 7, 1), "upheld", round_year=2027)
     (d,) = commit(rules, ledger, 2028, [lead_claim("L2", "A1")]).decisions
@@ -433,10 +434,10 @@ def test_a_release_recorded_again_names_no_claim_of_a_later_round(rules: q.RuleS
 
 def test_the_ledger_lists_one_rounds_earlier_leads_in_allocation_order(
     rules: q.RuleSet,
+    ledger: q.MemoryLedger,
 ) -> None:
     """Two applicants paid the lead of one number in one round (each_claim then): the
     ledger lists them in the round's allocation order, and the first of them holds it."""
-    ledger = q.MemoryLedger()
     each = dict(rules.allocation.lead.model_dump(), policy="each_claim")
     lead = rules.allocation.lead.model_validate(each)
     lenient = dataclasses.replace(
