@@ -293,6 +293,12 @@ def _decide(rules: RuleSet, batch: Batch, history: History) -> Evaluation:
                 add(i, "not_foremost_hami_participant", participation.citation)
             paid_to.add(subject)
 
+    # A top-up is a way of paying (rulings R5): a claim refused after it gets none.
+    for i in range(n):
+        if "top_up" in reasons[i] and refused(i):
+            reasons[i].remove("top_up")
+            cites[i].remove(same_q.citation)
+
     sha, draft = rules.sha256, rules.status == "draft"
     decisions = []
     for i, c in enumerate(claims):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import qfund_rules as q
-from qfund_rules.history import PriorAward, StaticHistory
+from qfund_rules.history import PriorAward, StaticHistory, applicant_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import run as bench  # bench/ is a directory of scripts, not a package
@@ -79,6 +79,45 @@ def test_the_reference_decides_as_the_engine_against_earlier_leads(bench_rules: 
         if any(s.rule == "standard.one_lead" and "lead_round" in s.facts for s in d.trace)
     ]
     assert len(held) > 12
+    assert bench.disagreements(engine, evaluate_reference(bench_rules, batch, history)) == 0
+
+
+def test_the_reference_gives_no_top_up_to_a_claim_refused_after_it(
+    bench_rules: q.RuleSet,
+) -> None:
+    """A past participant of every third standard number of a batch (5 万, 2026) whose lead
+    another applicant holds: each claim of that applicant to lead one is topped up over
+    the participation, then refused by the lead rule. The reference, as the engine, keeps
+    neither top_up nor its article on the refused claim."""
+    batch = bench.synthetic_batch(3_000, 7, bench_rules)
+    numbers = sorted({c.subject or "" for c in batch.claims if c.kind == "standard"})[::3]
+    keys = {a.id: applicant_key(a.id, a.uscc) for a in batch.applicants}
+    leaders = {
+        (keys[c.applicant], c.subject or "")
+        for c in batch.claims
+        if c.kind == "standard" and c.subject in numbers
+    }
+    awards = {
+        (key, "a13.standard", n): [PriorAward(f"P{i}", "a13.2.national", 50_000, 2026)]
+        for i, (key, n) in enumerate(sorted(leaders))
+    }
+    awards.update(
+        {
+            ("id:EARLIER", "a13.standard", n): [PriorAward(f"E{i}", "a13.1.local", 50_000, 2026)]
+            for i, n in enumerate(numbers)
+        }
+    )
+    history = StaticHistory(awards)
+    engine = q.evaluate(bench_rules, batch, history)
+    refused = [
+        d
+        for d in engine.decisions
+        if d.outcome == "rejected"
+        and any(s.step == "same_qualification" and s.result == "skip" for s in d.trace)
+        and any(s.rule == "standard.one_lead" for s in d.trace)
+    ]
+    assert refused
+    assert not any("top_up" in d.reasons for d in engine.decisions if d.outcome == "rejected")
     assert bench.disagreements(engine, evaluate_reference(bench_rules, batch, history)) == 0
 
 

@@ -558,6 +558,43 @@ def test_an_earlier_lead_is_decided_alike_by_both_backends(
 
 
 @needs_durable
+def test_a_claim_refused_after_its_top_up_step_is_decided_alike(
+    rules: q.RuleSet, worker: DurableWorker
+) -> None:
+    """A1 and A2, paid 5 万 in 2026 as participants in drafting GB/T 902-2026, claim its
+    lead while A9 holds the lead awarded in 2026: each claim is topped up over the
+    participation, then refused by the lead rule. Both backends give it no top-up (a skip
+    step, neither top_up nor 第二十条第(二)项), each decision whole."""
+    number = "GB/T 902-2026"
+    history = StaticHistory(
+        {
+            **{
+                (applicant_key(a, None), "a13.standard", number): [
+                    PriorAward(f"P{a}", "a13.2.national", 50_000, 2026)
+                ]
+                for a in ("A1", "A2")
+            },
+            (applicant_key("A9", None), "a13.standard", number): [
+                PriorAward("OLD1", "a13.1.national", 200_000, 2026)
+            ],
+        }
+    )
+    batch = q.batch_from_data(_LEADS, industry_codes=rules.industry_codes)
+    native, durable = q.evaluate(rules, batch, history), worker.evaluate(rules, batch, history)
+    assert whole(native) == whole(durable)
+    skipped = {
+        d.claim_id
+        for d in durable.decisions
+        for s in d.trace
+        if s.step == "same_qualification" and s.result == "skip"
+    }
+    assert {"L1", "L2"} <= skipped
+    cite = rules.allocation.same_qualification.citation
+    refused = [d for d in durable.decisions if d.claim_id in skipped]
+    assert all("top_up" not in d.reasons and cite not in d.citations for d in refused)
+
+
+@needs_durable
 def test_decisions_carry_a_trace_and_the_rule_set(rules: q.RuleSet, worker: DurableWorker) -> None:
     """Each decision names the rule set, and its trace is the native engine's: no step of
     durable's own (it closed each trace with an ``engine`` step that the native one lacks)."""

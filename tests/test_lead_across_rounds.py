@@ -453,3 +453,31 @@ def test_the_ledger_lists_one_rounds_earlier_leads_in_allocation_order(
         rules, rules.batch_from_data(batch_data(2028, [lead_claim("L3", "A3")])), ledger
     ).decisions
     assert [dict(s.facts)["lead_claim"] for s in one_lead(d)] == ["L9"]
+
+
+def past_participant_claims_the_lead(rules: q.RuleSet) -> tuple[q.Batch, q.StaticHistory]:
+    """A1, paid 5 万 in 2026 as a participant in drafting NUMBER, claims its lead in 2028,
+    while A3 holds the lead awarded in 2026: a top-up over the participation (R5) of a
+    claim the lead rule then refuses."""
+    history = q.StaticHistory(
+        {
+            (KEY_A1, "a13.standard", NUMBER): [PriorAward("P0", "a13.2.national", 50_000, 2026)],
+            (applicant_key("A3", None), "a13.standard", NUMBER): [
+                PriorAward("OLD7", "a13.1.national", 200_000, 2026)
+            ],
+        }
+    )
+    return rules.batch_from_data(batch_data(2028, [lead_claim("L1", "A1")])), history
+
+
+def test_a_claim_refused_after_its_top_up_step_carries_no_top_up(rules: q.RuleSet) -> None:
+    """A top-up is a way of paying (rulings R5): the claim refused by the lead rule after
+    its top-up step gets none. Its same_qualification step is a skip, as for a claim
+    refused before it; neither top_up nor 第二十条第(二)项 stays on the decision."""
+    batch, history = past_participant_claims_the_lead(rules)
+    (d,) = q.evaluate(rules, batch, history).decisions
+    cite = rules.allocation.same_qualification.citation
+    (same,) = [s for s in d.trace if s.step == "same_qualification"]
+    assert (d.outcome, d.amount_yuan, d.reasons) == ("rejected", 0, ("duplicate_claim",))
+    assert (same.result, cite in d.citations) == ("skip", False)
+    assert same.message_en.startswith("already awarded 50000 yuan for this qualification; the")

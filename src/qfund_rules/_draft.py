@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from operator import attrgetter
 
+from ._texts import say
 from .authorship import Authorship
 from .claims import CLAIM_TYPES, Applicant, ClaimBase
 from .decision import (
@@ -22,6 +23,7 @@ from .decision import (
     new_step,
 )
 from .history import History
+from .money import format_wan
 from .rules import CompiledItem, Exclusion, RuleSet
 
 __all__ = ["Context", "Draft", "ItemInfo", "Kind", "Person", "Tail"]
@@ -37,6 +39,11 @@ Tail = tuple[
     tuple[tuple[str, str], ...],
     tuple[tuple[str, str], ...],
 ]
+
+
+#: The results of a step that cites its article in the decision: a refusal, or a reason
+#: that explains (a top-up, a supersession).
+_CITED = frozenset({"fail", "top_up", "superseded"})
 
 
 class Kind:
@@ -218,6 +225,20 @@ class Draft:
         self.superseded = False
         self.refused = False  # a reason so far refuses the claim (not merely explains it)
 
+    def _no_top_up(self) -> None:
+        """A top-up is a way of paying (rulings R5): a claim refused after its top-up step
+        (by a cross-claim rule of phase 3) gets none. Its step says so, as for a claim
+        refused before it, and neither the reason nor the step's article stays."""
+        self.reasons.remove("top_up")
+        at = next(i for i, s in enumerate(self.trace) if s.result == "top_up")
+        step = self.trace[at]
+        paid = step.facts["earlier_yuan"]
+        assert isinstance(paid, int)
+        zh, en = say("same_qualification.no_top_up", earlier=(format_wan(paid), paid))
+        self.trace[at] = new_step(step.step, step.rule, step.citation, "skip", step.facts, zh, en)
+        if not any(s.citation == step.citation and s.result in _CITED for s in self.trace):
+            self.citations.remove(step.citation)
+
     @property
     def order(self) -> tuple[dt.date, str]:
         """(submitted_on, claim id): the tie-break of rulings R5 and R10."""
@@ -256,6 +277,8 @@ class Draft:
         outcome: Outcome
         if self.refused:
             outcome = "rejected"
+            if "top_up" in self.reasons:
+                self._no_top_up()
         elif self.superseded:
             outcome = "superseded"
         else:

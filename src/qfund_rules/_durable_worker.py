@@ -78,6 +78,9 @@ _LEAD, _HIGHEST, _PARTICIPANT = 100_002, 100_003, 100_004
 _ORDERED = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _NEGATED = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
 _SOFT = frozenset({"top_up", "superseded_by_higher"})
+#: A step of a claim's trace as the worker records it: (order of its rule, order noted,
+#: the step, its reason or None, the articles it adds to the decision).
+_Event = tuple[int, int, Fact, str | None, tuple[str, ...]]
 # The (step, rule) the native engine names its steps by, where one rule of its stands for
 # several of durable's (in force or not, eligible or not, each role).
 _VALID = ("validity", "measures.in_force")
@@ -495,7 +498,7 @@ class _Claim:
         self.seen: set[tuple[object, ...]] = set()
         self.excluded: set[str] = set()  # the cases of 第十七条 found, but listings, duplicates
         self.undeclared = False  # 首次 not declared, for an item that pays only a first time
-        self.events: list[tuple[int, int, Fact, str | None, tuple[str, ...]]] = []
+        self.events: list[_Event] = []
 
     def once(self, *key: object) -> bool:
         """True the first time ``key`` is seen: a disjunction fires once per branch."""
@@ -547,11 +550,26 @@ class _Claim:
         """Whether a reason other than a top-up or a supersession was found."""
         return any(r is not None and r not in _SOFT for _, _, _, r, _ in self.events)
 
+    def _no_top_up(self, event: _Event) -> _Event:
+        """The top-up step of a claim refused after it, as the step of a claim refused
+        before it: ``skip``, no reason, no article."""
+        order, n, trace, _, _ = event
+        paid = int(trace["facts"]["earlier_yuan"])
+        words = {**trace["facts"], "earlier": (wan(paid), paid)}
+        zh, en = say(self.texts, "same_qualification.no_top_up", words)
+        return (order, n, {**trace, "result": "skip", "message_zh": zh, "message_en": en}, None, ())
+
     def decision(self) -> Fact:
         events = sorted(self.events, key=lambda e: (e[0], e[1]))
         reasons = list(dict.fromkeys(e[3] for e in events if e[3] is not None))
         citations = list(dict.fromkeys(c for e in events for c in e[4]))
         hard = [r for r in reasons if r not in _SOFT]
+        if hard and "top_up" in reasons:
+            # A top-up is a way of paying (rulings R5): refused after its step (a rule of
+            # the later rounds), the claim gets none, and its step says so.
+            events = [self._no_top_up(e) if e[3] == "top_up" else e for e in events]
+            reasons = [r for r in reasons if r != "top_up"]
+            citations = list(dict.fromkeys(c for e in events for c in e[4]))
         outcome = "rejected" if hard else ("superseded" if self.superseded else "awarded")
         return {
             "claim_id": self.id,
