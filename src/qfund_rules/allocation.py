@@ -599,10 +599,11 @@ def _after_earlier_publicity(ledger: SqliteLedger, year: int, start: dt.date) ->
     """第二十二条, 第二十条第(一)项: a round's results are made public no earlier than an
     earlier round's. Awards deferred from that round are paid in this one, and never before
     their own publicity, when an objection to them could still be raised."""
-    earlier = [(ledger.publicity_start(y), y) for y in ledger.round_years() if y < year]
-    began = [(day, y) for day, y in earlier if day is not None]
-    if began and start < max(began)[0]:
-        day, y = max(began)
+    began = [
+        (day, y) for y in ledger.round_years() if y < year if (day := ledger.publicity_start(y))
+    ]
+    day, y = max(began, default=(start, year))
+    if start < day:
         raise LedgerError(
             f"publicity of round {year} cannot start on {start}, before round {y}'s did "
             f"({day}): its deferred awards, paid in this round, would be paid before they "

@@ -1347,14 +1347,26 @@ class SqliteLedger:
         recorded: str | None = None,
     ) -> Mapping[str, Any]:
         """The body of the ``fraud``, ``release`` or ``clawback`` record for a claim that
-        ``also`` accepts (all are rare: the records of that kind are scanned); ``recorded``
-        names it in the error when the chain does not hold it."""
-        for (text,) in self._conn.execute(
-            "SELECT body FROM records WHERE kind = ? ORDER BY seq", (kind,)
+        ``also`` accepts (:meth:`_recorded`)."""
+        return self._recorded(kind, year, claim_id, also, recorded)[1]
+
+    def _recorded(
+        self,
+        kind: str,
+        year: int,
+        claim_id: str,
+        also: Callable[[Mapping[str, Any]], bool] = lambda body: True,
+        recorded: str | None = None,
+    ) -> tuple[int, Mapping[str, Any]]:
+        """The seq and body of the ``fraud``, ``release`` or ``clawback`` record for a claim
+        that ``also`` accepts (all are rare: the records of that kind are scanned);
+        ``recorded`` names it in the error when the chain does not hold it."""
+        for seq, text in self._conn.execute(
+            "SELECT seq, body FROM records WHERE kind = ? ORDER BY seq", (kind,)
         ):
             body = json.loads(text)
             if (body.get("round"), body.get("claim_id")) == (year, claim_id) and also(body):
-                return body  # type: ignore[no-any-return]
+                return int(seq), body
         raise LedgerError(
             f"{self._shown}: claim {claim_id!r}: the index records {recorded or f'a {kind}'} "
             f"the chain does not hold; run {self._verify_command()}"
@@ -1389,7 +1401,7 @@ class SqliteLedger:
             row = self._claim(claim_id, round_year)
             year, _, applicant_id, _, outcome_then, amount, current, _, _, _, resolved = row
             if resolved is not None:
-                seq, body = self._release_record(year, claim_id)
+                seq, body = self._recorded("release", year, claim_id)
                 on = str(body["found_on"])
                 if (resolved, on) != (outcome, found_on.isoformat()):
                     raise LedgerError(
@@ -1475,19 +1487,6 @@ class SqliteLedger:
             elif not same and _names_the_lead(decision, year, claim_id):
                 counted.append(CountedAward(r, cid, item, 0, "rejected", "duplicate_claim"))
         return tuple(counted)
-
-    def _release_record(self, year: int, claim_id: str) -> tuple[int, Mapping[str, Any]]:
-        """The seq and body of the claim's ``release`` record (releases are rare)."""
-        for seq, text in self._conn.execute(
-            "SELECT seq, body FROM records WHERE kind = 'release' ORDER BY seq"
-        ):
-            body = json.loads(text)
-            if (body.get("round"), body.get("claim_id")) == (year, claim_id):
-                return int(seq), body
-        raise LedgerError(
-            f"{self._shown}: claim {claim_id!r}: the index records a release the chain does "
-            f"not hold; run {self._verify_command()}"
-        )
 
     def _check_release_date(self, where: str, year: int, claim_id: str, on: dt.date) -> None:
         """第二十二条: an objection is raised during publicity, so resolved no earlier."""
